@@ -1,0 +1,270 @@
+//! Stage 1, load: reads `schema.yaml` text into the raw types below, which
+//! mirror the YAML exactly and check nothing but its shape. Gives a
+//! [`SourceSchema`]: the raw definition plus the text and a [`SourceMap`] so
+//! later stages can point at the YAML node a problem comes from.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::source_map::{SourceMap, Span};
+
+/// A schema file as read from disk: its name, its text, the raw definition
+/// and where each YAML node of it stands.
+#[derive(Debug)]
+pub struct SourceSchema {
+    /// The path the schema was read from, as the user gave it.
+    pub path: PathBuf,
+    /// The whole text of the file.
+    pub text: String,
+    /// The definition, exactly as written.
+    pub def: SchemaDef,
+    /// Positions of the YAML nodes, by their path in the document.
+    pub source_map: SourceMap,
+}
+
+impl SourceSchema {
+    /// The file name alone, used in generated headers so that output never
+    /// depends on where the checkout lives.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "schema.yaml".to_owned())
+    }
+}
+
+/// The whole `schema.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaDef {
+    /// Package name of the generated crate (`pipeline-db`).
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    /// Models in the order written; that order reaches the output.
+    pub models: OrderedMap<ModelDef>,
+}
+
+/// One model: a Rust type and the table that stores it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelDef {
+    /// SQL table name.
+    pub table: String,
+    /// Documentation, copied into rustdoc and SQL comments.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// Fields in column order.
+    pub fields: OrderedMap<FieldSpec>,
+    #[serde(default)]
+    pub indexes: Vec<IndexDef>,
+    #[serde(default)]
+    pub checks: Vec<CheckDef>,
+}
+
+/// One field, either in full (a mapping) or as the shorthand `name: type`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    /// `int`, `float`, `string(n)`, `string`, `text`, `bool`, `datetime`,
+    /// `json` or `enum`; parsed by the validator so it can suggest fixes.
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub nullable: bool,
+    /// A scalar; its meaning depends on the type (`now` for datetimes).
+    #[serde(default)]
+    pub default: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub primary_key: bool,
+    #[serde(default)]
+    pub autoincrement: bool,
+    #[serde(default)]
+    pub unique: bool,
+    /// `table.column` of the referenced row.
+    #[serde(default)]
+    pub references: Option<String>,
+    /// `cascade`, `set_null`, `restrict` or `no_action`.
+    #[serde(default)]
+    pub on_delete: Option<String>,
+    /// Name of the parent accessor; defaults to the field name less `_id`.
+    #[serde(default)]
+    pub relation: Option<String>,
+    /// The allowed strings of an `enum` field.
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+    #[serde(default)]
+    pub doc: Option<String>,
+}
+
+/// A named index over one or more columns.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexDef {
+    pub name: String,
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub unique: bool,
+    /// `asc` or `desc`: the order in which the finder returns rows.
+    #[serde(default)]
+    pub order: Option<String>,
+}
+
+/// A table CHECK constraint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckDef {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A boolean SQL expression over the model's columns.
+    pub expr: String,
+}
+
+/// A YAML mapping read in document order, duplicates kept so the validator
+/// can report them with both positions (serde_yaml would stop at the first).
+#[derive(Debug)]
+pub struct OrderedMap<V>(pub Vec<(String, V)>);
+
+impl<V> OrderedMap<V> {
+    pub fn iter(&self) -> impl Iterator<Item = &(String, V)> {
+        self.0.iter()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OrderedMapVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for OrderedMapVisitor<V> {
+            type Value = OrderedMap<V>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping of names to definitions")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, V>()? {
+                    entries.push(entry);
+                }
+                Ok(OrderedMap(entries))
+            }
+        }
+        deserializer.deserialize_map(OrderedMapVisitor(PhantomData))
+    }
+}
+
+/// Accepts the shorthand `title: string(500)` beside the full mapping.
+fn deserialize_field<'de, D: Deserializer<'de>>(deserializer: D) -> Result<FieldDef, D::Error> {
+    struct FieldVisitor;
+    impl<'de> Visitor<'de> for FieldVisitor {
+        type Value = FieldDef;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a type such as `int` or a mapping with a `type` key")
+        }
+        fn visit_str<E: de::Error>(self, ty: &str) -> Result<FieldDef, E> {
+            Ok(FieldDef {
+                ty: ty.to_owned(),
+                ..FieldDef::default()
+            })
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FieldDef, A::Error> {
+            FieldDef::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    deserializer.deserialize_any(FieldVisitor)
+}
+
+/// Newtype so `OrderedMap<FieldSpec>` can use the shorthand-aware reader.
+#[derive(Debug)]
+pub struct FieldSpec(pub FieldDef);
+
+impl<'de> Deserialize<'de> for FieldSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_field(deserializer).map(FieldSpec)
+    }
+}
+
+impl std::ops::Deref for FieldSpec {
+    type Target = FieldDef;
+    fn deref(&self) -> &FieldDef {
+        &self.0
+    }
+}
+
+/// What can go wrong before the schema's meaning is even looked at.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not YAML, or YAML of the wrong shape (unknown key, wrong value type).
+    #[error("{message}")]
+    Syntax {
+        path: PathBuf,
+        text: String,
+        message: String,
+        span: Option<Span>,
+    },
+}
+
+/// Reads and parses the schema file at `path`.
+pub fn load_schema(path: &Path) -> Result<SourceSchema, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    load_schema_str(path, text)
+}
+
+/// Parses schema text; `path` only names it in errors and headers.
+pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadError> {
+    let syntax_error = |message: String, span: Option<Span>, text: String| LoadError::Syntax {
+        path: path.to_owned(),
+        text,
+        message,
+        span,
+    };
+    if text.trim().is_empty() {
+        return Err(syntax_error(
+            "the schema is empty; it needs a `models:` mapping".to_owned(),
+            None,
+            text,
+        ));
+    }
+    let def = match serde_yaml::from_str::<SchemaDef>(&text) {
+        Ok(def) => def,
+        Err(error) => {
+            let span = error
+                .location()
+                .map(|location| Span::at_offset(&text, location.index()));
+            let message = strip_location(&error.to_string());
+            return Err(syntax_error(message, span, text));
+        }
+    };
+    let source_map = SourceMap::build(&text);
+    Ok(SourceSchema {
+        path: path.to_owned(),
+        text,
+        def,
+        source_map,
+    })
+}
+
+/// serde_yaml appends " at line L column C"; the diagnostic shows the
+/// position itself, so the sentence reads better without it.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}

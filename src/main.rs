@@ -1,0 +1,189 @@
+//! The `schemagen` command: parses arguments, runs the library's stages and
+//! turns their errors into reports and exit codes. No logic of its own.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use schemagen::diagnostic::{load_report, schema_reports, Report};
+use schemagen::{render, write, Error};
+
+/// Schema-as-code: validates `schema.yaml` and generates a typed Rust
+/// data-access crate (models, SQL DDL and tests) from it.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// The schema file to read.
+    #[arg(long, global = true, default_value = "schema.yaml")]
+    schema: PathBuf,
+    /// How errors are printed: `human` (with a source excerpt) or `json`
+    /// (one object a line, for editors and CI).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate the schema and write the generated crate, reporting which
+    /// files changed. Unchanged files are not rewritten; files the schema no
+    /// longer produces are removed; files schemagen did not write are never
+    /// touched.
+    Generate {
+        /// Write nothing; exit 1 with a diff if the output directory is not
+        /// what the schema generates (for CI).
+        #[arg(long)]
+        check: bool,
+        /// The directory of the generated crate.
+        #[arg(long, default_value = "generated")]
+        out: PathBuf,
+    },
+    /// Validate the schema only; exit 2 if it has errors.
+    Validate,
+    /// Create a ready SQLite database file with every table and index of the
+    /// schema (safe to run on an existing database).
+    InitDb {
+        /// Path of the SQLite database file.
+        path: PathBuf,
+    },
+}
+
+/// Exit status for a schema that cannot be used.
+const EXIT_INVALID: u8 = 2;
+/// Exit status for `--check` finding stale output, or any other failure.
+const EXIT_FAILURE: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(error) => report_error(&cli, &error),
+    }
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, Error> {
+    match &cli.command {
+        Command::Validate => {
+            let schema = schemagen::load_and_validate(&cli.schema)?;
+            println!(
+                "{} is valid: {} models",
+                cli.schema.display(),
+                schema.models.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate { check, out } => {
+            let output = schemagen::generate_output(&cli.schema)?;
+            if *check {
+                check_output(out, &output)
+            } else {
+                let plan = write::write_output(out, &output)?;
+                print_plan(out, &plan);
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+        Command::InitDb { path } => {
+            let schema = schemagen::load_and_validate(&cli.schema)?;
+            let output = render::render_schema(&schema);
+            let sql = output
+                .get("schema.sql")
+                .expect("render always gives schema.sql");
+            match init_sqlite(path, sql) {
+                Ok(()) => {
+                    println!("{} is ready: {} tables", path.display(), schema.models.len());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    eprintln!("error: cannot initialise {}: {error}", path.display());
+                    Ok(ExitCode::from(EXIT_FAILURE))
+                }
+            }
+        }
+    }
+}
+
+fn init_sqlite(path: &Path, sql: &str) -> rusqlite::Result<()> {
+    let mut conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    let transaction = conn.transaction()?;
+    transaction.execute_batch(sql)?;
+    transaction.commit()
+}
+
+fn check_output(out: &Path, output: &schemagen::Output) -> Result<ExitCode, Error> {
+    let plan = write::plan_output(out, output)?;
+    if plan.is_empty() {
+        println!("{} is up to date", out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "{} is out of date with {}:",
+        out.display(),
+        output_schema_name(output)
+    );
+    eprint!("{}", write::describe_plan(out, output, &plan, 200));
+    eprintln!("\nrun `cargo run -- generate` and commit the result");
+    Ok(ExitCode::from(EXIT_FAILURE))
+}
+
+fn output_schema_name(output: &schemagen::Output) -> String {
+    output
+        .get(render::MANIFEST_FILE)
+        .and_then(|text| text.lines().next())
+        .and_then(|line| line.split(" from ").nth(1))
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or("the schema")
+        .to_owned()
+}
+
+fn print_plan(out: &Path, plan: &write::Plan) {
+    for path in &plan.created {
+        println!("created  {}", out.join(path).display());
+    }
+    for path in &plan.updated {
+        println!("updated  {}", out.join(path).display());
+    }
+    for path in &plan.removed {
+        println!("removed  {}", out.join(path).display());
+    }
+    println!(
+        "{}: {} created, {} updated, {} removed, {} unchanged",
+        out.display(),
+        plan.created.len(),
+        plan.updated.len(),
+        plan.removed.len(),
+        plan.unchanged
+    );
+}
+
+fn report_error(cli: &Cli, error: &Error) -> ExitCode {
+    let (reports, code): (Vec<Report>, u8) = match error {
+        Error::Load(load) => (vec![load_report(load)], EXIT_INVALID),
+        Error::Invalid { schema, errors } => (schema_reports(schema, errors), EXIT_INVALID),
+        other => {
+            eprintln!("error: {other}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for report in &reports {
+        match cli.format {
+            Format::Human => eprint!("{}", report.render(color)),
+            Format::Json => println!("{}", report.to_json()),
+        }
+    }
+    if matches!(cli.format, Format::Human) && reports.len() > 1 {
+        eprintln!("{} errors; nothing was written", reports.len());
+    } else if matches!(cli.format, Format::Human) {
+        eprintln!("nothing was written");
+    }
+    ExitCode::from(code)
+}

@@ -1,0 +1,244 @@
+//! Naming, used by stage 2 (validate): which names are acceptable, how they
+//! are cased for Rust, and how they are spelled in SQL. The one place that
+//! decides what reaches generated code as an identifier.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Rust keywords that become raw identifiers (`r#type`).
+const RUST_KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+];
+
+/// Names no raw identifier can carry.
+const RUST_UNRAWABLE: &[&str] = &["self", "Self", "crate", "super", "_"];
+
+/// Type names the generated code imports or relies on; a model or enum of
+/// that name would shadow them.
+pub const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Box",
+    "Connection",
+    "DateTime",
+    "Default",
+    "Error",
+    "FromSql",
+    "FromSqlError",
+    "FromSqlResult",
+    "FromStr",
+    "GenericClient",
+    "Option",
+    "OptionalExtension",
+    "Result",
+    "Row",
+    "Self",
+    "String",
+    "ToSql",
+    "ToSqlOutput",
+    "Utc",
+    "Value",
+    "ValueRef",
+    "Vec",
+];
+
+/// Module names the generated crate uses for its own modules.
+pub const RESERVED_MODULE_NAMES: &[&str] = &["codec", "postgres", "sqlite", "support", "tests"];
+
+/// SQL words that must be quoted to be used as identifiers: SQLite's
+/// keywords together with PostgreSQL's reserved ones, so one spelling works
+/// in both dialects.
+const SQL_KEYWORDS: &[&str] = &[
+    "abort", "action", "add", "after", "all", "alter", "always", "analyse", "analyze", "and", "any",
+    "array", "as", "asc", "asymmetric", "attach", "autoincrement", "before", "begin", "between",
+    "both", "by", "cascade", "case", "cast", "check", "collate", "column", "commit", "conflict",
+    "constraint", "create", "cross", "current", "current_catalog", "current_date", "current_role",
+    "current_time", "current_timestamp", "current_user", "database", "default", "deferrable",
+    "deferred", "delete", "desc", "detach", "distinct", "do", "drop", "each", "else", "end",
+    "escape", "except", "exclude", "exclusive", "exists", "explain", "fail", "false", "fetch",
+    "filter", "first", "following", "for", "foreign", "from", "full", "generated", "glob", "grant",
+    "group", "groups", "having", "if", "ignore", "immediate", "in", "index", "indexed",
+    "initially", "inner", "insert", "instead", "intersect", "into", "is", "isnull", "join", "key",
+    "last", "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp", "match",
+    "materialized", "natural", "no", "not", "nothing", "notnull", "null", "nulls", "of", "offset",
+    "on", "only", "or", "order", "others", "outer", "over", "partition", "placing", "plan",
+    "pragma", "preceding", "primary", "query", "raise", "range", "recursive", "references",
+    "regexp", "reindex", "release", "rename", "replace", "restrict", "returning", "right",
+    "rollback", "row", "rows", "savepoint", "select", "session_user", "set", "some", "symmetric",
+    "table", "temp", "temporary", "then", "ties", "to", "trailing", "transaction", "trigger",
+    "true", "unbounded", "union", "unique", "update", "user", "using", "vacuum", "values", "variadic",
+    "view", "virtual", "when", "where", "window", "with", "without",
+];
+
+/// Longest identifier PostgreSQL keeps whole; longer ones it truncates.
+pub const MAX_IDENTIFIER_LEN: usize = 63;
+
+/// Why a name cannot be used as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameProblem {
+    Empty,
+    TooLong,
+    /// Holds the first character that is not an ASCII letter, digit or `_`.
+    BadCharacter(char),
+    StartsWithDigit,
+    /// `self`, `Self`, `crate`, `super` or `_`, even after casing.
+    RustUnusable(String),
+}
+
+/// Checks that `name` is a plain identifier: ASCII letters, digits and `_`,
+/// not starting with a digit. Only such names reach SQL and Rust, which is
+/// what makes quoting them safe.
+pub fn check_identifier(name: &str) -> Result<(), NameProblem> {
+    let Some(first) = name.chars().next() else {
+        return Err(NameProblem::Empty);
+    };
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Err(NameProblem::BadCharacter(bad));
+    }
+    if first.is_ascii_digit() {
+        return Err(NameProblem::StartsWithDigit);
+    }
+    if name.len() > MAX_IDENTIFIER_LEN {
+        return Err(NameProblem::TooLong);
+    }
+    Ok(())
+}
+
+/// The Rust field or module name for a column or table name: snake_case,
+/// a raw identifier where it is a keyword.
+pub fn rust_value_ident(name: &str) -> Result<String, NameProblem> {
+    check_identifier(name)?;
+    let snake = name.to_snake_case();
+    if snake.is_empty() || RUST_UNRAWABLE.contains(&snake.as_str()) {
+        return Err(NameProblem::RustUnusable(snake));
+    }
+    if snake.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(NameProblem::StartsWithDigit);
+    }
+    Ok(raw_if_keyword(snake))
+}
+
+/// The Rust type or variant name for a string: UpperCamelCase.
+pub fn rust_type_ident(name: &str) -> Result<String, NameProblem> {
+    check_identifier(name)?;
+    let camel = name.to_upper_camel_case();
+    if camel.is_empty() || RUST_UNRAWABLE.contains(&camel.as_str()) {
+        return Err(NameProblem::RustUnusable(camel));
+    }
+    if camel.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(NameProblem::StartsWithDigit);
+    }
+    Ok(camel)
+}
+
+fn raw_if_keyword(ident: String) -> String {
+    if RUST_KEYWORDS.contains(&ident.as_str()) {
+        format!("r#{ident}")
+    } else {
+        ident
+    }
+}
+
+/// A Rust identifier without its `r#` prefix, to build other names from.
+pub fn unraw(ident: &str) -> &str {
+    ident.strip_prefix("r#").unwrap_or(ident)
+}
+
+/// Joins words into an identifier, raw where the result is a keyword.
+pub fn join_ident(parts: &[&str]) -> String {
+    let joined = parts
+        .iter()
+        .map(|part| unraw(part))
+        .collect::<Vec<_>>()
+        .join("_");
+    raw_if_keyword(joined)
+}
+
+/// How an identifier is written in SQL: bare when it is lower-case and no
+/// keyword (so PostgreSQL's case folding cannot change it), double-quoted
+/// otherwise. Names are checked by [`check_identifier`] before they get
+/// here, so they hold no quote to escape.
+pub fn sql_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain && !SQL_KEYWORDS.contains(&name) {
+        name.to_owned()
+    } else {
+        format!("\"{name}\"")
+    }
+}
+
+/// A SQL string literal: single quotes, inner quotes doubled.
+pub fn sql_string(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// The closest candidate to `word`, if it is close enough to be the one
+/// the user meant.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let word_lower = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|candidate| {
+            let distance = strsim::damerau_levenshtein(&word_lower, &candidate.to_ascii_lowercase());
+            (distance, candidate)
+        })
+        .filter(|(distance, candidate)| {
+            let longest = word.chars().count().max(candidate.chars().count());
+            *distance <= (longest / 3).max(1)
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_become_raw_identifiers() {
+        assert_eq!(rust_value_ident("type").unwrap(), "r#type");
+        assert_eq!(rust_value_ident("key").unwrap(), "key");
+        assert_eq!(rust_value_ident("UserId").unwrap(), "user_id");
+    }
+
+    #[test]
+    fn names_no_raw_identifier_can_hold_are_refused() {
+        for name in ["self", "Self", "crate", "super", "SELF"] {
+            assert!(
+                matches!(rust_value_ident(name), Err(NameProblem::RustUnusable(_))),
+                "{name}"
+            );
+        }
+        assert!(rust_type_ident("self").is_err());
+    }
+
+    #[test]
+    fn only_plain_ascii_identifiers_pass() {
+        assert_eq!(check_identifier("a b"), Err(NameProblem::BadCharacter(' ')));
+        assert_eq!(check_identifier("x'"), Err(NameProblem::BadCharacter('\'')));
+        assert_eq!(check_identifier("é"), Err(NameProblem::BadCharacter('é')));
+        assert_eq!(check_identifier("1a"), Err(NameProblem::StartsWithDigit));
+        assert_eq!(check_identifier(""), Err(NameProblem::Empty));
+    }
+
+    #[test]
+    fn sql_quotes_keywords_and_mixed_case_only() {
+        assert_eq!(sql_ident("clips"), "clips");
+        assert_eq!(sql_ident("order"), "\"order\"");
+        assert_eq!(sql_ident("UserId"), "\"UserId\"");
+        assert_eq!(sql_string("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn suggests_near_names_only() {
+        let tables = ["pipeline_runs", "clips"];
+        assert_eq!(suggest("pipline_runs", tables).as_deref(), Some("pipeline_runs"));
+        assert_eq!(suggest("videos", tables), None);
+    }
+}

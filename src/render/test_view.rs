@@ -1,0 +1,523 @@
+//! Stage 3 (render): views for the generated crate's own tests. They hold
+//! the sample values each field gets, and what each scenario expects, as
+//! Rust expressions; the test templates only place them.
+
+use crate::dialect::format_float;
+use crate::ir::{DefaultValue, Field, FieldType, Model, OnDelete, Schema};
+use crate::naming::{join_ident, unraw};
+use crate::render::view::rust_str;
+use crate::validate::finder_name;
+
+/// What a test module of one model needs.
+#[derive(Debug, Clone)]
+pub struct ModelTestView {
+    pub name: String,
+    pub module: String,
+    /// File stem of the test module (the module without `r#`).
+    pub file_stem: String,
+    pub new_name: String,
+    pub seed_fn: String,
+    pub new_seed_fn: String,
+    pub table_literal: String,
+    pub pk_arg: String,
+    pub has_update: bool,
+    pub has_upsert: bool,
+    /// A non-key field to change in the update test and how.
+    pub update_change: Option<(String, String)>,
+    pub field_checks: Vec<FieldCheck>,
+    pub defaults: Vec<DefaultCheck>,
+    pub dangling: Vec<DanglingCase>,
+    pub duplicates: Vec<DuplicateCase>,
+    pub enums: Vec<EnumCase>,
+    pub deletions: Vec<DeletionCase>,
+    pub indexes: Vec<IndexCase>,
+    pub finders: Vec<FinderCase>,
+    pub relations: Vec<RelationCase>,
+    pub timestamps: Vec<TimestampCase>,
+    pub seed: SeedView,
+    pub pk_field: String,
+    /// The key of the row `inserted`, as the insert struct takes it.
+    pub pk_copy: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimestampCase {
+    pub test_name: String,
+    pub field: String,
+    pub column_literal: String,
+    pub nullable: bool,
+}
+
+/// `assert_eq!` of an inserted field against the value it was given.
+#[derive(Debug, Clone)]
+pub struct FieldCheck {
+    pub stored: String,
+    pub given: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DefaultCheck {
+    pub field: String,
+    /// `None` for `now`, checked against the clock instead.
+    pub expected: Option<String>,
+    pub nullable: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DanglingCase {
+    pub test_name: String,
+    pub field: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DuplicateCase {
+    pub test_name: String,
+    pub field: String,
+    pub copy: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumCase {
+    pub test_name: String,
+    pub sql_literal: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeletionCase {
+    pub test_name: String,
+    pub load_fn: String,
+    pub nullable: bool,
+    pub parent_module: String,
+    pub parent_key: String,
+    pub field: String,
+    pub action: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexCase {
+    pub test_name: String,
+    pub name_literal: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FinderCase {
+    pub name: String,
+    pub test_name: String,
+    pub returns_one: bool,
+    /// Arguments built from a row named `first`.
+    pub args: Vec<String>,
+    /// Statements making `new` share `first`'s lookup values.
+    pub share: Vec<String>,
+    /// Statements making `new` differ from `first` in its lookup values;
+    /// empty when no differing value exists (a one-value enum).
+    pub differ: Vec<String>,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RelationCase {
+    pub load_fn: String,
+    pub test_name: String,
+    pub nullable: bool,
+    pub parent_key_field: String,
+    pub field: String,
+    pub textual: bool,
+}
+
+/// The seed functions of one model: a fresh insert value with every field
+/// set and its parents inserted.
+#[derive(Debug, Clone)]
+pub struct SeedView {
+    pub new_fn: String,
+    pub insert_fn: String,
+    pub model: String,
+    pub module: String,
+    pub new_name: String,
+    pub parents: Vec<(String, String)>,
+    pub inits: Vec<(String, String)>,
+}
+
+fn is_textual(ty: &FieldType) -> bool {
+    matches!(ty, FieldType::String { .. } | FieldType::Text)
+}
+
+fn sample_value(krate: &str, field: &Field, position: usize) -> String {
+    let column = &field.column;
+    match &field.ty {
+        FieldType::Int => format!("n + {position}"),
+        FieldType::Float => format!("n as f64 + {position}.5"),
+        FieldType::String { max_len } => {
+            let max = max_len.map_or("usize::MAX".to_owned(), |n| n.to_string());
+            format!("text({}, n, {max})", rust_str(column))
+        }
+        FieldType::Text => format!("text({}, n, usize::MAX)", rust_str(column)),
+        FieldType::Bool => "n % 2 == 1".into(),
+        FieldType::DateTime => format!("at(n, {position})"),
+        FieldType::Json => format!("serde_json::json!({{ {}: n }})", rust_str(column)),
+        FieldType::Enum(enum_type) => {
+            let default = match field.default {
+                Some(DefaultValue::EnumVariant(index)) => Some(index),
+                _ => None,
+            };
+            // A value other than the default, so a stored default cannot
+            // pass for a stored value.
+            let chosen = (0..enum_type.variants.len())
+                .find(|&i| Some(i) != default)
+                .unwrap_or(0);
+            format!("{krate}::{}::{}", enum_type.rust_name, enum_type.variants[chosen].rust_name)
+        }
+    }
+}
+
+/// A non-null value of the field's type that differs from `place`'s.
+fn different_value(krate: &str, field: &Field, place: &str) -> Option<String> {
+    Some(match &field.ty {
+        FieldType::Int => format!("{place} + 1_000"),
+        FieldType::Float => format!("{place} + 1_000.0"),
+        FieldType::String { .. } | FieldType::Text => format!("{place}.chars().rev().collect()"),
+        FieldType::Bool => format!("!{place}"),
+        FieldType::DateTime => format!("{place} + chrono::Duration::days(1)"),
+        FieldType::Json => "serde_json::json!(\"other\")".to_owned(),
+        FieldType::Enum(enum_type) => {
+            let other = enum_type.variants.get(1)?;
+            let first = &enum_type.variants[0];
+            format!(
+                "if {place} == {krate}::{0}::{1} {{ {krate}::{0}::{2} }} else {{ {krate}::{0}::{1} }}",
+                enum_type.rust_name, first.rust_name, other.rust_name
+            )
+        }
+    })
+}
+
+fn wrap_new(field: &Field, expr: String) -> String {
+    if field.nullable || field.default.is_some() {
+        format!("Some({expr})")
+    } else {
+        expr
+    }
+}
+
+/// An argument of the field's parameter type taken from `row.field`.
+fn arg_from(field: &Field, row: &str) -> String {
+    let place = format!("{row}.{}", field.rust_name);
+    match (field.nullable, &field.ty) {
+        (false, ty) if is_textual(ty) => format!("&{place}"),
+        (false, FieldType::Json) => format!("&{place}"),
+        (false, _) => place,
+        (true, ty) if is_textual(ty) => format!("{place}.as_deref().unwrap()"),
+        (true, FieldType::Json) => format!("{place}.as_ref().unwrap()"),
+        (true, _) => format!("{place}.unwrap()"),
+    }
+}
+
+/// The value of a non-null `row.field` as the insert struct takes it.
+fn copy_into_new(field: &Field, row: &str) -> String {
+    let place = format!("{row}.{}", field.rust_name);
+    let value = if matches!(field.ty, FieldType::Int | FieldType::Float | FieldType::Bool | FieldType::DateTime | FieldType::Enum(_)) {
+        place
+    } else {
+        format!("{place}.clone()")
+    };
+    if field.nullable {
+        value
+    } else {
+        wrap_new(field, value)
+    }
+}
+
+fn default_expected(krate: &str, field: &Field, default: &DefaultValue) -> Option<String> {
+    let value = match default {
+        DefaultValue::Now => return None,
+        DefaultValue::Int(n) => n.to_string(),
+        DefaultValue::Float(f) => format_float(*f),
+        DefaultValue::Bool(b) => b.to_string(),
+        DefaultValue::String(s) => rust_str(s),
+        DefaultValue::EnumVariant(i) => match &field.ty {
+            FieldType::Enum(e) => format!("{krate}::{}::{}", e.rust_name, e.variants[*i].rust_name),
+            _ => unreachable!("validate gives enum defaults only to enum fields"),
+        },
+    };
+    Some(if field.nullable { format!("Some({value})") } else { value })
+}
+
+fn seed_view(krate: &str, schema: &Schema, model: &Model) -> SeedView {
+    let stem = heck::ToSnakeCase::to_snake_case(model.name.as_str());
+    let mut parents = Vec::new();
+    let mut inits = Vec::new();
+    for (position, field) in model.fields.iter().enumerate() {
+        if field.is_generated() {
+            continue;
+        }
+        let value = match &field.foreign_key {
+            Some(fk) if fk.model != schema_index(schema, model) => {
+                let parent = &schema.models[fk.model];
+                let var = format!("parent_{}", unraw(&fk.relation));
+                let parent_seed = heck::ToSnakeCase::to_snake_case(parent.name.as_str());
+                parents.push((var.clone(), join_ident(&["insert", &parent_seed])));
+                let target = &parent.fields[fk.field];
+                let place = format!("{var}.{}", target.rust_name);
+                let value = if is_textual(&target.ty) { format!("{place}.clone()") } else { place };
+                wrap_new(field, value)
+            }
+            // A row cannot point at itself before it exists.
+            Some(_) => "None".to_owned(),
+            None => wrap_new(field, sample_value(krate, field, position)),
+        };
+        inits.push((field.rust_name.clone(), value));
+    }
+    SeedView {
+        new_fn: join_ident(&["new", &stem]),
+        insert_fn: join_ident(&["insert", &stem]),
+        model: model.name.clone(),
+        module: model.module.clone(),
+        new_name: format!("New{}", model.name),
+        parents,
+        inits,
+    }
+}
+
+fn schema_index(schema: &Schema, model: &Model) -> usize {
+    schema
+        .models
+        .iter()
+        .position(|m| m.name == model.name)
+        .expect("a model of the schema is in the schema")
+}
+
+/// The test view of one model.
+pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTestView {
+    let pk = model.primary_key();
+    let seed = seed_view(krate, schema, model);
+    let field_checks = model
+        .fields
+        .iter()
+        .filter(|f| !f.is_generated())
+        .map(|f| {
+            let stored = format!("inserted.{}", f.rust_name);
+            let given = format!("new.{}", f.rust_name);
+            if f.default.is_some() && !f.nullable {
+                FieldCheck { stored: format!("Some(&{stored})"), given: format!("{given}.as_ref()") }
+            } else {
+                FieldCheck { stored, given }
+            }
+        })
+        .collect();
+    let defaults = model
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let default = f.default.as_ref()?;
+            Some(DefaultCheck {
+                field: f.rust_name.clone(),
+                expected: default_expected(krate, f, default),
+                nullable: f.nullable,
+            })
+        })
+        .collect();
+    let mut dangling = Vec::new();
+    let mut deletions = Vec::new();
+    let mut relations = Vec::new();
+    for field in &model.fields {
+        let Some(fk) = &field.foreign_key else { continue };
+        let parent = &schema.models[fk.model];
+        let name = unraw(&field.rust_name);
+        let missing = if is_textual(&field.ty) {
+            "\"no such row\".to_owned()".to_owned()
+        } else {
+            "999_999_999".to_owned()
+        };
+        dangling.push(DanglingCase {
+            test_name: format!("dangling_{name}_is_rejected_and_leaves_no_row"),
+            field: field.rust_name.clone(),
+            value: wrap_new(field, missing),
+        });
+        let load_fn = join_ident(&["load", &fk.relation]);
+        let target = &parent.fields[fk.field];
+        relations.push(RelationCase {
+            test_name: format!("{}_returns_the_row_the_key_points_at", unraw(&load_fn)),
+            load_fn: load_fn.clone(),
+            nullable: field.nullable,
+            parent_key_field: target.rust_name.clone(),
+            field: field.rust_name.clone(),
+            textual: is_textual(&field.ty),
+        });
+        if fk.model == schema_index(schema, model) {
+            continue;
+        }
+        let relation = unraw(&fk.relation);
+        let (test_name, action) = match fk.on_delete {
+            OnDelete::Cascade => (format!("deleting_the_{relation}_deletes_this_row"), "cascade"),
+            OnDelete::SetNull => (format!("deleting_the_{relation}_sets_{name}_to_null"), "set_null"),
+            OnDelete::Restrict | OnDelete::NoAction => {
+                (format!("deleting_the_{relation}_is_refused_while_this_row_exists"), "refuse")
+            }
+        };
+        let parent_pk = parent.primary_key();
+        let parent_key = if is_textual(&parent_pk.ty) {
+            format!("&parent.{}", parent_pk.rust_name)
+        } else {
+            format!("parent.{}", parent_pk.rust_name)
+        };
+        deletions.push(DeletionCase {
+            test_name,
+            load_fn,
+            nullable: field.nullable,
+            parent_module: parent.module.clone(),
+            parent_key,
+            field: field.rust_name.clone(),
+            action,
+        });
+    }
+    let duplicates = model
+        .fields
+        .iter()
+        .filter(|f| (f.unique || f.primary_key) && !f.is_generated())
+        .map(|f| DuplicateCase {
+            test_name: format!("duplicate_{}_is_rejected", unraw(&f.rust_name)),
+            field: f.rust_name.clone(),
+            copy: copy_into_new(f, "first"),
+        })
+        .collect();
+    let enums = model
+        .fields
+        .iter()
+        .filter(|f| matches!(f.ty, FieldType::Enum(_)))
+        .map(|f| EnumCase {
+            test_name: format!("{}_outside_its_values_is_rejected_by_the_database", unraw(&f.rust_name)),
+            sql_literal: rust_str(&format!(
+                "UPDATE {} SET {} = 'not a value'",
+                crate::naming::sql_ident(&model.table),
+                crate::naming::sql_ident(&f.column)
+            )),
+        })
+        .collect();
+    let indexes = model
+        .indexes
+        .iter()
+        .map(|index| IndexCase {
+            test_name: format!("index_{}_exists_with_its_columns_in_order", index.name.to_lowercase()),
+            name_literal: rust_str(&index.name),
+            columns: index.columns.iter().map(|&c| rust_str(&model.fields[c].column)).collect(),
+        })
+        .collect();
+    let mut finders = Vec::new();
+    for field in model.fields.iter().filter(|f| f.unique && !f.primary_key) {
+        finders.push(FinderCase {
+            test_name: format!("get_by_{}_finds_the_row", unraw(&field.rust_name)),
+            name: join_ident(&["get_by", &field.rust_name]),
+            returns_one: true,
+            args: vec![arg_from(field, "first")],
+            share: Vec::new(),
+            differ: Vec::new(),
+            descending: false,
+        });
+    }
+    for index in &model.indexes {
+        let lookup: Vec<&Field> = index.lookup_columns().iter().map(|&c| &model.fields[c]).collect();
+        let shareable = !index.unique && lookup.iter().all(|f| !f.unique && !f.primary_key && f.foreign_key.is_none());
+        let share = if shareable {
+            lookup
+                .iter()
+                .map(|f| format!("new.{} = {};", f.rust_name, copy_into_new(f, "first")))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let differ = if shareable {
+            let changes: Option<Vec<String>> = lookup
+                .iter()
+                .map(|f| {
+                    let place = format!("first.{}", f.rust_name);
+                    let value = if f.nullable {
+                        "None".to_owned()
+                    } else {
+                        wrap_new(f, different_value(krate, f, &place)?)
+                    };
+                    Some(format!("other.{} = {value};", f.rust_name))
+                })
+                .collect();
+            changes.unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let name = finder_name(model, index);
+        finders.push(FinderCase {
+            test_name: format!("{}_finds_the_matching_rows", unraw(&name)),
+            name,
+            returns_one: index.unique,
+            args: lookup.iter().map(|f| arg_from(f, "first")).collect(),
+            share,
+            differ,
+            descending: index.descending,
+        });
+    }
+    let timestamps = model
+        .fields
+        .iter()
+        .filter(|f| f.default == Some(DefaultValue::Now))
+        .map(|f| TimestampCase {
+            test_name: format!(
+                "{}_is_stored_alike_by_the_database_default_and_by_rust",
+                unraw(&f.rust_name)
+            ),
+            field: f.rust_name.clone(),
+            column_literal: rust_str(&f.column),
+            nullable: f.nullable,
+        })
+        .collect();
+    let update_change = model
+        .fields
+        .iter()
+        .find(|f| !f.primary_key && f.foreign_key.is_none() && !f.unique && !matches!(f.ty, FieldType::Enum(_) | FieldType::Float))
+        .map(|f| {
+            let place = format!("changed.{}", f.rust_name);
+            let value = if f.nullable {
+                "None".to_owned()
+            } else {
+                different_value(krate, f, &place).expect("non-enum types always have a different value")
+            };
+            (f.rust_name.clone(), value)
+        });
+    let pk_arg = if is_textual(&pk.ty) {
+        format!("&inserted.{}", pk.rust_name)
+    } else {
+        format!("inserted.{}", pk.rust_name)
+    };
+    ModelTestView {
+        name: model.name.clone(),
+        module: model.module.clone(),
+        file_stem: unraw(&model.module).to_owned(),
+        new_name: format!("New{}", model.name),
+        seed_fn: seed.insert_fn.clone(),
+        new_seed_fn: seed.new_fn.clone(),
+        table_literal: rust_str(&model.table),
+        pk_arg,
+        has_update: model.fields.iter().any(|f| !f.primary_key),
+        has_upsert: !pk.autoincrement && model.fields.iter().any(|f| !f.primary_key),
+        update_change,
+        field_checks,
+        defaults,
+        dangling,
+        duplicates,
+        enums,
+        deletions,
+        indexes,
+        finders,
+        relations,
+        timestamps,
+        seed,
+        pk_field: pk.rust_name.clone(),
+        pk_copy: copy_into_new(pk, "inserted"),
+    }
+}
+
+/// Whether any model stores datetimes (the seed helpers need chrono).
+pub fn uses_datetime(schema: &Schema) -> bool {
+    schema
+        .models
+        .iter()
+        .flat_map(|m| &m.fields)
+        .any(|f| f.ty == FieldType::DateTime)
+}

@@ -1,0 +1,677 @@
+//! Stage 3 (render), first half: turns the IR into view types, the only
+//! thing templates see. Every identifier here is cased, escaped or quoted,
+//! every SQL statement built, every Rust expression spelled; templates only
+//! loop over these and print them.
+
+use crate::dialect::{format_float, Dialect};
+use crate::ir::{DefaultValue, Field, FieldType, Index, Model, OnDelete, Schema};
+use crate::naming::{join_ident, sql_ident, unraw};
+use crate::validate::finder_name;
+
+/// A Rust string literal holding `text`, escaped as the compiler reads it.
+pub fn rust_str(text: &str) -> String {
+    format!("{text:?}")
+}
+
+/// Doc text as lines, for `///` comments; empty lines kept.
+fn doc_lines(doc: Option<&str>) -> Vec<String> {
+    doc.map(|doc| doc.trim().lines().map(|line| line.trim_end().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// One field as the Rust code needs it.
+#[derive(Debug, Clone)]
+pub struct FieldView {
+    pub rust_name: String,
+    pub column: String,
+    /// The type in the row struct (`Option<String>`).
+    pub rust_type: String,
+    /// The type in the insert struct (`Option<T>` where the database has a
+    /// default).
+    pub new_type: String,
+    pub doc_lines: Vec<String>,
+    /// Reads column `index` of a rusqlite row into the field's type.
+    pub sqlite_read: String,
+    /// The bind expression for the field of a value named by the template
+    /// (`new.` or `row.` is prefixed there).
+    pub bind: String,
+    /// Same for the insert struct's field.
+    pub new_bind: String,
+    pub is_new_optional: bool,
+}
+
+/// The pieces of one enum type.
+#[derive(Debug, Clone)]
+pub struct EnumView {
+    pub rust_name: String,
+    pub has_default: bool,
+    pub column: String,
+    pub model: String,
+    pub variants: Vec<VariantView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VariantView {
+    pub rust_name: String,
+    pub value_literal: String,
+    pub is_default: bool,
+}
+
+/// A finder: an index or unique column turned into a function.
+#[derive(Debug, Clone)]
+pub struct FinderView {
+    pub name: String,
+    pub doc: String,
+    pub const_name: String,
+    pub sql_literal: String,
+    /// `name: type` pairs of the parameters after the connection.
+    pub params: Vec<ParamView>,
+    pub returns_one: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamView {
+    pub name: String,
+    pub ty: String,
+    pub bind: String,
+}
+
+/// A foreign key's accessor to its parent row.
+#[derive(Debug, Clone)]
+pub struct RelationView {
+    pub fn_name: String,
+    pub field: String,
+    pub parent_type: String,
+    pub parent_module: String,
+    pub parent_getter: String,
+    pub nullable: bool,
+    /// Expression for the key, from `row`; for nullable keys an `Option`.
+    pub key_arg: String,
+}
+
+/// Everything a model's module needs.
+#[derive(Debug, Clone)]
+pub struct ModelView {
+    pub name: String,
+    pub new_name: String,
+    pub table: String,
+    pub module: String,
+    pub doc_lines: Vec<String>,
+    pub fields: Vec<FieldView>,
+    pub new_fields: Vec<FieldView>,
+    pub any_new_optional: bool,
+    /// Names `lib.rs` re-exports: the row, the insert type and enums.
+    pub exports: Vec<String>,
+    pub enums: Vec<EnumView>,
+    pub imports: Vec<String>,
+    pub pk: FieldView,
+    pub pk_param: ParamView,
+    pub insert_sql: String,
+    pub get_sql: String,
+    pub list_sql: String,
+    pub update_sql: Option<String>,
+    pub delete_sql: String,
+    pub upsert_sql: Option<String>,
+    pub finders: Vec<FinderView>,
+    pub relations: Vec<RelationView>,
+    /// Non-key fields, in update parameter order (`?2` onwards).
+    pub update_fields: Vec<FieldView>,
+}
+
+/// The SQL of one table in one dialect, for `schema*.sql`.
+#[derive(Debug, Clone)]
+pub struct TableView {
+    pub comment_lines: Vec<String>,
+    pub create: String,
+    /// `CREATE INDEX` statements of the table.
+    pub indexes: Vec<String>,
+}
+
+/// The Rust type of a field's value, not counting nullability.
+fn value_type(model: &Model, field: &Field) -> String {
+    let _ = model;
+    match &field.ty {
+        FieldType::Int => "i64".into(),
+        FieldType::Float => "f64".into(),
+        FieldType::String { .. } | FieldType::Text => "String".into(),
+        FieldType::Bool => "bool".into(),
+        FieldType::DateTime => "DateTime<Utc>".into(),
+        FieldType::Json => "serde_json::Value".into(),
+        FieldType::Enum(enum_type) => enum_type.rust_name.clone(),
+    }
+}
+
+/// How a non-null value of the field's type is passed as a parameter.
+fn param_type(model: &Model, field: &Field) -> String {
+    match &field.ty {
+        FieldType::String { .. } | FieldType::Text => "&str".into(),
+        FieldType::Json => "&serde_json::Value".into(),
+        _ => value_type(model, field),
+    }
+}
+
+/// The bind expression for a non-null value `expr` of the field's type.
+fn bind_value(field: &Field, expr: &str) -> String {
+    match field.ty {
+        FieldType::DateTime => format!("Timestamp({expr})"),
+        FieldType::Json => format!("Json({expr})"),
+        _ => expr.to_owned(),
+    }
+}
+
+/// The bind expression for `place` (a field access) holding an `Option`.
+fn bind_option(field: &Field, place: &str) -> String {
+    match field.ty {
+        FieldType::DateTime => format!("{place}.map(Timestamp)"),
+        FieldType::Json => format!("{place}.as_ref().map(Json)"),
+        _ => place.to_owned(),
+    }
+}
+
+/// The bind expression for `place` holding the field's plain value.
+fn bind_place(field: &Field, place: &str) -> String {
+    match field.ty {
+        FieldType::Json => format!("Json(&{place})"),
+        _ => bind_value(field, place),
+    }
+}
+
+fn sqlite_read(field: &Field, index: usize) -> String {
+    match (&field.ty, field.nullable) {
+        (FieldType::DateTime, false) => format!("row.get::<_, Timestamp>({index})?.0"),
+        (FieldType::DateTime, true) => {
+            format!("row.get::<_, Option<Timestamp>>({index})?.map(|t| t.0)")
+        }
+        (FieldType::Json, false) => format!("row.get::<_, Json<serde_json::Value>>({index})?.0"),
+        (FieldType::Json, true) => {
+            format!("row.get::<_, Option<Json<serde_json::Value>>>({index})?.map(|j| j.0)")
+        }
+        _ => format!("row.get({index})?"),
+    }
+}
+
+fn field_view(model: &Model, field: &Field, index: usize) -> FieldView {
+    let value = value_type(model, field);
+    let rust_type = if field.nullable {
+        format!("Option<{value}>")
+    } else {
+        value.clone()
+    };
+    let is_new_optional = field.nullable || field.default.is_some();
+    let new_type = if is_new_optional {
+        format!("Option<{value}>")
+    } else {
+        value
+    };
+    let place = |prefix: &str| format!("{prefix}.{}", field.rust_name);
+    let bind = if field.nullable {
+        bind_option(field, &place("row"))
+    } else {
+        bind_place(field, &place("row"))
+    };
+    let new_bind = if is_new_optional {
+        bind_option(field, &place("new"))
+    } else {
+        bind_place(field, &place("new"))
+    };
+    let mut docs = doc_lines(field.doc.as_deref());
+    if let Some(default) = &field.default {
+        if !docs.is_empty() {
+            docs.push(String::new());
+        }
+        let default_text = match default {
+            DefaultValue::Now => "the current UTC time".to_owned(),
+            DefaultValue::EnumVariant(v) => match &field.ty {
+                FieldType::Enum(e) => format!("`{}`", e.variants[*v].value),
+                _ => unreachable!("validate gives enum defaults only to enum fields"),
+            },
+            DefaultValue::Int(n) => format!("`{n}`"),
+            DefaultValue::Float(f) => format!("`{}`", format_float(*f)),
+            DefaultValue::Bool(b) => format!("`{b}`"),
+            DefaultValue::String(s) => format!("`{s:?}`"),
+        };
+        docs.push(format!("Defaults to {default_text}."));
+    }
+    FieldView {
+        rust_name: field.rust_name.clone(),
+        column: field.column.clone(),
+        rust_type,
+        new_type,
+        doc_lines: docs,
+        sqlite_read: sqlite_read(field, index),
+        bind,
+        new_bind,
+        is_new_optional,
+    }
+}
+
+/// Builds the statements of one model in one dialect.
+pub struct Statements {
+    pub insert: String,
+    pub get: String,
+    pub list: String,
+    pub update: Option<String>,
+    pub delete: String,
+    pub upsert: Option<String>,
+}
+
+fn column_list(model: &Model) -> String {
+    model
+        .fields
+        .iter()
+        .map(|f| sql_ident(&f.column))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The SQL statements of a model's data access.
+pub fn statements(model: &Model, dialect: Dialect) -> Statements {
+    let table = sql_ident(&model.table);
+    let columns = column_list(model);
+    let pk = sql_ident(&model.primary_key().column);
+    let new_fields: Vec<&Field> = model.fields.iter().filter(|f| !f.is_generated()).collect();
+    let values: Vec<String> = new_fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let placeholder = dialect.placeholder(i + 1);
+            match &field.default {
+                // A `None` in the insert struct takes the column default.
+                Some(default) => format!(
+                    "COALESCE({placeholder}, {})",
+                    dialect.default_sql(field, default)
+                ),
+                None => placeholder,
+            }
+        })
+        .collect();
+    let insert_head = if new_fields.is_empty() {
+        format!("INSERT INTO {table} DEFAULT VALUES")
+    } else {
+        let names: Vec<String> = new_fields.iter().map(|f| sql_ident(&f.column)).collect();
+        format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            names.join(", "),
+            values.join(", ")
+        )
+    };
+    let others: Vec<&Field> = model.fields.iter().filter(|f| !f.primary_key).collect();
+    let update = (!others.is_empty()).then(|| {
+        let sets: Vec<String> = others
+            .iter()
+            .enumerate()
+            .map(|(i, f)| format!("{} = {}", sql_ident(&f.column), dialect.placeholder(i + 2)))
+            .collect();
+        format!(
+            "UPDATE {table} SET {} WHERE {pk} = {}",
+            sets.join(", "),
+            dialect.placeholder(1)
+        )
+    });
+    let pk_field = model.primary_key();
+    let upsert = (!pk_field.autoincrement && !others.is_empty()).then(|| {
+        let sets: Vec<String> = others
+            .iter()
+            .map(|f| format!("{0} = excluded.{0}", sql_ident(&f.column)))
+            .collect();
+        format!(
+            "{insert_head} ON CONFLICT ({pk}) DO UPDATE SET {} RETURNING {columns}",
+            sets.join(", ")
+        )
+    });
+    Statements {
+        insert: format!("{insert_head} RETURNING {columns}"),
+        get: format!(
+            "SELECT {columns} FROM {table} WHERE {pk} = {}",
+            dialect.placeholder(1)
+        ),
+        list: format!("SELECT {columns} FROM {table} ORDER BY {pk}"),
+        update,
+        delete: format!("DELETE FROM {table} WHERE {pk} = {}", dialect.placeholder(1)),
+        upsert,
+    }
+}
+
+/// The SQL of a finder: equality on the lookup columns, ordered by the
+/// index's last column where it returns a list.
+pub fn finder_sql(model: &Model, columns: &[usize], order: Option<(usize, bool)>, dialect: Dialect) -> String {
+    let table = sql_ident(&model.table);
+    let pk = sql_ident(&model.primary_key().column);
+    let conditions: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| format!("{} = {}", sql_ident(&model.fields[c].column), dialect.placeholder(i + 1)))
+        .collect();
+    let mut sql = format!(
+        "SELECT {} FROM {table} WHERE {}",
+        column_list(model),
+        conditions.join(" AND ")
+    );
+    match order {
+        Some((column, descending)) => {
+            let direction = if descending { " DESC" } else { "" };
+            let column = sql_ident(&model.fields[column].column);
+            sql.push_str(&format!(" ORDER BY {column}{direction}, {pk}{direction}"));
+        }
+        None if columns.len() == 1 && !model.fields[columns[0]].unique => {
+            sql.push_str(&format!(" ORDER BY {pk}"));
+        }
+        None => {}
+    }
+    sql
+}
+
+/// One parameter for a column value.
+fn param_view(model: &Model, field: &Field) -> ParamView {
+    let name = if unraw(&field.rust_name) == "conn" {
+        "conn_value".to_owned()
+    } else {
+        field.rust_name.clone()
+    };
+    ParamView {
+        bind: bind_value(field, &name),
+        ty: param_type(model, field),
+        name,
+    }
+}
+
+/// The finders of a model: unique columns, then indexes in schema order.
+pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
+    let mut finders = Vec::new();
+    let mut add = |name: String, doc: String, columns: &[usize], order: Option<(usize, bool)>, one: bool| {
+        let const_name = format!("{}_SQL", unraw(&name).to_uppercase());
+        finders.push(FinderView {
+            doc,
+            const_name,
+            sql_literal: rust_str(&finder_sql(model, columns, order, dialect)),
+            params: columns.iter().map(|&c| param_view(model, &model.fields[c])).collect(),
+            returns_one: one,
+            name,
+        });
+    };
+    for (index, field) in model.fields.iter().enumerate() {
+        if field.unique && !field.primary_key {
+            add(
+                join_ident(&["get_by", &field.rust_name]),
+                format!("The row whose unique `{}` is the given value.", field.column),
+                &[index],
+                None,
+                true,
+            );
+        }
+    }
+    for index in &model.indexes {
+        add(
+            finder_name(model, index),
+            finder_doc(model, index),
+            index.lookup_columns(),
+            index.order_column().map(|c| (c, index.descending)),
+            index.unique,
+        );
+    }
+    finders
+}
+
+fn finder_doc(model: &Model, index: &Index) -> String {
+    let names = |columns: &[usize]| {
+        columns
+            .iter()
+            .map(|&c| format!("`{}`", model.fields[c].column))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let lookup = names(index.lookup_columns());
+    match index.order_column() {
+        _ if index.unique => format!("The row with the given {lookup}, through index `{}`.", index.name),
+        Some(order) => format!(
+            "The rows with the given {lookup}, {} `{}` first, through index `{}`.",
+            if index.descending { "highest (newest)" } else { "lowest (oldest)" },
+            model.fields[order].column,
+            index.name
+        ),
+        None => format!("The rows with the given {lookup}, through index `{}`.", index.name),
+    }
+}
+
+fn relations(schema: &Schema, model: &Model) -> Vec<RelationView> {
+    model
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let fk = field.foreign_key.as_ref()?;
+            let parent = &schema.models[fk.model];
+            let target = &parent.fields[fk.field];
+            let parent_getter = if target.primary_key {
+                "get".to_owned()
+            } else {
+                join_ident(&["get_by", &target.rust_name])
+            };
+            let place = format!("row.{}", field.rust_name);
+            let textual = matches!(field.ty, FieldType::String { .. } | FieldType::Text);
+            let key_arg = match (field.nullable, textual) {
+                (false, false) => place,
+                (false, true) => format!("&{place}"),
+                (true, false) => place,
+                (true, true) => format!("{place}.as_deref()"),
+            };
+            Some(RelationView {
+                fn_name: join_ident(&["load", &fk.relation]),
+                field: field.column.clone(),
+                parent_type: parent.name.clone(),
+                parent_module: parent.module.clone(),
+                parent_getter,
+                nullable: field.nullable,
+                key_arg,
+            })
+        })
+        .collect()
+}
+
+fn enums(model: &Model) -> Vec<EnumView> {
+    model
+        .fields
+        .iter()
+        .filter_map(|field| match &field.ty {
+            FieldType::Enum(enum_type) => Some(EnumView {
+                rust_name: enum_type.rust_name.clone(),
+                has_default: field.default.is_some(),
+                column: field.column.clone(),
+                model: model.name.clone(),
+                variants: enum_type
+                    .variants
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| VariantView {
+                        rust_name: v.rust_name.clone(),
+                        value_literal: rust_str(&v.value),
+                        is_default: field.default == Some(DefaultValue::EnumVariant(i)),
+                    })
+                    .collect(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `use` lines a model module needs, so none is unused.
+fn imports(schema: &Schema, model: &Model, finders: &[FinderView], relations: &[RelationView]) -> Vec<String> {
+    let has = |ty: fn(&FieldType) -> bool| model.fields.iter().any(|f| ty(&f.ty));
+    let mut imports = Vec::new();
+    let has_datetime = has(|t| matches!(t, FieldType::DateTime));
+    let has_json = has(|t| matches!(t, FieldType::Json));
+    let has_enum = has(|t| matches!(t, FieldType::Enum(_)));
+    if has_datetime {
+        imports.push("use chrono::{DateTime, Utc};".to_owned());
+    }
+    let mut rusqlite = vec!["params", "Connection", "OptionalExtension", "Row"];
+    if has_enum {
+        rusqlite.push("types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef}");
+    }
+    imports.push(format!("use rusqlite::{{{}}};", rusqlite.join(", ")));
+    let mut codec = Vec::new();
+    if has_json {
+        codec.push("Json");
+    }
+    if has_datetime {
+        codec.push("Timestamp");
+    }
+    if has_enum {
+        codec.push("UnknownVariant");
+    }
+    match codec.as_slice() {
+        [] => {}
+        [one] => imports.push(format!("use crate::codec::{one};")),
+        many => imports.push(format!("use crate::codec::{{{}}};", many.join(", "))),
+    }
+    let mut parents: Vec<String> = relations
+        .iter()
+        .filter(|r| r.parent_type != model.name)
+        .map(|r| format!("use crate::{}::{};", r.parent_module, r.parent_type))
+        .collect();
+    parents.sort();
+    parents.dedup();
+    imports.extend(parents);
+    let _ = (schema, finders);
+    imports
+}
+
+/// The view of one model.
+pub fn model_view(schema: &Schema, model: &Model) -> ModelView {
+    let fields: Vec<FieldView> = model
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| field_view(model, f, i))
+        .collect();
+    let new_fields: Vec<FieldView> = model
+        .fields
+        .iter()
+        .zip(&fields)
+        .filter(|(f, _)| !f.is_generated())
+        .map(|(_, v)| v.clone())
+        .collect();
+    let enums = enums(model);
+    let mut exports = vec![model.name.clone(), format!("New{}", model.name)];
+    exports.extend(enums.iter().map(|e| e.rust_name.clone()));
+    let update_fields = model
+        .fields
+        .iter()
+        .zip(&fields)
+        .filter(|(f, _)| !f.primary_key)
+        .map(|(_, v)| v.clone())
+        .collect();
+    let statements = statements(model, Dialect::Sqlite);
+    let finders = finders(model, Dialect::Sqlite);
+    let relations = relations(schema, model);
+    let imports = imports(schema, model, &finders, &relations);
+    let pk_field = model.primary_key();
+    ModelView {
+        name: model.name.clone(),
+        new_name: format!("New{}", model.name),
+        table: model.table.clone(),
+        module: model.module.clone(),
+        doc_lines: doc_lines(model.doc.as_deref()),
+        pk: fields[model.primary_key].clone(),
+        pk_param: param_view(model, pk_field),
+        any_new_optional: new_fields.iter().any(|f| f.is_new_optional),
+        fields,
+        new_fields,
+        update_fields,
+        exports,
+        enums,
+        imports,
+        insert_sql: rust_str(&statements.insert),
+        get_sql: rust_str(&statements.get),
+        list_sql: rust_str(&statements.list),
+        update_sql: statements.update.as_deref().map(rust_str),
+        delete_sql: rust_str(&statements.delete),
+        upsert_sql: statements.upsert.as_deref().map(rust_str),
+        finders,
+        relations,
+    }
+}
+
+/// The DDL of one table in `dialect`.
+pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView {
+    let mut lines: Vec<String> = Vec::new();
+    let mut constraints: Vec<String> = Vec::new();
+    for field in &model.fields {
+        let column = sql_ident(&field.column);
+        let mut line = if field.autoincrement {
+            format!("{column} {}", dialect.autoincrement_key())
+        } else {
+            format!("{column} {}", dialect.column_type(&field.ty))
+        };
+        if !field.autoincrement {
+            if field.primary_key {
+                line.push_str(" PRIMARY KEY");
+            }
+            if !field.nullable {
+                line.push_str(" NOT NULL");
+            }
+            if let Some(default) = &field.default {
+                line.push_str(&format!(" DEFAULT {}", dialect.default_clause(field, default)));
+            }
+            if field.unique {
+                line.push_str(" UNIQUE");
+            }
+        }
+        for check in dialect.type_checks(field) {
+            line.push_str(&format!(" CHECK ({check})"));
+        }
+        if let Some(fk) = &field.foreign_key {
+            let parent = &schema.models[fk.model];
+            line.push_str(&format!(
+                " REFERENCES {} ({})",
+                sql_ident(&parent.table),
+                sql_ident(&parent.fields[fk.field].column)
+            ));
+            if fk.on_delete != OnDelete::NoAction {
+                line.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+            }
+        }
+        lines.push(line);
+    }
+    for check in &model.checks {
+        constraints.push(format!(
+            "CONSTRAINT {} CHECK ({})",
+            sql_ident(&check.name),
+            dialect.check_sql(model, &check.expr)
+        ));
+    }
+    lines.extend(constraints);
+    let create = format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n{}\n);",
+        sql_ident(&model.table),
+        lines
+            .iter()
+            .map(|line| format!("    {line}"))
+            .collect::<Vec<_>>()
+            .join(",\n")
+    );
+    let indexes = model
+        .indexes
+        .iter()
+        .map(|index| {
+            let columns: Vec<String> = index
+                .columns
+                .iter()
+                .map(|&c| sql_ident(&model.fields[c].column))
+                .collect();
+            format!(
+                "CREATE {}INDEX IF NOT EXISTS {} ON {} ({});",
+                if index.unique { "UNIQUE " } else { "" },
+                sql_ident(&index.name),
+                sql_ident(&model.table),
+                columns.join(", ")
+            )
+        })
+        .collect();
+    let mut comment_lines = vec![format!("{} ({})", model.table, model.name)];
+    comment_lines.extend(doc_lines(model.doc.as_deref()));
+    TableView {
+        comment_lines: comment_lines.into_iter().map(|l| format!("-- {l}").trim_end().to_owned()).collect(),
+        create,
+        indexes,
+    }
+}

@@ -1,0 +1,233 @@
+//! Stage 4, write: takes an [`Output`] and an output directory and makes the
+//! directory match it, or (for `--check`) says how it differs. The
+//! directory's manifest names the files an earlier run wrote; only those are
+//! ever replaced or removed, and a file the generator did not write is never
+//! touched. Writing is all-or-nothing as far as a file system allows: every
+//! new text is written to a temporary file beside its target first, and
+//! only when all are written are they renamed into place.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::render::{Output, MANIFEST_FILE};
+
+/// What a run changed, or would change.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.created.is_empty() && self.updated.is_empty() && self.removed.is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot remove {path}: {source}")]
+    Remove {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} exists but was not written by schemagen (it is not in {manifest}); \
+         move it away, or choose another --out"
+    )]
+    ForeignFile { path: PathBuf, manifest: PathBuf },
+}
+
+/// The files the previous run recorded in the manifest.
+fn read_manifest(out_dir: &Path) -> Result<BTreeSet<String>, WriteError> {
+    let path = out_dir.join(MANIFEST_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text
+            .lines()
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            // A manifest entry that climbs out of the directory is never
+            // ours to remove.
+            .filter(|line| !line.split('/').any(|part| part == ".." || part.is_empty()))
+            .map(str::to_owned)
+            .collect()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Err(source) => Err(WriteError::Read { path, source }),
+    }
+}
+
+/// A file's current text, `None` where it does not exist.
+fn read_existing(path: &Path) -> Result<Option<String>, WriteError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(WriteError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Compares `output` with `out_dir` without changing anything.
+pub fn plan_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
+    let previous = read_manifest(out_dir)?;
+    let mut plan = Plan::default();
+    for (path, text) in &output.files {
+        let target = out_dir.join(path);
+        match read_existing(&target)? {
+            Some(existing) if existing == *text => plan.unchanged += 1,
+            Some(_) if previous.contains(path) || path == MANIFEST_FILE => {
+                plan.updated.push(path.clone())
+            }
+            Some(_) => {
+                return Err(WriteError::ForeignFile {
+                    path: target,
+                    manifest: out_dir.join(MANIFEST_FILE),
+                })
+            }
+            None => plan.created.push(path.clone()),
+        }
+    }
+    for path in previous {
+        if !output.files.contains_key(&path) && out_dir.join(&path).exists() {
+            plan.removed.push(path);
+        }
+    }
+    Ok(plan)
+}
+
+/// Makes `out_dir` match `output`; gives what changed.
+pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
+    let plan = plan_output(out_dir, output)?;
+    // The manifest goes last, so an interrupted run still knows every file
+    // of the run before it.
+    let mut to_write: Vec<&String> = plan.created.iter().chain(&plan.updated).collect();
+    to_write.sort_by_key(|path| path.as_str() == MANIFEST_FILE);
+
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for path in &to_write {
+        let target = out_dir.join(path);
+        match stage(&target, &output.files[path.as_str()]) {
+            Ok(temporary) => staged.push((temporary, target)),
+            Err(error) => {
+                for (temporary, _) in &staged {
+                    let _ = std::fs::remove_file(temporary);
+                }
+                return Err(error);
+            }
+        }
+    }
+    for (index, (temporary, target)) in staged.iter().enumerate() {
+        if let Err(source) = std::fs::rename(temporary, target) {
+            for (left, _) in &staged[index..] {
+                let _ = std::fs::remove_file(left);
+            }
+            return Err(WriteError::Write {
+                path: target.clone(),
+                source,
+            });
+        }
+    }
+    for path in &plan.removed {
+        let target = out_dir.join(path);
+        std::fs::remove_file(&target).map_err(|source| WriteError::Remove {
+            path: target.clone(),
+            source,
+        })?;
+        remove_empty_parents(out_dir, &target);
+    }
+    Ok(plan)
+}
+
+/// Writes `text` to a temporary file beside `target` and gives its path.
+fn stage(target: &Path, text: &str) -> Result<PathBuf, WriteError> {
+    let write_error = |source| WriteError::Write {
+        path: target.to_owned(),
+        source,
+    };
+    let parent = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(write_error)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".schemagen-")
+        .tempfile_in(parent)
+        .map_err(write_error)?;
+    file.write_all(text.as_bytes()).map_err(write_error)?;
+    // Temporary files are private (0600); generated sources are not.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let permissions = std::fs::Permissions::from_mode(0o644);
+        file.as_file().set_permissions(permissions).map_err(write_error)?;
+    }
+    file.as_file().sync_all().map_err(write_error)?;
+    let (_, path) = file.keep().map_err(|error| write_error(error.error))?;
+    Ok(path)
+}
+
+/// Removes directories a removed file leaves empty, up to `out_dir`.
+fn remove_empty_parents(out_dir: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(current) = dir {
+        if current == out_dir || std::fs::remove_dir(current).is_err() {
+            break;
+        }
+        dir = current.parent();
+    }
+}
+
+/// A unified diff of what `--check` found, at most `max_lines` lines.
+pub fn describe_plan(out_dir: &Path, output: &Output, plan: &Plan, max_lines: usize) -> String {
+    let mut report = String::new();
+    for path in &plan.created {
+        report.push_str(&format!("missing:  {}\n", out_dir.join(path).display()));
+    }
+    for path in &plan.removed {
+        report.push_str(&format!("extra:    {}\n", out_dir.join(path).display()));
+    }
+    for path in &plan.updated {
+        report.push_str(&format!("changed:  {}\n", out_dir.join(path).display()));
+    }
+    let mut budget = max_lines;
+    for path in &plan.updated {
+        let target = out_dir.join(path);
+        let old = std::fs::read_to_string(&target).unwrap_or_default();
+        let new = &output.files[path];
+        let diff = similar::TextDiff::from_lines(&old, new);
+        let text = diff
+            .unified_diff()
+            .context_radius(2)
+            .header(&format!("{} (on disk)", target.display()), &format!("{} (from the schema)", target.display()))
+            .to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        if budget == 0 {
+            report.push_str(&format!("… diff of {} left out\n", target.display()));
+            continue;
+        }
+        let shown = lines.len().min(budget);
+        report.push('\n');
+        for line in &lines[..shown] {
+            report.push_str(line);
+            report.push('\n');
+        }
+        if shown < lines.len() {
+            report.push_str(&format!("… {} more diff lines\n", lines.len() - shown));
+        }
+        budget -= shown;
+    }
+    report
+}

@@ -1,0 +1,62 @@
+// {{ header }}
+//! Typed data access for the tables of `{{ source_name }}`, on rusqlite.
+//!
+//! Each table has a module with its row type, the insert type, and the
+//! functions `insert`, `get`, `list`, `update`, `delete`, a finder for each
+//! unique column and index, and a `load_*` function per foreign key. Every
+//! statement is prepared once per connection and cached.
+//!
+//! ```no_run
+//! let conn = {{ crate_ident }}::open("pipeline.db")?;
+//! {{ crate_ident }}::init_db(&conn)?;
+//! # Ok::<(), rusqlite::Error>(())
+//! ```
+
+pub mod codec;
+{%- for m in models %}
+pub mod {{ m.module }};
+{%- endfor %}
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use codec::UnknownVariant;
+{%- for m in models %}
+pub use {{ m.module }}::{ {{- m.exports|join(", ") -}} };
+{%- endfor %}
+
+/// The SQLite DDL of every table and index; safe to run again.
+pub const SCHEMA_SQL: &str = include_str!("../schema.sql");
+
+/// How long a statement waits for another connection's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens (creating if needed) the database file at `path`, with foreign
+/// keys enforced.
+pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Connection> {
+    configure(Connection::open(path)?)
+}
+
+/// Opens a private in-memory database, with foreign keys enforced.
+pub fn open_in_memory() -> rusqlite::Result<Connection> {
+    configure(Connection::open_in_memory()?)
+}
+
+/// SQLite leaves foreign keys off unless each connection turns them on.
+fn configure(conn: Connection) -> rusqlite::Result<Connection> {
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// Creates every table and index that does not exist yet, in one
+/// transaction: a failure leaves the database as it was.
+pub fn init_db(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!("BEGIN;\n{SCHEMA_SQL}\nCOMMIT;"))
+        .inspect_err(|_| {
+            // Best effort: the batch may have failed before BEGIN took hold.
+            let _ = conn.execute_batch("ROLLBACK;");
+        })
+}

@@ -1,0 +1,218 @@
+// {{ header }}
+//! The `{{ m.table }}` table and its [`{{ m.name }}`] rows.
+{%- if !m.doc_lines.is_empty() %}
+//!
+{%- for line in m.doc_lines %}
+//! {{ line }}
+{%- endfor %}
+{%- endif %}
+
+{% for import in m.imports -%}
+{{ import }}
+{% endfor %}
+
+{%- for e in m.enums %}
+
+/// The allowed values of `{{ m.table }}.{{ e.column }}`, stored as their string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash{% if e.has_default %}, Default{% endif %})]
+pub enum {{ e.rust_name }} {
+{%- for v in e.variants %}
+    {%- if v.is_default %}
+    #[default]
+    {%- endif %}
+    {{ v.rust_name }},
+{%- endfor %}
+}
+
+impl {{ e.rust_name }} {
+    /// Every value, in schema order.
+    pub const ALL: [Self; {{ e.variants.len() }}] = [
+    {%- for v in e.variants %}
+        Self::{{ v.rust_name }},
+    {%- endfor %}
+    ];
+
+    /// The string stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+        {%- for v in e.variants %}
+            Self::{{ v.rust_name }} => {{ v.value_literal }},
+        {%- endfor %}
+        }
+    }
+}
+
+impl std::fmt::Display for {{ e.rust_name }} {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for {{ e.rust_name }} {
+    type Err = UnknownVariant;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|variant| variant.as_str() == value)
+            .ok_or_else(|| UnknownVariant::new("{{ e.rust_name }}", value))
+    }
+}
+
+impl ToSql for {{ e.rust_name }} {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(self.as_str().as_bytes())))
+    }
+}
+
+impl FromSql for {{ e.rust_name }} {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|error| FromSqlError::Other(Box::new(error)))
+    }
+}
+{%- endfor %}
+
+/// A row of `{{ m.table }}`.
+{%- for line in m.doc_lines %}
+///{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+#[derive(Debug, Clone, PartialEq)]
+pub struct {{ m.name }} {
+{%- for f in m.fields %}
+{%- for line in f.doc_lines %}
+    ///{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+    pub {{ f.rust_name }}: {{ f.rust_type }},
+{%- endfor %}
+}
+
+/// The values of a new `{{ m.table }}` row. The database assigns the key
+{%- if m.any_new_optional %}; a
+/// `None` takes the column's default, or NULL where it has none
+{%- endif %}.
+#[derive(Debug, Clone, PartialEq)]
+pub struct {{ m.new_name }} {
+{%- for f in m.new_fields %}
+{%- for line in f.doc_lines %}
+    ///{% if !line.is_empty() %} {{ line }}{% endif %}
+{%- endfor %}
+    pub {{ f.rust_name }}: {{ f.new_type }},
+{%- endfor %}
+}
+
+const INSERT_SQL: &str = {{ m.insert_sql }};
+const GET_SQL: &str = {{ m.get_sql }};
+const LIST_SQL: &str = {{ m.list_sql }};
+{%- if let Some(sql) = m.update_sql %}
+const UPDATE_SQL: &str = {{ sql }};
+{%- endif %}
+const DELETE_SQL: &str = {{ m.delete_sql }};
+{%- if let Some(sql) = m.upsert_sql %}
+const UPSERT_SQL: &str = {{ sql }};
+{%- endif %}
+{%- for finder in m.finders %}
+const {{ finder.const_name }}: &str = {{ finder.sql_literal }};
+{%- endfor %}
+
+impl {{ m.name }} {
+    /// Reads a row selected with the table's columns in schema order.
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+        {%- for f in m.fields %}
+            {{ f.rust_name }}: {{ f.sqlite_read }},
+        {%- endfor %}
+        })
+    }
+}
+
+/// Inserts a row and returns it as stored, with its key and defaults.
+pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> rusqlite::Result<{{ m.name }}> {
+    conn.prepare_cached(INSERT_SQL)?.query_row(
+        params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
+        {{ m.name }}::from_row,
+    )
+}
+{%- if m.upsert_sql.is_some() %}
+
+/// Inserts a row, or replaces every column of the row with the same
+/// `{{ m.pk.column }}`; returns the row as stored.
+pub fn upsert(conn: &Connection, new: &{{ m.new_name }}) -> rusqlite::Result<{{ m.name }}> {
+    conn.prepare_cached(UPSERT_SQL)?.query_row(
+        params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
+        {{ m.name }}::from_row,
+    )
+}
+{%- endif %}
+
+/// The row with the given `{{ m.pk.column }}`, if there is one.
+pub fn get(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> rusqlite::Result<Option<{{ m.name }}>> {
+    conn.prepare_cached(GET_SQL)?
+        .query_row(params![{{ m.pk_param.bind }}], {{ m.name }}::from_row)
+        .optional()
+}
+
+/// Every row, by `{{ m.pk.column }}`.
+pub fn list(conn: &Connection) -> rusqlite::Result<Vec<{{ m.name }}>> {
+    let mut statement = conn.prepare_cached(LIST_SQL)?;
+    let rows = statement.query_map([], {{ m.name }}::from_row)?;
+    rows.collect()
+}
+{%- if m.update_sql.is_some() %}
+
+/// Writes every column of `row` to the row with its `{{ m.pk.column }}`;
+/// returns whether that row exists.
+pub fn update(conn: &Connection, row: &{{ m.name }}) -> rusqlite::Result<bool> {
+    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
+        {{ m.pk.bind }},
+        {%- for f in m.update_fields %}
+        {{ f.bind }},
+        {%- endfor %}
+    ])?;
+    Ok(changed > 0)
+}
+{%- endif %}
+
+/// Deletes the row with the given `{{ m.pk.column }}`; returns whether it existed.
+pub fn delete(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> rusqlite::Result<bool> {
+    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![{{ m.pk_param.bind }}])?;
+    Ok(changed > 0)
+}
+{%- for finder in m.finders %}
+
+/// {{ finder.doc }}
+pub fn {{ finder.name }}(
+    conn: &Connection,
+    {%- for p in finder.params %}
+    {{ p.name }}: {{ p.ty }},
+    {%- endfor %}
+) -> rusqlite::Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
+{%- if finder.returns_one %}
+    conn.prepare_cached({{ finder.const_name }})?
+        .query_row(params![{% for p in finder.params %}{{ p.bind }}, {% endfor %}], {{ m.name }}::from_row)
+        .optional()
+{%- else %}
+    let mut statement = conn.prepare_cached({{ finder.const_name }})?;
+    let rows = statement.query_map(params![{% for p in finder.params %}{{ p.bind }}, {% endfor %}], {{ m.name }}::from_row)?;
+    rows.collect()
+{%- endif %}
+}
+{%- endfor %}
+{%- for r in m.relations %}
+
+/// The `{{ r.parent_type }}` that `{{ r.field }}` points at
+{%- if r.nullable %}, or `None` when it is NULL{% endif %}.
+pub fn {{ r.fn_name }}(conn: &Connection, row: &{{ m.name }}) -> rusqlite::Result<{% if r.nullable %}Option<{{ r.parent_type }}>{% else %}{{ r.parent_type }}{% endif %}> {
+{%- if r.nullable %}
+    match {{ r.key_arg }} {
+        Some(key) => crate::{{ r.parent_module }}::{{ r.parent_getter }}(conn, key),
+        None => Ok(None),
+    }
+{%- else %}
+    // The foreign key guarantees the parent exists.
+    crate::{{ r.parent_module }}::{{ r.parent_getter }}(conn, {{ r.key_arg }})?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+{%- endif %}
+}
+{%- endfor %}
