@@ -47,10 +47,9 @@ impl Diagnostic for Report {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.span?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(self.label.clone()),
-            (span.offset, span.len),
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(self.label.clone()), (span.offset, span.len)),
+        )))
     }
 }
 
@@ -184,11 +183,7 @@ pub fn load_report(error: &LoadError) -> Report {
 fn explain_syntax(message: &str) -> (String, Option<String>) {
     if let Some(rest) = message.split("unknown field `").nth(1) {
         if let Some((unknown, expected)) = rest.split_once('`') {
-            let candidates: Vec<&str> = expected
-                .split('`')
-                .skip(1)
-                .step_by(2)
-                .collect();
+            let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
             let help = match crate::naming::suggest(unknown, candidates.iter().copied()) {
                 Some(suggestion) => format!("did you mean `{suggestion}`?"),
                 None => format!("the keys allowed here are: {}", candidates.join(", ")),

@@ -62,8 +62,11 @@ impl Dialect {
         let mut checks = Vec::new();
         match (&field.ty, self) {
             (FieldType::Enum(enum_type), _) => {
-                let values: Vec<String> =
-                    enum_type.variants.iter().map(|v| sql_string(&v.value)).collect();
+                let values: Vec<String> = enum_type
+                    .variants
+                    .iter()
+                    .map(|v| sql_string(&v.value))
+                    .collect();
                 checks.push(format!("{column} IN ({})", values.join(", ")));
             }
             (FieldType::String { max_len: Some(n) }, Dialect::Sqlite) => {

@@ -4,7 +4,9 @@
 //! to build by hand, so only `validate` produces a [`Schema`].
 
 /// A checked schema: models in the order the file lists them.
+/// `non_exhaustive` keeps other crates from building one by hand.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Schema {
     /// File name of the schema, for `@generated` headers.
     pub source_name: String,
@@ -14,7 +16,6 @@ pub struct Schema {
     /// Indexes into `models`, parents before children: the order in which
     /// tables can be created and rows seeded (schema order breaks ties).
     pub creation_order: Vec<usize>,
-    pub(crate) _validated: (),
 }
 
 impl Schema {

@@ -98,7 +98,11 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
                 .expect("render always gives schema.sql");
             match init_sqlite(path, sql) {
                 Ok(()) => {
-                    println!("{} is ready: {} tables", path.display(), schema.models.len());
+                    println!(
+                        "{} is ready: {} tables",
+                        path.display(),
+                        schema.models.len()
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(error) => {

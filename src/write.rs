@@ -172,7 +172,9 @@ fn stage(target: &Path, text: &str) -> Result<PathBuf, WriteError> {
     {
         use std::os::unix::fs::PermissionsExt;
         let permissions = std::fs::Permissions::from_mode(0o644);
-        file.as_file().set_permissions(permissions).map_err(write_error)?;
+        file.as_file()
+            .set_permissions(permissions)
+            .map_err(write_error)?;
     }
     file.as_file().sync_all().map_err(write_error)?;
     let (_, path) = file.keep().map_err(|error| write_error(error.error))?;
@@ -211,7 +213,10 @@ pub fn describe_plan(out_dir: &Path, output: &Output, plan: &Plan, max_lines: us
         let text = diff
             .unified_diff()
             .context_radius(2)
-            .header(&format!("{} (on disk)", target.display()), &format!("{} (from the schema)", target.display()))
+            .header(
+                &format!("{} (on disk)", target.display()),
+                &format!("{} (from the schema)", target.display()),
+            )
             .to_string();
         let lines: Vec<&str> = text.lines().collect();
         if budget == 0 {

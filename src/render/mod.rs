@@ -144,7 +144,8 @@ pub fn render_schema(schema: &Schema) -> Output {
         "schema.sql".to_owned(),
         render_template(&SchemaSqlTemplate {
             header: &header,
-            dialect_note: "SQLite DDL. Tables are created parents first; every statement is idempotent.",
+            dialect_note:
+                "SQLite DDL. Tables are created parents first; every statement is idempotent.",
             tables: &sqlite_tables,
         }),
     );
@@ -223,7 +224,10 @@ pub fn render_schema(schema: &Schema) -> Output {
     }
 
     let mut manifest: String = files.keys().map(|path| format!("{path}\n")).collect();
-    manifest.insert_str(0, &format!("# {header}\n# Files schemagen wrote here; it removes only these.\n"));
+    manifest.insert_str(
+        0,
+        &format!("# {header}\n# Files schemagen wrote here; it removes only these.\n"),
+    );
     files.insert(MANIFEST_FILE.to_owned(), manifest);
     Output { files }
 }

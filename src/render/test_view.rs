@@ -58,8 +58,9 @@ pub struct FieldCheck {
 #[derive(Debug, Clone)]
 pub struct DefaultCheck {
     pub field: String,
-    /// `None` for `now`, checked against the clock instead.
-    pub expected: Option<String>,
+    /// The assertion on `inserted`; `None` for `now`, checked against the
+    /// clock instead.
+    pub assertion: Option<String>,
     pub nullable: bool,
 }
 
@@ -166,7 +167,10 @@ fn sample_value(krate: &str, field: &Field, position: usize) -> String {
             let chosen = (0..enum_type.variants.len())
                 .find(|&i| Some(i) != default)
                 .unwrap_or(0);
-            format!("{krate}::{}::{}", enum_type.rust_name, enum_type.variants[chosen].rust_name)
+            format!(
+                "{krate}::{}::{}",
+                enum_type.rust_name, enum_type.variants[chosen].rust_name
+            )
         }
     }
 }
@@ -215,7 +219,14 @@ fn arg_from(field: &Field, row: &str) -> String {
 /// The value of a non-null `row.field` as the insert struct takes it.
 fn copy_into_new(field: &Field, row: &str) -> String {
     let place = format!("{row}.{}", field.rust_name);
-    let value = if matches!(field.ty, FieldType::Int | FieldType::Float | FieldType::Bool | FieldType::DateTime | FieldType::Enum(_)) {
+    let value = if matches!(
+        field.ty,
+        FieldType::Int
+            | FieldType::Float
+            | FieldType::Bool
+            | FieldType::DateTime
+            | FieldType::Enum(_)
+    ) {
         place
     } else {
         format!("{place}.clone()")
@@ -239,7 +250,11 @@ fn default_expected(krate: &str, field: &Field, default: &DefaultValue) -> Optio
             _ => unreachable!("validate gives enum defaults only to enum fields"),
         },
     };
-    Some(if field.nullable { format!("Some({value})") } else { value })
+    Some(if field.nullable {
+        format!("Some({value})")
+    } else {
+        value
+    })
 }
 
 fn seed_view(krate: &str, schema: &Schema, model: &Model) -> SeedView {
@@ -258,7 +273,11 @@ fn seed_view(krate: &str, schema: &Schema, model: &Model) -> SeedView {
                 parents.push((var.clone(), join_ident(&["insert", &parent_seed])));
                 let target = &parent.fields[fk.field];
                 let place = format!("{var}.{}", target.rust_name);
-                let value = if is_textual(&target.ty) { format!("{place}.clone()") } else { place };
+                let value = if is_textual(&target.ty) {
+                    format!("{place}.clone()")
+                } else {
+                    place
+                };
                 wrap_new(field, value)
             }
             // A row cannot point at itself before it exists.
@@ -298,7 +317,10 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
             let stored = format!("inserted.{}", f.rust_name);
             let given = format!("new.{}", f.rust_name);
             if f.default.is_some() && !f.nullable {
-                FieldCheck { stored: format!("Some(&{stored})"), given: format!("{given}.as_ref()") }
+                FieldCheck {
+                    stored: format!("Some(&{stored})"),
+                    given: format!("{given}.as_ref()"),
+                }
             } else {
                 FieldCheck { stored, given }
             }
@@ -311,7 +333,14 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
             let default = f.default.as_ref()?;
             Some(DefaultCheck {
                 field: f.rust_name.clone(),
-                expected: default_expected(krate, f, default),
+                assertion: default_expected(krate, f, default).map(|expected| {
+                    let place = format!("inserted.{}", f.rust_name);
+                    match expected.as_str() {
+                        "true" => format!("assert!({place});"),
+                        "false" => format!("assert!(!{place});"),
+                        _ => format!("assert_eq!({place}, {expected});"),
+                    }
+                }),
                 nullable: f.nullable,
             })
         })
@@ -320,7 +349,9 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
     let mut deletions = Vec::new();
     let mut relations = Vec::new();
     for field in &model.fields {
-        let Some(fk) = &field.foreign_key else { continue };
+        let Some(fk) = &field.foreign_key else {
+            continue;
+        };
         let parent = &schema.models[fk.model];
         let name = unraw(&field.rust_name);
         let missing = if is_textual(&field.ty) {
@@ -348,11 +379,18 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
         }
         let relation = unraw(&fk.relation);
         let (test_name, action) = match fk.on_delete {
-            OnDelete::Cascade => (format!("deleting_the_{relation}_deletes_this_row"), "cascade"),
-            OnDelete::SetNull => (format!("deleting_the_{relation}_sets_{name}_to_null"), "set_null"),
-            OnDelete::Restrict | OnDelete::NoAction => {
-                (format!("deleting_the_{relation}_is_refused_while_this_row_exists"), "refuse")
-            }
+            OnDelete::Cascade => (
+                format!("deleting_the_{relation}_deletes_this_row"),
+                "cascade",
+            ),
+            OnDelete::SetNull => (
+                format!("deleting_the_{relation}_sets_{name}_to_null"),
+                "set_null",
+            ),
+            OnDelete::Restrict | OnDelete::NoAction => (
+                format!("deleting_the_{relation}_is_refused_while_this_row_exists"),
+                "refuse",
+            ),
         };
         let parent_pk = parent.primary_key();
         let parent_key = if is_textual(&parent_pk.ty) {
@@ -385,7 +423,10 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
         .iter()
         .filter(|f| matches!(f.ty, FieldType::Enum(_)))
         .map(|f| EnumCase {
-            test_name: format!("{}_outside_its_values_is_rejected_by_the_database", unraw(&f.rust_name)),
+            test_name: format!(
+                "{}_outside_its_values_is_rejected_by_the_database",
+                unraw(&f.rust_name)
+            ),
             sql_literal: rust_str(&format!(
                 "UPDATE {} SET {} = 'not a value'",
                 crate::naming::sql_ident(&model.table),
@@ -397,9 +438,16 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
         .indexes
         .iter()
         .map(|index| IndexCase {
-            test_name: format!("index_{}_exists_with_its_columns_in_order", index.name.to_lowercase()),
+            test_name: format!(
+                "index_{}_exists_with_its_columns_in_order",
+                index.name.to_lowercase()
+            ),
             name_literal: rust_str(&index.name),
-            columns: index.columns.iter().map(|&c| rust_str(&model.fields[c].column)).collect(),
+            columns: index
+                .columns
+                .iter()
+                .map(|&c| rust_str(&model.fields[c].column))
+                .collect(),
         })
         .collect();
     let mut finders = Vec::new();
@@ -415,8 +463,15 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
         });
     }
     for index in &model.indexes {
-        let lookup: Vec<&Field> = index.lookup_columns().iter().map(|&c| &model.fields[c]).collect();
-        let shareable = !index.unique && lookup.iter().all(|f| !f.unique && !f.primary_key && f.foreign_key.is_none());
+        let lookup: Vec<&Field> = index
+            .lookup_columns()
+            .iter()
+            .map(|&c| &model.fields[c])
+            .collect();
+        let shareable = !index.unique
+            && lookup
+                .iter()
+                .all(|f| !f.unique && !f.primary_key && f.foreign_key.is_none());
         let share = if shareable {
             lookup
                 .iter()
@@ -470,13 +525,19 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
     let update_change = model
         .fields
         .iter()
-        .find(|f| !f.primary_key && f.foreign_key.is_none() && !f.unique && !matches!(f.ty, FieldType::Enum(_) | FieldType::Float))
+        .find(|f| {
+            !f.primary_key
+                && f.foreign_key.is_none()
+                && !f.unique
+                && !matches!(f.ty, FieldType::Enum(_) | FieldType::Float)
+        })
         .map(|f| {
             let place = format!("changed.{}", f.rust_name);
             let value = if f.nullable {
                 "None".to_owned()
             } else {
-                different_value(krate, f, &place).expect("non-enum types always have a different value")
+                different_value(krate, f, &place)
+                    .expect("non-enum types always have a different value")
             };
             (f.rust_name.clone(), value)
         });

@@ -15,8 +15,13 @@ pub fn rust_str(text: &str) -> String {
 
 /// Doc text as lines, for `///` comments; empty lines kept.
 fn doc_lines(doc: Option<&str>) -> Vec<String> {
-    doc.map(|doc| doc.trim().lines().map(|line| line.trim_end().to_owned()).collect())
-        .unwrap_or_default()
+    doc.map(|doc| {
+        doc.trim()
+            .lines()
+            .map(|line| line.trim_end().to_owned())
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// One field as the Rust code needs it.
@@ -327,20 +332,34 @@ pub fn statements(model: &Model, dialect: Dialect) -> Statements {
         ),
         list: format!("SELECT {columns} FROM {table} ORDER BY {pk}"),
         update,
-        delete: format!("DELETE FROM {table} WHERE {pk} = {}", dialect.placeholder(1)),
+        delete: format!(
+            "DELETE FROM {table} WHERE {pk} = {}",
+            dialect.placeholder(1)
+        ),
         upsert,
     }
 }
 
 /// The SQL of a finder: equality on the lookup columns, ordered by the
 /// index's last column where it returns a list.
-pub fn finder_sql(model: &Model, columns: &[usize], order: Option<(usize, bool)>, dialect: Dialect) -> String {
+pub fn finder_sql(
+    model: &Model,
+    columns: &[usize],
+    order: Option<(usize, bool)>,
+    dialect: Dialect,
+) -> String {
     let table = sql_ident(&model.table);
     let pk = sql_ident(&model.primary_key().column);
     let conditions: Vec<String> = columns
         .iter()
         .enumerate()
-        .map(|(i, &c)| format!("{} = {}", sql_ident(&model.fields[c].column), dialect.placeholder(i + 1)))
+        .map(|(i, &c)| {
+            format!(
+                "{} = {}",
+                sql_ident(&model.fields[c].column),
+                dialect.placeholder(i + 1)
+            )
+        })
         .collect();
     let mut sql = format!(
         "SELECT {} FROM {table} WHERE {}",
@@ -378,22 +397,29 @@ fn param_view(model: &Model, field: &Field) -> ParamView {
 /// The finders of a model: unique columns, then indexes in schema order.
 pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
     let mut finders = Vec::new();
-    let mut add = |name: String, doc: String, columns: &[usize], order: Option<(usize, bool)>, one: bool| {
-        let const_name = format!("{}_SQL", unraw(&name).to_uppercase());
-        finders.push(FinderView {
-            doc,
-            const_name,
-            sql_literal: rust_str(&finder_sql(model, columns, order, dialect)),
-            params: columns.iter().map(|&c| param_view(model, &model.fields[c])).collect(),
-            returns_one: one,
-            name,
-        });
-    };
+    let mut add =
+        |name: String, doc: String, columns: &[usize], order: Option<(usize, bool)>, one: bool| {
+            let const_name = format!("{}_SQL", unraw(&name).to_uppercase());
+            finders.push(FinderView {
+                doc,
+                const_name,
+                sql_literal: rust_str(&finder_sql(model, columns, order, dialect)),
+                params: columns
+                    .iter()
+                    .map(|&c| param_view(model, &model.fields[c]))
+                    .collect(),
+                returns_one: one,
+                name,
+            });
+        };
     for (index, field) in model.fields.iter().enumerate() {
         if field.unique && !field.primary_key {
             add(
                 join_ident(&["get_by", &field.rust_name]),
-                format!("The row whose unique `{}` is the given value.", field.column),
+                format!(
+                    "The row whose unique `{}` is the given value.",
+                    field.column
+                ),
                 &[index],
                 None,
                 true,
@@ -422,14 +448,24 @@ fn finder_doc(model: &Model, index: &Index) -> String {
     };
     let lookup = names(index.lookup_columns());
     match index.order_column() {
-        _ if index.unique => format!("The row with the given {lookup}, through index `{}`.", index.name),
+        _ if index.unique => format!(
+            "The row with the given {lookup}, through index `{}`.",
+            index.name
+        ),
         Some(order) => format!(
             "The rows with the given {lookup}, {} `{}` first, through index `{}`.",
-            if index.descending { "highest (newest)" } else { "lowest (oldest)" },
+            if index.descending {
+                "highest (newest)"
+            } else {
+                "lowest (oldest)"
+            },
             model.fields[order].column,
             index.name
         ),
-        None => format!("The rows with the given {lookup}, through index `{}`.", index.name),
+        None => format!(
+            "The rows with the given {lookup}, through index `{}`.",
+            index.name
+        ),
     }
 }
 
@@ -494,7 +530,12 @@ fn enums(model: &Model) -> Vec<EnumView> {
 }
 
 /// The `use` lines a model module needs, so none is unused.
-fn imports(schema: &Schema, model: &Model, finders: &[FinderView], relations: &[RelationView]) -> Vec<String> {
+fn imports(
+    schema: &Schema,
+    model: &Model,
+    finders: &[FinderView],
+    relations: &[RelationView],
+) -> Vec<String> {
     let has = |ty: fn(&FieldType) -> bool| model.fields.iter().any(|f| ty(&f.ty));
     let mut imports = Vec::new();
     let has_datetime = has(|t| matches!(t, FieldType::DateTime));
@@ -505,7 +546,8 @@ fn imports(schema: &Schema, model: &Model, finders: &[FinderView], relations: &[
     }
     let mut rusqlite = vec!["params", "Connection", "OptionalExtension", "Row"];
     if has_enum {
-        rusqlite.push("types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef}");
+        rusqlite
+            .push("types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef}");
     }
     imports.push(format!("use rusqlite::{{{}}};", rusqlite.join(", ")));
     let mut codec = Vec::new();
@@ -610,7 +652,10 @@ pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView
                 line.push_str(" NOT NULL");
             }
             if let Some(default) = &field.default {
-                line.push_str(&format!(" DEFAULT {}", dialect.default_clause(field, default)));
+                line.push_str(&format!(
+                    " DEFAULT {}",
+                    dialect.default_clause(field, default)
+                ));
             }
             if field.unique {
                 line.push_str(" UNIQUE");
@@ -670,7 +715,10 @@ pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView
     let mut comment_lines = vec![format!("{} ({})", model.table, model.name)];
     comment_lines.extend(doc_lines(model.doc.as_deref()));
     TableView {
-        comment_lines: comment_lines.into_iter().map(|l| format!("-- {l}").trim_end().to_owned()).collect(),
+        comment_lines: comment_lines
+            .into_iter()
+            .map(|l| format!("-- {l}").trim_end().to_owned())
+            .collect(),
         create,
         indexes,
     }

@@ -64,7 +64,9 @@ pub fn parse_check(
                 .unwrap_or(rest.len());
             let number = &rest[..end];
             if number.matches('.').count() > 1 || number.ends_with('.') {
-                return Err(CheckExprError::Syntax(format!("`{number}` is not a number")));
+                return Err(CheckExprError::Syntax(format!(
+                    "`{number}` is not a number"
+                )));
             }
             tokens.push(CheckToken::Number(number.to_owned()));
             rest = &rest[end..];
@@ -121,7 +123,9 @@ mod tests {
     use super::*;
 
     fn columns(name: &str) -> Option<usize> {
-        ["start_seconds", "end_seconds"].iter().position(|c| *c == name)
+        ["start_seconds", "end_seconds"]
+            .iter()
+            .position(|c| *c == name)
     }
 
     #[test]

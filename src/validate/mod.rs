@@ -10,8 +10,8 @@ mod problem;
 use std::collections::BTreeMap;
 
 use crate::ir::{
-    Check, DefaultValue, EnumType, EnumVariant, Field, FieldType, ForeignKey, Index,
-    Model, OnDelete, Schema,
+    Check, DefaultValue, EnumType, EnumVariant, Field, FieldType, ForeignKey, Index, Model,
+    OnDelete, Schema,
 };
 use crate::load::{FieldDef, ModelDef, SchemaDef};
 use crate::naming::{self, NameProblem};
@@ -86,7 +86,6 @@ pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec
             crate_name: def.crate_name.clone(),
             models,
             creation_order,
-            _validated: (),
         })
     } else {
         Err(validator.errors)
@@ -213,14 +212,27 @@ impl Validator {
                 module
             }
             Err(problem) => {
-                self.bad_name(NameKind::Table, &def.table, &problem, table_path, false, model_name);
+                self.bad_name(
+                    NameKind::Table,
+                    &def.table,
+                    &problem,
+                    table_path,
+                    false,
+                    model_name,
+                );
                 "invalid".to_owned()
             }
         };
 
         let fields_path = path.key("fields");
         if def.fields.is_empty() {
-            self.push(Problem::NoFields, fields_path.clone(), true, model_name, None);
+            self.push(
+                Problem::NoFields,
+                fields_path.clone(),
+                true,
+                model_name,
+                None,
+            );
         }
         let mut fields = Vec::new();
         let mut references = Vec::new();
@@ -260,11 +272,23 @@ impl Validator {
             } else {
                 if field_def.on_delete.is_some() {
                     let at = field_path.key("on_delete");
-                    self.push(Problem::OnDeleteWithoutReference, at, true, model_name, Some(field_name));
+                    self.push(
+                        Problem::OnDeleteWithoutReference,
+                        at,
+                        true,
+                        model_name,
+                        Some(field_name),
+                    );
                 }
                 if field_def.relation.is_some() {
                     let at = field_path.key("relation");
-                    self.push(Problem::RelationWithoutReference, at, true, model_name, Some(field_name));
+                    self.push(
+                        Problem::RelationWithoutReference,
+                        at,
+                        true,
+                        model_name,
+                        Some(field_name),
+                    );
                 }
             }
             fields.push(field);
@@ -279,7 +303,13 @@ impl Validator {
         let primary_key = match primary_keys.as_slice() {
             [] => {
                 if !def.fields.is_empty() {
-                    self.push(Problem::MissingPrimaryKey, path.clone(), true, model_name, None);
+                    self.push(
+                        Problem::MissingPrimaryKey,
+                        path.clone(),
+                        true,
+                        model_name,
+                        None,
+                    );
                 }
                 0
             }
@@ -319,13 +349,7 @@ impl Validator {
     }
 
     /// Pass 1 for one field: name, type, flags and default.
-    fn field(
-        &mut self,
-        model: &str,
-        name: &str,
-        def: &FieldDef,
-        path: &YamlPath,
-    ) -> Option<Field> {
+    fn field(&mut self, model: &str, name: &str, def: &FieldDef, path: &YamlPath) -> Option<Field> {
         let here = (Some(model), Some(name));
         let rust_name = match naming::rust_value_ident(name) {
             Ok(rust_name) => rust_name,
@@ -338,7 +362,13 @@ impl Validator {
         let ty = self.field_type(model, name, def, &type_path);
 
         if def.primary_key && def.nullable {
-            self.push(Problem::NullablePrimaryKey, path.key("nullable"), true, here.0, here.1);
+            self.push(
+                Problem::NullablePrimaryKey,
+                path.key("nullable"),
+                true,
+                here.0,
+                here.1,
+            );
         }
         if let Some(ty) = &ty {
             if def.primary_key
@@ -348,7 +378,9 @@ impl Validator {
                 )
             {
                 self.push(
-                    Problem::PrimaryKeyType { ty: ty.schema_name() },
+                    Problem::PrimaryKeyType {
+                        ty: ty.schema_name(),
+                    },
                     type_path.clone(),
                     false,
                     here.0,
@@ -359,11 +391,19 @@ impl Validator {
         if def.autoincrement {
             let at = path.key("autoincrement");
             if !def.primary_key {
-                self.push(Problem::AutoincrementNotPrimaryKey, at.clone(), true, here.0, here.1);
+                self.push(
+                    Problem::AutoincrementNotPrimaryKey,
+                    at.clone(),
+                    true,
+                    here.0,
+                    here.1,
+                );
             }
             if let Some(ty) = ty.as_ref().filter(|ty| **ty != FieldType::Int) {
                 self.push(
-                    Problem::AutoincrementNotInt { ty: ty.schema_name() },
+                    Problem::AutoincrementNotInt {
+                        ty: ty.schema_name(),
+                    },
                     at,
                     true,
                     here.0,
@@ -410,7 +450,9 @@ impl Validator {
                     FieldType::String { max_len: Some(n) }
                 }
                 _ => {
-                    let problem = Problem::BadStringLength { ty: spelled.to_owned() };
+                    let problem = Problem::BadStringLength {
+                        ty: spelled.to_owned(),
+                    };
                     self.push(problem, path.clone(), false, here.0, here.1);
                     return None;
                 }
@@ -427,7 +469,13 @@ impl Validator {
                     FieldType::Enum(self.enum_type(model, name, values, path))
                 }
                 _ => {
-                    self.push(Problem::EnumWithoutValues, path.clone(), false, here.0, here.1);
+                    self.push(
+                        Problem::EnumWithoutValues,
+                        path.clone(),
+                        false,
+                        here.0,
+                        here.1,
+                    );
                     return None;
                 }
             },
@@ -442,15 +490,27 @@ impl Validator {
             }
         };
         if def.values.is_some() && !matches!(ty, FieldType::Enum(_)) {
-            let problem = Problem::ValuesOnNonEnum { ty: ty.schema_name() };
+            let problem = Problem::ValuesOnNonEnum {
+                ty: ty.schema_name(),
+            };
             let at = path.segments[..path.segments.len() - 1].to_vec();
-            let values_path = YamlPath { segments: at, occurrence: 0 }.key("values");
+            let values_path = YamlPath {
+                segments: at,
+                occurrence: 0,
+            }
+            .key("values");
             self.push(problem, values_path, true, here.0, here.1);
         }
         Some(ty)
     }
 
-    fn enum_type(&mut self, model: &str, field: &str, values: &[String], type_path: &YamlPath) -> EnumType {
+    fn enum_type(
+        &mut self,
+        model: &str,
+        field: &str,
+        values: &[String],
+        type_path: &YamlPath,
+    ) -> EnumType {
         let here = (Some(model), Some(field));
         let mut field_path = type_path.clone();
         field_path.segments.pop();
@@ -463,13 +523,19 @@ impl Validator {
                 Ok(rust_name) if value.starts_with(|c: char| c.is_ascii_alphabetic()) => rust_name,
                 Ok(_) => {
                     let reason = "it does not start with a letter".to_owned();
-                    let problem = Problem::BadEnumValue { value: value.clone(), reason };
+                    let problem = Problem::BadEnumValue {
+                        value: value.clone(),
+                        reason,
+                    };
                     self.push(problem, at, false, here.0, here.1);
                     continue;
                 }
                 Err(problem) => {
                     let reason = describe_name_problem(&problem);
-                    let problem = Problem::BadEnumValue { value: value.clone(), reason };
+                    let problem = Problem::BadEnumValue {
+                        value: value.clone(),
+                        reason,
+                    };
                     self.push(problem, at, false, here.0, here.1);
                     continue;
                 }
@@ -516,9 +582,10 @@ impl Validator {
         }
         let resolved = match (ty, value) {
             (FieldType::Int, Value::Number(n)) => n.as_i64().map(DefaultValue::Int),
-            (FieldType::Float, Value::Number(n)) => {
-                n.as_f64().filter(|f| f.is_finite()).map(DefaultValue::Float)
-            }
+            (FieldType::Float, Value::Number(n)) => n
+                .as_f64()
+                .filter(|f| f.is_finite())
+                .map(DefaultValue::Float),
             (FieldType::Bool, Value::Bool(b)) => Some(DefaultValue::Bool(*b)),
             (FieldType::String { max_len }, Value::String(s)) => {
                 let fits = max_len.is_none_or(|n| s.chars().count() <= n as usize);
@@ -530,10 +597,8 @@ impl Validator {
                 match enum_type.variants.iter().position(|v| v.value == *s) {
                     Some(index) => Some(DefaultValue::EnumVariant(index)),
                     None => {
-                        let suggestion = naming::suggest(
-                            s,
-                            enum_type.variants.iter().map(|v| v.value.as_str()),
-                        );
+                        let suggestion =
+                            naming::suggest(s, enum_type.variants.iter().map(|v| v.value.as_str()));
                         let problem = Problem::DefaultNotAVariant {
                             value: s.clone(),
                             suggestion,
@@ -561,14 +626,27 @@ impl Validator {
         resolved
     }
 
-    fn indexes(&mut self, model: &str, def: &ModelDef, fields: &[Field], path: &YamlPath) -> Vec<Index> {
+    fn indexes(
+        &mut self,
+        model: &str,
+        def: &ModelDef,
+        fields: &[Field],
+        path: &YamlPath,
+    ) -> Vec<Index> {
         let mut indexes = Vec::new();
         for (i, index_def) in def.indexes.iter().enumerate() {
             let index_path = path.key("indexes").index(i);
             let name = &index_def.name;
             let mut ok = true;
             if let Err(problem) = naming::check_identifier(name) {
-                self.bad_name(NameKind::Index, name, &problem, index_path.key("name"), false, Some(model));
+                self.bad_name(
+                    NameKind::Index,
+                    name,
+                    &problem,
+                    index_path.key("name"),
+                    false,
+                    Some(model),
+                );
                 ok = false;
             } else if let Some(first) = self.index_names.get(&name.to_ascii_lowercase()) {
                 let problem = Problem::Duplicate {
@@ -579,10 +657,13 @@ impl Validator {
                 self.push(problem, index_path.key("name"), false, Some(model), None);
                 ok = false;
             } else {
-                self.index_names.insert(name.to_ascii_lowercase(), name.clone());
+                self.index_names
+                    .insert(name.to_ascii_lowercase(), name.clone());
             }
             if index_def.columns.is_empty() {
-                let problem = Problem::EmptyIndex { index: name.clone() };
+                let problem = Problem::EmptyIndex {
+                    index: name.clone(),
+                };
                 self.push(problem, index_path.key("columns"), false, Some(model), None);
                 ok = false;
             }
@@ -616,7 +697,9 @@ impl Validator {
                 None | Some("asc") => false,
                 Some("desc") => true,
                 Some(other) => {
-                    let problem = Problem::UnknownOrder { order: other.to_owned() };
+                    let problem = Problem::UnknownOrder {
+                        order: other.to_owned(),
+                    };
                     self.push(problem, index_path.key("order"), false, Some(model), None);
                     ok = false;
                     false
@@ -651,7 +734,14 @@ impl Validator {
                 .clone()
                 .unwrap_or_else(|| format!("{table}_check_{}", i + 1));
             if let Err(problem) = naming::check_identifier(&name) {
-                self.bad_name(NameKind::Check, &name, &problem, check_path.key("name"), false, Some(model));
+                self.bad_name(
+                    NameKind::Check,
+                    &name,
+                    &problem,
+                    check_path.key("name"),
+                    false,
+                    Some(model),
+                );
                 continue;
             }
             if let Some(first) = names.insert(name.to_ascii_lowercase(), name.clone()) {
@@ -741,7 +831,9 @@ impl Validator {
                         continue;
                     }
                     if naming::RESERVED_TYPE_NAMES.contains(&type_name.as_str()) {
-                        let problem = Problem::ReservedName { name: type_name.clone() };
+                        let problem = Problem::ReservedName {
+                            name: type_name.clone(),
+                        };
                         self.push(problem, path.clone(), true, name, None);
                     }
                 }
@@ -751,7 +843,12 @@ impl Validator {
     }
 
     /// Pass 2 for one foreign key.
-    fn foreign_key(&mut self, models: &mut [Model], model_index: usize, reference: PendingReference) {
+    fn foreign_key(
+        &mut self,
+        models: &mut [Model],
+        model_index: usize,
+        reference: PendingReference,
+    ) {
         let model_name = models[model_index].name.clone();
         let field = &models[model_index].fields[reference.field];
         let field_name = field.column.clone();
@@ -762,19 +859,25 @@ impl Validator {
             .split_once('.')
             .filter(|(t, c)| !t.is_empty() && !c.is_empty() && !c.contains('.'))
         else {
-            let problem = Problem::BadReference { target: reference.target.clone() };
+            let problem = Problem::BadReference {
+                target: reference.target.clone(),
+            };
             self.push(problem, references_path, false, here.0, here.1);
             return;
         };
         let Some(target_model) = models.iter().position(|m| m.table == table) else {
             let suggestion = naming::suggest(table, models.iter().map(|m| m.table.as_str()));
-            let problem = Problem::UnknownTable { table: table.to_owned(), suggestion };
+            let problem = Problem::UnknownTable {
+                table: table.to_owned(),
+                suggestion,
+            };
             self.push(problem, references_path, false, here.0, here.1);
             return;
         };
         let target = &models[target_model];
         let Some(target_field) = target.fields.iter().position(|f| f.column == column) else {
-            let suggestion = naming::suggest(column, target.fields.iter().map(|f| f.column.as_str()));
+            let suggestion =
+                naming::suggest(column, target.fields.iter().map(|f| f.column.as_str()));
             let problem = Problem::UnknownReferencedColumn {
                 table: table.to_owned(),
                 column: column.to_owned(),
@@ -811,17 +914,32 @@ impl Validator {
             Some("restrict") => OnDelete::Restrict,
             Some(other) => {
                 let suggestion = naming::suggest(other, ON_DELETE_NAMES.iter().copied());
-                let problem = Problem::UnknownOnDelete { action: other.to_owned(), suggestion };
+                let problem = Problem::UnknownOnDelete {
+                    action: other.to_owned(),
+                    suggestion,
+                };
                 self.push(problem, on_delete_path, false, here.0, here.1);
                 return;
             }
         };
         if on_delete == OnDelete::SetNull && !field.nullable {
-            self.push(Problem::SetNullOnRequired, on_delete_path, false, here.0, here.1);
+            self.push(
+                Problem::SetNullOnRequired,
+                on_delete_path,
+                false,
+                here.0,
+                here.1,
+            );
             return;
         }
         if target_model == model_index && !field.nullable {
-            self.push(Problem::RequiredSelfReference, references_path, false, here.0, here.1);
+            self.push(
+                Problem::RequiredSelfReference,
+                references_path,
+                false,
+                here.0,
+                here.1,
+            );
             return;
         }
         let relation = match &reference.relation {
@@ -836,7 +954,14 @@ impl Validator {
         let relation = match naming::rust_value_ident(&relation) {
             Ok(ident) => ident,
             Err(problem) => {
-                self.bad_name(NameKind::Relation, &relation, &problem, relation_path, false, here.0);
+                self.bad_name(
+                    NameKind::Relation,
+                    &relation,
+                    &problem,
+                    relation_path,
+                    false,
+                    here.0,
+                );
                 return;
             }
         };
@@ -914,8 +1039,8 @@ impl Validator {
         let mut order = Vec::new();
         let mut placed = vec![false; models.len()];
         while order.len() < models.len() {
-            let next = (0..models.len())
-                .find(|&i| !placed[i] && parents[i].iter().all(|&p| placed[p]));
+            let next =
+                (0..models.len()).find(|&i| !placed[i] && parents[i].iter().all(|&p| placed[p]));
             match next {
                 Some(i) => {
                     placed[i] = true;

@@ -312,9 +312,13 @@ impl Problem {
 pub fn describe_name_problem(problem: &NameProblem) -> String {
     match problem {
         NameProblem::Empty => "it is empty".into(),
-        NameProblem::TooLong => "it is longer than 63 characters, which PostgreSQL would cut".into(),
+        NameProblem::TooLong => {
+            "it is longer than 63 characters, which PostgreSQL would cut".into()
+        }
         NameProblem::BadCharacter(c) if c.is_whitespace() => "it contains white space".into(),
-        NameProblem::BadCharacter(c) => format!("it contains `{c}`, which cannot be part of an identifier"),
+        NameProblem::BadCharacter(c) => {
+            format!("it contains `{c}`, which cannot be part of an identifier")
+        }
         NameProblem::StartsWithDigit => "it starts with a digit".into(),
         NameProblem::RustUnusable(ident) => {
             format!("it becomes `{ident}` in Rust, which no identifier (not even a raw one) can be")

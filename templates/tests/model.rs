@@ -29,9 +29,9 @@ fn defaults_are_filled_in_by_the_database() {
     let inserted = {{ t.module }}::insert(&db, &new).unwrap();
     let after = chrono::Utc::now() + chrono::Duration::seconds(1);
 {%- for d in t.defaults %}
-{%- match d.expected %}
-{%- when Some with (expected) %}
-    assert_eq!(inserted.{{ d.field }}, {{ expected }});
+{%- match d.assertion %}
+{%- when Some with (assertion) %}
+    {{ assertion }}
 {%- when None %}
 {%- if d.nullable %}
     let stored = inserted.{{ d.field }}.unwrap();

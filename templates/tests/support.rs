@@ -88,7 +88,7 @@ pub fn is_stored_datetime(text: &str) -> bool {
 
 /// Insert values for a `{{ s.model }}` with every field set, its parents
 /// inserted.
-pub fn {{ s.new_fn }}(db: &Connection, n: i64) -> {{ crate_ident }}::{{ s.new_name }} {
+pub fn {{ s.new_fn }}({% if s.parents.is_empty() %}_db{% else %}db{% endif %}: &Connection, n: i64) -> {{ crate_ident }}::{{ s.new_name }} {
 {%- for (var, insert_fn) in s.parents %}
     let {{ var }} = {{ insert_fn }}(db, unique());
 {%- endfor %}

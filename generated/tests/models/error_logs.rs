@@ -32,7 +32,7 @@ fn defaults_are_filled_in_by_the_database() {
     let before = chrono::Utc::now() - chrono::Duration::seconds(1);
     let inserted = error_logs::insert(&db, &new).unwrap();
     let after = chrono::Utc::now() + chrono::Duration::seconds(1);
-    assert_eq!(inserted.resolved, false);
+    assert!(!inserted.resolved);
     let stored = inserted.occurred_at;
     assert!(
         before <= stored && stored <= after,

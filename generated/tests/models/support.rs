@@ -81,7 +81,7 @@ pub fn is_stored_datetime(text: &str) -> bool {
 
 /// Insert values for a `DiscoveredVideo` with every field set, its parents
 /// inserted.
-pub fn new_discovered_video(db: &Connection, n: i64) -> pipeline_db::NewDiscoveredVideo {
+pub fn new_discovered_video(_db: &Connection, n: i64) -> pipeline_db::NewDiscoveredVideo {
     pipeline_db::NewDiscoveredVideo {
         youtube_video_id: text("youtube_video_id", n, 32),
         title: text("title", n, 500),
@@ -247,7 +247,7 @@ pub fn insert_review_log(db: &Connection, n: i64) -> pipeline_db::ReviewLog {
 
 /// Insert values for a `ConfigOverride` with every field set, its parents
 /// inserted.
-pub fn new_config_override(db: &Connection, n: i64) -> pipeline_db::NewConfigOverride {
+pub fn new_config_override(_db: &Connection, n: i64) -> pipeline_db::NewConfigOverride {
     pipeline_db::NewConfigOverride {
         key: text("key", n, 100),
         value: text("value", n, usize::MAX),
