@@ -3,12 +3,14 @@
 //!
 //! A YouTube analytics snapshot of one video.
 
-use crate::codec::Timestamp;
-use crate::shorts::Short;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::codec::Timestamp;
+use crate::shorts::Short;
+
 /// A row of `analytics`.
+///
 /// A YouTube analytics snapshot of one video.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analytics {
@@ -117,14 +119,14 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
 }
-
-/// The rows with the given `youtube_video_id`, highest (newest) `measured_at` first, through index `idx_analytics_video`.
+/// The rows with the given `youtube_video_id`, highest (newest) `measured_at`
+/// first, through index `idx_analytics_video`.
 pub fn list_by_youtube_video_id(
     conn: &Connection,
     youtube_video_id: &str,
 ) -> rusqlite::Result<Vec<Analytics>> {
     let mut statement = conn.prepare_cached(LIST_BY_YOUTUBE_VIDEO_ID_SQL)?;
-    let rows = statement.query_map(params![youtube_video_id,], Analytics::from_row)?;
+    let rows = statement.query_map(params![youtube_video_id], Analytics::from_row)?;
     rows.collect()
 }
 

@@ -3,12 +3,14 @@
 //!
 //! A stretch of a video cut out as material for a short.
 
-use crate::codec::Timestamp;
-use crate::pipeline_runs::PipelineRun;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::codec::Timestamp;
+use crate::pipeline_runs::PipelineRun;
+
 /// A row of `clips`.
+///
 /// A stretch of a video cut out as material for a short.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clip {

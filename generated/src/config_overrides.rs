@@ -3,11 +3,13 @@
 //!
 //! A runtime setting changed through Telegram.
 
-use crate::codec::Timestamp;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::codec::Timestamp;
+
 /// A row of `config_overrides`.
+///
 /// A runtime setting changed through Telegram.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigOverride {

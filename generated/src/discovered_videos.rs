@@ -3,13 +3,14 @@
 //!
 //! A long YouTube video found by discovery, a candidate for clipping.
 
-use crate::codec::{Timestamp, UnknownVariant};
 use chrono::{DateTime, Utc};
 use rusqlite::{
     params,
     types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef},
     Connection, OptionalExtension, Row,
 };
+
+use crate::codec::{Timestamp, UnknownVariant};
 
 /// The allowed values of `discovered_videos.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -82,6 +83,7 @@ impl FromSql for DiscoveredVideoStatus {
 }
 
 /// A row of `discovered_videos`.
+///
 /// A long YouTube video found by discovery, a candidate for clipping.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscoveredVideo {
@@ -202,23 +204,22 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
 }
-
 /// The row whose unique `youtube_video_id` is the given value.
 pub fn get_by_youtube_video_id(
     conn: &Connection,
     youtube_video_id: &str,
 ) -> rusqlite::Result<Option<DiscoveredVideo>> {
     conn.prepare_cached(GET_BY_YOUTUBE_VIDEO_ID_SQL)?
-        .query_row(params![youtube_video_id,], DiscoveredVideo::from_row)
+        .query_row(params![youtube_video_id], DiscoveredVideo::from_row)
         .optional()
 }
-
-/// The rows with the given `status`, through index `idx_discovered_videos_status`.
+/// The rows with the given `status`, through index
+/// `idx_discovered_videos_status`.
 pub fn list_by_status(
     conn: &Connection,
     status: DiscoveredVideoStatus,
 ) -> rusqlite::Result<Vec<DiscoveredVideo>> {
     let mut statement = conn.prepare_cached(LIST_BY_STATUS_SQL)?;
-    let rows = statement.query_map(params![status,], DiscoveredVideo::from_row)?;
+    let rows = statement.query_map(params![status], DiscoveredVideo::from_row)?;
     rows.collect()
 }

@@ -3,12 +3,14 @@
 //!
 //! An error met while processing.
 
-use crate::codec::{Json, Timestamp};
-use crate::pipeline_runs::PipelineRun;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::codec::{Json, Timestamp};
+use crate::pipeline_runs::PipelineRun;
+
 /// A row of `error_logs`.
+///
 /// An error met while processing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorLog {
@@ -125,11 +127,11 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
 }
-
-/// The rows with the given `module`, highest (newest) `occurred_at` first, through index `idx_error_log_module`.
+/// The rows with the given `module`, highest (newest) `occurred_at` first,
+/// through index `idx_error_log_module`.
 pub fn list_by_module(conn: &Connection, module: &str) -> rusqlite::Result<Vec<ErrorLog>> {
     let mut statement = conn.prepare_cached(LIST_BY_MODULE_SQL)?;
-    let rows = statement.query_map(params![module,], ErrorLog::from_row)?;
+    let rows = statement.query_map(params![module], ErrorLog::from_row)?;
     rows.collect()
 }
 

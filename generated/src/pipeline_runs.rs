@@ -3,14 +3,15 @@
 //!
 //! One run of the pipeline over a discovered video.
 
-use crate::codec::{Json, Timestamp, UnknownVariant};
-use crate::discovered_videos::DiscoveredVideo;
 use chrono::{DateTime, Utc};
 use rusqlite::{
     params,
     types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef},
     Connection, OptionalExtension, Row,
 };
+
+use crate::codec::{Json, Timestamp, UnknownVariant};
+use crate::discovered_videos::DiscoveredVideo;
 
 /// The allowed values of `pipeline_runs.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -72,6 +73,7 @@ impl FromSql for PipelineRunStatus {
 }
 
 /// A row of `pipeline_runs`.
+///
 /// One run of the pipeline over a discovered video.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineRun {
@@ -182,14 +184,13 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
 }
-
 /// The row whose unique `correlation_id` is the given value.
 pub fn get_by_correlation_id(
     conn: &Connection,
     correlation_id: &str,
 ) -> rusqlite::Result<Option<PipelineRun>> {
     conn.prepare_cached(GET_BY_CORRELATION_ID_SQL)?
-        .query_row(params![correlation_id,], PipelineRun::from_row)
+        .query_row(params![correlation_id], PipelineRun::from_row)
         .optional()
 }
 

@@ -3,14 +3,15 @@
 //!
 //! One review decision on a short, made in Telegram.
 
-use crate::codec::{Timestamp, UnknownVariant};
-use crate::shorts::Short;
 use chrono::{DateTime, Utc};
 use rusqlite::{
     params,
     types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef},
     Connection, OptionalExtension, Row,
 };
+
+use crate::codec::{Timestamp, UnknownVariant};
+use crate::shorts::Short;
 
 /// The allowed values of `review_logs.action`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,6 +70,7 @@ impl FromSql for ReviewLogAction {
 }
 
 /// A row of `review_logs`.
+///
 /// One review decision on a short, made in Telegram.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewLog {

@@ -3,13 +3,15 @@
 //!
 //! An AI-generated script for a run.
 
-use crate::clips::Clip;
-use crate::codec::Timestamp;
-use crate::pipeline_runs::PipelineRun;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::clips::Clip;
+use crate::codec::Timestamp;
+use crate::pipeline_runs::PipelineRun;
+
 /// A row of `scripts`.
+///
 /// An AI-generated script for a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Script {

@@ -3,16 +3,17 @@
 //!
 //! A short video assembled from a clip.
 
-use crate::clips::Clip;
-use crate::codec::{Timestamp, UnknownVariant};
-use crate::scripts::Script;
-use crate::tts_audio::TTSAudio;
 use chrono::{DateTime, Utc};
 use rusqlite::{
     params,
     types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef},
     Connection, OptionalExtension, Row,
 };
+
+use crate::clips::Clip;
+use crate::codec::{Timestamp, UnknownVariant};
+use crate::scripts::Script;
+use crate::tts_audio::TTSAudio;
 
 /// The allowed values of `shorts.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -85,6 +86,7 @@ impl FromSql for ShortStatus {
 }
 
 /// A row of `shorts`.
+///
 /// A short video assembled from a clip.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Short {
@@ -206,14 +208,13 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
 }
-
 /// The row whose unique `youtube_video_id` is the given value.
 pub fn get_by_youtube_video_id(
     conn: &Connection,
     youtube_video_id: &str,
 ) -> rusqlite::Result<Option<Short>> {
     conn.prepare_cached(GET_BY_YOUTUBE_VIDEO_ID_SQL)?
-        .query_row(params![youtube_video_id,], Short::from_row)
+        .query_row(params![youtube_video_id], Short::from_row)
         .optional()
 }
 

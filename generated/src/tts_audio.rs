@@ -3,12 +3,14 @@
 //!
 //! A TTS audio file spoken from a script.
 
-use crate::codec::Timestamp;
-use crate::scripts::Script;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::codec::Timestamp;
+use crate::scripts::Script;
+
 /// A row of `tts_audio`.
+///
 /// A TTS audio file spoken from a script.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TTSAudio {

@@ -13,6 +13,23 @@ pub fn rust_str(text: &str) -> String {
     format!("{text:?}")
 }
 
+/// Splits `text` into lines of at most `width` characters at spaces.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("starts with one line");
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(word.to_owned());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
 /// Doc text as lines, for `///` comments; empty lines kept.
 fn doc_lines(doc: Option<&str>) -> Vec<String> {
     doc.map(|doc| {
@@ -66,7 +83,8 @@ pub struct VariantView {
 #[derive(Debug, Clone)]
 pub struct FinderView {
     pub name: String,
-    pub doc: String,
+    pub doc_lines: Vec<String>,
+    pub binds: Vec<String>,
     pub const_name: String,
     pub sql_literal: String,
     /// `name: type` pairs of the parameters after the connection.
@@ -108,7 +126,9 @@ pub struct ModelView {
     /// Names `lib.rs` re-exports: the row, the insert type and enums.
     pub exports: Vec<String>,
     pub enums: Vec<EnumView>,
+    /// `use` lines of other crates, then of this crate.
     pub imports: Vec<String>,
+    pub crate_imports: Vec<String>,
     pub pk: FieldView,
     pub pk_param: ParamView,
     pub insert_sql: String,
@@ -400,14 +420,16 @@ pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
     let mut add =
         |name: String, doc: String, columns: &[usize], order: Option<(usize, bool)>, one: bool| {
             let const_name = format!("{}_SQL", unraw(&name).to_uppercase());
+            let params: Vec<ParamView> = columns
+                .iter()
+                .map(|&c| param_view(model, &model.fields[c]))
+                .collect();
             finders.push(FinderView {
-                doc,
+                doc_lines: wrap_words(&doc, 76),
+                binds: params.iter().map(|p| p.bind.clone()).collect(),
                 const_name,
                 sql_literal: rust_str(&finder_sql(model, columns, order, dialect)),
-                params: columns
-                    .iter()
-                    .map(|&c| param_view(model, &model.fields[c]))
-                    .collect(),
+                params,
                 returns_one: one,
                 name,
             });
@@ -530,12 +552,7 @@ fn enums(model: &Model) -> Vec<EnumView> {
 }
 
 /// The `use` lines a model module needs, so none is unused.
-fn imports(
-    schema: &Schema,
-    model: &Model,
-    finders: &[FinderView],
-    relations: &[RelationView],
-) -> Vec<String> {
+fn imports(model: &Model, relations: &[RelationView]) -> (Vec<String>, Vec<String>) {
     let has = |ty: fn(&FieldType) -> bool| model.fields.iter().any(|f| ty(&f.ty));
     let mut imports = Vec::new();
     let has_datetime = has(|t| matches!(t, FieldType::DateTime));
@@ -550,6 +567,7 @@ fn imports(
             .push("types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef}");
     }
     imports.push(format!("use rusqlite::{{{}}};", rusqlite.join(", ")));
+    let mut crate_imports = Vec::new();
     let mut codec = Vec::new();
     if has_json {
         codec.push("Json");
@@ -562,8 +580,8 @@ fn imports(
     }
     match codec.as_slice() {
         [] => {}
-        [one] => imports.push(format!("use crate::codec::{one};")),
-        many => imports.push(format!("use crate::codec::{{{}}};", many.join(", "))),
+        [one] => crate_imports.push(format!("use crate::codec::{one};")),
+        many => crate_imports.push(format!("use crate::codec::{{{}}};", many.join(", "))),
     }
     let mut parents: Vec<String> = relations
         .iter()
@@ -572,9 +590,8 @@ fn imports(
         .collect();
     parents.sort();
     parents.dedup();
-    imports.extend(parents);
-    let _ = (schema, finders);
-    imports
+    crate_imports.extend(parents);
+    (imports, crate_imports)
 }
 
 /// The view of one model.
@@ -605,7 +622,7 @@ pub fn model_view(schema: &Schema, model: &Model) -> ModelView {
     let statements = statements(model, Dialect::Sqlite);
     let finders = finders(model, Dialect::Sqlite);
     let relations = relations(schema, model);
-    let imports = imports(schema, model, &finders, &relations);
+    let (imports, crate_imports) = imports(model, &relations);
     let pk_field = model.primary_key();
     ModelView {
         name: model.name.clone(),
@@ -622,6 +639,7 @@ pub fn model_view(schema: &Schema, model: &Model) -> ModelView {
         exports,
         enums,
         imports,
+        crate_imports,
         insert_sql: rust_str(&statements.insert),
         get_sql: rust_str(&statements.get),
         list_sql: rust_str(&statements.list),

@@ -10,6 +10,11 @@
 {% for import in m.imports -%}
 {{ import }}
 {% endfor %}
+{%- if !m.crate_imports.is_empty() %}
+{% for import in m.crate_imports -%}
+{{ import }}
+{% endfor %}
+{%- endif %}
 
 {%- for e in m.enums %}
 
@@ -76,6 +81,9 @@ impl FromSql for {{ e.rust_name }} {
 {%- endfor %}
 
 /// A row of `{{ m.table }}`.
+{%- if !m.doc_lines.is_empty() %}
+///
+{%- endif %}
 {%- for line in m.doc_lines %}
 ///{% if !line.is_empty() %} {{ line }}{% endif %}
 {%- endfor %}
@@ -182,7 +190,9 @@ pub fn delete(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> 
 }
 {%- for finder in m.finders %}
 
-/// {{ finder.doc }}
+{%- for line in finder.doc_lines %}
+/// {{ line }}
+{%- endfor %}
 pub fn {{ finder.name }}(
     conn: &Connection,
     {%- for p in finder.params %}
@@ -191,11 +201,11 @@ pub fn {{ finder.name }}(
 ) -> rusqlite::Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
 {%- if finder.returns_one %}
     conn.prepare_cached({{ finder.const_name }})?
-        .query_row(params![{% for p in finder.params %}{{ p.bind }}, {% endfor %}], {{ m.name }}::from_row)
+        .query_row(params![{{ finder.binds|join(", ") }}], {{ m.name }}::from_row)
         .optional()
 {%- else %}
     let mut statement = conn.prepare_cached({{ finder.const_name }})?;
-    let rows = statement.query_map(params![{% for p in finder.params %}{{ p.bind }}, {% endfor %}], {{ m.name }}::from_row)?;
+    let rows = statement.query_map(params![{{ finder.binds|join(", ") }}], {{ m.name }}::from_row)?;
     rows.collect()
 {%- endif %}
 }
