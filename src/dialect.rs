@@ -128,6 +128,7 @@ impl Dialect {
         let _ = self; // Both dialects spell checks alike today.
         let mut sql = String::new();
         let mut previous: Option<&CheckToken> = None;
+        let mut previous_but_one: Option<&CheckToken> = None;
         for token in tokens {
             let text = match token {
                 CheckToken::Column(index) => sql_ident(&model.fields[*index].column),
@@ -139,10 +140,15 @@ impl Dialect {
                 || matches!(previous, Some(CheckToken::Symbol(s)) if s == "(")
                 || (matches!(token, CheckToken::Symbol(s) if s == "(")
                     && matches!(previous, Some(CheckToken::Symbol(s)) if s.chars().all(|c| c.is_ascii_alphabetic()) && !matches!(s.as_str(), "AND" | "OR" | "NOT" | "IN")));
-            if previous.is_some() && !glued_to_previous {
+            // A minus after an operator, a `(` or nothing is a sign.
+            let after_sign = matches!(previous, Some(CheckToken::Symbol(s)) if s == "-")
+                && matches!(previous_but_one, None | Some(CheckToken::Symbol(_)))
+                && !matches!(previous_but_one, Some(CheckToken::Symbol(s)) if s == ")");
+            if previous.is_some() && !glued_to_previous && !after_sign {
                 sql.push(' ');
             }
             sql.push_str(&text);
+            previous_but_one = previous;
             previous = Some(token);
         }
         sql

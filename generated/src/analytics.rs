@@ -119,8 +119,9 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
 }
-/// The rows with the given `youtube_video_id`, highest (newest) `measured_at`
-/// first, through index `idx_analytics_video`.
+
+/// The rows with the given `youtube_video_id`, newest `measured_at` first,
+/// through index `idx_analytics_video`.
 pub fn list_by_youtube_video_id(
     conn: &Connection,
     youtube_video_id: &str,

@@ -62,7 +62,8 @@ pub struct UnknownVariant {
 }
 
 impl UnknownVariant {
-    pub(crate) fn new(type_name: &'static str, value: &str) -> Self {
+    /// The error for `value`, found where a `type_name` was expected.
+    pub fn new(type_name: &'static str, value: &str) -> Self {
         Self {
             type_name,
             value: value.to_owned(),

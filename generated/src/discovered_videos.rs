@@ -204,6 +204,7 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
 }
+
 /// The row whose unique `youtube_video_id` is the given value.
 pub fn get_by_youtube_video_id(
     conn: &Connection,
@@ -213,6 +214,7 @@ pub fn get_by_youtube_video_id(
         .query_row(params![youtube_video_id], DiscoveredVideo::from_row)
         .optional()
 }
+
 /// The rows with the given `status`, through index
 /// `idx_discovered_videos_status`.
 pub fn list_by_status(

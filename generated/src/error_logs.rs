@@ -127,8 +127,9 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
 }
-/// The rows with the given `module`, highest (newest) `occurred_at` first,
-/// through index `idx_error_log_module`.
+
+/// The rows with the given `module`, newest `occurred_at` first, through index
+/// `idx_error_log_module`.
 pub fn list_by_module(conn: &Connection, module: &str) -> rusqlite::Result<Vec<ErrorLog>> {
     let mut statement = conn.prepare_cached(LIST_BY_MODULE_SQL)?;
     let rows = statement.query_map(params![module], ErrorLog::from_row)?;

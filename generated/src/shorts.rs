@@ -208,6 +208,7 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
 }
+
 /// The row whose unique `youtube_video_id` is the given value.
 pub fn get_by_youtube_video_id(
     conn: &Connection,

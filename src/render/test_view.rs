@@ -147,6 +147,7 @@ fn is_textual(ty: &FieldType) -> bool {
 fn sample_value(krate: &str, field: &Field, position: usize) -> String {
     let column = &field.column;
     match &field.ty {
+        FieldType::Int if position == 0 => "n".to_owned(),
         FieldType::Int => format!("n + {position}"),
         FieldType::Float => format!("n as f64 + {position}.5"),
         FieldType::String { max_len } => {

@@ -476,10 +476,11 @@ fn finder_doc(model: &Model, index: &Index) -> String {
         ),
         Some(order) => format!(
             "The rows with the given {lookup}, {} `{}` first, through index `{}`.",
-            if index.descending {
-                "highest (newest)"
-            } else {
-                "lowest (oldest)"
+            match (index.descending, &model.fields[order].ty) {
+                (true, FieldType::DateTime) => "newest",
+                (false, FieldType::DateTime) => "oldest",
+                (true, _) => "highest",
+                (false, _) => "lowest",
             },
             model.fields[order].column,
             index.name

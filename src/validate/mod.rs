@@ -944,9 +944,12 @@ impl Validator {
         }
         let relation = match &reference.relation {
             Some(relation) => relation.clone(),
+            // `run_id` -> `run`; `account_handle` (to `accounts.handle`) ->
+            // `account`.
             None => field
                 .column
                 .strip_suffix("_id")
+                .or_else(|| field.column.strip_suffix(&format!("_{column}")))
                 .filter(|stem| !stem.is_empty())
                 .map_or_else(|| format!("{}_row", field.column), str::to_owned),
         };

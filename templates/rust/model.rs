@@ -190,9 +190,9 @@ pub fn delete(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> 
 }
 {%- for finder in m.finders %}
 
-{%- for line in finder.doc_lines %}
+{% for line in finder.doc_lines -%}
 /// {{ line }}
-{%- endfor %}
+{% endfor -%}
 pub fn {{ finder.name }}(
     conn: &Connection,
     {%- for p in finder.params %}

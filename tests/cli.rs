@@ -1,0 +1,164 @@
+//! The `schemagen` binary as a user runs it: exit codes, what is written,
+//! what is left alone.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{schemagen, snapshot_dir, stderr, stdout};
+
+/// A scratch project holding a copy of a fixture schema.
+fn project(fixture: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = common::root().join("tests/fixtures").join(fixture).join("schema.yaml");
+    fs::copy(schema, dir.path().join("schema.yaml")).unwrap();
+    dir
+}
+
+fn write_schema(dir: &Path, text: &str) {
+    fs::write(dir.join("schema.yaml"), text).unwrap();
+}
+
+#[test]
+fn generate_writes_the_crate_then_rewrites_nothing() {
+    let dir = project("minimal");
+    let first = schemagen(dir.path(), &["generate"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stdout(&first).contains("created  generated/src/notes.rs"));
+    let before = snapshot_dir(&dir.path().join("generated"));
+
+    let second = schemagen(dir.path(), &["generate"]);
+    assert!(second.status.success());
+    assert!(stdout(&second).contains("0 created, 0 updated, 0 removed"), "{}", stdout(&second));
+    // Unchanged files are not rewritten: same bytes, same modification times.
+    assert_eq!(snapshot_dir(&dir.path().join("generated")), before);
+}
+
+#[test]
+fn invalid_schema_exits_2_names_the_problem_and_writes_nothing() {
+    let dir = project("minimal");
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    let before = snapshot_dir(&dir.path().join("generated"));
+
+    let broken = fs::read_to_string(dir.path().join("schema.yaml"))
+        .unwrap()
+        .replace("body: text", "body: txt");
+    write_schema(dir.path(), &broken);
+    let run = schemagen(dir.path(), &["generate"]);
+    assert_eq!(run.status.code(), Some(2));
+    let message = stderr(&run);
+    assert!(message.contains("model `Note`, field `body`: unknown type `txt`; did you mean `text`?"), "{message}");
+    assert!(message.contains("schema.yaml:"), "{message}");
+    assert_eq!(snapshot_dir(&dir.path().join("generated")), before);
+}
+
+#[test]
+fn check_reports_a_stale_crate_with_a_diff_and_exits_1() {
+    let dir = project("minimal");
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    assert!(schemagen(dir.path(), &["generate", "--check"]).status.success());
+
+    let changed = fs::read_to_string(dir.path().join("schema.yaml"))
+        .unwrap()
+        .replace("body: text", "body: text\n      pinned: { type: bool, default: false }");
+    write_schema(dir.path(), &changed);
+    let before = snapshot_dir(&dir.path().join("generated"));
+    let run = schemagen(dir.path(), &["generate", "--check"]);
+    assert_eq!(run.status.code(), Some(1));
+    let report = stderr(&run);
+    assert!(report.contains("changed:  generated/src/notes.rs"), "{report}");
+    assert!(report.contains("+    pub pinned: bool,"), "{report}");
+    assert!(report.contains("cargo run -- generate"), "{report}");
+    assert_eq!(snapshot_dir(&dir.path().join("generated")), before);
+}
+
+#[test]
+fn files_the_schema_no_longer_produces_are_removed_and_others_kept() {
+    let dir = project("every_type_and_option");
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    let generated = dir.path().join("generated");
+    fs::write(generated.join("NOTES.md"), "mine").unwrap();
+    assert!(generated.join("src/audit_entries.rs").exists());
+
+    let text = fs::read_to_string(dir.path().join("schema.yaml")).unwrap();
+    let without_audit = &text[..text.find("  AuditEntry:").unwrap()];
+    write_schema(dir.path(), without_audit);
+    let run = schemagen(dir.path(), &["generate"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stdout(&run).contains("removed  generated/src/audit_entries.rs"));
+    assert!(!generated.join("src/audit_entries.rs").exists());
+    assert_eq!(fs::read_to_string(generated.join("NOTES.md")).unwrap(), "mine");
+}
+
+#[test]
+fn a_file_schemagen_did_not_write_is_never_overwritten() {
+    let dir = project("minimal");
+    let src = dir.path().join("generated/src");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(src.join("lib.rs"), "// hand-written\n").unwrap();
+    let run = schemagen(dir.path(), &["generate"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(stderr(&run).contains("was not written by schemagen"), "{}", stderr(&run));
+    assert_eq!(fs::read_to_string(src.join("lib.rs")).unwrap(), "// hand-written\n");
+    assert!(!dir.path().join("generated/Cargo.toml").exists(), "nothing else is written");
+}
+
+#[test]
+fn validate_checks_without_writing() {
+    let dir = project("minimal");
+    let run = schemagen(dir.path(), &["validate"]);
+    assert!(run.status.success());
+    assert!(stdout(&run).contains("schema.yaml is valid: 1 models"));
+    assert!(!dir.path().join("generated").exists());
+}
+
+#[test]
+fn init_db_creates_a_database_with_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pipeline.db");
+    let schema = common::root().join("schema.yaml");
+    for _ in 0..2 {
+        let run = schemagen(
+            dir.path(),
+            &["init-db", db.to_str().unwrap(), "--schema", schema.to_str().unwrap()],
+        );
+        assert!(run.status.success(), "{}", stderr(&run));
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 10);
+}
+
+#[test]
+fn json_format_prints_one_object_per_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write_schema(
+        dir.path(),
+        "crate: x\nmodels:\n  A:\n    table: a\n    fields:\n      id: { type: integer, primary_key: true }\n      b: { type: int, references: aa.id }\n",
+    );
+    let run = schemagen(dir.path(), &["validate", "--format", "json"]);
+    assert_eq!(run.status.code(), Some(2));
+    let printed = stdout(&run);
+    let lines: Vec<&str> = printed.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("\"code\":\"unknown-type\"") && lines[0].contains("\"line\":6"), "{}", lines[0]);
+    assert!(lines[1].contains("\"code\":\"unknown-table\"") && lines[1].contains("\"line\":7"), "{}", lines[1]);
+}
+
+#[test]
+fn help_explains_each_command() {
+    let run = schemagen(Path::new("."), &["--help"]);
+    let help = stdout(&run);
+    for command in ["generate", "validate", "init-db"] {
+        assert!(help.contains(command), "{help}");
+    }
+    let generate = stdout(&schemagen(Path::new("."), &["generate", "--help"]));
+    assert!(generate.contains("--check") && generate.contains("--out") && generate.contains("--schema"));
+}

@@ -1,0 +1,151 @@
+//! What the video pipeline relies on in the generated `pipeline-db` crate,
+//! beyond the per-table scenarios the crate tests itself: the clip check,
+//! the analytics history order, timestamps, and all-or-nothing inserts.
+
+use chrono::{Duration, TimeZone, Utc};
+use pipeline_db::{
+    analytics, clips, discovered_videos, pipeline_runs, NewAnalytics, NewClip, NewDiscoveredVideo,
+    NewPipelineRun, PipelineRunStatus,
+};
+use rusqlite::Connection;
+
+fn db() -> Connection {
+    let conn = pipeline_db::open_in_memory().unwrap();
+    pipeline_db::init_db(&conn).unwrap();
+    conn
+}
+
+fn run(conn: &Connection) -> pipeline_db::PipelineRun {
+    let video = discovered_videos::insert(
+        conn,
+        &NewDiscoveredVideo {
+            youtube_video_id: "dQw4w9WgXcQ".into(),
+            title: "A long talk".into(),
+            channel_id: "UC123".into(),
+            channel_title: None,
+            url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ".into(),
+            duration_seconds: Some(5_400),
+            view_count: None,
+            published_at: None,
+            status: None,
+            discovered_at: None,
+        },
+    )
+    .unwrap();
+    pipeline_runs::insert(
+        conn,
+        &NewPipelineRun {
+            video_id: video.id,
+            correlation_id: "5f0c6a4e-0000-4000-8000-000000000001".into(),
+            status: Some(PipelineRunStatus::Running),
+            config_snapshot: Some(serde_json::json!({ "voice": "alloy" })),
+            started_at: None,
+            finished_at: None,
+            error_message: None,
+        },
+    )
+    .unwrap()
+}
+
+fn clip(run_id: i64, start: f64, end: f64) -> NewClip {
+    NewClip {
+        run_id,
+        start_seconds: start,
+        end_seconds: end,
+        virality_score: None,
+        transcript: None,
+        file_path: None,
+        created_at: None,
+    }
+}
+
+#[test]
+fn a_clip_must_end_after_it_starts() {
+    let conn = db();
+    let run = run(&conn);
+    assert!(clips::insert(&conn, &clip(run.id, 10.0, 42.5)).is_ok());
+    assert!(clips::insert(&conn, &clip(run.id, 42.5, 42.5)).is_err());
+    assert!(clips::insert(&conn, &clip(run.id, 50.0, 10.0)).is_err());
+    assert_eq!(clips::list(&conn).unwrap().len(), 1);
+}
+
+#[test]
+fn analytics_history_of_one_video_comes_newest_first() {
+    let conn = db();
+    let start = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
+    for (video, hours, views) in [("a", 0, 10), ("a", 2, 30), ("b", 1, 99), ("a", 1, 20)] {
+        analytics::insert(
+            &conn,
+            &NewAnalytics {
+                short_id: None,
+                youtube_video_id: video.into(),
+                views: Some(views),
+                likes: None,
+                comments: None,
+                average_view_duration_seconds: None,
+                measured_at: Some(start + Duration::hours(hours)),
+            },
+        )
+        .unwrap();
+    }
+    let history = analytics::list_by_youtube_video_id(&conn, "a").unwrap();
+    let views: Vec<i64> = history.iter().map(|row| row.views).collect();
+    assert_eq!(views, [30, 20, 10]);
+    assert!(history.iter().all(|row| row.likes == 0 && row.comments == 0));
+}
+
+#[test]
+fn the_history_query_uses_its_index() {
+    let conn = db();
+    let plan: String = conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT id FROM analytics WHERE youtube_video_id = 'a' ORDER BY measured_at DESC, id DESC",
+            [],
+            |row| row.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("idx_analytics_video"), "{plan}");
+}
+
+#[test]
+fn a_dangling_foreign_key_leaves_nothing_behind() {
+    let conn = db();
+    assert!(clips::insert(&conn, &clip(12_345, 1.0, 2.0)).is_err());
+    assert!(clips::list(&conn).unwrap().is_empty());
+}
+
+#[test]
+fn timestamps_from_the_database_and_from_rust_sort_and_compare_alike() {
+    let conn = db();
+    let run = run(&conn);
+    let by_database = clips::insert(&conn, &clip(run.id, 1.0, 2.0)).unwrap();
+    let mut later = clip(run.id, 1.0, 2.0);
+    later.created_at = Some(by_database.created_at + Duration::milliseconds(1));
+    let by_rust = clips::insert(&conn, &later).unwrap();
+    let stored: Vec<String> = conn
+        .prepare("SELECT created_at FROM clips ORDER BY created_at")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|text| text.len() == 24 && text.ends_with('Z')));
+    assert_eq!(by_rust.created_at - by_database.created_at, Duration::milliseconds(1));
+    // Sub-millisecond digits are dropped on write, as the database clock has none.
+    let mut precise = clip(run.id, 1.0, 2.0);
+    let instant = Utc.timestamp_nanos(1_767_225_600_123_456_789);
+    precise.created_at = Some(instant);
+    let stored = clips::insert(&conn, &precise).unwrap();
+    assert_eq!(stored.created_at, Utc.timestamp_millis_opt(1_767_225_600_123).unwrap());
+}
+
+#[test]
+fn deleting_a_video_cascades_through_its_runs_and_clips() {
+    let conn = db();
+    let run = run(&conn);
+    clips::insert(&conn, &clip(run.id, 1.0, 2.0)).unwrap();
+    assert!(discovered_videos::delete(&conn, run.video_id).unwrap());
+    assert!(pipeline_runs::list(&conn).unwrap().is_empty());
+    assert!(clips::list(&conn).unwrap().is_empty());
+}
