@@ -108,7 +108,7 @@ impl Report {
 pub fn schema_reports(source: &SourceSchema, errors: &[SchemaError]) -> Vec<Report> {
     let file = source.path.display().to_string();
     let named = Arc::new(NamedSource::new(file.clone(), source.text.clone()));
-    errors
+    let mut reports: Vec<Report> = errors
         .iter()
         .map(|error| {
             let map = &source.source_map;
@@ -130,7 +130,10 @@ pub fn schema_reports(source: &SourceSchema, errors: &[SchemaError]) -> Vec<Repo
                 source: named.clone(),
             }
         })
-        .collect()
+        .collect();
+    // In file order, as a reader goes through the file fixing them.
+    reports.sort_by_key(|report| report.span.map_or(usize::MAX, |span| span.offset));
+    reports
 }
 
 fn label_for(error: &SchemaError) -> String {
@@ -203,5 +206,8 @@ fn explain_syntax(message: &str) -> (String, Option<String>) {
             Some("docs/schema-format.md gives the type of every key".to_owned()),
         );
     }
-    (message.to_owned(), None)
+    (
+        message.to_owned(),
+        Some("the YAML is malformed at or just before this point; an unclosed `{`, `[` or quote is the usual cause".to_owned()),
+    )
 }

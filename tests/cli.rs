@@ -11,7 +11,10 @@ use common::{schemagen, snapshot_dir, stderr, stdout};
 /// A scratch project holding a copy of a fixture schema.
 fn project(fixture: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let schema = common::root().join("tests/fixtures").join(fixture).join("schema.yaml");
+    let schema = common::root()
+        .join("tests/fixtures")
+        .join(fixture)
+        .join("schema.yaml");
     fs::copy(schema, dir.path().join("schema.yaml")).unwrap();
     dir
 }
@@ -30,7 +33,11 @@ fn generate_writes_the_crate_then_rewrites_nothing() {
 
     let second = schemagen(dir.path(), &["generate"]);
     assert!(second.status.success());
-    assert!(stdout(&second).contains("0 created, 0 updated, 0 removed"), "{}", stdout(&second));
+    assert!(
+        stdout(&second).contains("0 created, 0 updated, 0 removed"),
+        "{}",
+        stdout(&second)
+    );
     // Unchanged files are not rewritten: same bytes, same modification times.
     assert_eq!(snapshot_dir(&dir.path().join("generated")), before);
 }
@@ -48,7 +55,10 @@ fn invalid_schema_exits_2_names_the_problem_and_writes_nothing() {
     let run = schemagen(dir.path(), &["generate"]);
     assert_eq!(run.status.code(), Some(2));
     let message = stderr(&run);
-    assert!(message.contains("model `Note`, field `body`: unknown type `txt`; did you mean `text`?"), "{message}");
+    assert!(
+        message.contains("model `Note`, field `body`: unknown type `txt`; did you mean `text`?"),
+        "{message}"
+    );
     assert!(message.contains("schema.yaml:"), "{message}");
     assert_eq!(snapshot_dir(&dir.path().join("generated")), before);
 }
@@ -57,17 +67,25 @@ fn invalid_schema_exits_2_names_the_problem_and_writes_nothing() {
 fn check_reports_a_stale_crate_with_a_diff_and_exits_1() {
     let dir = project("minimal");
     assert!(schemagen(dir.path(), &["generate"]).status.success());
-    assert!(schemagen(dir.path(), &["generate", "--check"]).status.success());
+    assert!(schemagen(dir.path(), &["generate", "--check"])
+        .status
+        .success());
 
     let changed = fs::read_to_string(dir.path().join("schema.yaml"))
         .unwrap()
-        .replace("body: text", "body: text\n      pinned: { type: bool, default: false }");
+        .replace(
+            "body: text",
+            "body: text\n      pinned: { type: bool, default: false }",
+        );
     write_schema(dir.path(), &changed);
     let before = snapshot_dir(&dir.path().join("generated"));
     let run = schemagen(dir.path(), &["generate", "--check"]);
     assert_eq!(run.status.code(), Some(1));
     let report = stderr(&run);
-    assert!(report.contains("changed:  generated/src/notes.rs"), "{report}");
+    assert!(
+        report.contains("changed:  generated/src/notes.rs"),
+        "{report}"
+    );
     assert!(report.contains("+    pub pinned: bool,"), "{report}");
     assert!(report.contains("cargo run -- generate"), "{report}");
     assert_eq!(snapshot_dir(&dir.path().join("generated")), before);
@@ -88,7 +106,10 @@ fn files_the_schema_no_longer_produces_are_removed_and_others_kept() {
     assert!(run.status.success(), "{}", stderr(&run));
     assert!(stdout(&run).contains("removed  generated/src/audit_entries.rs"));
     assert!(!generated.join("src/audit_entries.rs").exists());
-    assert_eq!(fs::read_to_string(generated.join("NOTES.md")).unwrap(), "mine");
+    assert_eq!(
+        fs::read_to_string(generated.join("NOTES.md")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]
@@ -99,9 +120,19 @@ fn a_file_schemagen_did_not_write_is_never_overwritten() {
     fs::write(src.join("lib.rs"), "// hand-written\n").unwrap();
     let run = schemagen(dir.path(), &["generate"]);
     assert_eq!(run.status.code(), Some(1));
-    assert!(stderr(&run).contains("was not written by schemagen"), "{}", stderr(&run));
-    assert_eq!(fs::read_to_string(src.join("lib.rs")).unwrap(), "// hand-written\n");
-    assert!(!dir.path().join("generated/Cargo.toml").exists(), "nothing else is written");
+    assert!(
+        stderr(&run).contains("was not written by schemagen"),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(
+        fs::read_to_string(src.join("lib.rs")).unwrap(),
+        "// hand-written\n"
+    );
+    assert!(
+        !dir.path().join("generated/Cargo.toml").exists(),
+        "nothing else is written"
+    );
 }
 
 #[test]
@@ -121,7 +152,12 @@ fn init_db_creates_a_database_with_every_table() {
     for _ in 0..2 {
         let run = schemagen(
             dir.path(),
-            &["init-db", db.to_str().unwrap(), "--schema", schema.to_str().unwrap()],
+            &[
+                "init-db",
+                db.to_str().unwrap(),
+                "--schema",
+                schema.to_str().unwrap(),
+            ],
         );
         assert!(run.status.success(), "{}", stderr(&run));
     }
@@ -148,8 +184,16 @@ fn json_format_prints_one_object_per_error() {
     let printed = stdout(&run);
     let lines: Vec<&str> = printed.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert!(lines[0].contains("\"code\":\"unknown-type\"") && lines[0].contains("\"line\":6"), "{}", lines[0]);
-    assert!(lines[1].contains("\"code\":\"unknown-table\"") && lines[1].contains("\"line\":7"), "{}", lines[1]);
+    assert!(
+        lines[0].contains("\"code\":\"unknown-type\"") && lines[0].contains("\"line\":6"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("\"code\":\"unknown-table\"") && lines[1].contains("\"line\":7"),
+        "{}",
+        lines[1]
+    );
 }
 
 #[test]
@@ -160,5 +204,7 @@ fn help_explains_each_command() {
         assert!(help.contains(command), "{help}");
     }
     let generate = stdout(&schemagen(Path::new("."), &["generate", "--help"]));
-    assert!(generate.contains("--check") && generate.contains("--out") && generate.contains("--schema"));
+    assert!(
+        generate.contains("--check") && generate.contains("--out") && generate.contains("--schema")
+    );
 }

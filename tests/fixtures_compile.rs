@@ -34,7 +34,18 @@ fn build_fixture(case: &str) {
     schemagen::write::write_output(dir.path(), &output).unwrap();
     // Same dependency versions as the workspace, resolved without a network.
     std::fs::copy(root.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
-    cargo(dir.path(), &["clippy", "--offline", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+    cargo(
+        dir.path(),
+        &[
+            "clippy",
+            "--offline",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    );
     cargo(dir.path(), &["test", "--offline", "--quiet"]);
 }
 

@@ -25,8 +25,17 @@ fn output_is_identical_across_runs() {
     assert_eq!(first, second);
     for (path, text) in &first.files {
         assert!(!text.contains('\r'), "{path} has a CR");
-        assert!(text.ends_with('\n') && !text.ends_with("\n\n"), "{path} must end in one newline");
-        assert!(text.contains("@generated"), "{path} lacks the @generated header");
-        assert!(!text.contains(env!("CARGO_MANIFEST_DIR")), "{path} names an absolute path");
+        assert!(
+            text.ends_with('\n') && !text.ends_with("\n\n"),
+            "{path} must end in one newline"
+        );
+        assert!(
+            text.contains("@generated"),
+            "{path} lacks the @generated header"
+        );
+        assert!(
+            !text.contains(env!("CARGO_MANIFEST_DIR")),
+            "{path} names an absolute path"
+        );
     }
 }

@@ -91,7 +91,9 @@ fn analytics_history_of_one_video_comes_newest_first() {
     let history = analytics::list_by_youtube_video_id(&conn, "a").unwrap();
     let views: Vec<i64> = history.iter().map(|row| row.views).collect();
     assert_eq!(views, [30, 20, 10]);
-    assert!(history.iter().all(|row| row.likes == 0 && row.comments == 0));
+    assert!(history
+        .iter()
+        .all(|row| row.likes == 0 && row.comments == 0));
 }
 
 #[test]
@@ -130,14 +132,22 @@ fn timestamps_from_the_database_and_from_rust_sort_and_compare_alike() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(stored.len(), 2);
-    assert!(stored.iter().all(|text| text.len() == 24 && text.ends_with('Z')));
-    assert_eq!(by_rust.created_at - by_database.created_at, Duration::milliseconds(1));
+    assert!(stored
+        .iter()
+        .all(|text| text.len() == 24 && text.ends_with('Z')));
+    assert_eq!(
+        by_rust.created_at - by_database.created_at,
+        Duration::milliseconds(1)
+    );
     // Sub-millisecond digits are dropped on write, as the database clock has none.
     let mut precise = clip(run.id, 1.0, 2.0);
     let instant = Utc.timestamp_nanos(1_767_225_600_123_456_789);
     precise.created_at = Some(instant);
     let stored = clips::insert(&conn, &precise).unwrap();
-    assert_eq!(stored.created_at, Utc.timestamp_millis_opt(1_767_225_600_123).unwrap());
+    assert_eq!(
+        stored.created_at,
+        Utc.timestamp_millis_opt(1_767_225_600_123).unwrap()
+    );
 }
 
 #[test]

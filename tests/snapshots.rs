@@ -21,7 +21,10 @@ fn snapshot_schema(case: &str, schema: &Path) {
 
 #[test]
 fn pipeline_schema() {
-    snapshot_schema("pipeline", &Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.yaml"));
+    snapshot_schema(
+        "pipeline",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.yaml"),
+    );
 }
 
 fn snapshot_fixture(case: &str) {

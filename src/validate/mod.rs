@@ -854,6 +854,24 @@ impl Validator {
         let field_name = field.column.clone();
         let here = (Some(model_name.as_str()), Some(field_name.as_str()));
         let references_path = reference.path.key("references");
+        let on_delete_path = reference.path.key("on_delete");
+        // Read before the target, so a typo here is reported even when the
+        // target is wrong too.
+        let on_delete = match reference.on_delete.as_deref() {
+            None | Some("no_action") => Some(OnDelete::NoAction),
+            Some("cascade") => Some(OnDelete::Cascade),
+            Some("set_null") => Some(OnDelete::SetNull),
+            Some("restrict") => Some(OnDelete::Restrict),
+            Some(other) => {
+                let suggestion = naming::suggest(other, ON_DELETE_NAMES.iter().copied());
+                let problem = Problem::UnknownOnDelete {
+                    action: other.to_owned(),
+                    suggestion,
+                };
+                self.push(problem, on_delete_path.clone(), false, here.0, here.1);
+                None
+            }
+        };
         let Some((table, column)) = reference
             .target
             .split_once('.')
@@ -906,21 +924,8 @@ impl Validator {
             self.push(problem, references_path, false, here.0, here.1);
             return;
         }
-        let on_delete_path = reference.path.key("on_delete");
-        let on_delete = match reference.on_delete.as_deref() {
-            None | Some("no_action") => OnDelete::NoAction,
-            Some("cascade") => OnDelete::Cascade,
-            Some("set_null") => OnDelete::SetNull,
-            Some("restrict") => OnDelete::Restrict,
-            Some(other) => {
-                let suggestion = naming::suggest(other, ON_DELETE_NAMES.iter().copied());
-                let problem = Problem::UnknownOnDelete {
-                    action: other.to_owned(),
-                    suggestion,
-                };
-                self.push(problem, on_delete_path, false, here.0, here.1);
-                return;
-            }
+        let Some(on_delete) = on_delete else {
+            return;
         };
         if on_delete == OnDelete::SetNull && !field.nullable {
             self.push(
