@@ -188,7 +188,14 @@ impl Walker<'_> {
 
     fn span_of(&self, marker: Marker, event: &Event) -> Span {
         let offset = self.lines.offset(self.text, marker.line(), marker.col());
-        let mut span = Span::at_offset(self.text, offset);
+        // Line and column come from the marker: recounting lines from the
+        // start of the text for every node would be quadratic.
+        let mut span = Span {
+            offset,
+            len: self.text[offset..].chars().next().map_or(0, char::len_utf8),
+            line: marker.line(),
+            column: marker.col() + 1,
+        };
         if let Event::Scalar(value, style, ..) = event {
             let quotes = match style {
                 TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => 2,
