@@ -7,6 +7,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
@@ -38,7 +39,7 @@ impl SourceSchema {
 }
 
 /// The whole `schema.yaml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SchemaDef {
     /// Package name of the generated crate (`pipeline-db`).
@@ -49,7 +50,7 @@ pub struct SchemaDef {
 }
 
 /// One model: a Rust type and the table that stores it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelDef {
     /// SQL table name.
@@ -59,29 +60,36 @@ pub struct ModelDef {
     pub doc: Option<String>,
     /// Fields in column order.
     pub fields: OrderedMap<FieldSpec>,
+    /// Named indexes; each gives a finder.
     #[serde(default)]
     pub indexes: Vec<IndexDef>,
+    /// Table CHECK constraints.
     #[serde(default)]
     pub checks: Vec<CheckDef>,
 }
 
 /// One field, either in full (a mapping) or as the shorthand `name: type`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldDef {
     /// `int`, `float`, `string(n)`, `string`, `text`, `bool`, `datetime`,
     /// `json` or `enum`; parsed by the validator so it can suggest fixes.
     #[serde(rename = "type")]
     pub ty: String,
+    /// NULL allowed; the Rust type becomes `Option<T>`.
     #[serde(default)]
     pub nullable: bool,
     /// A scalar; its meaning depends on the type (`now` for datetimes).
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub default: Option<serde_yaml::Value>,
+    /// The row's key; exactly one field per model.
     #[serde(default)]
     pub primary_key: bool,
+    /// The database assigns the key (int primary keys only).
     #[serde(default)]
     pub autoincrement: bool,
+    /// No two rows share the value; gives a `get_by_<field>` finder.
     #[serde(default)]
     pub unique: bool,
     /// `table.column` of the referenced row.
@@ -96,16 +104,21 @@ pub struct FieldDef {
     /// The allowed strings of an `enum` field.
     #[serde(default)]
     pub values: Option<Vec<String>>,
+    /// Documentation of the field, copied into rustdoc.
     #[serde(default)]
     pub doc: Option<String>,
 }
 
 /// A named index over one or more columns.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndexDef {
+    /// SQL index name, unique in the whole schema.
     pub name: String,
+    /// Columns of the model, in index order. A multi-column index's finder
+    /// filters on all but the last and orders by the last.
     pub columns: Vec<String>,
+    /// A unique index; its finder returns at most one row.
     #[serde(default)]
     pub unique: bool,
     /// `asc` or `desc`: the order in which the finder returns rows.
@@ -114,9 +127,10 @@ pub struct IndexDef {
 }
 
 /// A table CHECK constraint.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckDef {
+    /// Constraint name; defaults to `<table>_check_<n>`.
     #[serde(default)]
     pub name: Option<String>,
     /// A boolean SQL expression over the model's columns.
@@ -179,6 +193,33 @@ fn deserialize_field<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Field
         }
     }
     deserializer.deserialize_any(FieldVisitor)
+}
+
+impl<V: JsonSchema> JsonSchema for OrderedMap<V> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Map_of_{}", V::schema_name()).into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "additionalProperties": generator.subschema_for::<V>(),
+        })
+    }
+}
+
+impl JsonSchema for FieldSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FieldSpec".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A field: its type alone (`title: string(500)`) or a mapping of options.",
+            "anyOf": [
+                { "type": "string", "description": "The field's type, for a required field without options." },
+                generator.subschema_for::<FieldDef>(),
+            ],
+        })
+    }
 }
 
 /// Newtype so `OrderedMap<FieldSpec>` can use the shorthand-aware reader.
@@ -267,4 +308,14 @@ fn strip_location(message: &str) -> String {
         Some(at) => message[..at].to_owned(),
         None => message.to_owned(),
     }
+}
+
+/// The JSON Schema of `schema.yaml`, derived from the raw types above so it
+/// can never disagree with the loader; editors use it for completion and
+/// hover docs (`docs/schema.json`).
+pub fn render_json_schema() -> String {
+    let schema = schemars::schema_for!(SchemaDef);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a JSON schema serializes");
+    text.push('\n');
+    text
 }

@@ -45,6 +45,11 @@ enum Command {
         /// The directory of the generated crate.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
+        /// Where to keep the JSON Schema of the schema format, for editor
+        /// completion (see the `yaml-language-server` comment atop
+        /// schema.yaml).
+        #[arg(long, default_value = "docs/schema.json")]
+        json_schema: PathBuf,
     },
     /// Validate the schema only; exit 2 if it has errors.
     Validate,
@@ -80,12 +85,29 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate { check, out } => {
+        Command::Generate {
+            check,
+            out,
+            json_schema,
+        } => {
             let output = schemagen::generate_output(&cli.schema)?;
+            let json_schema_text = schemagen::load::render_json_schema();
             if *check {
-                check_output(out, &output)
+                let fresh = write::file_matches(json_schema, &json_schema_text)?;
+                if !fresh {
+                    eprintln!("{} is out of date", json_schema.display());
+                }
+                let code = check_output(out, &output)?;
+                Ok(if fresh {
+                    code
+                } else {
+                    ExitCode::from(EXIT_FAILURE)
+                })
             } else {
                 let plan = write::write_output(out, &output)?;
+                if write::write_file(json_schema, &json_schema_text)? {
+                    println!("updated  {}", json_schema.display());
+                }
                 print_plan(out, &plan);
                 Ok(ExitCode::SUCCESS)
             }

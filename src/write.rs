@@ -236,3 +236,25 @@ pub fn describe_plan(out_dir: &Path, output: &Output, plan: &Plan, max_lines: us
     }
     report
 }
+
+/// Writes one file outside the generated crate (the JSON Schema) the same
+/// way: atomically, and not at all when unchanged. Gives whether it wrote.
+pub fn write_file(path: &Path, text: &str) -> Result<bool, WriteError> {
+    if read_existing(path)?.as_deref() == Some(text) {
+        return Ok(false);
+    }
+    let temporary = stage(path, text)?;
+    std::fs::rename(&temporary, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temporary);
+        WriteError::Write {
+            path: path.to_owned(),
+            source,
+        }
+    })?;
+    Ok(true)
+}
+
+/// Whether `path` holds exactly `text`.
+pub fn file_matches(path: &Path, text: &str) -> Result<bool, WriteError> {
+    Ok(read_existing(path)?.as_deref() == Some(text))
+}

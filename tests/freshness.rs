@@ -39,3 +39,13 @@ fn output_is_identical_across_runs() {
         );
     }
 }
+
+#[test]
+fn json_schema_for_editors_is_up_to_date() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema.json");
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == schemagen::load::render_json_schema(),
+        "docs/schema.json is stale; run `cargo run -- generate`"
+    );
+}
