@@ -102,3 +102,18 @@ fn a_string_default_cannot_break_out_of_its_literal() {
         .unwrap();
     assert_eq!(tables, 1);
 }
+
+/// Every report snapshot belongs to a schema of the corpus.
+#[test]
+fn no_orphaned_report_snapshots() {
+    for entry in std::fs::read_dir("tests/bad_schemas/snapshots").unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let stem = name.strip_suffix(".snap").unwrap_or(&name);
+        assert!(
+            Path::new("tests/bad_schemas")
+                .join(format!("{stem}.yaml"))
+                .exists(),
+            "tests/bad_schemas/snapshots/{name} belongs to no schema; delete it"
+        );
+    }
+}

@@ -60,3 +60,30 @@ fn every_fixture_is_snapshotted() {
         );
     }
 }
+
+/// No snapshot outlives the file it showed (what `cargo insta test
+/// --unreferenced=reject` checks, without needing cargo-insta).
+#[test]
+fn no_orphaned_snapshots() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut expected = std::collections::BTreeSet::new();
+    let mut cases = vec![("pipeline".to_owned(), root.join("schema.yaml"))];
+    for entry in std::fs::read_dir(root.join("tests/fixtures")).unwrap() {
+        let path = entry.unwrap().path();
+        let case = path.file_name().unwrap().to_string_lossy().into_owned();
+        cases.push((case, path.join("schema.yaml")));
+    }
+    for (case, schema) in cases {
+        let schema = schemagen::load_and_validate(&schema).unwrap();
+        for path in schemagen::render::render_schema(&schema).files.keys() {
+            expected.insert(format!("{case}__{}.snap", path.replace('/', "__")));
+        }
+    }
+    for entry in std::fs::read_dir(root.join("tests/snapshots")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            expected.contains(&name),
+            "tests/snapshots/{name} belongs to no generated file; delete it"
+        );
+    }
+}
