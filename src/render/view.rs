@@ -153,8 +153,7 @@ pub struct TableView {
 }
 
 /// The Rust type of a field's value, not counting nullability.
-fn value_type(model: &Model, field: &Field) -> String {
-    let _ = model;
+fn value_type(field: &Field) -> String {
     match &field.ty {
         FieldType::Int => "i64".into(),
         FieldType::Float => "f64".into(),
@@ -167,11 +166,11 @@ fn value_type(model: &Model, field: &Field) -> String {
 }
 
 /// How a non-null value of the field's type is passed as a parameter.
-fn param_type(model: &Model, field: &Field) -> String {
+fn param_type(field: &Field) -> String {
     match &field.ty {
         FieldType::String { .. } | FieldType::Text => "&str".into(),
         FieldType::Json => "&serde_json::Value".into(),
-        _ => value_type(model, field),
+        _ => value_type(field),
     }
 }
 
@@ -216,7 +215,7 @@ fn sqlite_read(field: &Field, index: usize) -> String {
 }
 
 fn field_view(model: &Model, field: &Field, index: usize) -> FieldView {
-    let value = value_type(model, field);
+    let value = value_type(field);
     let rust_type = if field.nullable {
         format!("Option<{value}>")
     } else {
@@ -409,7 +408,7 @@ fn param_view(model: &Model, field: &Field) -> ParamView {
     };
     ParamView {
         bind: bind_value(field, &name),
-        ty: param_type(model, field),
+        ty: param_type(field),
         name,
     }
 }
