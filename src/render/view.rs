@@ -214,7 +214,7 @@ fn sqlite_read(field: &Field, index: usize) -> String {
     }
 }
 
-fn field_view(model: &Model, field: &Field, index: usize) -> FieldView {
+fn field_view(field: &Field, index: usize) -> FieldView {
     let value = value_type(field);
     let rust_type = if field.nullable {
         format!("Option<{value}>")
@@ -400,7 +400,7 @@ pub fn finder_sql(
 }
 
 /// One parameter for a column value.
-fn param_view(model: &Model, field: &Field) -> ParamView {
+fn param_view(field: &Field) -> ParamView {
     let name = if unraw(&field.rust_name) == "conn" {
         "conn_value".to_owned()
     } else {
@@ -421,7 +421,7 @@ pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
             let const_name = format!("{}_SQL", unraw(&name).to_uppercase());
             let params: Vec<ParamView> = columns
                 .iter()
-                .map(|&c| param_view(model, &model.fields[c]))
+                .map(|&c| param_view(&model.fields[c]))
                 .collect();
             finders.push(FinderView {
                 doc_lines: wrap_words(&doc, 76),
@@ -600,7 +600,7 @@ pub fn model_view(schema: &Schema, model: &Model) -> ModelView {
         .fields
         .iter()
         .enumerate()
-        .map(|(i, f)| field_view(model, f, i))
+        .map(|(i, f)| field_view(f, i))
         .collect();
     let new_fields: Vec<FieldView> = model
         .fields
@@ -631,7 +631,7 @@ pub fn model_view(schema: &Schema, model: &Model) -> ModelView {
         module: model.module.clone(),
         doc_lines: doc_lines(model.doc.as_deref()),
         pk: fields[model.primary_key].clone(),
-        pk_param: param_view(model, pk_field),
+        pk_param: param_view(pk_field),
         any_new_optional: new_fields.iter().any(|f| f.is_new_optional),
         fields,
         new_fields,
