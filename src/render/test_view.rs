@@ -15,7 +15,6 @@ pub struct ModelTestView {
     pub module: String,
     /// File stem of the test module (the module without `r#`).
     pub file_stem: String,
-    pub new_name: String,
     pub seed_fn: String,
     pub new_seed_fn: String,
     pub table_literal: String,
@@ -124,7 +123,6 @@ pub struct RelationCase {
     pub nullable: bool,
     pub parent_key_field: String,
     pub field: String,
-    pub textual: bool,
 }
 
 /// The seed functions of one model: a fresh insert value with every field
@@ -373,7 +371,6 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
             nullable: field.nullable,
             parent_key_field: target.rust_name.clone(),
             field: field.rust_name.clone(),
-            textual: is_textual(&field.ty),
         });
         if fk.model == schema_index(schema, model) {
             continue;
@@ -551,7 +548,6 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
         name: model.name.clone(),
         module: model.module.clone(),
         file_stem: unraw(&model.module).to_owned(),
-        new_name: format!("New{}", model.name),
         seed_fn: seed.insert_fn.clone(),
         new_seed_fn: seed.new_fn.clone(),
         table_literal: rust_str(&model.table),

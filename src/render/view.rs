@@ -68,7 +68,6 @@ pub struct EnumView {
     pub rust_name: String,
     pub has_default: bool,
     pub column: String,
-    pub model: String,
     pub variants: Vec<VariantView>,
 }
 
@@ -534,7 +533,6 @@ fn enums(model: &Model) -> Vec<EnumView> {
                 rust_name: enum_type.rust_name.clone(),
                 has_default: field.default.is_some(),
                 column: field.column.clone(),
-                model: model.name.clone(),
                 variants: enum_type
                     .variants
                     .iter()
