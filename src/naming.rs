@@ -66,10 +66,12 @@ const SQL_KEYWORDS: &[&str] = &[
     "asc",
     "asymmetric",
     "attach",
+    "authorization",
     "autoincrement",
     "before",
     "begin",
     "between",
+    "binary",
     "both",
     "by",
     "cascade",
@@ -79,6 +81,7 @@ const SQL_KEYWORDS: &[&str] = &[
     "collate",
     "column",
     "commit",
+    "concurrently",
     "conflict",
     "constraint",
     "create",
@@ -87,6 +90,7 @@ const SQL_KEYWORDS: &[&str] = &[
     "current_catalog",
     "current_date",
     "current_role",
+    "current_schema",
     "current_time",
     "current_timestamp",
     "current_user",
@@ -117,6 +121,7 @@ const SQL_KEYWORDS: &[&str] = &[
     "following",
     "for",
     "foreign",
+    "freeze",
     "from",
     "full",
     "generated",
@@ -127,6 +132,7 @@ const SQL_KEYWORDS: &[&str] = &[
     "having",
     "if",
     "ignore",
+    "ilike",
     "immediate",
     "in",
     "index",
@@ -167,6 +173,7 @@ const SQL_KEYWORDS: &[&str] = &[
     "others",
     "outer",
     "over",
+    "overlaps",
     "partition",
     "placing",
     "plan",
@@ -193,9 +200,11 @@ const SQL_KEYWORDS: &[&str] = &[
     "select",
     "session_user",
     "set",
+    "similar",
     "some",
     "symmetric",
     "table",
+    "tablesample",
     "temp",
     "temporary",
     "then",
@@ -214,6 +223,7 @@ const SQL_KEYWORDS: &[&str] = &[
     "vacuum",
     "values",
     "variadic",
+    "verbose",
     "view",
     "virtual",
     "when",
@@ -397,4 +407,12 @@ mod tests {
         );
         assert_eq!(suggest("videos", tables), None);
     }
+}
+
+/// FNV-1a of `text`: a hash that is the same on every build and platform,
+/// unlike std's, for names and keys that reach generated output.
+pub fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }

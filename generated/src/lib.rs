@@ -6,6 +6,9 @@
 //! unique column and index, and a `load_*` function per foreign key. Every
 //! statement is prepared once per connection and cached.
 //!
+//! With the `postgres` feature, the [`postgres`](crate::postgres) module
+//! has the same functions over a PostgreSQL server, on the same types.
+//!
 //! ```no_run
 //! let conn = pipeline_db::open("pipeline.db")?;
 //! pipeline_db::init_db(&conn)?;
@@ -19,6 +22,8 @@ pub mod config_overrides;
 pub mod discovered_videos;
 pub mod error_logs;
 pub mod pipeline_runs;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod review_logs;
 pub mod scripts;
 pub mod shorts;

@@ -78,6 +78,22 @@ struct ModelTemplate<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "rust/postgres.rs", escape = "none")]
+struct PostgresTemplate<'a> {
+    header: &'a str,
+    crate_ident: &'a str,
+    init_lock_key: i64,
+    models: &'a [ModelView],
+}
+
+#[derive(Template)]
+#[template(path = "rust/postgres_model.rs", escape = "none")]
+struct PostgresModelTemplate<'a> {
+    header: &'a str,
+    m: &'a ModelView,
+}
+
+#[derive(Template)]
 #[template(path = "tests/main.rs", escape = "none")]
 struct TestMainTemplate<'a> {
     header: &'a str,
@@ -117,6 +133,12 @@ fn render_template(template: &impl Template) -> String {
     text
 }
 
+/// A PostgreSQL advisory lock key of the crate's own, from its name, so two
+/// generated crates on one server do not wait on each other.
+fn init_lock_key(crate_name: &str) -> i64 {
+    i64::from_le_bytes(crate::naming::stable_hash(crate_name).to_le_bytes())
+}
+
 /// Renders the whole generated crate for `schema`.
 pub fn render_schema(schema: &Schema) -> Output {
     let header = header(schema);
@@ -125,7 +147,12 @@ pub fn render_schema(schema: &Schema) -> Output {
     let models: Vec<ModelView> = schema
         .models
         .iter()
-        .map(|model| view::model_view(schema, model))
+        .map(|model| view::model_view(schema, model, Dialect::Sqlite))
+        .collect();
+    let postgres_models: Vec<ModelView> = schema
+        .models
+        .iter()
+        .map(|model| view::model_view(schema, model, Dialect::Postgres))
         .collect();
 
     files.insert(
@@ -136,19 +163,23 @@ pub fn render_schema(schema: &Schema) -> Output {
             source_name: &schema.source_name,
         }),
     );
-    let sqlite_tables: Vec<TableView> = schema
-        .models_in_creation_order()
-        .map(|model| view::table_view(schema, model, Dialect::Sqlite))
-        .collect();
-    files.insert(
-        "schema.sql".to_owned(),
-        render_template(&SchemaSqlTemplate {
-            header: &header,
-            dialect_note:
-                "SQLite DDL. Tables are created parents first; every statement is idempotent.",
-            tables: &sqlite_tables,
-        }),
-    );
+    for (path, dialect) in [
+        ("schema.sql", Dialect::Sqlite),
+        ("schema.postgres.sql", Dialect::Postgres),
+    ] {
+        let tables: Vec<TableView> = schema
+            .models_in_creation_order()
+            .map(|model| view::table_view(schema, model, dialect))
+            .collect();
+        files.insert(
+            path.to_owned(),
+            render_template(&SchemaSqlTemplate {
+                header: &header,
+                dialect_note: dialect.ddl_note(),
+                tables: &tables,
+            }),
+        );
+    }
     files.insert(
         "src/lib.rs".to_owned(),
         render_template(&LibTemplate {
@@ -166,6 +197,25 @@ pub fn render_schema(schema: &Schema) -> Output {
         files.insert(
             format!("src/{}.rs", crate::naming::unraw(&model.module)),
             render_template(&ModelTemplate {
+                header: &header,
+                m: model,
+            }),
+        );
+    }
+
+    files.insert(
+        "src/postgres.rs".to_owned(),
+        render_template(&PostgresTemplate {
+            header: &header,
+            crate_ident: &crate_ident,
+            init_lock_key: init_lock_key(&schema.crate_name),
+            models: &postgres_models,
+        }),
+    );
+    for model in &postgres_models {
+        files.insert(
+            format!("src/postgres/{}.rs", crate::naming::unraw(&model.module)),
+            render_template(&PostgresModelTemplate {
                 header: &header,
                 m: model,
             }),

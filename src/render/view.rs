@@ -52,8 +52,8 @@ pub struct FieldView {
     /// default).
     pub new_type: String,
     pub doc_lines: Vec<String>,
-    /// Reads column `index` of a rusqlite row into the field's type.
-    pub sqlite_read: String,
+    /// Reads the field's column of a row into the field's type.
+    pub read: String,
     /// The bind expression for the field of a value named by the template
     /// (`new.` or `row.` is prefixed there).
     pub bind: String,
@@ -103,9 +103,13 @@ pub struct ParamView {
 pub struct RelationView {
     pub fn_name: String,
     pub field: String,
+    /// The Rust name of the key field.
+    pub field_rust: String,
     pub parent_type: String,
     pub parent_module: String,
     pub parent_getter: String,
+    /// The parent module's constant holding the getter's SQL.
+    pub parent_getter_sql: String,
     pub nullable: bool,
     /// Expression for the key, from `row`; for nullable keys an `Option`.
     pub key_arg: String,
@@ -174,32 +178,46 @@ fn param_type(field: &Field) -> String {
 }
 
 /// The bind expression for a non-null value `expr` of the field's type.
-fn bind_value(field: &Field, expr: &str) -> String {
-    match field.ty {
-        FieldType::DateTime => format!("Timestamp({expr})"),
-        FieldType::Json => format!("Json({expr})"),
-        _ => expr.to_owned(),
+/// rusqlite takes values through the codec's wrappers; postgres takes
+/// references, and enums as their stored string.
+fn bind_value(field: &Field, expr: &str, dialect: Dialect) -> String {
+    match (&field.ty, dialect) {
+        (FieldType::DateTime, Dialect::Sqlite) => format!("Timestamp({expr})"),
+        (FieldType::Json, Dialect::Sqlite) => format!("Json({expr})"),
+        (FieldType::Enum(_), Dialect::Postgres) => format!("&{expr}.as_str()"),
+        (_, Dialect::Sqlite) => expr.to_owned(),
+        (_, Dialect::Postgres) => format!("&{expr}"),
     }
 }
 
 /// The bind expression for `place` (a field access) holding an `Option`.
-fn bind_option(field: &Field, place: &str) -> String {
-    match field.ty {
-        FieldType::DateTime => format!("{place}.map(Timestamp)"),
-        FieldType::Json => format!("{place}.as_ref().map(Json)"),
-        _ => place.to_owned(),
+fn bind_option(field: &Field, place: &str, dialect: Dialect) -> String {
+    match (&field.ty, dialect) {
+        (FieldType::DateTime, Dialect::Sqlite) => format!("{place}.map(Timestamp)"),
+        (FieldType::Json, Dialect::Sqlite) => format!("{place}.as_ref().map(Json)"),
+        (FieldType::Enum(enum_type), Dialect::Postgres) => {
+            format!("&{place}.map({}::as_str)", enum_type.rust_name)
+        }
+        (_, Dialect::Sqlite) => place.to_owned(),
+        (_, Dialect::Postgres) => format!("&{place}"),
     }
 }
 
 /// The bind expression for `place` holding the field's plain value.
-fn bind_place(field: &Field, place: &str) -> String {
-    match field.ty {
-        FieldType::Json => format!("Json(&{place})"),
-        _ => bind_value(field, place),
+fn bind_place(field: &Field, place: &str, dialect: Dialect) -> String {
+    match (&field.ty, dialect) {
+        (FieldType::Json, Dialect::Sqlite) => format!("Json(&{place})"),
+        _ => bind_value(field, place, dialect),
     }
 }
 
-fn sqlite_read(field: &Field, index: usize) -> String {
+/// Reads column `index` of a row into the field's type.
+fn read_column(field: &Field, index: usize, dialect: Dialect) -> String {
+    if dialect == Dialect::Postgres {
+        // The postgres crate reads every schema type, enums included,
+        // straight into the field's type.
+        return format!("row.try_get({index})?");
+    }
     match (&field.ty, field.nullable) {
         (FieldType::DateTime, false) => format!("row.get::<_, Timestamp>({index})?.0"),
         (FieldType::DateTime, true) => {
@@ -213,7 +231,7 @@ fn sqlite_read(field: &Field, index: usize) -> String {
     }
 }
 
-fn field_view(field: &Field, index: usize) -> FieldView {
+fn field_view(field: &Field, index: usize, dialect: Dialect) -> FieldView {
     let value = value_type(field);
     let rust_type = if field.nullable {
         format!("Option<{value}>")
@@ -228,14 +246,14 @@ fn field_view(field: &Field, index: usize) -> FieldView {
     };
     let place = |prefix: &str| format!("{prefix}.{}", field.rust_name);
     let bind = if field.nullable {
-        bind_option(field, &place("row"))
+        bind_option(field, &place("row"), dialect)
     } else {
-        bind_place(field, &place("row"))
+        bind_place(field, &place("row"), dialect)
     };
     let new_bind = if is_new_optional {
-        bind_option(field, &place("new"))
+        bind_option(field, &place("new"), dialect)
     } else {
-        bind_place(field, &place("new"))
+        bind_place(field, &place("new"), dialect)
     };
     let mut docs = doc_lines(field.doc.as_deref());
     if let Some(default) = &field.default {
@@ -261,7 +279,7 @@ fn field_view(field: &Field, index: usize) -> FieldView {
         rust_type,
         new_type,
         doc_lines: docs,
-        sqlite_read: sqlite_read(field, index),
+        read: read_column(field, index, dialect),
         bind,
         new_bind,
         is_new_optional,
@@ -297,14 +315,16 @@ pub fn statements(model: &Model, dialect: Dialect) -> Statements {
         .iter()
         .enumerate()
         .map(|(i, field)| {
-            let placeholder = dialect.placeholder(i + 1);
             match &field.default {
                 // A `None` in the insert struct takes the column default.
+                // Inside COALESCE the server cannot infer the parameter's
+                // type from the column, so the dialect may need a cast.
                 Some(default) => format!(
-                    "COALESCE({placeholder}, {})",
+                    "COALESCE({}, {})",
+                    dialect.typed_placeholder(i + 1, &field.ty),
                     dialect.default_sql(field, default)
                 ),
-                None => placeholder,
+                None => dialect.placeholder(i + 1),
             }
         })
         .collect();
@@ -399,14 +419,14 @@ pub fn finder_sql(
 }
 
 /// One parameter for a column value.
-fn param_view(field: &Field) -> ParamView {
+fn param_view(field: &Field, dialect: Dialect) -> ParamView {
     let name = if unraw(&field.rust_name) == "conn" {
         "conn_value".to_owned()
     } else {
         field.rust_name.clone()
     };
     ParamView {
-        bind: bind_value(field, &name),
+        bind: bind_value(field, &name, dialect),
         ty: param_type(field),
         name,
     }
@@ -420,7 +440,7 @@ pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
             let const_name = format!("{}_SQL", unraw(&name).to_uppercase());
             let params: Vec<ParamView> = columns
                 .iter()
-                .map(|&c| param_view(&model.fields[c]))
+                .map(|&c| param_view(&model.fields[c], dialect))
                 .collect();
             finders.push(FinderView {
                 doc_lines: wrap_words(&doc, 76),
@@ -512,8 +532,10 @@ fn relations(schema: &Schema, model: &Model) -> Vec<RelationView> {
                 (true, true) => format!("{place}.as_deref()"),
             };
             Some(RelationView {
+                parent_getter_sql: format!("{}_SQL", unraw(&parent_getter).to_uppercase()),
                 fn_name: join_ident(&["load", &fk.relation]),
                 field: field.column.clone(),
+                field_rust: field.rust_name.clone(),
                 parent_type: parent.name.clone(),
                 parent_module: parent.module.clone(),
                 parent_getter,
@@ -550,12 +572,30 @@ fn enums(model: &Model) -> Vec<EnumView> {
 }
 
 /// The `use` lines a model module needs, so none is unused.
-fn imports(model: &Model, relations: &[RelationView]) -> (Vec<String>, Vec<String>) {
+fn imports(
+    model: &Model,
+    relations: &[RelationView],
+    dialect: Dialect,
+) -> (Vec<String>, Vec<String>) {
     let has = |ty: fn(&FieldType) -> bool| model.fields.iter().any(|f| ty(&f.ty));
-    let mut imports = Vec::new();
     let has_datetime = has(|t| matches!(t, FieldType::DateTime));
     let has_json = has(|t| matches!(t, FieldType::Json));
     let has_enum = has(|t| matches!(t, FieldType::Enum(_)));
+    match dialect {
+        Dialect::Sqlite => sqlite_imports(model, relations, has_datetime, has_json, has_enum),
+        Dialect::Postgres => postgres_imports(model, relations, has_enum),
+    }
+}
+
+/// The SQLite module defines the row types, so it needs every value type.
+fn sqlite_imports(
+    model: &Model,
+    relations: &[RelationView],
+    has_datetime: bool,
+    has_json: bool,
+    has_enum: bool,
+) -> (Vec<String>, Vec<String>) {
+    let mut imports = Vec::new();
     if has_datetime {
         imports.push("use chrono::{DateTime, Utc};".to_owned());
     }
@@ -592,13 +632,51 @@ fn imports(model: &Model, relations: &[RelationView]) -> (Vec<String>, Vec<Strin
     (imports, crate_imports)
 }
 
+/// The PostgreSQL module reuses the row types of the crate root; it names
+/// `DateTime` only where a finder takes one.
+fn postgres_imports(
+    model: &Model,
+    relations: &[RelationView],
+    has_enum: bool,
+) -> (Vec<String>, Vec<String>) {
+    let mut imports = Vec::new();
+    let datetime_param = model.fields.iter().enumerate().any(|(index, field)| {
+        matches!(field.ty, FieldType::DateTime)
+            && (field.primary_key
+                || field.unique
+                || model
+                    .indexes
+                    .iter()
+                    .any(|i| i.lookup_columns().contains(&index)))
+    });
+    if datetime_param {
+        imports.push("use chrono::{DateTime, Utc};".to_owned());
+    }
+    imports.push("use postgres::{Error, GenericClient, Row};".to_owned());
+    if has_enum {
+        imports.push("use postgres::types::{FromSql, Type};".to_owned());
+    }
+    let mut types = vec![model.name.clone(), format!("New{}", model.name)];
+    types.extend(enums(model).into_iter().map(|e| e.rust_name));
+    types.extend(
+        relations
+            .iter()
+            .filter(|r| r.parent_type != model.name)
+            .map(|r| r.parent_type.clone()),
+    );
+    types.sort();
+    types.dedup();
+    let crate_imports = vec![format!("use crate::{{{}}};", types.join(", "))];
+    (imports, crate_imports)
+}
+
 /// The view of one model.
-pub fn model_view(schema: &Schema, model: &Model) -> ModelView {
+pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView {
     let fields: Vec<FieldView> = model
         .fields
         .iter()
         .enumerate()
-        .map(|(i, f)| field_view(f, i))
+        .map(|(i, f)| field_view(f, i, dialect))
         .collect();
     let new_fields: Vec<FieldView> = model
         .fields
@@ -617,10 +695,10 @@ pub fn model_view(schema: &Schema, model: &Model) -> ModelView {
         .filter(|(f, _)| !f.primary_key)
         .map(|(_, v)| v.clone())
         .collect();
-    let statements = statements(model, Dialect::Sqlite);
-    let finders = finders(model, Dialect::Sqlite);
+    let statements = statements(model, dialect);
+    let finders = finders(model, dialect);
     let relations = relations(schema, model);
-    let (imports, crate_imports) = imports(model, &relations);
+    let (imports, crate_imports) = imports(model, &relations, dialect);
     let pk_field = model.primary_key();
     ModelView {
         name: model.name.clone(),
@@ -629,7 +707,7 @@ pub fn model_view(schema: &Schema, model: &Model) -> ModelView {
         module: model.module.clone(),
         doc_lines: doc_lines(model.doc.as_deref()),
         pk: fields[model.primary_key].clone(),
-        pk_param: param_view(pk_field),
+        pk_param: param_view(pk_field, dialect),
         any_new_optional: new_fields.iter().any(|f| f.is_new_optional),
         fields,
         new_fields,
@@ -649,10 +727,29 @@ pub fn model_view(schema: &Schema, model: &Model) -> ModelView {
     }
 }
 
+/// A constraint name PostgreSQL keeps whole: names past its 63-byte limit
+/// are cut and given a hash of the full name, so two long names that share
+/// a prefix stay distinct.
+pub fn constraint_name(parts: &[&str]) -> String {
+    let full = parts.join("_");
+    if full.len() <= crate::naming::MAX_IDENTIFIER_LEN {
+        return full;
+    }
+    let suffix = format!("_{:08x}", crate::naming::stable_hash(&full) as u32);
+    let keep = crate::naming::MAX_IDENTIFIER_LEN - suffix.len();
+    format!("{}{suffix}", &full[..keep])
+}
+
 /// The DDL of one table in `dialect`.
 pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView {
+    let named = dialect.names_constraints();
     let mut lines: Vec<String> = Vec::new();
     let mut constraints: Vec<String> = Vec::new();
+    let constraint = |suffix: &[&str], body: String| {
+        let mut parts = vec![model.table.as_str()];
+        parts.extend(suffix);
+        format!("CONSTRAINT {} {body}", sql_ident(&constraint_name(&parts)))
+    };
     for field in &model.fields {
         let column = sql_ident(&field.column);
         let mut line = if field.autoincrement {
@@ -660,11 +757,15 @@ pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView
         } else {
             format!("{column} {}", dialect.column_type(&field.ty))
         };
-        if !field.autoincrement {
-            if field.primary_key {
+        if field.primary_key && (named || !field.autoincrement) {
+            if named {
+                constraints.push(constraint(&["pkey"], format!("PRIMARY KEY ({column})")));
+            } else {
                 line.push_str(" PRIMARY KEY");
             }
-            if !field.nullable {
+        }
+        if !field.autoincrement {
+            if !field.nullable && !(named && field.primary_key) {
                 line.push_str(" NOT NULL");
             }
             if let Some(default) = &field.default {
@@ -673,22 +774,42 @@ pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView
                     dialect.default_clause(field, default)
                 ));
             }
-            if field.unique {
+        }
+        if field.unique && !field.primary_key {
+            if named {
+                constraints.push(constraint(
+                    &[&field.column, "key"],
+                    format!("UNIQUE ({column})"),
+                ));
+            } else {
                 line.push_str(" UNIQUE");
             }
         }
         for check in dialect.type_checks(field) {
-            line.push_str(&format!(" CHECK ({check})"));
+            if named {
+                constraints.push(constraint(&[&field.column, "check"], format!("CHECK ({check})")));
+            } else {
+                line.push_str(&format!(" CHECK ({check})"));
+            }
         }
         if let Some(fk) = &field.foreign_key {
             let parent = &schema.models[fk.model];
-            line.push_str(&format!(
-                " REFERENCES {} ({})",
+            let mut reference = format!(
+                "REFERENCES {} ({})",
                 sql_ident(&parent.table),
                 sql_ident(&parent.fields[fk.field].column)
-            ));
+            );
             if fk.on_delete != OnDelete::NoAction {
-                line.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+                reference.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+            }
+            if named {
+                constraints.push(constraint(
+                    &[&field.column, "fkey"],
+                    format!("FOREIGN KEY ({column}) {reference}"),
+                ));
+            } else {
+                line.push(' ');
+                line.push_str(&reference);
             }
         }
         lines.push(line);

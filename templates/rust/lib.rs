@@ -6,6 +6,9 @@
 //! unique column and index, and a `load_*` function per foreign key. Every
 //! statement is prepared once per connection and cached.
 //!
+//! With the `postgres` feature, the [`postgres`](crate::postgres) module
+//! has the same functions over a PostgreSQL server, on the same types.
+//!
 //! ```no_run
 //! let conn = {{ crate_ident }}::open("pipeline.db")?;
 //! {{ crate_ident }}::init_db(&conn)?;
@@ -13,6 +16,8 @@
 //! ```
 
 pub mod codec;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 {%- for m in models %}
 pub mod {{ m.module }};
 {%- endfor %}

@@ -130,7 +130,7 @@ impl {{ m.name }} {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
         {%- for f in m.fields %}
-            {{ f.rust_name }}: {{ f.sqlite_read }},
+            {{ f.rust_name }}: {{ f.read }},
         {%- endfor %}
         })
     }

@@ -1,0 +1,151 @@
+// {{ header }}
+//! The `{{ m.table }}` table over PostgreSQL: the functions of
+//! [`crate::{{ m.module }}`], on any [`GenericClient`].
+
+{% for import in m.imports -%}
+{{ import }}
+{% endfor %}
+{% for import in m.crate_imports -%}
+{{ import }}
+{% endfor %}
+
+{%- for e in m.enums %}
+
+/// Reads the stored string; a value outside the enum is an error, not a
+/// panic.
+impl<'a> FromSql<'a> for {{ e.rust_name }} {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(<&str as FromSql>::from_sql(ty, raw)?.parse()?)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <&str as FromSql>::accepts(ty)
+    }
+}
+{%- endfor %}
+
+const INSERT_SQL: &str = {{ m.insert_sql }};
+pub(crate) const GET_SQL: &str = {{ m.get_sql }};
+const LIST_SQL: &str = {{ m.list_sql }};
+{%- if let Some(sql) = m.update_sql %}
+const UPDATE_SQL: &str = {{ sql }};
+{%- endif %}
+const DELETE_SQL: &str = {{ m.delete_sql }};
+{%- if let Some(sql) = m.upsert_sql %}
+const UPSERT_SQL: &str = {{ sql }};
+{%- endif %}
+{%- for finder in m.finders %}
+pub(crate) const {{ finder.const_name }}: &str = {{ finder.sql_literal }};
+{%- endfor %}
+
+/// Reads a row selected with the table's columns in schema order.
+pub(crate) fn from_row(row: &Row) -> Result<{{ m.name }}, Error> {
+    Ok({{ m.name }} {
+    {%- for f in m.fields %}
+        {{ f.rust_name }}: {{ f.read }},
+    {%- endfor %}
+    })
+}
+
+/// Inserts a row and returns it as stored, with its key and defaults.
+pub fn insert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}, Error> {
+    from_row(&client.query_one(
+        INSERT_SQL,
+        &[{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
+    )?)
+}
+{%- if m.upsert_sql.is_some() %}
+
+/// Inserts a row, or replaces every column of the row with the same
+/// `{{ m.pk.column }}`; returns the row as stored.
+pub fn upsert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}, Error> {
+    from_row(&client.query_one(
+        UPSERT_SQL,
+        &[{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
+    )?)
+}
+{%- endif %}
+
+/// The row with the given `{{ m.pk.column }}`, if there is one.
+pub fn get(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<Option<{{ m.name }}>, Error> {
+    client
+        .query_opt(GET_SQL, &[{{ m.pk_param.bind }}])?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Every row, by `{{ m.pk.column }}`.
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<{{ m.name }}>, Error> {
+    client.query(LIST_SQL, &[])?.iter().map(from_row).collect()
+}
+{%- if m.update_sql.is_some() %}
+
+/// Writes every column of `row` to the row with its `{{ m.pk.column }}`;
+/// returns whether that row exists.
+pub fn update(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<bool, Error> {
+    let changed = client.execute(
+        UPDATE_SQL,
+        &[
+            {{ m.pk.bind }},
+            {%- for f in m.update_fields %}
+            {{ f.bind }},
+            {%- endfor %}
+        ],
+    )?;
+    Ok(changed > 0)
+}
+{%- endif %}
+
+/// Deletes the row with the given `{{ m.pk.column }}`; returns whether it existed.
+pub fn delete(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<bool, Error> {
+    let changed = client.execute(DELETE_SQL, &[{{ m.pk_param.bind }}])?;
+    Ok(changed > 0)
+}
+{%- for finder in m.finders %}
+
+{% for line in finder.doc_lines -%}
+/// {{ line }}
+{% endfor -%}
+pub fn {{ finder.name }}(
+    client: &mut impl GenericClient,
+    {%- for p in finder.params %}
+    {{ p.name }}: {{ p.ty }},
+    {%- endfor %}
+) -> Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}, Error> {
+{%- if finder.returns_one %}
+    client
+        .query_opt({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+{%- else %}
+    client
+        .query({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
+        .iter()
+        .map(from_row)
+        .collect()
+{%- endif %}
+}
+{%- endfor %}
+{%- for r in m.relations %}
+
+/// The `{{ r.parent_type }}` that `{{ r.field }}` points at
+{%- if r.nullable %}, or `None` when it is NULL{% endif %}.
+pub fn {{ r.fn_name }}(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<{% if r.nullable %}Option<{{ r.parent_type }}>{% else %}{{ r.parent_type }}{% endif %}, Error> {
+{%- if r.nullable %}
+    match {{ r.key_arg }} {
+        Some(key) => super::{{ r.parent_module }}::{{ r.parent_getter }}(client, key),
+        None => Ok(None),
+    }
+{%- else %}
+    // The foreign key guarantees the parent exists; `query_one` reports it
+    // as an error if it does not.
+    let parent = client.query_one(super::{{ r.parent_module }}::{{ r.parent_getter_sql }}, &[&row.{{ r.field_rust }}])?;
+    super::{{ r.parent_module }}::from_row(&parent)
+{%- endif %}
+}
+{%- endfor %}
