@@ -43,8 +43,11 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "Vec",
 ];
 
-/// Module names the generated crate uses for its own modules.
-pub const RESERVED_MODULE_NAMES: &[&str] = &["codec", "postgres", "sqlite", "support", "tests"];
+/// Module names the generated crate and its tests use for their own
+/// modules and helpers.
+pub const RESERVED_MODULE_NAMES: &[&str] = &[
+    "api", "codec", "common", "db", "postgres", "seeds", "sqlite", "tests",
+];
 
 /// SQL words that must be quoted to be used as identifiers: SQLite's
 /// keywords together with PostgreSQL's reserved ones, so one spelling works

@@ -1,20 +1,23 @@
 //! The crate generated for each fixture schema is built, linted and tested
 //! on its own, so awkward names and every option are proven to give Rust
-//! that compiles, passes `clippy -D warnings`, and whose generated tests
-//! pass against SQLite. Builds share one target directory; dependencies
-//! come from the lock file and the local registry cache.
+//! that compiles, passes `clippy -D warnings` with and without the
+//! `postgres` feature, and whose generated tests pass against SQLite, and
+//! against PostgreSQL when `PIPELINE_DB_TEST_POSTGRES_URL` names a server.
+//! Builds share one target directory; dependencies come from the lock file
+//! and the local registry cache.
 
 mod common;
 
 use std::path::Path;
 use std::process::Command;
 
-fn cargo(dir: &Path, args: &[&str]) {
+fn cargo(dir: &Path, args: &[&str], envs: &[(String, String)]) {
     let target = common::root().join("target").join("fixtures");
     let output = Command::new(env!("CARGO"))
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
+        .envs(envs.iter().cloned())
         .output()
         .expect("cargo runs");
     assert!(
@@ -40,13 +43,25 @@ fn build_fixture(case: &str) {
             "clippy",
             "--offline",
             "--all-targets",
+            "--all-features",
             "--quiet",
             "--",
             "-D",
             "warnings",
         ],
+        &[],
     );
-    cargo(dir.path(), &["test", "--offline", "--quiet"]);
+    cargo(dir.path(), &["test", "--offline", "--quiet"], &[]);
+    if let Some(url) = common::postgres_url() {
+        // The fixture crate reads the server from a variable named after it.
+        let crate_name = schemagen::load_and_validate(&schema).unwrap().crate_name;
+        let crate_ident = crate_name.replace('-', "_").to_ascii_uppercase();
+        cargo(
+            dir.path(),
+            &["test", "--offline", "--quiet", "--features", "postgres"],
+            &[(format!("{crate_ident}_TEST_POSTGRES_URL"), url)],
+        );
+    }
 }
 
 #[test]

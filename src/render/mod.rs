@@ -97,25 +97,50 @@ struct PostgresModelTemplate<'a> {
 #[template(path = "tests/main.rs", escape = "none")]
 struct TestMainTemplate<'a> {
     header: &'a str,
-    crate_ident: &'a str,
-    models: &'a [ModelView],
-    sorted_tables: &'a [String],
+    env_var: &'a str,
 }
 
 #[derive(Template)]
-#[template(path = "tests/support.rs", escape = "none")]
-struct TestSupportTemplate<'a> {
+#[template(path = "tests/common.rs", escape = "none")]
+struct TestCommonTemplate<'a> {
+    header: &'a str,
+    uses_datetime: bool,
+    uses_text: bool,
+    uses_unique: bool,
+}
+
+#[derive(Template)]
+#[template(path = "tests/seeds.rs", escape = "none")]
+struct TestSeedsTemplate<'a> {
     header: &'a str,
     crate_ident: &'a str,
-    uses_datetime: bool,
+    common_imports: &'a [&'a str],
     seeds: &'a [SeedView],
 }
 
 #[derive(Template)]
-#[template(path = "tests/model.rs", escape = "none")]
-struct TestModelTemplate<'a> {
+#[template(path = "tests/sqlite.rs", escape = "none")]
+struct TestSqliteTemplate<'a> {
     header: &'a str,
     crate_ident: &'a str,
+    tests: &'a [ModelTestView],
+    sorted_tables: &'a [String],
+}
+
+#[derive(Template)]
+#[template(path = "tests/postgres.rs", escape = "none")]
+struct TestPostgresTemplate<'a> {
+    header: &'a str,
+    crate_ident: &'a str,
+    env_var: &'a str,
+    tests: &'a [ModelTestView],
+    sorted_tables: &'a [String],
+}
+
+#[derive(Template)]
+#[template(path = "tests/scenario.rs", escape = "none")]
+struct TestScenarioTemplate<'a> {
+    header: &'a str,
     t: &'a ModelTestView,
 }
 
@@ -233,13 +258,15 @@ pub fn render_schema(schema: &Schema) -> Output {
         .map(|m| view::rust_str(&m.table))
         .collect();
     sorted_tables.sort();
+    let env_var = format!(
+        "{}_TEST_POSTGRES_URL",
+        crate_ident.to_ascii_uppercase()
+    );
     files.insert(
         "tests/models/main.rs".to_owned(),
         render_template(&TestMainTemplate {
             header: &header,
-            crate_ident: &crate_ident,
-            models: &models,
-            sorted_tables: &sorted_tables,
+            env_var: &env_var,
         }),
     );
     let seeds: Vec<SeedView> = schema
@@ -253,21 +280,49 @@ pub fn render_schema(schema: &Schema) -> Output {
             test_views[index].seed.clone()
         })
         .collect();
+    let common_imports = test_view::common_imports(schema);
     files.insert(
-        "tests/models/support.rs".to_owned(),
-        render_template(&TestSupportTemplate {
+        "tests/models/common.rs".to_owned(),
+        render_template(&TestCommonTemplate {
+            header: &header,
+            uses_datetime: common_imports.contains(&"at"),
+            uses_text: common_imports.contains(&"text"),
+            uses_unique: common_imports.contains(&"unique"),
+        }),
+    );
+    files.insert(
+        "tests/models/scenarios/seeds.rs".to_owned(),
+        render_template(&TestSeedsTemplate {
             header: &header,
             crate_ident: &crate_ident,
-            uses_datetime: test_view::uses_datetime(schema),
+            common_imports: &common_imports,
             seeds: &seeds,
+        }),
+    );
+    files.insert(
+        "tests/models/sqlite.rs".to_owned(),
+        render_template(&TestSqliteTemplate {
+            header: &header,
+            crate_ident: &crate_ident,
+            tests: &test_views,
+            sorted_tables: &sorted_tables,
+        }),
+    );
+    files.insert(
+        "tests/models/postgres.rs".to_owned(),
+        render_template(&TestPostgresTemplate {
+            header: &header,
+            crate_ident: &crate_ident,
+            env_var: &env_var,
+            tests: &test_views,
+            sorted_tables: &sorted_tables,
         }),
     );
     for test in &test_views {
         files.insert(
-            format!("tests/models/{}.rs", test.file_stem),
-            render_template(&TestModelTemplate {
+            format!("tests/models/scenarios/{}.rs", test.file_stem),
+            render_template(&TestScenarioTemplate {
                 header: &header,
-                crate_ident: &crate_ident,
                 t: test,
             }),
         );

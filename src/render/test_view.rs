@@ -571,11 +571,33 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
     }
 }
 
-/// Whether any model stores datetimes (the seed helpers need chrono).
-pub fn uses_datetime(schema: &Schema) -> bool {
-    schema
-        .models
-        .iter()
-        .flat_map(|m| &m.fields)
-        .any(|f| f.ty == FieldType::DateTime)
+/// The helpers of `tests/models/common.rs` the seeds call, so none is
+/// generated unused: `unique` for parents, `text` and `at` for sample
+/// strings and datetimes.
+pub fn common_imports(schema: &Schema) -> Vec<&'static str> {
+    let sampled = || {
+        schema.models.iter().flat_map(|model| {
+            model
+                .fields
+                .iter()
+                .filter(|f| !f.is_generated() && f.foreign_key.is_none())
+        })
+    };
+    let mut imports = Vec::new();
+    if sampled().any(|f| matches!(f.ty, FieldType::DateTime)) {
+        imports.push("at");
+    }
+    if sampled().any(|f| matches!(f.ty, FieldType::String { .. } | FieldType::Text)) {
+        imports.push("text");
+    }
+    let has_parents = schema.models.iter().enumerate().any(|(index, model)| {
+        model
+            .fields
+            .iter()
+            .any(|f| f.foreign_key.as_ref().is_some_and(|fk| fk.model != index))
+    });
+    if has_parents {
+        imports.push("unique");
+    }
+    imports
 }

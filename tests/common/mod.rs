@@ -49,3 +49,23 @@ pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)
     files.sort();
     files
 }
+
+/// The variable naming the PostgreSQL server the tests use; `.ci/run` sets
+/// it to the server on 127.0.0.1:5432.
+pub const POSTGRES_URL_VARIABLE: &str = "PIPELINE_DB_TEST_POSTGRES_URL";
+
+/// The PostgreSQL server to test against. Without one, a developer's run
+/// skips the PostgreSQL half with a note; a CI run (`CI` set) fails instead,
+/// so CI can never pass without having talked to the server.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VARIABLE) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but {POSTGRES_URL_VARIABLE} is not: the PostgreSQL tests must run")
+        }
+        _ => {
+            eprintln!("note: {POSTGRES_URL_VARIABLE} is not set; skipping the PostgreSQL half");
+            None
+        }
+    }
+}

@@ -1,0 +1,214 @@
+// {{ header }}
+//! Scenarios for `{{ t.name }}` rows, compiled once per backend.
+
+use super::{api, db, seeds};
+
+#[test]
+fn insert_then_get_returns_equal_values() {
+    let mut db = db();
+    let new = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
+    let inserted = api::{{ t.module }}::insert(db.conn(), &new).unwrap();
+{%- for c in t.field_checks %}
+    assert_eq!({{ c.stored }}, {{ c.given }});
+{%- endfor %}
+    let fetched = api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap();
+    assert_eq!(fetched, Some(inserted));
+}
+{%- if !t.defaults.is_empty() %}
+
+#[test]
+fn defaults_are_filled_in_by_the_database() {
+    let mut db = db();
+    let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
+{%- for d in t.defaults %}
+    new.{{ d.field }} = None;
+{%- endfor %}
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let inserted = api::{{ t.module }}::insert(db.conn(), &new).unwrap();
+    let after = chrono::Utc::now() + chrono::Duration::seconds(1);
+{%- for d in t.defaults %}
+{%- match d.assertion %}
+{%- when Some with (assertion) %}
+    {{ assertion }}
+{%- when None %}
+{%- if d.nullable %}
+    let stored = inserted.{{ d.field }}.unwrap();
+    assert!(before <= stored && stored <= after, "{stored} is not the insert time");
+{%- else %}
+    let stored = inserted.{{ d.field }};
+    assert!(before <= stored && stored <= after, "{stored} is not the insert time");
+{%- endif %}
+{%- endmatch %}
+{%- endfor %}
+    let _ = (before, after);
+}
+{%- endif %}
+
+#[test]
+fn list_update_and_delete_round_trip() {
+    let mut db = db();
+    let inserted = seeds::{{ t.seed_fn }}(db.conn(), 1);
+    let second = seeds::{{ t.seed_fn }}(db.conn(), 2);
+    assert_eq!(api::{{ t.module }}::list(db.conn()).unwrap(), vec![inserted.clone(), second.clone()]);
+{%- if t.has_update %}
+{%- if let Some((field, value)) = t.update_change %}
+    let mut changed = inserted.clone();
+    changed.{{ field }} = {{ value }};
+    assert!(api::{{ t.module }}::update(db.conn(), &changed).unwrap());
+    assert_eq!(api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap(), Some(changed));
+{%- else %}
+    assert!(api::{{ t.module }}::update(db.conn(), &inserted).unwrap());
+{%- endif %}
+{%- endif %}
+    assert!(api::{{ t.module }}::delete(db.conn(), {{ t.pk_arg }}).unwrap());
+    assert!(!api::{{ t.module }}::delete(db.conn(), {{ t.pk_arg }}).unwrap());
+    assert_eq!(api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap(), None);
+    assert_eq!(api::{{ t.module }}::list(db.conn()).unwrap(), vec![second]);
+}
+{%- if t.has_upsert %}
+
+#[test]
+fn upsert_replaces_the_row_with_the_same_key() {
+    let mut db = db();
+    let new = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
+    let inserted = api::{{ t.module }}::upsert(db.conn(), &new).unwrap();
+    let mut replacement = seeds::{{ t.new_seed_fn }}(db.conn(), 2);
+    replacement.{{ t.pk_field }} = {{ t.pk_copy }};
+    let replaced = api::{{ t.module }}::upsert(db.conn(), &replacement).unwrap();
+    assert_eq!(api::{{ t.module }}::list(db.conn()).unwrap(), vec![replaced.clone()]);
+    assert_eq!(api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap(), Some(replaced));
+}
+{%- endif %}
+{%- for d in t.dangling %}
+
+#[test]
+fn {{ d.test_name }}() {
+    let mut db = db();
+    let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
+    new.{{ d.field }} = {{ d.value }};
+    let before = db.count({{ t.table_literal }});
+    assert!(api::{{ t.module }}::insert(db.conn(), &new).is_err());
+    assert_eq!(db.count({{ t.table_literal }}), before);
+}
+{%- endfor %}
+{%- for d in t.duplicates %}
+
+#[test]
+fn {{ d.test_name }}() {
+    let mut db = db();
+    let first = seeds::{{ t.seed_fn }}(db.conn(), 1);
+    let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), 2);
+    new.{{ d.field }} = {{ d.copy }};
+    assert!(api::{{ t.module }}::insert(db.conn(), &new).is_err());
+    assert_eq!(db.count({{ t.table_literal }}), 1);
+}
+{%- endfor %}
+{%- for e in t.enums %}
+
+#[test]
+fn {{ e.test_name }}() {
+    let mut db = db();
+    seeds::{{ t.seed_fn }}(db.conn(), 1);
+    assert!(db.execute({{ e.sql_literal }}).is_err());
+}
+{%- endfor %}
+{%- for d in t.deletions %}
+
+#[test]
+fn {{ d.test_name }}() {
+    let mut db = db();
+    let inserted = seeds::{{ t.seed_fn }}(db.conn(), 1);
+    let parent = api::{{ t.module }}::{{ d.load_fn }}(db.conn(), &inserted).unwrap(){% if d.nullable %}.unwrap(){% endif %};
+{%- if d.action == "refuse" %}
+    assert!(api::{{ d.parent_module }}::delete(db.conn(), {{ d.parent_key }}).is_err());
+    assert_eq!(api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap(), Some(inserted));
+{%- else %}
+    assert!(api::{{ d.parent_module }}::delete(db.conn(), {{ d.parent_key }}).unwrap());
+{%- if d.action == "cascade" %}
+    assert_eq!(api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap(), None);
+{%- else %}
+    let after = api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap().unwrap();
+    assert_eq!(after.{{ d.field }}, None);
+{%- endif %}
+{%- endif %}
+}
+{%- endfor %}
+
+{%- for i in t.indexes %}
+
+#[test]
+fn {{ i.test_name }}() {
+    let mut db = db();
+    assert_eq!(
+        db.index_columns({{ i.name_literal }}),
+        [{% for c in i.columns %}{{ c }}, {% endfor %}]
+    );
+}
+{%- endfor %}
+{%- for f in t.finders %}
+
+#[test]
+fn {{ f.test_name }}() {
+    let mut db = db();
+    let first = seeds::{{ t.seed_fn }}(db.conn(), 1);
+{%- if f.returns_one %}
+    seeds::{{ t.seed_fn }}(db.conn(), 2);
+    let found = api::{{ t.module }}::{{ f.name }}(db.conn(), {{ f.args|join(", ") }}).unwrap();
+    assert_eq!(found, Some(first));
+{%- else if f.share.is_empty() %}
+    let found = api::{{ t.module }}::{{ f.name }}(db.conn(), {{ f.args|join(", ") }}).unwrap();
+    assert!(found.contains(&first));
+{%- else %}
+    let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), 2);
+{%- for line in f.share %}
+    {{ line }}
+{%- endfor %}
+    let second = api::{{ t.module }}::insert(db.conn(), &new).unwrap();
+{%- if !f.differ.is_empty() %}
+    let mut other = seeds::{{ t.new_seed_fn }}(db.conn(), 3);
+{%- for line in f.differ %}
+    {{ line }}
+{%- endfor %}
+    api::{{ t.module }}::insert(db.conn(), &other).unwrap();
+{%- endif %}
+    let found = api::{{ t.module }}::{{ f.name }}(db.conn(), {{ f.args|join(", ") }}).unwrap();
+{%- if f.descending %}
+    assert_eq!(found, vec![second, first]);
+{%- else %}
+    assert_eq!(found, vec![first, second]);
+{%- endif %}
+{%- endif %}
+}
+{%- endfor %}
+{%- for r in t.relations %}
+
+#[test]
+fn {{ r.test_name }}() {
+    let mut db = db();
+    let inserted = seeds::{{ t.seed_fn }}(db.conn(), 1);
+    let parent = api::{{ t.module }}::{{ r.load_fn }}(db.conn(), &inserted).unwrap();
+{%- if r.nullable %}
+    assert_eq!(parent.map(|p| p.{{ r.parent_key_field }}), inserted.{{ r.field }});
+{%- else %}
+    assert_eq!(parent.{{ r.parent_key_field }}, inserted.{{ r.field }});
+{%- endif %}
+}
+{%- endfor %}
+{%- for ts in t.timestamps %}
+
+#[test]
+fn {{ ts.test_name }}() {
+    let mut db = db();
+    let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
+    new.{{ ts.field }} = None;
+    let by_database = api::{{ t.module }}::insert(db.conn(), &new).unwrap();
+    let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), 2);
+    new.{{ ts.field }} = Some(by_database.{{ ts.field }}{% if ts.nullable %}.unwrap(){% endif %});
+    let by_rust = api::{{ t.module }}::insert(db.conn(), &new).unwrap();
+    assert_eq!(by_rust.{{ ts.field }}, by_database.{{ ts.field }});
+    let stored = db.stored_text({{ t.table_literal }}, {{ ts.column_literal }});
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0], stored[1]);
+    assert!(db.is_stored_datetime(&stored[0]), "{}", stored[0]);
+}
+{%- endfor %}

@@ -1,0 +1,106 @@
+// {{ header }}
+//! The scenarios against SQLite, each test in a fresh in-memory database.
+
+use rusqlite::Connection;
+
+use {{ crate_ident }} as api;
+
+#[path = "scenarios/seeds.rs"]
+mod seeds;
+{%- for t in tests %}
+#[path = "scenarios/{{ t.file_stem }}.rs"]
+mod {{ t.module }};
+{%- endfor %}
+
+/// What the seeds and scenarios pass to the API.
+type Conn = Connection;
+
+/// A private in-memory database with every table, foreign keys on.
+pub struct TestDb {
+    conn: Connection,
+}
+
+pub fn db() -> TestDb {
+    let conn = api::open_in_memory().unwrap();
+    api::init_db(&conn).unwrap();
+    TestDb { conn }
+}
+
+// Each table's scenarios use a different part of these helpers.
+#[allow(dead_code)]
+impl TestDb {
+    pub fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub fn count(&mut self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM \"{table}\"");
+        self.conn.query_row(&sql, [], |row| row.get(0)).unwrap()
+    }
+
+    pub fn execute(&mut self, sql: &str) -> rusqlite::Result<usize> {
+        self.conn.execute(sql, [])
+    }
+
+    /// The columns of an index, in index order.
+    pub fn index_columns(&mut self, index: &str) -> Vec<String> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+            .unwrap();
+        let rows = statement.query_map([index], |row| row.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    /// A column's raw stored text, in insertion order.
+    pub fn stored_text(&mut self, table: &str, column: &str) -> Vec<String> {
+        let sql = format!("SELECT \"{column}\" FROM \"{table}\" ORDER BY rowid");
+        let mut statement = self.conn.prepare(&sql).unwrap();
+        let rows = statement.query_map([], |row| row.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    /// Whether `text` has the stored datetime shape `YYYY-MM-DDTHH:MM:SS.sssZ`,
+    /// which sorts as text in time order.
+    pub fn is_stored_datetime(&self, text: &str) -> bool {
+        text.len() == 24
+            && text.char_indices().all(|(i, c)| match i {
+                4 | 7 => c == '-',
+                10 => c == 'T',
+                13 | 16 => c == ':',
+                19 => c == '.',
+                23 => c == 'Z',
+                _ => c.is_ascii_digit(),
+            })
+    }
+}
+
+#[test]
+fn init_db_creates_every_table_and_is_safe_to_run_again() {
+    let db = db();
+    api::init_db(&db.conn).unwrap();
+    let mut statement = db
+        .conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap();
+    let tables: Vec<String> = statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(tables, [{% for t in sorted_tables %}{{ t }}, {% endfor %}]);
+}
+
+#[test]
+fn open_turns_foreign_keys_on() {
+    let dir = std::env::temp_dir().join(format!("{{ crate_ident }}-open-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("test.db");
+    let conn = api::open(&path).unwrap();
+    let enabled: bool = conn
+        .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+        .unwrap();
+    assert!(enabled);
+    drop(conn);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
