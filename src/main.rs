@@ -53,11 +53,11 @@ enum Command {
     },
     /// Validate the schema only; exit 2 if it has errors.
     Validate,
-    /// Create a ready SQLite database file with every table and index of the
-    /// schema (safe to run on an existing database).
+    /// Create every table and index of the schema that does not exist yet,
+    /// in a SQLite file or on a PostgreSQL server, in one transaction.
     InitDb {
-        /// Path of the SQLite database file.
-        path: PathBuf,
+        /// Path of the SQLite database file, or a `postgres://` URL.
+        database: String,
     },
 }
 
@@ -112,27 +112,70 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
                 Ok(ExitCode::SUCCESS)
             }
         }
-        Command::InitDb { path } => {
+        Command::InitDb { database } => {
             let schema = schemagen::load_and_validate(&cli.schema)?;
             let output = render::render_schema(&schema);
-            let sql = output
-                .get("schema.sql")
-                .expect("render always gives schema.sql");
-            match init_sqlite(path, sql) {
+            let result = if is_postgres_url(database) {
+                let sql = output
+                    .get("schema.postgres.sql")
+                    .expect("render always gives schema.postgres.sql");
+                let lock_key = render::init_lock_key(&schema.crate_name);
+                init_postgres(database, sql, lock_key).map_err(|error| error_chain(&error))
+            } else {
+                let sql = output
+                    .get("schema.sql")
+                    .expect("render always gives schema.sql");
+                init_sqlite(Path::new(database), sql).map_err(|error| error_chain(&error))
+            };
+            // A URL may carry a password; name the database without it.
+            let shown = if is_postgres_url(database) {
+                redact_password(database)
+            } else {
+                database.clone()
+            };
+            match result {
                 Ok(()) => {
-                    println!(
-                        "{} is ready: {} tables",
-                        path.display(),
-                        schema.models.len()
-                    );
+                    println!("{shown} is ready: {} tables", schema.models.len());
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(error) => {
-                    eprintln!("error: cannot initialise {}: {error}", path.display());
+                    eprintln!("error: cannot initialise {shown}: {error}");
                     Ok(ExitCode::from(EXIT_FAILURE))
                 }
             }
         }
+    }
+}
+
+/// An error and its causes, `: `-separated: the postgres crate's own
+/// message ("error connecting to server") names no cause without them.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+fn is_postgres_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
+/// The URL with any password replaced by `***`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -141,6 +184,18 @@ fn init_sqlite(path: &Path, sql: &str) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", true)?;
     let transaction = conn.transaction()?;
     transaction.execute_batch(sql)?;
+    transaction.commit()
+}
+
+/// Applies the PostgreSQL DDL in one transaction, as the generated crate's
+/// `postgres::init_db` does, under the same advisory lock, so that it never
+/// races a worker to create the same table.
+fn init_postgres(url: &str, sql: &str, lock_key: i64) -> Result<(), postgres::Error> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+    let mut transaction = client.transaction()?;
+    transaction.batch_execute("SET LOCAL client_min_messages = warning")?;
+    transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key])?;
+    transaction.batch_execute(sql)?;
     transaction.commit()
 }
 

@@ -362,6 +362,14 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, candidate)| candidate.to_owned())
 }
 
+/// FNV-1a of `text`: a hash that is the same on every build and platform,
+/// unlike std's, for names and keys that reach generated output.
+pub fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,12 +418,4 @@ mod tests {
         );
         assert_eq!(suggest("videos", tables), None);
     }
-}
-
-/// FNV-1a of `text`: a hash that is the same on every build and platform,
-/// unlike std's, for names and keys that reach generated output.
-pub fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }

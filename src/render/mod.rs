@@ -159,8 +159,9 @@ fn render_template(template: &impl Template) -> String {
 }
 
 /// A PostgreSQL advisory lock key of the crate's own, from its name, so two
-/// generated crates on one server do not wait on each other.
-fn init_lock_key(crate_name: &str) -> i64 {
+/// generated crates on one server do not wait on each other. `init-db`
+/// takes the same lock as the crate's `init_db`.
+pub fn init_lock_key(crate_name: &str) -> i64 {
     i64::from_le_bytes(crate::naming::stable_hash(crate_name).to_le_bytes())
 }
 
@@ -258,10 +259,7 @@ pub fn render_schema(schema: &Schema) -> Output {
         .map(|m| view::rust_str(&m.table))
         .collect();
     sorted_tables.sort();
-    let env_var = format!(
-        "{}_TEST_POSTGRES_URL",
-        crate_ident.to_ascii_uppercase()
-    );
+    let env_var = format!("{}_TEST_POSTGRES_URL", crate_ident.to_ascii_uppercase());
     files.insert(
         "tests/models/main.rs".to_owned(),
         render_template(&TestMainTemplate {

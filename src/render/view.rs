@@ -765,7 +765,9 @@ pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView
             }
         }
         if !field.autoincrement {
-            if !field.nullable && !(named && field.primary_key) {
+            // A named PRIMARY KEY constraint implies NOT NULL.
+            let key_implies_not_null = named && field.primary_key;
+            if !field.nullable && !key_implies_not_null {
                 line.push_str(" NOT NULL");
             }
             if let Some(default) = &field.default {
@@ -787,7 +789,10 @@ pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView
         }
         for check in dialect.type_checks(field) {
             if named {
-                constraints.push(constraint(&[&field.column, "check"], format!("CHECK ({check})")));
+                constraints.push(constraint(
+                    &[&field.column, "check"],
+                    format!("CHECK ({check})"),
+                ));
             } else {
                 line.push_str(&format!(" CHECK ({check})"));
             }
