@@ -1,0 +1,400 @@
+//! Generator scaling: synthetic schemas of 10 to 10,000 models (10 fields
+//! each, a foreign-key chain, an index per model), timed per stage in this
+//! process and end to end as a `schemagen generate` process, with peak
+//! memory; then the compile time of the generated crate at 10 and 100
+//! models. Writes `target/bench/generator.json` and
+//! `target/bench/generator.svg`.
+//!
+//! `cargo bench --bench generator` runs it; `BENCH_MODELS=10,100` picks the
+//! sizes, `BENCH_ROUNDS` the repetitions (default 3), and
+//! `BENCH_COMPILE=0` skips the compile-time part.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// A schema of `models` models, each pointing at the one before it.
+fn synthetic_schema(models: usize) -> String {
+    let mut yaml = String::from("crate: synth-db\nmodels:\n");
+    for i in 0..models {
+        let parent = if i == 0 {
+            "      parent_id: { type: int, nullable: true }\n".to_owned()
+        } else {
+            format!(
+                "      parent_id: {{ type: int, nullable: true, references: model_{}.id, on_delete: cascade }}\n",
+                i - 1
+            )
+        };
+        write!(
+            yaml,
+            "  Model{i}:\n    table: model_{i}\n    fields:\n\
+             \x20     id: {{ type: int, primary_key: true, autoincrement: true }}\n\
+             {parent}\
+             \x20     name: string(100)\n\
+             \x20     code: {{ type: string(32), unique: true }}\n\
+             \x20     score: float\n\
+             \x20     count: {{ type: int, default: 0 }}\n\
+             \x20     active: {{ type: bool, default: true }}\n\
+             \x20     payload: {{ type: json, nullable: true }}\n\
+             \x20     status: {{ type: enum, values: [new, done], default: new }}\n\
+             \x20     created_at: {{ type: datetime, default: now }}\n\
+             \x20   indexes:\n\
+             \x20     - {{ name: idx_model_{i}_parent, columns: [parent_id, created_at] }}\n"
+        )
+        .unwrap();
+    }
+    yaml
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.split(',').map(|n| n.trim().parse().unwrap()).collect())
+        .unwrap_or_else(|| default.to_vec())
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.parse().unwrap())
+        .unwrap_or(default)
+}
+
+#[derive(Default)]
+struct Sizes {
+    models: usize,
+    load: Vec<f64>,
+    validate: Vec<f64>,
+    render: Vec<f64>,
+    format: Vec<f64>,
+    write: Vec<f64>,
+    process: Vec<f64>,
+    peak_mib: Vec<f64>,
+    files: usize,
+}
+
+fn seconds(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
+
+/// One round of every stage, in this process, into a fresh directory.
+fn stages(schema_path: &Path, out: &Path, sizes: &mut Sizes) {
+    let start = Instant::now();
+    let source = schemagen::load::load_schema(schema_path).unwrap();
+    sizes.load.push(seconds(start));
+    let start = Instant::now();
+    let schema = schemagen::validate_source(source).unwrap();
+    sizes.validate.push(seconds(start));
+    let start = Instant::now();
+    let output = schemagen::render::render_schema(&schema);
+    sizes.render.push(seconds(start));
+    let start = Instant::now();
+    let output = schemagen::format::format_output(output).unwrap();
+    sizes.format.push(seconds(start));
+    sizes.files = output.files.len();
+    let start = Instant::now();
+    schemagen::write::write_output(out, &output).unwrap();
+    sizes.write.push(seconds(start));
+}
+
+/// `schemagen generate` as a process under GNU time: wall seconds and peak
+/// resident MiB.
+fn process(binary: &Path, schema_path: &Path, out: &Path, json_schema: &Path) -> (f64, f64) {
+    let report = out.with_extension("time");
+    let start = Instant::now();
+    let status = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(&report)
+        .arg(binary)
+        .arg("--schema")
+        .arg(schema_path)
+        .arg("generate")
+        .arg("--out")
+        .arg(out)
+        .arg("--json-schema")
+        .arg(json_schema)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("/usr/bin/time runs (Debian package `time`)");
+    let wall = seconds(start);
+    assert!(status.success());
+    let kib: f64 = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    (wall, kib / 1024.0)
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The release binary, built by this run's `cargo bench` profile.
+fn schemagen_binary() -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--bin", "schemagen"])
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    root().join("target/release/schemagen")
+}
+
+/// Seconds to build the generated crate of `models` models with its
+/// dependencies already built: one warm-up build, then the package alone
+/// cleaned and rebuilt.
+fn compile_time(binary: &Path, work: &Path, models: usize, rounds: usize) -> Vec<f64> {
+    let dir = work.join(format!("compile-{models}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let schema_path = dir.join("schema.yaml");
+    std::fs::write(&schema_path, synthetic_schema(models)).unwrap();
+    let out = dir.join("crate");
+    let (_, _) = process(binary, &schema_path, &out, &dir.join("schema.json"));
+    std::fs::copy(root().join("Cargo.lock"), out.join("Cargo.lock")).unwrap();
+    // An empty workspace table keeps the crate out of this repository's.
+    let manifest = out.join("Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("\n[workspace]\n");
+    std::fs::write(&manifest, text).unwrap();
+    let target = root().join("target/bench/compile-target");
+    let cargo = |args: &[&str]| {
+        let status = Command::new(env!("CARGO"))
+            .args(args)
+            .current_dir(&out)
+            .env("CARGO_TARGET_DIR", &target)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "cargo {args:?} failed in {}",
+            out.display()
+        );
+    };
+    cargo(&["build", "--offline"]);
+    (0..rounds)
+        .map(|_| {
+            cargo(&["clean", "--offline", "--package", "synth-db"]);
+            let start = Instant::now();
+            cargo(&["build", "--offline"]);
+            seconds(start)
+        })
+        .collect()
+}
+
+/// A log-log plot of median end-to-end and per-stage time against models.
+fn svg(sizes: &[Sizes]) -> String {
+    let (width, height, margin) = (640.0, 420.0, 60.0);
+    let xs: Vec<f64> = sizes.iter().map(|s| (s.models as f64).log10()).collect();
+    let series: [(&str, &str, Box<dyn Fn(&Sizes) -> f64>); 4] = [
+        (
+            "generate (process)",
+            "#d62728",
+            Box::new(|s| median(s.process.clone())),
+        ),
+        (
+            "format (rustfmt)",
+            "#1f77b4",
+            Box::new(|s| median(s.format.clone())),
+        ),
+        ("render", "#2ca02c", Box::new(|s| median(s.render.clone()))),
+        (
+            "load + validate",
+            "#9467bd",
+            Box::new(|s| median(s.load.clone()) + median(s.validate.clone())),
+        ),
+    ];
+    let all: Vec<f64> = series
+        .iter()
+        .flat_map(|(_, _, f)| sizes.iter().map(|s| f(s).max(1e-4).log10()))
+        .collect();
+    let (y_min, y_max) = (
+        all.iter().cloned().fold(f64::INFINITY, f64::min).floor(),
+        all.iter().cloned().fold(f64::NEG_INFINITY, f64::max).ceil(),
+    );
+    let (x_min, x_max) = (xs[0].floor(), xs[xs.len() - 1].ceil().max(xs[0] + 1.0));
+    let px = |x: f64| margin + (x - x_min) / (x_max - x_min) * (width - 2.0 * margin);
+    let py = |y: f64| height - margin - (y - y_min) / (y_max - y_min) * (height - 2.0 * margin);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"{}\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">schemagen generate: \
+         median seconds against models (log-log)</text>\n",
+        width / 2.0
+    );
+    for decade in (x_min as i32)..=(x_max as i32) {
+        let x = px(decade as f64);
+        writeln!(
+            svg,
+            "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"#ddd\"/>\
+             <text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            margin,
+            height - margin,
+            height - margin + 18.0,
+            10_u64.pow(decade as u32)
+        )
+        .unwrap();
+    }
+    for decade in (y_min as i32)..=(y_max as i32) {
+        let y = py(decade as f64);
+        writeln!(
+            svg,
+            "<line x1=\"{margin}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"#ddd\"/>\
+             <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            width - margin,
+            margin - 6.0,
+            y + 4.0,
+            10_f64.powi(decade)
+        )
+        .unwrap();
+    }
+    // The linear-growth guide: slope 1 through the first process point.
+    let first = median(sizes[0].process.clone()).log10();
+    writeln!(
+        svg,
+        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>",
+        px(xs[0]),
+        py(first),
+        px(xs[xs.len() - 1]),
+        py(first + xs[xs.len() - 1] - xs[0])
+    )
+    .unwrap();
+    for (i, (label, colour, f)) in series.iter().enumerate() {
+        let points: Vec<String> = sizes
+            .iter()
+            .zip(&xs)
+            .map(|(s, &x)| format!("{:.1},{:.1}", px(x), py(f(s).max(1e-4).log10())))
+            .collect();
+        writeln!(
+            svg,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>\
+             <text x=\"{}\" y=\"{}\" fill=\"{colour}\">{label}</text>",
+            points.join(" "),
+            margin + 10.0,
+            margin + 16.0 * (i as f64 + 1.0)
+        )
+        .unwrap();
+    }
+    writeln!(
+        svg,
+        "<text x=\"{}\" y=\"{}\" fill=\"#999\">dashed: linear growth</text>\n\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">models</text>\n</svg>",
+        margin + 10.0,
+        margin + 16.0 * 5.0,
+        width / 2.0,
+        height - 15.0
+    )
+    .unwrap();
+    svg
+}
+
+fn main() {
+    // `cargo test --benches` and `cargo bench --no-run` must not run this.
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let model_counts = env_list("BENCH_MODELS", &[10, 100, 1_000, 10_000]);
+    let rounds = env_number("BENCH_ROUNDS", 3);
+    let binary = schemagen_binary();
+    let work = tempfile::tempdir().unwrap();
+    let mut results = Vec::new();
+    for &models in &model_counts {
+        let mut sizes = Sizes {
+            models,
+            ..Sizes::default()
+        };
+        let schema_path = work.path().join(format!("schema-{models}.yaml"));
+        std::fs::write(&schema_path, synthetic_schema(models)).unwrap();
+        for round in 0..rounds {
+            let out = work.path().join(format!("stages-{models}-{round}"));
+            stages(&schema_path, &out, &mut sizes);
+            let out = work.path().join(format!("process-{models}-{round}"));
+            let json = work.path().join("schema.json");
+            let (wall, peak) = process(&binary, &schema_path, &out, &json);
+            sizes.process.push(wall);
+            sizes.peak_mib.push(peak);
+            std::fs::remove_dir_all(&out).ok();
+            std::fs::remove_dir_all(work.path().join(format!("stages-{models}-{round}"))).ok();
+        }
+        eprintln!(
+            "{models:>6} models: generate {:.3} s (min {:.3}, max {:.3}), peak {:.0} MiB",
+            median(sizes.process.clone()),
+            sizes.process.iter().cloned().fold(f64::INFINITY, f64::min),
+            sizes.process.iter().cloned().fold(0.0, f64::max),
+            median(sizes.peak_mib.clone())
+        );
+        results.push(sizes);
+    }
+
+    println!("| models | files | load | validate | render | format (rustfmt) | write | generate (process) | per model | peak memory |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for s in &results {
+        let process = median(s.process.clone());
+        println!(
+            "| {} | {} | {:.4} s | {:.4} s | {:.4} s | {:.3} s | {:.3} s | {:.3} s ({:.3}-{:.3}) | {:.2} ms | {:.0} MiB |",
+            s.models,
+            s.files,
+            median(s.load.clone()),
+            median(s.validate.clone()),
+            median(s.render.clone()),
+            median(s.format.clone()),
+            median(s.write.clone()),
+            process,
+            s.process.iter().cloned().fold(f64::INFINITY, f64::min),
+            s.process.iter().cloned().fold(0.0, f64::max),
+            process / s.models as f64 * 1000.0,
+            median(s.peak_mib.clone()),
+        );
+    }
+
+    let bench_dir = root().join("target/bench");
+    std::fs::create_dir_all(&bench_dir).unwrap();
+    std::fs::write(bench_dir.join("generator.svg"), svg(&results)).unwrap();
+    let json: Vec<serde_json::Value> = results
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "models": s.models, "files": s.files,
+                "load": s.load, "validate": s.validate, "render": s.render,
+                "format": s.format, "write": s.write,
+                "process": s.process, "peak_mib": s.peak_mib,
+            })
+        })
+        .collect();
+    std::fs::write(
+        bench_dir.join("generator.json"),
+        serde_json::to_string_pretty(&json).unwrap(),
+    )
+    .unwrap();
+
+    if env_number("BENCH_COMPILE", 1) == 1 {
+        println!();
+        println!("| models | compile the generated crate (dependencies built) |");
+        println!("|---:|---:|");
+        for models in [10, 100] {
+            let times = compile_time(&binary, work.path(), models, rounds);
+            let spread = (
+                times.iter().cloned().fold(f64::INFINITY, f64::min),
+                times.iter().cloned().fold(0.0, f64::max),
+            );
+            println!(
+                "| {models} | {:.2} s ({:.2}-{:.2}) |",
+                median(times.clone()),
+                spread.0,
+                spread.1
+            );
+        }
+    }
+}
