@@ -1,1 +1,358 @@
-fn main() {}
+//! Data access on the pipeline's `analytics` table, arm against arm in one
+//! run: (a) the generated `pipeline_db` crate, (b) hand-written rusqlite as
+//! a careful engineer writes it (`prepare_cached`, one transaction), and
+//! through `bench/python_arms.py` (c) the SQLAlchemy 2.x ORM, (d) SQLAlchemy
+//! Core and (e) Python's sqlite3 with executemany.
+//!
+//! Rounds alternate: each round runs every workload for (a) and (b), in
+//! swapped order every other round, then one Python round; so a slow
+//! stretch of a noisy machine lands on every arm, not on one. Each figure is
+//! the median of the rounds, with min and max. Results go to stdout as a
+//! Markdown table and to `target/bench/access.json`.
+//!
+//! `cargo bench --bench access`; `BENCH_ROUNDS` (default 5) sets the rounds
+//! and `BENCH_PYTHON=0` leaves the Python arms out.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use pipeline_db::{analytics, Analytics, NewAnalytics};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+const BULK_ROWS: i64 = 100_000;
+const LOOKUPS: i64 = 10_000;
+const VIDEOS: i64 = 1_000;
+const SINGLE_INSERTS: i64 = 10_000;
+
+/// Workloads, in table order, with what each does.
+const WORKLOADS: [(&str, &str); 5] = [
+    (
+        "insert_100k_one_transaction",
+        "insert 100,000 rows in one transaction",
+    ),
+    ("read_100k", "read all 100,000 rows into typed values"),
+    ("pk_lookup_10k", "10,000 primary-key lookups"),
+    (
+        "video_history_1k",
+        "history of one video through idx_analytics_video, for 1,000 videos (100 rows each)",
+    ),
+    (
+        "insert_10k_own_transactions_file",
+        "10,000 single-row inserts, each its own transaction, on a file",
+    ),
+];
+
+/// Row `i` of every arm (the Python arms build the same values).
+fn new_row(i: i64) -> NewAnalytics {
+    NewAnalytics {
+        short_id: None,
+        youtube_video_id: format!("video-{:04}", i % VIDEOS),
+        views: Some(i),
+        likes: Some(i / 2),
+        comments: Some(i / 10),
+        average_view_duration_seconds: Some(i as f64 * 0.5),
+        measured_at: Some(Utc.timestamp_opt(1_767_225_600 + i, 0).unwrap()),
+    }
+}
+
+fn lookup_ids() -> impl Iterator<Item = i64> {
+    (1..=BULK_ROWS).step_by((BULK_ROWS / LOOKUPS) as usize)
+}
+
+fn video_ids() -> Vec<String> {
+    (0..VIDEOS).map(|v| format!("video-{v:04}")).collect()
+}
+
+/// One arm's implementation of the workloads; each returns what it read,
+/// so the work cannot be optimised away and both arms can be compared.
+trait Arm {
+    fn insert_bulk(&self, conn: &mut Connection, rows: &[NewAnalytics]);
+    fn read_all(&self, conn: &Connection) -> Vec<Analytics>;
+    fn get(&self, conn: &Connection, id: i64) -> Option<Analytics>;
+    fn history(&self, conn: &Connection, video: &str) -> Vec<Analytics>;
+    fn insert_one(&self, conn: &Connection, row: &NewAnalytics);
+}
+
+/// (a) The generated crate, used as its documentation shows.
+struct Generated;
+
+impl Arm for Generated {
+    fn insert_bulk(&self, conn: &mut Connection, rows: &[NewAnalytics]) {
+        analytics::insert_many(conn, rows).unwrap();
+    }
+
+    fn read_all(&self, conn: &Connection) -> Vec<Analytics> {
+        analytics::list(conn).unwrap()
+    }
+
+    fn get(&self, conn: &Connection, id: i64) -> Option<Analytics> {
+        analytics::get(conn, id).unwrap()
+    }
+
+    fn history(&self, conn: &Connection, video: &str) -> Vec<Analytics> {
+        analytics::list_by_youtube_video_id(conn, video).unwrap()
+    }
+
+    fn insert_one(&self, conn: &Connection, row: &NewAnalytics) {
+        analytics::insert(conn, row).unwrap();
+    }
+}
+
+/// (b) What a careful engineer writes by hand: cached statements, plain
+/// INSERTs, the same text format for datetimes.
+struct HandWritten;
+
+const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+const HAND_INSERT: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, \
+    comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const HAND_LIST: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, \
+    average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
+const HAND_GET: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, \
+    average_view_duration_seconds, measured_at FROM analytics WHERE id = ?1";
+const HAND_HISTORY: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, \
+    average_view_duration_seconds, measured_at FROM analytics WHERE youtube_video_id = ?1 \
+    ORDER BY measured_at DESC, id DESC";
+
+fn hand_row(row: &Row<'_>) -> rusqlite::Result<Analytics> {
+    let measured_at: String = row.get(7)?;
+    let measured_at = NaiveDateTime::parse_from_str(&measured_at, FORMAT)
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+        })?
+        .and_utc();
+    Ok(Analytics {
+        id: row.get(0)?,
+        short_id: row.get(1)?,
+        youtube_video_id: row.get(2)?,
+        views: row.get(3)?,
+        likes: row.get(4)?,
+        comments: row.get(5)?,
+        average_view_duration_seconds: row.get(6)?,
+        measured_at,
+    })
+}
+
+fn hand_insert(conn: &Connection, row: &NewAnalytics) {
+    let measured_at: DateTime<Utc> = row.measured_at.unwrap();
+    conn.prepare_cached(HAND_INSERT)
+        .unwrap()
+        .execute(params![
+            row.short_id,
+            row.youtube_video_id,
+            row.views.unwrap(),
+            row.likes.unwrap(),
+            row.comments.unwrap(),
+            row.average_view_duration_seconds,
+            measured_at.format(FORMAT).to_string(),
+        ])
+        .unwrap();
+}
+
+impl Arm for HandWritten {
+    fn insert_bulk(&self, conn: &mut Connection, rows: &[NewAnalytics]) {
+        let transaction = conn.transaction().unwrap();
+        for row in rows {
+            hand_insert(&transaction, row);
+        }
+        transaction.commit().unwrap();
+    }
+
+    fn read_all(&self, conn: &Connection) -> Vec<Analytics> {
+        let mut statement = conn.prepare_cached(HAND_LIST).unwrap();
+        let rows = statement.query_map([], hand_row).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    fn get(&self, conn: &Connection, id: i64) -> Option<Analytics> {
+        conn.prepare_cached(HAND_GET)
+            .unwrap()
+            .query_row([id], hand_row)
+            .optional()
+            .unwrap()
+    }
+
+    fn history(&self, conn: &Connection, video: &str) -> Vec<Analytics> {
+        let mut statement = conn.prepare_cached(HAND_HISTORY).unwrap();
+        let rows = statement.query_map([video], hand_row).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    fn insert_one(&self, conn: &Connection, row: &NewAnalytics) {
+        hand_insert(conn, row);
+    }
+}
+
+/// A fresh database with the pipeline schema, foreign keys on, as
+/// `pipeline_db::open` leaves it; both arms get the same.
+fn database(path: Option<&Path>) -> Connection {
+    let conn = match path {
+        Some(path) => pipeline_db::open(path).unwrap(),
+        None => pipeline_db::open_in_memory().unwrap(),
+    };
+    pipeline_db::init_db(&conn).unwrap();
+    conn
+}
+
+fn seconds(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
+
+/// One round of every workload for `arm`: seconds by workload.
+fn rust_round(arm: &dyn Arm, rows: &[NewAnalytics], dir: &Path) -> BTreeMap<String, f64> {
+    let mut times = BTreeMap::new();
+    let mut conn = database(None);
+    let start = Instant::now();
+    arm.insert_bulk(&mut conn, rows);
+    times.insert(WORKLOADS[0].0.to_owned(), seconds(start));
+
+    let start = Instant::now();
+    let all = arm.read_all(&conn);
+    times.insert(WORKLOADS[1].0.to_owned(), seconds(start));
+    assert_eq!(all.len(), BULK_ROWS as usize);
+
+    let start = Instant::now();
+    let found = lookup_ids()
+        .filter(|&id| arm.get(&conn, id).is_some())
+        .count();
+    times.insert(WORKLOADS[2].0.to_owned(), seconds(start));
+    assert_eq!(found, LOOKUPS as usize);
+
+    let videos = video_ids();
+    let start = Instant::now();
+    let histories: usize = videos.iter().map(|v| arm.history(&conn, v).len()).sum();
+    times.insert(WORKLOADS[3].0.to_owned(), seconds(start));
+    assert_eq!(histories, BULK_ROWS as usize);
+    drop(conn);
+
+    let path = dir.join("single.db");
+    let _ = std::fs::remove_file(&path);
+    let conn = database(Some(&path));
+    let start = Instant::now();
+    for row in &rows[..SINGLE_INSERTS as usize] {
+        arm.insert_one(&conn, row);
+    }
+    times.insert(WORKLOADS[4].0.to_owned(), seconds(start));
+    drop(conn);
+    std::fs::remove_file(&path).unwrap();
+    times
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One round of the Python arms: arm -> workload -> seconds.
+fn python_round() -> BTreeMap<String, BTreeMap<String, f64>> {
+    let output = Command::new("python3")
+        .arg(root().join("bench/python_arms.py"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "bench/python_arms.py failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("python_arms.py prints JSON")
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+fn main() {
+    // `cargo test --benches` and `cargo bench --no-run` must not run this.
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .map_or(5, |v| v.parse().unwrap());
+    let python = std::env::var("BENCH_PYTHON").map_or(true, |v| v != "0");
+    let rows: Vec<NewAnalytics> = (0..BULK_ROWS).map(new_row).collect();
+    let dir = tempfile::tempdir().unwrap();
+
+    // The two Rust arms must give the same rows; checked once, untimed.
+    {
+        let (mut a, mut b) = (database(None), database(None));
+        Generated.insert_bulk(&mut a, &rows[..1_000]);
+        HandWritten.insert_bulk(&mut b, &rows[..1_000]);
+        assert_eq!(Generated.read_all(&a), HandWritten.read_all(&b));
+    }
+
+    // arm -> workload -> seconds of each round
+    let mut times: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    let mut record = |arm: &str, round: BTreeMap<String, f64>| {
+        for (workload, seconds) in round {
+            times
+                .entry(arm.to_owned())
+                .or_default()
+                .entry(workload)
+                .or_default()
+                .push(seconds);
+        }
+    };
+    for round in 0..rounds {
+        let arms: [(&str, &dyn Arm); 2] = if round % 2 == 0 {
+            [
+                ("a_generated", &Generated),
+                ("b_hand_written", &HandWritten),
+            ]
+        } else {
+            [
+                ("b_hand_written", &HandWritten),
+                ("a_generated", &Generated),
+            ]
+        };
+        for (name, arm) in arms {
+            record(name, rust_round(arm, &rows, dir.path()));
+        }
+        if python {
+            for (arm, results) in python_round() {
+                let name = match arm.as_str() {
+                    "orm" => "c_sqlalchemy_orm",
+                    "core" => "d_sqlalchemy_core",
+                    _ => "e_python_sqlite3",
+                };
+                record(name, results);
+            }
+        }
+        eprintln!("round {} of {rounds} done", round + 1);
+    }
+
+    let arms: Vec<&String> = times.keys().collect();
+    println!("Median seconds over {rounds} rounds (min-max), and the ratio to (b) hand-written rusqlite:\n");
+    print!("| workload |");
+    for arm in &arms {
+        print!(" {arm} |");
+    }
+    println!();
+    print!("|---|");
+    for _ in &arms {
+        print!("---:|");
+    }
+    println!();
+    for (workload, description) in WORKLOADS {
+        let baseline = median(&times["b_hand_written"][workload]);
+        print!("| {description} |");
+        for arm in &arms {
+            let values = &times[*arm][workload];
+            let m = median(values);
+            let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
+            let max = values.iter().cloned().fold(0.0, f64::max);
+            print!(" {m:.4} s ({min:.4}-{max:.4}) **{:.2}x** |", m / baseline);
+        }
+        println!();
+    }
+    let bench_dir = root().join("target/bench");
+    std::fs::create_dir_all(&bench_dir).unwrap();
+    std::fs::write(
+        bench_dir.join("access.json"),
+        serde_json::to_string_pretty(&times).unwrap(),
+    )
+    .unwrap();
+}

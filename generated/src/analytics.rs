@@ -46,6 +46,7 @@ pub struct NewAnalytics {
 }
 
 const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, COALESCE(?3, 0), COALESCE(?4, 0), COALESCE(?5, 0), ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, COALESCE(?3, 0), COALESCE(?4, 0), COALESCE(?5, 0), ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE analytics SET short_id = ?2, youtube_video_id = ?3, views = ?4, likes = ?5, comments = ?6, average_view_duration_seconds = ?7, measured_at = ?8 WHERE id = ?1";
@@ -82,6 +83,27 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> rusqlite::Result<Analyti
         ],
         Analytics::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![
+                new.short_id,
+                new.youtube_video_id,
+                new.views,
+                new.likes,
+                new.comments,
+                new.average_view_duration_seconds,
+                new.measured_at.map(Timestamp),
+            ])?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// The row with the given `id`, if there is one.

@@ -40,6 +40,7 @@ pub struct NewClip {
 }
 
 const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE clips SET run_id = ?2, start_seconds = ?3, end_seconds = ?4, virality_score = ?5, transcript = ?6, file_path = ?7, created_at = ?8 WHERE id = ?1";
@@ -75,6 +76,27 @@ pub fn insert(conn: &Connection, new: &NewClip) -> rusqlite::Result<Clip> {
         ],
         Clip::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![
+                new.run_id,
+                new.start_seconds,
+                new.end_seconds,
+                new.virality_score,
+                new.transcript,
+                new.file_path,
+                new.created_at.map(Timestamp),
+            ])?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// The row with the given `id`, if there is one.

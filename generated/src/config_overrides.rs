@@ -32,6 +32,7 @@ pub struct NewConfigOverride {
 }
 
 const INSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES (?1, ?2, ?3, COALESCE(?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING \"key\", value, updated_by, updated_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES (?1, ?2, ?3, COALESCE(?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" = ?1";
 const LIST_SQL: &str =
@@ -64,6 +65,24 @@ pub fn insert(conn: &Connection, new: &NewConfigOverride) -> rusqlite::Result<Co
         ],
         ConfigOverride::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![
+                new.key,
+                new.value,
+                new.updated_by,
+                new.updated_at.map(Timestamp),
+            ])?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// Inserts a row, or replaces every column of the row with the same

@@ -121,6 +121,7 @@ pub struct NewDiscoveredVideo {
 }
 
 const INSERT_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?9, 'new'), COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?9, 'new'), COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE discovered_videos SET youtube_video_id = ?2, title = ?3, channel_id = ?4, channel_title = ?5, url = ?6, duration_seconds = ?7, view_count = ?8, published_at = ?9, status = ?10, discovered_at = ?11 WHERE id = ?1";
@@ -164,6 +165,30 @@ pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> rusqlite::Result<D
         ],
         DiscoveredVideo::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![
+                new.youtube_video_id,
+                new.title,
+                new.channel_id,
+                new.channel_title,
+                new.url,
+                new.duration_seconds,
+                new.view_count,
+                new.published_at.map(Timestamp),
+                new.status,
+                new.discovered_at.map(Timestamp),
+            ])?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// The row with the given `id`, if there is one.

@@ -46,6 +46,7 @@ pub struct NewErrorLog {
 }
 
 const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0), COALESCE(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0), COALESCE(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE error_logs SET run_id = ?2, correlation_id = ?3, module = ?4, error_type = ?5, message = ?6, traceback = ?7, context = ?8, resolved = ?9, occurred_at = ?10 WHERE id = ?1";
@@ -88,6 +89,29 @@ pub fn insert(conn: &Connection, new: &NewErrorLog) -> rusqlite::Result<ErrorLog
         ],
         ErrorLog::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![
+                new.run_id,
+                new.correlation_id,
+                new.module,
+                new.error_type,
+                new.message,
+                new.traceback,
+                new.context.as_ref().map(Json),
+                new.resolved,
+                new.occurred_at.map(Timestamp),
+            ])?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// The row with the given `id`, if there is one.

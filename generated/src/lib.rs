@@ -2,9 +2,9 @@
 //! Typed data access for the tables of `schema.yaml`, on rusqlite.
 //!
 //! Each table has a module with its row type, the insert type, and the
-//! functions `insert`, `get`, `list`, `update`, `delete`, a finder for each
-//! unique column and index, and a `load_*` function per foreign key. Every
-//! statement is prepared once per connection and cached.
+//! functions `insert`, `insert_many`, `get`, `list`, `update`, `delete`, a
+//! finder for each unique column and index, and a `load_*` function per
+//! foreign key. Every statement is prepared once per connection and cached.
 //!
 //! With the `postgres` feature, the [`postgres`](crate::postgres) module
 //! has the same functions over a PostgreSQL server, on the same types.
@@ -73,9 +73,22 @@ fn configure(conn: Connection) -> rusqlite::Result<Connection> {
 /// Creates every table and index that does not exist yet, in one
 /// transaction: a failure leaves the database as it was.
 pub fn init_db(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(&format!("BEGIN;\n{SCHEMA_SQL}\nCOMMIT;"))
-        .inspect_err(|_| {
-            // Best effort: the batch may have failed before BEGIN took hold.
-            let _ = conn.execute_batch("ROLLBACK;");
-        })
+    all_or_nothing(conn, || conn.execute_batch(SCHEMA_SQL))
+}
+
+/// Runs `work` inside a savepoint: its changes are kept if it succeeds and
+/// undone if it fails. A savepoint, unlike BEGIN, also nests inside a
+/// transaction the caller holds.
+fn all_or_nothing<T>(
+    conn: &Connection,
+    work: impl FnOnce() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.execute_batch("SAVEPOINT all_or_nothing")?;
+    let result = work();
+    let end = match result {
+        Ok(_) => "RELEASE all_or_nothing",
+        Err(_) => "ROLLBACK TO all_or_nothing; RELEASE all_or_nothing",
+    };
+    conn.execute_batch(end)?;
+    result
 }

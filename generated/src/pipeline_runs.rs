@@ -109,6 +109,7 @@ pub struct NewPipelineRun {
 }
 
 const INSERT_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES (?1, ?2, COALESCE(?3, 'pending'), ?4, COALESCE(?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?6, ?7) RETURNING id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message";
+const INSERT_MANY_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES (?1, ?2, COALESCE(?3, 'pending'), ?4, COALESCE(?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?6, ?7)";
 const GET_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE pipeline_runs SET video_id = ?2, correlation_id = ?3, status = ?4, config_snapshot = ?5, started_at = ?6, finished_at = ?7, error_message = ?8 WHERE id = ?1";
@@ -147,6 +148,27 @@ pub fn insert(conn: &Connection, new: &NewPipelineRun) -> rusqlite::Result<Pipel
         ],
         PipelineRun::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![
+                new.video_id,
+                new.correlation_id,
+                new.status,
+                new.config_snapshot.as_ref().map(Json),
+                new.started_at.map(Timestamp),
+                new.finished_at.map(Timestamp),
+                new.error_message,
+            ])?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// The row with the given `id`, if there is one.

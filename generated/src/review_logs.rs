@@ -100,6 +100,7 @@ pub struct NewReviewLog {
 }
 
 const INSERT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE review_logs SET short_id = ?2, reviewer = ?3, telegram_message_id = ?4, \"action\" = ?5, comment = ?6, reviewed_at = ?7 WHERE id = ?1";
@@ -133,6 +134,26 @@ pub fn insert(conn: &Connection, new: &NewReviewLog) -> rusqlite::Result<ReviewL
         ],
         ReviewLog::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![
+                new.short_id,
+                new.reviewer,
+                new.telegram_message_id,
+                new.action,
+                new.comment,
+                new.reviewed_at.map(Timestamp),
+            ])?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// The row with the given `id`, if there is one.

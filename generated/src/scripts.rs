@@ -43,6 +43,7 @@ pub struct NewScript {
 }
 
 const INSERT_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE scripts SET run_id = ?2, clip_id = ?3, content = ?4, model_name = ?5, prompt_tokens = ?6, completion_tokens = ?7, created_at = ?8 WHERE id = ?1";
@@ -78,6 +79,27 @@ pub fn insert(conn: &Connection, new: &NewScript) -> rusqlite::Result<Script> {
         ],
         Script::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[NewScript]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![
+                new.run_id,
+                new.clip_id,
+                new.content,
+                new.model_name,
+                new.prompt_tokens,
+                new.completion_tokens,
+                new.created_at.map(Timestamp),
+            ])?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// The row with the given `id`, if there is one.

@@ -126,6 +126,7 @@ pub struct NewShort {
 }
 
 const INSERT_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'draft'), ?9, COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'draft'), ?9, COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE shorts SET clip_id = ?2, script_id = ?3, tts_audio_id = ?4, file_path = ?5, title = ?6, description = ?7, youtube_video_id = ?8, status = ?9, uploaded_at = ?10, created_at = ?11 WHERE id = ?1";
@@ -168,6 +169,30 @@ pub fn insert(conn: &Connection, new: &NewShort) -> rusqlite::Result<Short> {
         ],
         Short::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![
+                new.clip_id,
+                new.script_id,
+                new.tts_audio_id,
+                new.file_path,
+                new.title,
+                new.description,
+                new.youtube_video_id,
+                new.status,
+                new.uploaded_at.map(Timestamp),
+                new.created_at.map(Timestamp),
+            ])?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// The row with the given `id`, if there is one.

@@ -38,6 +38,7 @@ pub struct NewTTSAudio {
 }
 
 const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, script_id, file_path, voice, provider, duration_seconds, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE tts_audio SET script_id = ?2, file_path = ?3, voice = ?4, provider = ?5, duration_seconds = ?6, created_at = ?7 WHERE id = ?1";
@@ -71,6 +72,26 @@ pub fn insert(conn: &Connection, new: &NewTTSAudio) -> rusqlite::Result<TTSAudio
         ],
         TTSAudio::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![
+                new.script_id,
+                new.file_path,
+                new.voice,
+                new.provider,
+                new.duration_seconds,
+                new.created_at.map(Timestamp),
+            ])?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// The row with the given `id`, if there is one.

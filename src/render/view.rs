@@ -135,6 +135,7 @@ pub struct ModelView {
     pub pk: FieldView,
     pub pk_param: ParamView,
     pub insert_sql: String,
+    pub insert_many_sql: String,
     pub get_sql: String,
     pub list_sql: String,
     pub update_sql: Option<String>,
@@ -289,6 +290,8 @@ fn field_view(field: &Field, index: usize, dialect: Dialect) -> FieldView {
 /// Builds the statements of one model in one dialect.
 pub struct Statements {
     pub insert: String,
+    /// The insert without RETURNING, for loading many rows.
+    pub insert_many: String,
     pub get: String,
     pub list: String,
     pub update: Option<String>,
@@ -364,6 +367,7 @@ pub fn statements(model: &Model, dialect: Dialect) -> Statements {
     });
     Statements {
         insert: format!("{insert_head} RETURNING {columns}"),
+        insert_many: insert_head.clone(),
         get: format!(
             "SELECT {columns} FROM {table} WHERE {pk} = {}",
             dialect.placeholder(1)
@@ -717,6 +721,7 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         imports,
         crate_imports,
         insert_sql: rust_str(&statements.insert),
+        insert_many_sql: rust_str(&statements.insert_many),
         get_sql: rust_str(&statements.get),
         list_sql: rust_str(&statements.list),
         update_sql: statements.update.as_deref().map(rust_str),

@@ -112,6 +112,7 @@ pub struct {{ m.new_name }} {
 }
 
 const INSERT_SQL: &str = {{ m.insert_sql }};
+const INSERT_MANY_SQL: &str = {{ m.insert_many_sql }};
 const GET_SQL: &str = {{ m.get_sql }};
 const LIST_SQL: &str = {{ m.list_sql }};
 {%- if let Some(sql) = m.update_sql %}
@@ -142,6 +143,19 @@ pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> rusqlite::Result<{{ 
         params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
         {{ m.name }}::from_row,
     )
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Nests inside a transaction the caller holds. Returns
+/// how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> rusqlite::Result<usize> {
+    crate::all_or_nothing(conn, || {
+        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+        for new in rows {
+            statement.execute(params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}])?;
+        }
+        Ok(rows.len())
+    })
 }
 {%- if m.upsert_sql.is_some() %}
 

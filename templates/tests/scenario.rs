@@ -65,6 +65,31 @@ fn list_update_and_delete_round_trip() {
     assert_eq!(api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap(), None);
     assert_eq!(api::{{ t.module }}::list(db.conn()).unwrap(), vec![second]);
 }
+
+#[test]
+fn insert_many_inserts_every_row() {
+    let mut db = db();
+    let rows = [
+        seeds::{{ t.new_seed_fn }}(db.conn(), 1),
+        seeds::{{ t.new_seed_fn }}(db.conn(), 2),
+    ];
+    let before = db.count({{ t.table_literal }});
+    assert_eq!(api::{{ t.module }}::insert_many(db.conn(), &rows).unwrap(), 2);
+    assert_eq!(db.count({{ t.table_literal }}), before + 2);
+}
+{%- if let Some(d) = t.dangling.first() %}
+
+#[test]
+fn insert_many_inserts_nothing_when_one_row_is_refused() {
+    let mut db = db();
+    let good = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
+    let mut bad = seeds::{{ t.new_seed_fn }}(db.conn(), 2);
+    bad.{{ d.field }} = {{ d.value }};
+    let before = db.count({{ t.table_literal }});
+    assert!(api::{{ t.module }}::insert_many(db.conn(), &[good, bad]).is_err());
+    assert_eq!(db.count({{ t.table_literal }}), before);
+}
+{%- endif %}
 {%- if t.has_upsert %}
 
 #[test]

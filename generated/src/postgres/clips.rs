@@ -7,6 +7,7 @@ use postgres::{Error, GenericClient, Row};
 use crate::{Clip, NewClip, PipelineRun};
 
 const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, now())) RETURNING id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, now()))";
 pub(crate) const GET_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE clips SET run_id = $2, start_seconds = $3, end_seconds = $4, virality_score = $5, transcript = $6, file_path = $7, created_at = $8 WHERE id = $1";
@@ -40,6 +41,30 @@ pub fn insert(client: &mut impl GenericClient, new: &NewClip) -> Result<Clip, Er
             &new.created_at,
         ],
     )?)
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Inside a transaction it uses a savepoint. Returns how
+/// many rows were inserted.
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewClip]) -> Result<usize, Error> {
+    let mut transaction = client.transaction()?;
+    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    for new in rows {
+        transaction.execute(
+            &statement,
+            &[
+                &new.run_id,
+                &new.start_seconds,
+                &new.end_seconds,
+                &new.virality_score,
+                &new.transcript,
+                &new.file_path,
+                &new.created_at,
+            ],
+        )?;
+    }
+    transaction.commit()?;
+    Ok(rows.len())
 }
 
 /// The row with the given `id`, if there is one.

@@ -7,6 +7,7 @@ use postgres::{Error, GenericClient, Row};
 use crate::{ConfigOverride, NewConfigOverride};
 
 const INSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, now())) RETURNING \"key\", value, updated_by, updated_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, now()))";
 pub(crate) const GET_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" = $1";
 const LIST_SQL: &str =
@@ -35,6 +36,25 @@ pub fn insert(
         INSERT_SQL,
         &[&new.key, &new.value, &new.updated_by, &new.updated_at],
     )?)
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Inside a transaction it uses a savepoint. Returns how
+/// many rows were inserted.
+pub fn insert_many(
+    client: &mut impl GenericClient,
+    rows: &[NewConfigOverride],
+) -> Result<usize, Error> {
+    let mut transaction = client.transaction()?;
+    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    for new in rows {
+        transaction.execute(
+            &statement,
+            &[&new.key, &new.value, &new.updated_by, &new.updated_at],
+        )?;
+    }
+    transaction.commit()?;
+    Ok(rows.len())
 }
 
 /// Inserts a row, or replaces every column of the row with the same

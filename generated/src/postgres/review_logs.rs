@@ -23,6 +23,7 @@ impl<'a> FromSql<'a> for ReviewLogAction {
 }
 
 const INSERT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, now())) RETURNING id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, now()))";
 pub(crate) const GET_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE review_logs SET short_id = $2, reviewer = $3, telegram_message_id = $4, \"action\" = $5, comment = $6, reviewed_at = $7 WHERE id = $1";
@@ -54,6 +55,29 @@ pub fn insert(client: &mut impl GenericClient, new: &NewReviewLog) -> Result<Rev
             &new.reviewed_at,
         ],
     )?)
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Inside a transaction it uses a savepoint. Returns how
+/// many rows were inserted.
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewReviewLog]) -> Result<usize, Error> {
+    let mut transaction = client.transaction()?;
+    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    for new in rows {
+        transaction.execute(
+            &statement,
+            &[
+                &new.short_id,
+                &new.reviewer,
+                &new.telegram_message_id,
+                &new.action.as_str(),
+                &new.comment,
+                &new.reviewed_at,
+            ],
+        )?;
+    }
+    transaction.commit()?;
+    Ok(rows.len())
 }
 
 /// The row with the given `id`, if there is one.

@@ -7,6 +7,7 @@ use postgres::{Error, GenericClient, Row};
 use crate::{Clip, NewScript, PipelineRun, Script};
 
 const INSERT_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, now())) RETURNING id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, now()))";
 pub(crate) const GET_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE scripts SET run_id = $2, clip_id = $3, content = $4, model_name = $5, prompt_tokens = $6, completion_tokens = $7, created_at = $8 WHERE id = $1";
@@ -40,6 +41,30 @@ pub fn insert(client: &mut impl GenericClient, new: &NewScript) -> Result<Script
             &new.created_at,
         ],
     )?)
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Inside a transaction it uses a savepoint. Returns how
+/// many rows were inserted.
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewScript]) -> Result<usize, Error> {
+    let mut transaction = client.transaction()?;
+    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    for new in rows {
+        transaction.execute(
+            &statement,
+            &[
+                &new.run_id,
+                &new.clip_id,
+                &new.content,
+                &new.model_name,
+                &new.prompt_tokens,
+                &new.completion_tokens,
+                &new.created_at,
+            ],
+        )?;
+    }
+    transaction.commit()?;
+    Ok(rows.len())
 }
 
 /// The row with the given `id`, if there is one.

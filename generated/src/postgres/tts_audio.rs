@@ -7,6 +7,7 @@ use postgres::{Error, GenericClient, Row};
 use crate::{NewTTSAudio, Script, TTSAudio};
 
 const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, now())) RETURNING id, script_id, file_path, voice, provider, duration_seconds, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, now()))";
 pub(crate) const GET_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE tts_audio SET script_id = $2, file_path = $3, voice = $4, provider = $5, duration_seconds = $6, created_at = $7 WHERE id = $1";
@@ -38,6 +39,29 @@ pub fn insert(client: &mut impl GenericClient, new: &NewTTSAudio) -> Result<TTSA
             &new.created_at,
         ],
     )?)
+}
+
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows. Inside a transaction it uses a savepoint. Returns how
+/// many rows were inserted.
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewTTSAudio]) -> Result<usize, Error> {
+    let mut transaction = client.transaction()?;
+    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    for new in rows {
+        transaction.execute(
+            &statement,
+            &[
+                &new.script_id,
+                &new.file_path,
+                &new.voice,
+                &new.provider,
+                &new.duration_seconds,
+                &new.created_at,
+            ],
+        )?;
+    }
+    transaction.commit()?;
+    Ok(rows.len())
 }
 
 /// The row with the given `id`, if there is one.

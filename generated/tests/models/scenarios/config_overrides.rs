@@ -61,6 +61,21 @@ fn list_update_and_delete_round_trip() {
 }
 
 #[test]
+fn insert_many_inserts_every_row() {
+    let mut db = db();
+    let rows = [
+        seeds::new_config_override(db.conn(), 1),
+        seeds::new_config_override(db.conn(), 2),
+    ];
+    let before = db.count("config_overrides");
+    assert_eq!(
+        api::config_overrides::insert_many(db.conn(), &rows).unwrap(),
+        2
+    );
+    assert_eq!(db.count("config_overrides"), before + 2);
+}
+
+#[test]
 fn upsert_replaces_the_row_with_the_same_key() {
     let mut db = db();
     let new = seeds::new_config_override(db.conn(), 1);

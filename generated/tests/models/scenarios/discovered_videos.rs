@@ -69,6 +69,21 @@ fn list_update_and_delete_round_trip() {
 }
 
 #[test]
+fn insert_many_inserts_every_row() {
+    let mut db = db();
+    let rows = [
+        seeds::new_discovered_video(db.conn(), 1),
+        seeds::new_discovered_video(db.conn(), 2),
+    ];
+    let before = db.count("discovered_videos");
+    assert_eq!(
+        api::discovered_videos::insert_many(db.conn(), &rows).unwrap(),
+        2
+    );
+    assert_eq!(db.count("discovered_videos"), before + 2);
+}
+
+#[test]
 fn duplicate_youtube_video_id_is_rejected() {
     let mut db = db();
     let first = seeds::insert_discovered_video(db.conn(), 1);

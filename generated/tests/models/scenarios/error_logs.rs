@@ -62,6 +62,29 @@ fn list_update_and_delete_round_trip() {
 }
 
 #[test]
+fn insert_many_inserts_every_row() {
+    let mut db = db();
+    let rows = [
+        seeds::new_error_log(db.conn(), 1),
+        seeds::new_error_log(db.conn(), 2),
+    ];
+    let before = db.count("error_logs");
+    assert_eq!(api::error_logs::insert_many(db.conn(), &rows).unwrap(), 2);
+    assert_eq!(db.count("error_logs"), before + 2);
+}
+
+#[test]
+fn insert_many_inserts_nothing_when_one_row_is_refused() {
+    let mut db = db();
+    let good = seeds::new_error_log(db.conn(), 1);
+    let mut bad = seeds::new_error_log(db.conn(), 2);
+    bad.run_id = Some(999_999_999);
+    let before = db.count("error_logs");
+    assert!(api::error_logs::insert_many(db.conn(), &[good, bad]).is_err());
+    assert_eq!(db.count("error_logs"), before);
+}
+
+#[test]
 fn dangling_run_id_is_rejected_and_leaves_no_row() {
     let mut db = db();
     let mut new = seeds::new_error_log(db.conn(), 1);

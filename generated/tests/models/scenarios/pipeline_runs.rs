@@ -63,6 +63,32 @@ fn list_update_and_delete_round_trip() {
 }
 
 #[test]
+fn insert_many_inserts_every_row() {
+    let mut db = db();
+    let rows = [
+        seeds::new_pipeline_run(db.conn(), 1),
+        seeds::new_pipeline_run(db.conn(), 2),
+    ];
+    let before = db.count("pipeline_runs");
+    assert_eq!(
+        api::pipeline_runs::insert_many(db.conn(), &rows).unwrap(),
+        2
+    );
+    assert_eq!(db.count("pipeline_runs"), before + 2);
+}
+
+#[test]
+fn insert_many_inserts_nothing_when_one_row_is_refused() {
+    let mut db = db();
+    let good = seeds::new_pipeline_run(db.conn(), 1);
+    let mut bad = seeds::new_pipeline_run(db.conn(), 2);
+    bad.video_id = 999_999_999;
+    let before = db.count("pipeline_runs");
+    assert!(api::pipeline_runs::insert_many(db.conn(), &[good, bad]).is_err());
+    assert_eq!(db.count("pipeline_runs"), before);
+}
+
+#[test]
 fn dangling_video_id_is_rejected_and_leaves_no_row() {
     let mut db = db();
     let mut new = seeds::new_pipeline_run(db.conn(), 1);
