@@ -194,11 +194,14 @@ fn compile_time(binary: &Path, work: &Path, models: usize, rounds: usize) -> Vec
         .collect()
 }
 
+/// A plotted line: label, colour, and the seconds it shows for a size.
+type Series = (&'static str, &'static str, Box<dyn Fn(&Sizes) -> f64>);
+
 /// A log-log plot of median end-to-end and per-stage time against models.
 fn svg(sizes: &[Sizes]) -> String {
     let (width, height, margin) = (640.0, 420.0, 60.0);
     let xs: Vec<f64> = sizes.iter().map(|s| (s.models as f64).log10()).collect();
-    let series: [(&str, &str, Box<dyn Fn(&Sizes) -> f64>); 4] = [
+    let series: [Series; 4] = [
         (
             "generate (process)",
             "#d62728",

@@ -4,11 +4,13 @@
 //! an error, never a silent skip: unformatted output would fail the user's
 //! CI later, far from here.
 //!
-//! rustfmt is most of `generate`'s time, so it is used sparingly: files go
-//! to a scratch directory, rustfmt is given only the module roots (it
-//! formats every file a root declares with `mod`, so naming those too would
-//! format them again), and independent roots are formatted by parallel
-//! processes.
+//! rustfmt is most of `generate`'s time, so it is used sparingly. rustfmt
+//! formats every file a named file declares with `mod`, so naming every
+//! file would format most of them twice or more, and a whole crate in one
+//! process is slow on large schemas. Instead the files are cut into chunks
+//! of a couple of hundred, each in a scratch directory of its own where the
+//! modules other chunks format are empty placeholders; each chunk names
+//! only its own roots, and chunks run on every core.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -36,6 +38,11 @@ pub enum FormatError {
     Rejected { stderr: String },
 }
 
+/// Files per rustfmt process, about: rustfmt slows down more than in
+/// proportion on very large module trees, and a process start costs little
+/// next to formatting a couple of hundred files.
+const FILES_PER_CHUNK: usize = 200;
+
 /// Formats every `.rs` file of `output` with rustfmt.
 pub fn format_output(mut output: Output) -> Result<Output, FormatError> {
     let rust_files: Vec<String> = output
@@ -47,56 +54,131 @@ pub fn format_output(mut output: Output) -> Result<Output, FormatError> {
     if rust_files.is_empty() {
         return Ok(output);
     }
-    let scratch = tempfile::tempdir().map_err(|source| FormatError::Scratch {
-        path: std::env::temp_dir(),
+    let scratch_parent = scratch_parent();
+    let scratch = tempfile::tempdir_in(&scratch_parent).map_err(|source| FormatError::Scratch {
+        path: scratch_parent,
         source,
     })?;
     let scratch_error = |path: &Path| {
         let path = path.to_owned();
         move |source| FormatError::Scratch { path, source }
     };
-    for path in &rust_files {
-        let target = scratch.path().join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(scratch_error(parent))?;
-        }
-        std::fs::write(&target, &output.files[path]).map_err(scratch_error(&target))?;
-    }
+    let files: BTreeSet<&str> = rust_files.iter().map(String::as_str).collect();
+    let children: BTreeMap<&str, Vec<String>> = rust_files
+        .iter()
+        .map(|path| {
+            (
+                path.as_str(),
+                declared_modules(path, &output.files[path], &files),
+            )
+        })
+        .collect();
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let groups = root_groups(&output, &rust_files, workers);
-    let results: Vec<std::io::Result<std::process::Output>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = groups
+    let chunk_count = workers.max(rust_files.len().div_ceil(FILES_PER_CHUNK));
+    let chunks = chunks(&output, &rust_files, chunk_count);
+
+    // Each chunk gets a directory of its own holding its files, and an
+    // empty placeholder for every module they declare that another chunk
+    // formats: rustfmt then follows `mod` into real text only once, and
+    // no two processes write the same file.
+    let mut jobs = Vec::new();
+    for (index, chunk) in chunks.iter().enumerate() {
+        let dir = scratch.path().join(index.to_string());
+        let members: BTreeSet<&str> = chunk.iter().map(String::as_str).collect();
+        let write = |path: &str, text: &str| {
+            let target = dir.join(path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(scratch_error(parent))?;
+            }
+            std::fs::write(&target, text).map_err(scratch_error(&target))
+        };
+        for path in chunk {
+            write(path, &output.files[path])?;
+            for child in &children[path.as_str()] {
+                if !members.contains(child.as_str()) {
+                    write(child, "")?;
+                }
+            }
+        }
+        let declared: BTreeSet<&str> = chunk
             .iter()
-            .map(|roots| {
-                let dir = scratch.path();
-                scope.spawn(move || {
-                    Command::new(rustfmt_command())
+            .flat_map(|path| &children[path.as_str()])
+            .map(String::as_str)
+            .collect();
+        let roots: Vec<&str> = chunk
+            .iter()
+            .map(String::as_str)
+            .filter(|path| !declared.contains(path))
+            .collect();
+        jobs.push((dir, roots));
+    }
+    run_rustfmt(&jobs, workers)?;
+    for (chunk, (dir, _)) in chunks.iter().zip(&jobs) {
+        for path in chunk {
+            let target = dir.join(path);
+            let text = std::fs::read_to_string(&target).map_err(scratch_error(&target))?;
+            output.files.insert(path.clone(), text);
+        }
+    }
+    Ok(output)
+}
+
+/// `rust_files` cut into `count` runs of about equal size, in path order
+/// (so a module and its children mostly share a chunk).
+fn chunks(output: &Output, rust_files: &[String], count: usize) -> Vec<Vec<String>> {
+    let total: usize = rust_files.iter().map(|p| output.files[p].len()).sum();
+    let target = total.div_ceil(count).max(1);
+    let mut chunks = vec![Vec::new()];
+    let mut size = 0;
+    for path in rust_files {
+        if size >= target {
+            chunks.push(Vec::new());
+            size = 0;
+        }
+        size += output.files[path].len();
+        chunks
+            .last_mut()
+            .expect("starts with one chunk")
+            .push(path.clone());
+    }
+    chunks
+}
+
+/// Runs one rustfmt per job (a directory and the roots to name in it), at
+/// most `workers` at a time.
+fn run_rustfmt(jobs: &[(PathBuf, Vec<&str>)], workers: usize) -> Result<(), FormatError> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<(), FormatError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.min(jobs.len()))
+            .map(|_| {
+                scope.spawn(|| loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((dir, roots)) = jobs.get(index) else {
+                        return Ok(());
+                    };
+                    if roots.is_empty() {
+                        continue;
+                    }
+                    let result = Command::new(rustfmt_command())
                         .args(["--edition", "2021", "--quiet"])
                         .args(roots)
                         .current_dir(dir)
                         .output()
+                        .map_err(|source| FormatError::Missing { source })?;
+                    if !result.status.success() {
+                        return Err(FormatError::Rejected {
+                            stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
+                        });
+                    }
                 })
             })
             .collect();
         handles
             .into_iter()
-            .map(|handle| handle.join().expect("the rustfmt thread does not panic"))
+            .map(|handle| handle.join().expect("a rustfmt thread does not panic"))
             .collect()
     });
-    for result in results {
-        let result = result.map_err(|source| FormatError::Missing { source })?;
-        if !result.status.success() {
-            return Err(FormatError::Rejected {
-                stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
-            });
-        }
-    }
-    for path in &rust_files {
-        let target = scratch.path().join(path);
-        let text = std::fs::read_to_string(&target).map_err(scratch_error(&target))?;
-        output.files.insert(path.clone(), text);
-    }
-    Ok(output)
+    results.into_iter().collect()
 }
 
 /// The files `path` declares as out-of-line modules (`mod name;`), resolved
@@ -154,73 +236,17 @@ fn declared_modules(path: &str, text: &str, files: &BTreeSet<&str>) -> Vec<Strin
     children
 }
 
-/// The module roots among `rust_files` (files no other file declares), in
-/// at most `workers` groups of similar size. Roots that share a file are
-/// kept in one group, so no two rustfmt processes write the same file.
-fn root_groups(output: &Output, rust_files: &[String], workers: usize) -> Vec<Vec<String>> {
-    let files: BTreeSet<&str> = rust_files.iter().map(String::as_str).collect();
-    let children: BTreeMap<&str, Vec<String>> = rust_files
-        .iter()
-        .map(|path| {
-            let declared = declared_modules(path, &output.files[path], &files);
-            (path.as_str(), declared)
-        })
-        .collect();
-    let declared: BTreeSet<&str> = children.values().flatten().map(String::as_str).collect();
-    // Each root with every file it reaches.
-    let mut trees: Vec<(Vec<String>, BTreeSet<String>)> = rust_files
-        .iter()
-        .filter(|path| !declared.contains(path.as_str()))
-        .map(|root| {
-            let mut reached = BTreeSet::new();
-            let mut stack = vec![root.clone()];
-            while let Some(path) = stack.pop() {
-                if reached.insert(path.clone()) {
-                    stack.extend(children[path.as_str()].iter().cloned());
-                }
-            }
-            (vec![root.clone()], reached)
-        })
-        .collect();
-    // A file reachable from no root (a module cycle) is formatted on its own.
-    let reached: BTreeSet<String> = trees.iter().flat_map(|(_, r)| r.clone()).collect();
-    for path in rust_files.iter().filter(|p| !reached.contains(*p)) {
-        trees.push((vec![path.clone()], BTreeSet::from([path.clone()])));
+/// Where the scratch directory goes: `$TMPDIR` where the user set it, else
+/// shared memory where the system has it, else the system's temporary
+/// directory. Thousands of small files are written and rewritten there;
+/// on a disk that is seconds of system time for a large schema.
+fn scratch_parent() -> PathBuf {
+    let shared_memory = Path::new("/dev/shm");
+    if std::env::var_os("TMPDIR").is_none() && shared_memory.is_dir() {
+        shared_memory.to_path_buf()
+    } else {
+        std::env::temp_dir()
     }
-    let size =
-        |tree: &BTreeSet<String>| -> usize { tree.iter().map(|p| output.files[p].len()).sum() };
-    // Merge trees that share files, then pack them largest first onto the
-    // least loaded worker.
-    let mut merged: Vec<(Vec<String>, BTreeSet<String>)> = Vec::new();
-    for (mut roots, mut reached) in trees {
-        // Absorb every group this tree touches.
-        let mut i = 0;
-        while i < merged.len() {
-            if merged[i].1.is_disjoint(&reached) {
-                i += 1;
-            } else {
-                let (other_roots, other) = merged.swap_remove(i);
-                roots.extend(other_roots);
-                reached.extend(other);
-            }
-        }
-        merged.push((roots, reached));
-    }
-    merged.sort_by_key(|(roots, reached)| (std::cmp::Reverse(size(reached)), roots.clone()));
-    let mut groups: Vec<(usize, Vec<String>)> = vec![(0, Vec::new()); workers.max(1)];
-    for (roots, reached) in merged {
-        let lightest = groups
-            .iter_mut()
-            .min_by_key(|(load, _)| *load)
-            .expect("at least one group");
-        lightest.0 += size(&reached);
-        lightest.1.extend(roots);
-    }
-    groups
-        .into_iter()
-        .map(|(_, roots)| roots)
-        .filter(|roots| !roots.is_empty())
-        .collect()
 }
 
 /// `$RUSTFMT` where set (as cargo and rust-analyzer honour it), else the

@@ -120,17 +120,20 @@ pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError>
     to_write.sort_by_key(|path| path.as_str() == MANIFEST_FILE);
 
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for path in &to_write {
-        let target = out_dir.join(path);
-        match stage(&target, &output.files[path.as_str()]) {
-            Ok(temporary) => staged.push((temporary, target)),
+    let mut first_error = None;
+    for (path, result) in to_write.iter().zip(stage_all(out_dir, output, &to_write)) {
+        match result {
+            Ok(temporary) => staged.push((temporary, out_dir.join(path))),
             Err(error) => {
-                for (temporary, _) in &staged {
-                    let _ = std::fs::remove_file(temporary);
-                }
-                return Err(error);
+                first_error.get_or_insert(error);
             }
         }
+    }
+    if let Some(error) = first_error {
+        for (temporary, _) in &staged {
+            let _ = std::fs::remove_file(temporary);
+        }
+        return Err(error);
     }
     for (index, (temporary, target)) in staged.iter().enumerate() {
         if let Err(source) = std::fs::rename(temporary, target) {
@@ -152,6 +155,35 @@ pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError>
         remove_empty_parents(out_dir, &target);
     }
     Ok(plan)
+}
+
+/// Stages every file of `paths`, on a few threads: each stage waits for an
+/// fsync, which is the disk's time, not the CPU's, so several in flight
+/// overlap those waits. Results come in the order of `paths`.
+fn stage_all(
+    out_dir: &Path,
+    output: &Output,
+    paths: &[&String],
+) -> Vec<Result<PathBuf, WriteError>> {
+    const STAGING_THREADS: usize = 4;
+    let per_thread = paths.len().div_ceil(STAGING_THREADS).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|path| stage(&out_dir.join(path), &output.files[path.as_str()]))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("staging a file does not panic"))
+            .collect()
+    })
 }
 
 /// Writes `text` to a temporary file beside `target` and gives its path.
