@@ -1,8 +1,9 @@
 //! Generator scaling: synthetic schemas of 10 to 10,000 models (10 fields
 //! each, a foreign-key chain, an index per model), timed per stage in this
-//! process and end to end as a `schemagen generate` process, with peak
-//! memory; then the compile time of the generated crate at 10 and 100
-//! models. Writes `target/bench/generator.json` and
+//! process and end to end as a `schemagen generate` process into an empty
+//! directory, with peak memory, and again into the directory it wrote
+//! (nothing changed, so rustfmt is skipped); then the compile time of the
+//! generated crate at 10 and 100 models. Writes `target/bench/generator.json` and
 //! `target/bench/generator.svg`.
 //!
 //! `cargo bench --bench generator` runs it; `BENCH_MODELS=10,100` picks the
@@ -76,6 +77,8 @@ struct Sizes {
     format: Vec<f64>,
     write: Vec<f64>,
     process: Vec<f64>,
+    /// `generate` again into the same directory, nothing changed.
+    again: Vec<f64>,
     peak_mib: Vec<f64>,
     files: usize,
 }
@@ -96,7 +99,7 @@ fn stages(schema_path: &Path, out: &Path, sizes: &mut Sizes) {
     let output = schemagen::render::render_schema(&schema);
     sizes.render.push(seconds(start));
     let start = Instant::now();
-    let output = schemagen::format::format_output(output).unwrap();
+    let output = schemagen::finish_output(output, None).unwrap();
     sizes.format.push(seconds(start));
     sizes.files = output.files.len();
     let start = Instant::now();
@@ -331,6 +334,8 @@ fn main() {
             let (wall, peak) = process(&binary, &schema_path, &out, &json);
             sizes.process.push(wall);
             sizes.peak_mib.push(peak);
+            let (wall, _) = process(&binary, &schema_path, &out, &json);
+            sizes.again.push(wall);
             std::fs::remove_dir_all(&out).ok();
             std::fs::remove_dir_all(work.path().join(format!("stages-{models}-{round}"))).ok();
         }
@@ -344,12 +349,12 @@ fn main() {
         results.push(sizes);
     }
 
-    println!("| models | files | load | validate | render | format (rustfmt) | write | generate (process) | per model | peak memory |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| models | files | load | validate | render | format (rustfmt) | write | generate (process) | per model | peak memory | generate again, unchanged |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for s in &results {
         let process = median(s.process.clone());
         println!(
-            "| {} | {} | {:.4} s | {:.4} s | {:.4} s | {:.3} s | {:.3} s | {:.3} s ({:.3}-{:.3}) | {:.2} ms | {:.0} MiB |",
+            "| {} | {} | {:.4} s | {:.4} s | {:.4} s | {:.3} s | {:.3} s | {:.3} s ({:.3}-{:.3}) | {:.2} ms | {:.0} MiB | {:.3} s |",
             s.models,
             s.files,
             median(s.load.clone()),
@@ -362,6 +367,7 @@ fn main() {
             s.process.iter().cloned().fold(0.0, f64::max),
             process / s.models as f64 * 1000.0,
             median(s.peak_mib.clone()),
+            median(s.again.clone()),
         );
     }
 
@@ -375,7 +381,7 @@ fn main() {
                 "models": s.models, "files": s.files,
                 "load": s.load, "validate": s.validate, "render": s.render,
                 "format": s.format, "write": s.write,
-                "process": s.process, "peak_mib": s.peak_mib,
+                "process": s.process, "again": s.again, "peak_mib": s.peak_mib,
             })
         })
         .collect();

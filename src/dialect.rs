@@ -69,17 +69,11 @@ impl Dialect {
     /// it from a column, as in `COALESCE($1, default)`. Strings are cast to
     /// unbounded TEXT: a cast to VARCHAR(n) would silently truncate, while
     /// the assignment to the column rejects a value that is too long.
-    pub fn bind_cast(self, ty: &FieldType) -> Option<&'static str> {
-        match self {
-            Dialect::Sqlite => None,
-            Dialect::Postgres => Some(match ty {
-                FieldType::Int => "BIGINT",
-                FieldType::Float => "DOUBLE PRECISION",
-                FieldType::String { .. } | FieldType::Text | FieldType::Enum(_) => "TEXT",
-                FieldType::Bool => "BOOLEAN",
-                FieldType::DateTime => "TIMESTAMPTZ",
-                FieldType::Json => "JSONB",
-            }),
+    pub fn bind_cast(self, ty: &FieldType) -> Option<String> {
+        match (self, ty) {
+            (Dialect::Sqlite, _) => None,
+            (Dialect::Postgres, FieldType::String { max_len: Some(_) }) => Some("TEXT".into()),
+            (Dialect::Postgres, _) => Some(self.column_type(ty)),
         }
     }
 

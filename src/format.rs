@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::render::Output;
+use crate::naming::stable_hash;
+use crate::render::{Output, MANIFEST_FILE};
 
 /// Why formatting failed.
 #[derive(Debug, thiserror::Error)]
@@ -44,16 +45,49 @@ pub enum FormatError {
 const FILES_PER_CHUNK: usize = 200;
 
 /// Formats every `.rs` file of `output` with rustfmt.
-pub fn format_output(mut output: Output) -> Result<Output, FormatError> {
+pub fn format_output(
+    mut output: Output,
+    cache: &FormatCache,
+) -> Result<(Output, FormatRecord), FormatError> {
     let rust_files: Vec<String> = output
         .files
         .keys()
         .filter(|path| path.ends_with(".rs"))
         .cloned()
         .collect();
-    if rust_files.is_empty() {
-        return Ok(output);
+    let rendered_hashes: BTreeMap<String, u64> = rust_files
+        .iter()
+        .map(|path| (path.clone(), stable_hash(&output.files[path])))
+        .collect();
+    let mut to_format = Vec::new();
+    for path in &rust_files {
+        match cache.get(path, rendered_hashes[path]) {
+            Some(text) => {
+                output.files.insert(path.clone(), text.to_owned());
+            }
+            None => to_format.push(path.clone()),
+        }
     }
+    if !to_format.is_empty() {
+        run_chunks(&mut output, &rust_files, &to_format)?;
+    }
+    let record = rust_files
+        .iter()
+        .map(|path| {
+            let formatted = stable_hash(&output.files[path]);
+            (path.clone(), (rendered_hashes[path], formatted))
+        })
+        .collect();
+    Ok((output, record))
+}
+
+/// Formats the files `to_format` of `output` in place; `rust_files` are
+/// all of its Rust files, which the modules of `to_format` may declare.
+fn run_chunks(
+    output: &mut Output,
+    rust_files: &[String],
+    to_format: &[String],
+) -> Result<(), FormatError> {
     let scratch_parent = scratch_parent();
     let scratch = tempfile::tempdir_in(&scratch_parent).map_err(|source| FormatError::Scratch {
         path: scratch_parent,
@@ -64,7 +98,7 @@ pub fn format_output(mut output: Output) -> Result<Output, FormatError> {
         move |source| FormatError::Scratch { path, source }
     };
     let files: BTreeSet<&str> = rust_files.iter().map(String::as_str).collect();
-    let children: BTreeMap<&str, Vec<String>> = rust_files
+    let children: BTreeMap<&str, Vec<String>> = to_format
         .iter()
         .map(|path| {
             (
@@ -74,8 +108,8 @@ pub fn format_output(mut output: Output) -> Result<Output, FormatError> {
         })
         .collect();
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk_count = workers.max(rust_files.len().div_ceil(FILES_PER_CHUNK));
-    let chunks = chunks(&output, &rust_files, chunk_count);
+    let chunk_count = workers.max(to_format.len().div_ceil(FILES_PER_CHUNK));
+    let chunks = chunks(output, to_format, chunk_count);
 
     // Each chunk gets a directory of its own holding its files, and an
     // empty placeholder for every module they declare that another chunk
@@ -120,7 +154,55 @@ pub fn format_output(mut output: Output) -> Result<Output, FormatError> {
             output.files.insert(path.clone(), text);
         }
     }
-    Ok(output)
+    Ok(())
+}
+
+/// For each Rust file: the hash of the text rustfmt was given and of the
+/// text it gave back. The manifest keeps it for the next run.
+pub type FormatRecord = BTreeMap<String, (u64, u64)>;
+
+/// The Rust files of an earlier run's output directory that can stand in
+/// for rustfmt: those whose recorded formatted hash still matches the file,
+/// so a hand-edited file is formatted again (and `--check` reports it).
+#[derive(Debug, Default)]
+pub struct FormatCache {
+    /// Path to the hash of the text it was formatted from, and its text.
+    entries: BTreeMap<String, (u64, String)>,
+}
+
+impl FormatCache {
+    /// Reads the manifest and files of `out_dir`. Anything unreadable or
+    /// unrecognised is left out: a cache can only be missed, not wrong.
+    pub fn read(out_dir: &Path) -> FormatCache {
+        let mut entries = BTreeMap::new();
+        let Ok(manifest) = std::fs::read_to_string(out_dir.join(MANIFEST_FILE)) else {
+            return FormatCache { entries };
+        };
+        for (path, record) in crate::write::manifest_entries(&manifest) {
+            let mut hashes = record
+                .split_whitespace()
+                .map(|hash| u64::from_str_radix(hash, 16));
+            let (Some(Ok(rendered)), Some(Ok(formatted))) = (hashes.next(), hashes.next()) else {
+                continue;
+            };
+            let Ok(text) = std::fs::read_to_string(out_dir.join(path)) else {
+                continue;
+            };
+            if stable_hash(&text) == formatted {
+                entries.insert(path.to_owned(), (rendered, text));
+            }
+        }
+        FormatCache { entries }
+    }
+
+    /// The formatted text of `path` if it was formatted from text with
+    /// hash `rendered`.
+    fn get(&self, path: &str, rendered: u64) -> Option<&str> {
+        match self.entries.get(path) {
+            Some((hash, text)) if *hash == rendered => Some(text),
+            _ => None,
+        }
+    }
 }
 
 /// `rust_files` cut into `count` runs of about equal size, in path order

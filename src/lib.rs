@@ -56,8 +56,23 @@ pub fn validate_source(source: load::SourceSchema) -> Result<ir::Schema, Error> 
 }
 
 /// Every stage but write: the formatted files the schema at `path` gives.
-pub fn generate_output(path: &Path) -> Result<Output, Error> {
+/// `previous` is the output directory of an earlier run, if it is to be
+/// reused: its Rust files whose rendered text has not changed since are
+/// taken as they are, without rustfmt.
+pub fn generate_output(path: &Path, previous: Option<&Path>) -> Result<Output, Error> {
     let schema = load_and_validate(path)?;
-    let output = render::render_schema(&schema);
-    Ok(format::format_output(output)?)
+    let rendered = render::render_schema(&schema);
+    Ok(finish_output(rendered, previous)?)
+}
+
+/// Formats rendered output (reusing `previous`'s files where it can) and
+/// adds the manifest.
+pub fn finish_output(
+    rendered: Output,
+    previous: Option<&Path>,
+) -> Result<Output, format::FormatError> {
+    let cache = previous.map(format::FormatCache::read).unwrap_or_default();
+    let (mut output, record) = format::format_output(rendered, &cache)?;
+    render::add_manifest(&mut output, &record);
+    Ok(output)
 }

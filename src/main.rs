@@ -50,6 +50,11 @@ enum Command {
         /// schema.yaml).
         #[arg(long, default_value = "docs/schema.json")]
         json_schema: PathBuf,
+        /// Run rustfmt on every Rust file, not only on those whose rendered
+        /// text changed since the run recorded in the output directory
+        /// (after upgrading rustfmt, say).
+        #[arg(long)]
+        reformat: bool,
     },
     /// Validate the schema only; exit 2 if it has errors.
     Validate,
@@ -89,8 +94,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             check,
             out,
             json_schema,
+            reformat,
         } => {
-            let output = schemagen::generate_output(&cli.schema)?;
+            let previous = (!reformat).then_some(out.as_path());
+            let output = schemagen::generate_output(&cli.schema, previous)?;
             let json_schema_text = schemagen::load::render_json_schema();
             if *check {
                 let fresh = write::file_matches(json_schema, &json_schema_text)?;

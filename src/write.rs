@@ -58,17 +58,23 @@ pub enum WriteError {
 fn read_manifest(out_dir: &Path) -> Result<BTreeSet<String>, WriteError> {
     let path = out_dir.join(MANIFEST_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(text
-            .lines()
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            // A manifest entry that climbs out of the directory is never
-            // ours to remove.
-            .filter(|line| !line.split('/').any(|part| part == ".." || part.is_empty()))
-            .map(str::to_owned)
+        Ok(text) => Ok(manifest_entries(&text)
+            .map(|(path, _)| path.to_owned())
             .collect()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
         Err(source) => Err(WriteError::Read { path, source }),
     }
+}
+
+/// The entries of a manifest: each path, with the rest of its line (the
+/// format record of a Rust file).
+pub fn manifest_entries(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| line.split_once(' ').unwrap_or((line, "")))
+        // A manifest entry that climbs out of the directory is never ours
+        // to touch.
+        .filter(|(path, _)| !path.split('/').any(|part| part == ".." || part.is_empty()))
 }
 
 /// A file's current text, `None` where it does not exist.

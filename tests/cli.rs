@@ -208,3 +208,58 @@ fn help_explains_each_command() {
         generate.contains("--check") && generate.contains("--out") && generate.contains("--schema")
     );
 }
+
+/// Runs the binary with `RUSTFMT` pointing at a program that does not
+/// exist, so any attempt to format fails loudly.
+fn schemagen_without_rustfmt(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_schemagen"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("RUSTFMT", dir.join("no-such-rustfmt"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn generate_again_reuses_unchanged_files_without_rustfmt() {
+    let dir = project("every_type_and_option");
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    let before = snapshot_dir(&dir.path().join("generated"));
+
+    // Nothing changed, so nothing needs rustfmt: it runs without one.
+    let again = schemagen_without_rustfmt(dir.path(), &["generate"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(snapshot_dir(&dir.path().join("generated")), before);
+    let check = schemagen_without_rustfmt(dir.path(), &["generate", "--check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+
+    // --reformat formats every file again, so it needs rustfmt.
+    let reformat = schemagen_without_rustfmt(dir.path(), &["generate", "--reformat"]);
+    assert_eq!(reformat.status.code(), Some(1));
+    assert!(
+        stderr(&reformat).contains("cannot run rustfmt"),
+        "{}",
+        stderr(&reformat)
+    );
+}
+
+#[test]
+fn a_hand_edited_generated_file_is_not_taken_from_the_cache() {
+    let dir = project("minimal");
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    let notes = dir.path().join("generated/src/notes.rs");
+    let original = fs::read_to_string(&notes).unwrap();
+    fs::write(&notes, format!("{original}// edited by hand\n")).unwrap();
+
+    let check = schemagen(dir.path(), &["generate", "--check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        stderr(&check).contains("src/notes.rs"),
+        "{}",
+        stderr(&check)
+    );
+
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    assert_eq!(fs::read_to_string(&notes).unwrap(), original);
+}

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 fn snapshot_schema(case: &str, schema: &Path) {
-    let output = schemagen::generate_output(schema)
+    let output = schemagen::generate_output(schema, None)
         .unwrap_or_else(|error| panic!("{} should generate: {error}", schema.display()));
     for (path, text) in &output.files {
         insta::with_settings!({
@@ -75,7 +75,9 @@ fn no_orphaned_snapshots() {
     }
     for (case, schema) in cases {
         let schema = schemagen::load_and_validate(&schema).unwrap();
-        for path in schemagen::render::render_schema(&schema).files.keys() {
+        let rendered = schemagen::render::render_schema(&schema);
+        let manifest = schemagen::render::MANIFEST_FILE.to_owned();
+        for path in rendered.files.keys().chain([&manifest]) {
             expected.insert(format!("{case}__{}.snap", path.replace('/', "__")));
         }
     }

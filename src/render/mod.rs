@@ -24,6 +24,8 @@ pub const MANIFEST_FILE: &str = ".schemagen-files";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
     pub files: BTreeMap<String, String>,
+    /// The `@generated` line every file starts with.
+    pub header: String,
 }
 
 impl Output {
@@ -248,10 +250,8 @@ pub fn render_schema(schema: &Schema) -> Output {
         );
     }
 
-    let test_views: Vec<ModelTestView> = schema
-        .models
-        .iter()
-        .map(|model| test_view::model_test_view(&crate_ident, schema, model))
+    let test_views: Vec<ModelTestView> = (0..schema.models.len())
+        .map(|index| test_view::model_test_view(&crate_ident, schema, index))
         .collect();
     let mut sorted_tables: Vec<String> = schema
         .models
@@ -268,15 +268,9 @@ pub fn render_schema(schema: &Schema) -> Output {
         }),
     );
     let seeds: Vec<SeedView> = schema
-        .models_in_creation_order()
-        .map(|model| {
-            let index = schema
-                .models
-                .iter()
-                .position(|m| m.name == model.name)
-                .expect("creation order lists models of the schema");
-            test_views[index].seed.clone()
-        })
+        .creation_order
+        .iter()
+        .map(|&index| test_views[index].seed.clone())
         .collect();
     let common_imports = test_view::common_imports(schema);
     files.insert(
@@ -326,11 +320,25 @@ pub fn render_schema(schema: &Schema) -> Output {
         );
     }
 
-    let mut manifest: String = files.keys().map(|path| format!("{path}\n")).collect();
-    manifest.insert_str(
-        0,
-        &format!("# {header}\n# Files schemagen wrote here; it removes only these.\n"),
+    Output { files, header }
+}
+
+/// Adds the manifest: every file of `output`, and after each Rust file the
+/// hashes rustfmt's record gives (the text it was given, the text it gave
+/// back), so the next run can skip rustfmt for files that did not change.
+pub fn add_manifest(output: &mut Output, format_record: &BTreeMap<String, (u64, u64)>) {
+    let mut manifest = format!(
+        "# {}\n# Files schemagen wrote here; it removes only these. After a Rust file:\n\
+         # hashes of its text before and after rustfmt, to skip rustfmt next time.\n",
+        output.header
     );
-    files.insert(MANIFEST_FILE.to_owned(), manifest);
-    Output { files }
+    for path in output.files.keys() {
+        match format_record.get(path) {
+            Some((rendered, formatted)) => {
+                manifest.push_str(&format!("{path} {rendered:016x} {formatted:016x}\n"))
+            }
+            None => manifest.push_str(&format!("{path}\n")),
+        }
+    }
+    output.files.insert(MANIFEST_FILE.to_owned(), manifest);
 }

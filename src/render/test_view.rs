@@ -3,7 +3,7 @@
 //! Rust expressions; the test templates only place them.
 
 use crate::dialect::format_float;
-use crate::ir::{DefaultValue, Field, FieldType, Model, OnDelete, Schema};
+use crate::ir::{DefaultValue, Field, FieldType, OnDelete, Schema};
 use crate::naming::{join_ident, unraw};
 use crate::render::view::rust_str;
 use crate::validate::finder_name;
@@ -256,7 +256,8 @@ fn default_expected(krate: &str, field: &Field, default: &DefaultValue) -> Optio
     })
 }
 
-fn seed_view(krate: &str, schema: &Schema, model: &Model) -> SeedView {
+fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
+    let model = &schema.models[model_index];
     let stem = heck::ToSnakeCase::to_snake_case(model.name.as_str());
     let mut parents = Vec::new();
     let mut inits = Vec::new();
@@ -265,7 +266,7 @@ fn seed_view(krate: &str, schema: &Schema, model: &Model) -> SeedView {
             continue;
         }
         let value = match &field.foreign_key {
-            Some(fk) if fk.model != schema_index(schema, model) => {
+            Some(fk) if fk.model != model_index => {
                 let parent = &schema.models[fk.model];
                 let var = format!("parent_{}", unraw(&fk.relation));
                 let parent_seed = heck::ToSnakeCase::to_snake_case(parent.name.as_str());
@@ -296,18 +297,11 @@ fn seed_view(krate: &str, schema: &Schema, model: &Model) -> SeedView {
     }
 }
 
-fn schema_index(schema: &Schema, model: &Model) -> usize {
-    schema
-        .models
-        .iter()
-        .position(|m| m.name == model.name)
-        .expect("a model of the schema is in the schema")
-}
-
 /// The test view of one model.
-pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTestView {
+pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> ModelTestView {
+    let model = &schema.models[model_index];
     let pk = model.primary_key();
-    let seed = seed_view(krate, schema, model);
+    let seed = seed_view(krate, schema, model_index);
     let field_checks = model
         .fields
         .iter()
@@ -372,7 +366,7 @@ pub fn model_test_view(krate: &str, schema: &Schema, model: &Model) -> ModelTest
             parent_key_field: target.rust_name.clone(),
             field: field.rust_name.clone(),
         });
-        if fk.model == schema_index(schema, model) {
+        if fk.model == model_index {
             continue;
         }
         let relation = unraw(&fk.relation);
