@@ -4,13 +4,15 @@
 //! an error, never a silent skip: unformatted output would fail the user's
 //! CI later, far from here.
 //!
-//! rustfmt is most of `generate`'s time, so it is used sparingly. rustfmt
-//! formats every file a named file declares with `mod`, so naming every
-//! file would format most of them twice or more, and a whole crate in one
-//! process is slow on large schemas. Instead the files are cut into chunks
-//! of a couple of hundred, each in a scratch directory of its own where the
-//! modules other chunks format are empty placeholders; each chunk names
-//! only its own roots, and chunks run on every core.
+//! rustfmt is most of `generate`'s time, so it is spent carefully.
+//! rustfmt follows `mod` declarations from every file it is named, so
+//! naming every file would format most of them twice or more, and one
+//! process over a whole large crate slows down more than in proportion.
+//! Instead the few files that declare modules are formatted through
+//! rustfmt's standard input (which formats that text alone), and all other
+//! files go by name in chunks of about two hundred, on every core. Files
+//! whose rendered text has not changed since the last run are not
+//! formatted at all (see [`FormatCache`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -39,9 +41,8 @@ pub enum FormatError {
     Rejected { stderr: String },
 }
 
-/// Files per rustfmt process, about: rustfmt slows down more than in
-/// proportion on very large module trees, and a process start costs little
-/// next to formatting a couple of hundred files.
+/// Files per rustfmt process, about: a process start costs little next to
+/// formatting a couple of hundred files, and chunks keep every core busy.
 const FILES_PER_CHUNK: usize = 200;
 
 /// Formats every `.rs` file of `output` with rustfmt.
@@ -69,7 +70,7 @@ pub fn format_output(
         }
     }
     if !to_format.is_empty() {
-        run_chunks(&mut output, &rust_files, &to_format)?;
+        format_files(&mut output, &rust_files, &to_format)?;
     }
     let record = rust_files
         .iter()
@@ -83,7 +84,7 @@ pub fn format_output(
 
 /// Formats the files `to_format` of `output` in place; `rust_files` are
 /// all of its Rust files, which the modules of `to_format` may declare.
-fn run_chunks(
+fn format_files(
     output: &mut Output,
     rust_files: &[String],
     to_format: &[String],
@@ -98,63 +99,152 @@ fn run_chunks(
         move |source| FormatError::Scratch { path, source }
     };
     let files: BTreeSet<&str> = rust_files.iter().map(String::as_str).collect();
-    let children: BTreeMap<&str, Vec<String>> = to_format
+    // Files that declare modules go through rustfmt's standard input, which
+    // formats the text alone; the rest (leaves) go by name in chunks.
+    let (parents, leaves): (Vec<&String>, Vec<&String>) = to_format
         .iter()
-        .map(|path| {
-            (
-                path.as_str(),
-                declared_modules(path, &output.files[path], &files),
-            )
-        })
-        .collect();
-    let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk_count = workers.max(to_format.len().div_ceil(FILES_PER_CHUNK));
-    let chunks = chunks(output, to_format, chunk_count);
-
-    // Each chunk gets a directory of its own holding its files, and an
-    // empty placeholder for every module they declare that another chunk
-    // formats: rustfmt then follows `mod` into real text only once, and
-    // no two processes write the same file.
-    let mut jobs = Vec::new();
-    for (index, chunk) in chunks.iter().enumerate() {
-        let dir = scratch.path().join(index.to_string());
-        let members: BTreeSet<&str> = chunk.iter().map(String::as_str).collect();
-        let write = |path: &str, text: &str| {
-            let target = dir.join(path);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(scratch_error(parent))?;
-            }
-            std::fs::write(&target, text).map_err(scratch_error(&target))
-        };
-        for path in chunk {
-            write(path, &output.files[path])?;
-            for child in &children[path.as_str()] {
-                if !members.contains(child.as_str()) {
-                    write(child, "")?;
-                }
-            }
+        .partition(|path| !declared_modules(path, &output.files[path.as_str()], &files).is_empty());
+    for path in &leaves {
+        let target = scratch.path().join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(scratch_error(parent))?;
         }
-        let declared: BTreeSet<&str> = chunk
-            .iter()
-            .flat_map(|path| &children[path.as_str()])
-            .map(String::as_str)
-            .collect();
-        let roots: Vec<&str> = chunk
-            .iter()
-            .map(String::as_str)
-            .filter(|path| !declared.contains(path))
-            .collect();
-        jobs.push((dir, roots));
+        std::fs::write(&target, &output.files[path.as_str()]).map_err(scratch_error(&target))?;
     }
-    run_rustfmt(&jobs, workers)?;
-    for (chunk, (dir, _)) in chunks.iter().zip(&jobs) {
-        for path in chunk {
-            let target = dir.join(path);
-            let text = std::fs::read_to_string(&target).map_err(scratch_error(&target))?;
-            output.files.insert(path.clone(), text);
-        }
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk_count = workers.max(leaves.len().div_ceil(FILES_PER_CHUNK));
+    let mut jobs: Vec<Job> = chunks(output, &leaves, chunk_count)
+        .into_iter()
+        .filter(|chunk| !chunk.is_empty())
+        .map(Job::Files)
+        .collect();
+    jobs.extend(
+        parents
+            .iter()
+            .map(|path| Job::Stdin(path.as_str(), &output.files[path.as_str()])),
+    );
+    let stdin_results = run_rustfmt(&jobs, scratch.path(), workers)?;
+    let formatted_parents: Vec<(String, String)> = parents
+        .iter()
+        .map(|path| (path.to_string(), stdin_results[path.as_str()].clone()))
+        .collect();
+    for (path, text) in formatted_parents {
+        output.files.insert(path, text);
+    }
+    for path in leaves {
+        let target = scratch.path().join(path);
+        let text = std::fs::read_to_string(&target).map_err(scratch_error(&target))?;
+        output.files.insert(path.clone(), text);
     }
     Ok(())
+}
+
+/// One rustfmt process's work.
+enum Job<'a> {
+    /// Files in the scratch directory that declare no modules.
+    Files(Vec<&'a String>),
+    /// A file's text, formatted through standard input.
+    Stdin(&'a str, &'a str),
+}
+
+/// `rust_files` cut into `count` runs of about equal size, in path order.
+fn chunks<'a>(output: &Output, rust_files: &[&'a String], count: usize) -> Vec<Vec<&'a String>> {
+    let total: usize = rust_files
+        .iter()
+        .map(|p| output.files[p.as_str()].len())
+        .sum();
+    let target = total.div_ceil(count).max(1);
+    let mut chunks = vec![Vec::new()];
+    let mut size = 0;
+    for path in rust_files {
+        if size >= target {
+            chunks.push(Vec::new());
+            size = 0;
+        }
+        size += output.files[path.as_str()].len();
+        chunks
+            .last_mut()
+            .expect("starts with one chunk")
+            .push(*path);
+    }
+    chunks
+}
+
+/// Runs one rustfmt per job, at most `workers` at a time; gives the
+/// formatted text of each standard-input job by path.
+fn run_rustfmt(
+    jobs: &[Job<'_>],
+    dir: &Path,
+    workers: usize,
+) -> Result<BTreeMap<String, String>, FormatError> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let run = |job: &Job<'_>| -> Result<Option<(String, String)>, FormatError> {
+        let mut command = Command::new(rustfmt_command());
+        command
+            .args(["--edition", "2021", "--quiet"])
+            .current_dir(dir);
+        let result = match job {
+            Job::Files(paths) => command.args(paths.iter().map(|p| p.as_str())).output(),
+            Job::Stdin(_, text) => {
+                command
+                    .args(["--emit", "stdout"])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped());
+                command.spawn().and_then(|mut child| {
+                    let mut stdin = child.stdin.take().expect("stdin is piped");
+                    // Written on its own thread: rustfmt may fill the
+                    // stdout pipe before it has read all of its input.
+                    let text = text.to_string();
+                    let writer = std::thread::spawn(move || {
+                        use std::io::Write as _;
+                        stdin.write_all(text.as_bytes())
+                    });
+                    let output = child.wait_with_output();
+                    writer.join().expect("the stdin writer does not panic")?;
+                    output
+                })
+            }
+        }
+        .map_err(|source| FormatError::Missing { source })?;
+        if !result.status.success() {
+            return Err(FormatError::Rejected {
+                stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
+            });
+        }
+        Ok(match job {
+            Job::Files(_) => None,
+            Job::Stdin(path, _) => Some((
+                path.to_string(),
+                String::from_utf8_lossy(&result.stdout).into_owned(),
+            )),
+        })
+    };
+    let results: Vec<Result<BTreeMap<String, String>, FormatError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.min(jobs.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut formatted = BTreeMap::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = jobs.get(index) else {
+                            return Ok(formatted);
+                        };
+                        formatted.extend(run(job)?);
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("a rustfmt thread does not panic"))
+            .collect()
+    });
+    let mut formatted = BTreeMap::new();
+    for result in results {
+        formatted.extend(result?);
+    }
+    Ok(formatted)
 }
 
 /// For each Rust file: the hash of the text rustfmt was given and of the
@@ -203,64 +293,6 @@ impl FormatCache {
             _ => None,
         }
     }
-}
-
-/// `rust_files` cut into `count` runs of about equal size, in path order
-/// (so a module and its children mostly share a chunk).
-fn chunks(output: &Output, rust_files: &[String], count: usize) -> Vec<Vec<String>> {
-    let total: usize = rust_files.iter().map(|p| output.files[p].len()).sum();
-    let target = total.div_ceil(count).max(1);
-    let mut chunks = vec![Vec::new()];
-    let mut size = 0;
-    for path in rust_files {
-        if size >= target {
-            chunks.push(Vec::new());
-            size = 0;
-        }
-        size += output.files[path].len();
-        chunks
-            .last_mut()
-            .expect("starts with one chunk")
-            .push(path.clone());
-    }
-    chunks
-}
-
-/// Runs one rustfmt per job (a directory and the roots to name in it), at
-/// most `workers` at a time.
-fn run_rustfmt(jobs: &[(PathBuf, Vec<&str>)], workers: usize) -> Result<(), FormatError> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Result<(), FormatError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers.min(jobs.len()))
-            .map(|_| {
-                scope.spawn(|| loop {
-                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((dir, roots)) = jobs.get(index) else {
-                        return Ok(());
-                    };
-                    if roots.is_empty() {
-                        continue;
-                    }
-                    let result = Command::new(rustfmt_command())
-                        .args(["--edition", "2021", "--quiet"])
-                        .args(roots)
-                        .current_dir(dir)
-                        .output()
-                        .map_err(|source| FormatError::Missing { source })?;
-                    if !result.status.success() {
-                        return Err(FormatError::Rejected {
-                            stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
-                        });
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().expect("a rustfmt thread does not panic"))
-            .collect()
-    });
-    results.into_iter().collect()
 }
 
 /// The files `path` declares as out-of-line modules (`mod name;`), resolved
