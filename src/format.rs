@@ -8,7 +8,8 @@
 //! rustfmt follows `mod` declarations from every file it is named, so
 //! naming every file would format most of them twice or more, and one
 //! process over a whole large crate slows down more than in proportion.
-//! Instead the few files that declare modules are formatted through
+//! A small crate goes to one rustfmt named only its module roots. In a
+//! large one, the few files that declare modules are formatted through
 //! rustfmt's standard input (which formats that text alone), and all other
 //! files go by name in chunks of about two hundred, on every core. Files
 //! whose rendered text has not changed since the last run are not
@@ -99,17 +100,58 @@ fn format_files(
         move |source| FormatError::Scratch { path, source }
     };
     let files: BTreeSet<&str> = rust_files.iter().map(String::as_str).collect();
-    // Files that declare modules go through rustfmt's standard input, which
-    // formats the text alone; the rest (leaves) go by name in chunks.
-    let (parents, leaves): (Vec<&String>, Vec<&String>) = to_format
-        .iter()
-        .partition(|path| !declared_modules(path, &output.files[path.as_str()], &files).is_empty());
-    for path in &leaves {
+    let write = |path: &str, text: &str| {
         let target = scratch.path().join(path);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(scratch_error(parent))?;
         }
-        std::fs::write(&target, &output.files[path.as_str()]).map_err(scratch_error(&target))?;
+        std::fs::write(&target, text).map_err(scratch_error(&target))
+    };
+    let children: BTreeMap<&str, Vec<String>> = to_format
+        .iter()
+        .map(|path| {
+            (
+                path.as_str(),
+                declared_modules(path, &output.files[path], &files),
+            )
+        })
+        .collect();
+
+    if to_format.len() <= FILES_PER_CHUNK {
+        // A small crate: one rustfmt named only the roots, following `mod`
+        // into every other file; modules that need no formatting this run
+        // are empty placeholders.
+        let wanted: BTreeSet<&str> = to_format.iter().map(String::as_str).collect();
+        for path in to_format {
+            write(path, &output.files[path])?;
+            for child in &children[path.as_str()] {
+                if !wanted.contains(child.as_str()) {
+                    write(child, "")?;
+                }
+            }
+        }
+        let declared: BTreeSet<&str> = children.values().flatten().map(String::as_str).collect();
+        let roots: Vec<&String> = to_format
+            .iter()
+            .filter(|path| !declared.contains(path.as_str()))
+            .collect();
+        run_rustfmt(&[Job::Files(roots)], scratch.path(), 1)?;
+        for path in to_format {
+            let target = scratch.path().join(path);
+            let text = std::fs::read_to_string(&target).map_err(scratch_error(&target))?;
+            output.files.insert(path.clone(), text);
+        }
+        return Ok(());
+    }
+
+    // A large crate: files that declare modules go through rustfmt's
+    // standard input, which formats the text alone; the rest (leaves) go
+    // by name in chunks, on every core.
+    let (parents, leaves): (Vec<&String>, Vec<&String>) = to_format
+        .iter()
+        .partition(|path| !children[path.as_str()].is_empty());
+    for path in &leaves {
+        write(path, &output.files[path.as_str()])?;
     }
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk_count = workers.max(leaves.len().div_ceil(FILES_PER_CHUNK));
