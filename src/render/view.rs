@@ -782,25 +782,25 @@ pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView
                 ));
             }
         }
-        if field.unique && !field.primary_key {
+        // Where the dialect names constraints each is a table constraint
+        // `<table>_<column>_<kind>`, else a clause on the column.
+        let mut add = |kind: &str, table_form: String, column_form: String| {
             if named {
-                constraints.push(constraint(
-                    &[&field.column, "key"],
-                    format!("UNIQUE ({column})"),
-                ));
+                constraints.push(constraint(&[&field.column, kind], table_form));
             } else {
-                line.push_str(" UNIQUE");
+                line.push(' ');
+                line.push_str(&column_form);
             }
+        };
+        if field.unique && !field.primary_key {
+            add("key", format!("UNIQUE ({column})"), "UNIQUE".to_owned());
         }
         for check in dialect.type_checks(field) {
-            if named {
-                constraints.push(constraint(
-                    &[&field.column, "check"],
-                    format!("CHECK ({check})"),
-                ));
-            } else {
-                line.push_str(&format!(" CHECK ({check})"));
-            }
+            add(
+                "check",
+                format!("CHECK ({check})"),
+                format!("CHECK ({check})"),
+            );
         }
         if let Some(fk) = &field.foreign_key {
             let parent = &schema.models[fk.model];
@@ -812,15 +812,11 @@ pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView
             if fk.on_delete != OnDelete::NoAction {
                 reference.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
             }
-            if named {
-                constraints.push(constraint(
-                    &[&field.column, "fkey"],
-                    format!("FOREIGN KEY ({column}) {reference}"),
-                ));
-            } else {
-                line.push(' ');
-                line.push_str(&reference);
-            }
+            add(
+                "fkey",
+                format!("FOREIGN KEY ({column}) {reference}"),
+                reference,
+            );
         }
         lines.push(line);
     }
