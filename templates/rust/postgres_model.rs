@@ -39,7 +39,8 @@ const DELETE_SQL: &str = {{ m.delete_sql }};
 const UPSERT_SQL: &str = {{ sql }};
 {%- endif %}
 {%- for finder in m.finders %}
-pub(crate) const {{ finder.const_name }}: &str = {{ finder.sql_literal }};
+{# Single-row finders also serve `load_*` of tables whose key points here. -#}
+{% if finder.returns_one %}pub(crate) {% endif %}const {{ finder.const_name }}: &str = {{ finder.sql_literal }};
 {%- endfor %}
 
 /// Reads a row selected with the table's columns in schema order.

@@ -12,7 +12,7 @@ pub(crate) const GET_SQL: &str = "SELECT id, short_id, youtube_video_id, views, 
 const LIST_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE analytics SET short_id = $2, youtube_video_id = $3, views = $4, likes = $5, comments = $6, average_view_duration_seconds = $7, measured_at = $8 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM analytics WHERE id = $1";
-pub(crate) const LIST_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE youtube_video_id = $1 ORDER BY measured_at DESC, id DESC";
+const LIST_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE youtube_video_id = $1 ORDER BY measured_at DESC, id DESC";
 
 /// Reads a row selected with the table's columns in schema order.
 pub(crate) fn from_row(row: &Row) -> Result<Analytics, Error> {

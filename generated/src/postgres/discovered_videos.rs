@@ -29,7 +29,7 @@ const LIST_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_
 const UPDATE_SQL: &str = "UPDATE discovered_videos SET youtube_video_id = $2, title = $3, channel_id = $4, channel_title = $5, url = $6, duration_seconds = $7, view_count = $8, published_at = $9, status = $10, discovered_at = $11 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM discovered_videos WHERE id = $1";
 pub(crate) const GET_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE youtube_video_id = $1";
-pub(crate) const LIST_BY_STATUS_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE status = $1 ORDER BY id";
+const LIST_BY_STATUS_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE status = $1 ORDER BY id";
 
 /// Reads a row selected with the table's columns in schema order.
 pub(crate) fn from_row(row: &Row) -> Result<DiscoveredVideo, Error> {

@@ -12,7 +12,7 @@ pub(crate) const GET_SQL: &str = "SELECT id, run_id, correlation_id, module, err
 const LIST_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE error_logs SET run_id = $2, correlation_id = $3, module = $4, error_type = $5, message = $6, traceback = $7, context = $8, resolved = $9, occurred_at = $10 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM error_logs WHERE id = $1";
-pub(crate) const LIST_BY_MODULE_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE module = $1 ORDER BY occurred_at DESC, id DESC";
+const LIST_BY_MODULE_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE module = $1 ORDER BY occurred_at DESC, id DESC";
 
 /// Reads a row selected with the table's columns in schema order.
 pub(crate) fn from_row(row: &Row) -> Result<ErrorLog, Error> {
