@@ -204,11 +204,16 @@ type Series = (&'static str, &'static str, Box<dyn Fn(&Sizes) -> f64>);
 fn svg(sizes: &[Sizes]) -> String {
     let (width, height, margin) = (640.0, 420.0, 60.0);
     let xs: Vec<f64> = sizes.iter().map(|s| (s.models as f64).log10()).collect();
-    let series: [Series; 4] = [
+    let series: [Series; 5] = [
         (
             "generate (process)",
             "#d62728",
             Box::new(|s| median(s.process.clone())),
+        ),
+        (
+            "generate again, unchanged",
+            "#ff7f0e",
+            Box::new(|s| median(s.again.clone())),
         ),
         (
             "format (rustfmt)",
@@ -294,12 +299,23 @@ fn svg(sizes: &[Sizes]) -> String {
         )
         .unwrap();
     }
+    // The target of issue 4: 1,000 models in under a second.
+    writeln!(
+        svg,
+        "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"none\" stroke=\"black\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\">target: 1,000 models in 1 s</text>",
+        px(3.0),
+        py(0.0),
+        px(3.0) + 8.0,
+        py(0.0) + 16.0
+    )
+    .unwrap();
     writeln!(
         svg,
         "<text x=\"{}\" y=\"{}\" fill=\"#999\">dashed: linear growth</text>\n\
          <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">models</text>\n</svg>",
         margin + 10.0,
-        margin + 16.0 * 5.0,
+        margin + 16.0 * 6.0,
         width / 2.0,
         height - 15.0
     )
