@@ -212,13 +212,8 @@ fn help_explains_each_command() {
 /// Runs the binary with `RUSTFMT` pointing at a program that does not
 /// exist, so any attempt to format fails loudly.
 fn schemagen_without_rustfmt(dir: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_schemagen"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("RUSTFMT", dir.join("no-such-rustfmt"))
-        .output()
-        .unwrap()
+    let missing = dir.join("no-such-rustfmt");
+    common::schemagen_with_env(dir, args, &[("RUSTFMT", &missing)])
 }
 
 #[test]

@@ -37,10 +37,7 @@ impl Scratch {
 
     /// Rows of `sql` (run with the table name as `$1`) as text columns.
     fn rows(&mut self, sql: &str, table: &str) -> Vec<Vec<Option<String>>> {
-        let rows = self.client.query(sql, &[&table]).unwrap();
-        rows.iter()
-            .map(|row| (0..row.len()).map(|i| row.get(i)).collect())
-            .collect()
+        text_rows(&self.client.query(sql, &[&table]).unwrap())
     }
 }
 
@@ -118,7 +115,11 @@ const CONSTRAINTS_SQL: &str = "
      ORDER BY c.conname";
 
 fn constraints(db: &mut Scratch, table: &str, kind: &str) -> Vec<Vec<Option<String>>> {
-    let rows = db.client.query(CONSTRAINTS_SQL, &[&table, &kind]).unwrap();
+    text_rows(&db.client.query(CONSTRAINTS_SQL, &[&table, &kind]).unwrap())
+}
+
+/// Every column of every row, as text (all queries here select text).
+fn text_rows(rows: &[postgres::Row]) -> Vec<Vec<Option<String>>> {
     rows.iter()
         .map(|row| (0..row.len()).map(|i| row.get(i)).collect())
         .collect()

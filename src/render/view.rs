@@ -156,6 +156,9 @@ pub struct TableView {
     pub indexes: Vec<String>,
 }
 
+/// The Rust type of a datetime value, as the `chrono` import names it.
+const DATETIME_TYPE: &str = "DateTime<Utc>";
+
 /// The Rust type of a field's value, not counting nullability.
 fn value_type(field: &Field) -> String {
     match &field.ty {
@@ -163,7 +166,7 @@ fn value_type(field: &Field) -> String {
         FieldType::Float => "f64".into(),
         FieldType::String { .. } | FieldType::Text => "String".into(),
         FieldType::Bool => "bool".into(),
-        FieldType::DateTime => "DateTime<Utc>".into(),
+        FieldType::DateTime => DATETIME_TYPE.into(),
         FieldType::Json => "serde_json::Value".into(),
         FieldType::Enum(enum_type) => enum_type.rust_name.clone(),
     }
@@ -579,6 +582,8 @@ fn enums(model: &Model) -> Vec<EnumView> {
 fn imports(
     model: &Model,
     relations: &[RelationView],
+    enums: &[EnumView],
+    params: &[&ParamView],
     dialect: Dialect,
 ) -> (Vec<String>, Vec<String>) {
     let has = |ty: fn(&FieldType) -> bool| model.fields.iter().any(|f| ty(&f.ty));
@@ -587,7 +592,7 @@ fn imports(
     let has_enum = has(|t| matches!(t, FieldType::Enum(_)));
     match dialect {
         Dialect::Sqlite => sqlite_imports(model, relations, has_datetime, has_json, has_enum),
-        Dialect::Postgres => postgres_imports(model, relations, has_enum),
+        Dialect::Postgres => postgres_imports(model, relations, enums, params),
     }
 }
 
@@ -641,27 +646,19 @@ fn sqlite_imports(
 fn postgres_imports(
     model: &Model,
     relations: &[RelationView],
-    has_enum: bool,
+    enums: &[EnumView],
+    params: &[&ParamView],
 ) -> (Vec<String>, Vec<String>) {
     let mut imports = Vec::new();
-    let datetime_param = model.fields.iter().enumerate().any(|(index, field)| {
-        matches!(field.ty, FieldType::DateTime)
-            && (field.primary_key
-                || field.unique
-                || model
-                    .indexes
-                    .iter()
-                    .any(|i| i.lookup_columns().contains(&index)))
-    });
-    if datetime_param {
+    if params.iter().any(|p| p.ty == DATETIME_TYPE) {
         imports.push("use chrono::{DateTime, Utc};".to_owned());
     }
     imports.push("use postgres::{Error, GenericClient, Row};".to_owned());
-    if has_enum {
+    if !enums.is_empty() {
         imports.push("use postgres::types::{FromSql, Type};".to_owned());
     }
     let mut types = vec![model.name.clone(), format!("New{}", model.name)];
-    types.extend(enums(model).into_iter().map(|e| e.rust_name));
+    types.extend(enums.iter().map(|e| e.rust_name.clone()));
     types.extend(
         relations
             .iter()
@@ -702,8 +699,15 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
     let statements = statements(model, dialect);
     let finders = finders(model, dialect);
     let relations = relations(schema, model);
-    let (imports, crate_imports) = imports(model, &relations, dialect);
     let pk_field = model.primary_key();
+    let pk_param = param_view(pk_field, dialect);
+    // Every parameter a function of the module takes besides rows.
+    let params: Vec<&ParamView> = finders
+        .iter()
+        .flat_map(|f| &f.params)
+        .chain([&pk_param])
+        .collect();
+    let (imports, crate_imports) = imports(model, &relations, &enums, &params, dialect);
     ModelView {
         name: model.name.clone(),
         new_name: format!("New{}", model.name),
@@ -711,7 +715,7 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         module: model.module.clone(),
         doc_lines: doc_lines(model.doc.as_deref()),
         pk: fields[model.primary_key].clone(),
-        pk_param: param_view(pk_field, dialect),
+        pk_param,
         any_new_optional: new_fields.iter().any(|f| f.is_new_optional),
         fields,
         new_fields,

@@ -12,10 +12,16 @@ pub fn root() -> PathBuf {
 
 /// Runs the real `schemagen` binary in `dir` with `args`.
 pub fn schemagen(dir: &Path, args: &[&str]) -> Output {
+    schemagen_with_env(dir, args, &[])
+}
+
+/// The same with extra environment variables.
+pub fn schemagen_with_env(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_schemagen"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(envs.iter().copied())
         .output()
         .expect("the schemagen binary runs")
 }
