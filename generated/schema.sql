@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS pipeline_runs (
     video_id INTEGER NOT NULL REFERENCES discovered_videos (id) ON DELETE CASCADE,
     correlation_id TEXT NOT NULL UNIQUE CHECK (length(correlation_id) <= 36),
     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'succeeded', 'failed')),
-    config_snapshot TEXT CHECK (json_valid(config_snapshot)),
+    config_snapshot TEXT CHECK (config_snapshot IS NULL OR json_valid(config_snapshot)),
     started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     finished_at TEXT,
     error_message TEXT
@@ -131,7 +131,7 @@ CREATE TABLE IF NOT EXISTS error_logs (
     error_type TEXT NOT NULL CHECK (length(error_type) <= 100),
     message TEXT NOT NULL,
     traceback TEXT,
-    context TEXT CHECK (json_valid(context)),
+    context TEXT CHECK (context IS NULL OR json_valid(context)),
     resolved INTEGER NOT NULL DEFAULT 0 CHECK (resolved IN (0, 1)),
     occurred_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );

@@ -159,6 +159,19 @@ pub fn load_report(error: &LoadError) -> Report {
             field: None,
             source: Arc::new(NamedSource::new(path.display().to_string(), String::new())),
         },
+        LoadError::BadFileName { path, .. } => Report {
+            file: path.display().to_string(),
+            message: error.to_string(),
+            code: "bad-file-name",
+            help: Some(
+                "rename the file: its name is quoted in every generated file, so it may hold no control characters, quotes, backslashes or backticks".to_owned(),
+            ),
+            span: None,
+            label: String::new(),
+            model: None,
+            field: None,
+            source: Arc::new(NamedSource::new(path.display().to_string(), String::new())),
+        },
         LoadError::Syntax {
             path,
             text,

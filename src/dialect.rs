@@ -2,7 +2,7 @@
 //! spelled in each SQL dialect. One mapping table per dialect, so templates
 //! never decide a type.
 
-use crate::ir::{CheckToken, DefaultValue, Field, FieldType, Model};
+use crate::ir::{CheckExpr, CheckFunction, DefaultValue, Field, FieldType, Model};
 use crate::naming::{sql_ident, sql_string};
 
 /// A SQL dialect the generator renders.
@@ -104,6 +104,11 @@ impl Dialect {
                 checks.push(format!("length({column}) <= {n}"));
             }
             (FieldType::Bool, Dialect::Sqlite) => checks.push(format!("{column} IN (0, 1)")),
+            // json_valid(NULL) is false before SQLite 3.45, so a nullable
+            // column says NULL is fine itself.
+            (FieldType::Json, Dialect::Sqlite) if field.nullable => {
+                checks.push(format!("{column} IS NULL OR json_valid({column})"))
+            }
             (FieldType::Json, Dialect::Sqlite) => checks.push(format!("json_valid({column})")),
             _ => {}
         }
@@ -166,36 +171,159 @@ impl Dialect {
         }
     }
 
-    /// A check expression re-spelled from its tokens.
-    pub fn check_sql(self, model: &Model, tokens: &[CheckToken]) -> String {
-        let _ = self; // Both dialects spell checks alike today.
-        let mut sql = String::new();
-        let mut previous: Option<&CheckToken> = None;
-        let mut previous_but_one: Option<&CheckToken> = None;
-        for token in tokens {
-            let text = match token {
-                CheckToken::Column(index) => sql_ident(&model.fields[*index].column),
-                CheckToken::Number(number) => number.clone(),
-                CheckToken::String(value) => sql_string(value),
-                CheckToken::Symbol(symbol) => symbol.clone(),
-            };
-            let glued_to_previous = matches!(token, CheckToken::Symbol(s) if s == ")" || s == ",")
-                || matches!(previous, Some(CheckToken::Symbol(s)) if s == "(")
-                || (matches!(token, CheckToken::Symbol(s) if s == "(")
-                    && matches!(previous, Some(CheckToken::Symbol(s)) if s.chars().all(|c| c.is_ascii_alphabetic()) && !matches!(s.as_str(), "AND" | "OR" | "NOT" | "IN")));
-            // A minus after an operator, a `(` or nothing is a sign.
-            let after_sign = matches!(previous, Some(CheckToken::Symbol(s)) if s == "-")
-                && matches!(previous_but_one, None | Some(CheckToken::Symbol(_)))
-                && !matches!(previous_but_one, Some(CheckToken::Symbol(s)) if s == ")");
-            if previous.is_some() && !glued_to_previous && !after_sign {
-                sql.push(' ');
-            }
-            sql.push_str(&text);
-            previous_but_one = previous;
-            previous = Some(token);
-        }
-        sql
+    /// A check expression spelled in this dialect: a space between every
+    /// two tokens, parentheses wherever the engines' precedence needs them.
+    pub fn check_sql(self, model: &Model, expr: &CheckExpr) -> String {
+        self.check_part(model, expr).0
     }
+
+    /// The SQL of `expr` and how tightly it binds (see
+    /// [`crate::ir::BinaryOp::precedence`]; 7 for a sign, 9 for a single value).
+    fn check_part(self, model: &Model, expr: &CheckExpr) -> (String, u8) {
+        const VALUE: u8 = 9;
+        const PREDICATE: u8 = 4;
+        // The operand as SQL, parenthesized unless it binds more tightly
+        // than `above`.
+        let operand = |expr: &CheckExpr, above: u8| {
+            let (sql, precedence) = self.check_part(model, expr);
+            if precedence > above {
+                sql
+            } else {
+                format!("({sql})")
+            }
+        };
+        let not = |negated: bool| if negated { "NOT " } else { "" };
+        match expr {
+            CheckExpr::Column(index) => (sql_ident(&model.fields[*index].column), VALUE),
+            CheckExpr::Integer(n) => (n.to_string(), VALUE),
+            CheckExpr::Float(text) => (text.clone(), VALUE),
+            CheckExpr::String(value) => (sql_string(value), VALUE),
+            CheckExpr::Bool(value) => (if *value { "TRUE" } else { "FALSE" }.into(), VALUE),
+            // `-(-1)`: two signs never touch, so they cannot make `--`.
+            CheckExpr::Negate(inner) => (format!("-{}", operand(inner, VALUE - 1)), 7),
+            CheckExpr::Not(inner) => (format!("NOT {}", operand(inner, 2)), 3),
+            CheckExpr::Binary {
+                op,
+                left,
+                right,
+                textual,
+            } => {
+                let precedence = op.precedence();
+                // Comparisons do not chain; the rest associate to the left.
+                let left_above = if precedence == PREDICATE {
+                    precedence
+                } else {
+                    precedence - 1
+                };
+                let mut left_sql = operand(left, left_above);
+                if *textual && op.is_ordering() {
+                    left_sql = self.byte_order(operand(left, VALUE - 1));
+                }
+                let right_sql = operand(right, precedence);
+                (format!("{left_sql} {} {right_sql}", op.sql()), precedence)
+            }
+            CheckExpr::IsNull { operand: inner, negated } => (
+                format!("{} IS {}NULL", operand(inner, PREDICATE), not(*negated)),
+                PREDICATE,
+            ),
+            CheckExpr::In {
+                operand: inner,
+                list,
+                negated,
+            } => {
+                let items: Vec<String> = list.iter().map(|item| operand(item, PREDICATE)).collect();
+                (
+                    format!(
+                        "{} {}IN ({})",
+                        operand(inner, PREDICATE),
+                        not(*negated),
+                        items.join(", ")
+                    ),
+                    PREDICATE,
+                )
+            }
+            CheckExpr::Between {
+                operand: inner,
+                low,
+                high,
+                negated,
+                textual,
+            } => {
+                let mut inner_sql = operand(inner, PREDICATE);
+                if *textual {
+                    inner_sql = self.byte_order(operand(inner, VALUE - 1));
+                }
+                (
+                    format!(
+                        "{inner_sql} {}BETWEEN {} AND {}",
+                        not(*negated),
+                        operand(low, PREDICATE),
+                        operand(high, PREDICATE)
+                    ),
+                    PREDICATE,
+                )
+            }
+            CheckExpr::Like {
+                operand: inner,
+                pattern,
+                negated,
+            } => {
+                let inner_sql = operand(inner, PREDICATE);
+                let sql = match self {
+                    // SQLite's LIKE ignores ASCII case and PostgreSQL's does
+                    // not; its GLOB, with the pattern translated, matches as
+                    // PostgreSQL's LIKE does.
+                    Dialect::Sqlite => format!(
+                        "{inner_sql} {}GLOB {}",
+                        not(*negated),
+                        sql_string(&like_to_glob(pattern))
+                    ),
+                    Dialect::Postgres => format!(
+                        "{inner_sql} {}LIKE {}",
+                        not(*negated),
+                        sql_string(pattern)
+                    ),
+                };
+                (sql, PREDICATE)
+            }
+            CheckExpr::Call { function, argument } => {
+                let name = match function {
+                    CheckFunction::Length => "length",
+                    CheckFunction::Abs => "abs",
+                };
+                (format!("{name}({})", self.check_part(model, argument).0), VALUE)
+            }
+        }
+    }
+
+    /// A text operand that orders byte by byte: SQLite's only order, and
+    /// PostgreSQL's under the "C" collation (otherwise it follows the
+    /// server's locale).
+    fn byte_order(self, operand: String) -> String {
+        match self {
+            Dialect::Sqlite => operand,
+            Dialect::Postgres => format!("{operand} COLLATE \"C\""),
+        }
+    }
+}
+
+/// A LIKE pattern (`%`, `_`) as a GLOB pattern (`*`, `?`), GLOB's own
+/// wildcards and brackets matched literally.
+fn like_to_glob(pattern: &str) -> String {
+    let mut glob = String::with_capacity(pattern.len());
+    for c in pattern.chars() {
+        match c {
+            '%' => glob.push('*'),
+            '_' => glob.push('?'),
+            '*' | '?' | '[' => {
+                glob.push('[');
+                glob.push(c);
+                glob.push(']');
+            }
+            _ => glob.push(c),
+        }
+    }
+    glob
 }
 
 /// A float as SQL and Rust both read it, always with a decimal point.

@@ -219,19 +219,131 @@ impl Index {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
     pub name: String,
-    pub expr: Vec<CheckToken>,
+    pub expr: CheckExpr,
 }
 
-/// A token of a check expression. Identifiers are checked to name columns,
-/// so each dialect can quote them; nothing else can appear, so an expression
-/// can never end a statement or open a comment.
+/// A check expression, read and type-checked by validate. Columns are
+/// indexes into the model's fields, so each dialect quotes them; nothing
+/// else can appear, so an expression can never end a statement or open a
+/// comment, and each dialect spells the tree with its own rules.
 #[derive(Debug, Clone, PartialEq)]
-pub enum CheckToken {
+pub enum CheckExpr {
     /// Index into the model's fields.
     Column(usize),
-    Number(String),
+    Integer(i64),
+    /// A decimal literal as written (`10.5`).
+    Float(String),
     /// A string literal's value, unescaped.
     String(String),
-    /// An operator, a parenthesis, a comma or a keyword (upper-cased).
-    Symbol(String),
+    Bool(bool),
+    Negate(Box<CheckExpr>),
+    Not(Box<CheckExpr>),
+    Binary {
+        op: BinaryOp,
+        left: Box<CheckExpr>,
+        right: Box<CheckExpr>,
+        /// An ordering comparison of strings, which PostgreSQL must make
+        /// byte by byte, as SQLite does, rather than by its locale.
+        textual: bool,
+    },
+    IsNull {
+        operand: Box<CheckExpr>,
+        negated: bool,
+    },
+    In {
+        operand: Box<CheckExpr>,
+        list: Vec<CheckExpr>,
+        negated: bool,
+    },
+    Between {
+        operand: Box<CheckExpr>,
+        low: Box<CheckExpr>,
+        high: Box<CheckExpr>,
+        negated: bool,
+        textual: bool,
+    },
+    /// `LIKE` with a literal pattern (`%` and `_` wildcards, no escapes),
+    /// matched case-sensitively on both engines.
+    Like {
+        operand: Box<CheckExpr>,
+        pattern: String,
+        negated: bool,
+    },
+    Call {
+        function: CheckFunction,
+        argument: Box<CheckExpr>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Concat,
+}
+
+impl BinaryOp {
+    pub fn sql(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "OR",
+            BinaryOp::And => "AND",
+            BinaryOp::Eq => "=",
+            BinaryOp::NotEq => "<>",
+            BinaryOp::Lt => "<",
+            BinaryOp::LtEq => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::GtEq => ">=",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+            BinaryOp::Concat => "||",
+        }
+    }
+
+    /// Binding strength, loosest first, on the levels SQLite and
+    /// PostgreSQL share; `||`, which they rank differently, and the
+    /// comparisons, which do not chain, are always parenthesized when
+    /// nested (see the renderer).
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq
+            | BinaryOp::NotEq
+            | BinaryOp::Lt
+            | BinaryOp::LtEq
+            | BinaryOp::Gt
+            | BinaryOp::GtEq => 4,
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Concat => 5,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 6,
+        }
+    }
+
+    /// Whether it orders values (and so depends on a collation for text).
+    pub fn is_ordering(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFunction {
+    /// Characters of a string.
+    Length,
+    Abs,
 }

@@ -248,6 +248,10 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
+    /// The file's name cannot stand in the comments and strings of the
+    /// generated files that name it.
+    #[error("the schema's file name {name:?} contains {character}")]
+    BadFileName { path: PathBuf, name: String, character: String },
     /// Not YAML, or YAML of the wrong shape (unknown key, wrong value type).
     #[error("{message}")]
     Syntax {
@@ -269,6 +273,7 @@ pub fn load_schema(path: &Path) -> Result<SourceSchema, LoadError> {
 
 /// Parses schema text; `path` only names it in errors and headers.
 pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadError> {
+    check_file_name(path)?;
     let syntax_error = |message: String, span: Option<Span>, text: String| LoadError::Syntax {
         path: path.to_owned(),
         text,
@@ -299,6 +304,29 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
         def,
         source_map,
     })
+}
+
+/// The generated headers, comments and Cargo.toml quote the schema's file
+/// name; a line break would end a comment, a quote or backslash a string.
+fn check_file_name(path: &Path) -> Result<(), LoadError> {
+    let Some(name) = path.file_name().map(|name| name.to_string_lossy()) else {
+        return Ok(());
+    };
+    let bad = name
+        .chars()
+        .find(|&c| c.is_control() || matches!(c, '"' | '\\' | '`' | '\u{2028}' | '\u{2029}'));
+    match bad {
+        Some(c) => Err(LoadError::BadFileName {
+            path: path.to_owned(),
+            name: name.into_owned(),
+            character: if c.is_control() || c > '\u{7f}' {
+                format!("the control character U+{:04X}", u32::from(c))
+            } else {
+                format!("`{c}`")
+            },
+        }),
+        None => Ok(()),
+    }
 }
 
 /// serde_yaml appends " at line L column C"; the diagnostic shows the

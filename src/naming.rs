@@ -13,40 +13,91 @@ const RUST_KEYWORDS: &[&str] = &[
     "virtual", "where", "while", "yield",
 ];
 
+/// Whether `ident` is a Rust keyword (and so needs `r#`, or cannot be a
+/// crate name at all).
+pub fn is_rust_keyword(ident: &str) -> bool {
+    RUST_KEYWORDS.contains(&ident) || RUST_UNRAWABLE.contains(&ident)
+}
+
 /// Names no raw identifier can carry.
 const RUST_UNRAWABLE: &[&str] = &["self", "Self", "crate", "super", "_"];
 
 /// Type names the generated code imports or relies on; a model or enum of
 /// that name would shadow them.
+/// The list holds every name a generated file or test imports and every
+/// public item of the crate besides the models'.
 pub const RESERVED_TYPE_NAMES: &[&str] = &[
+    "AtomicI64",
+    "AtomicU32",
     "Box",
+    "Client",
     "Connection",
     "DateTime",
     "Default",
+    "Duration",
     "Error",
     "FromSql",
     "FromSqlError",
     "FromSqlResult",
     "FromStr",
     "GenericClient",
+    "Json",
+    "NaiveDateTime",
+    "NoTls",
     "Option",
     "OptionalExtension",
+    "Ordering",
+    "Path",
     "Result",
     "Row",
     "Self",
     "String",
+    "SystemTime",
+    "TimeZone",
+    "Timestamp",
     "ToSql",
     "ToSqlOutput",
+    "UNIX_EPOCH",
+    "UnknownVariant",
     "Utc",
     "Value",
     "ValueRef",
     "Vec",
 ];
 
+/// Crates a generated crate's name (or a table's module) must not shadow:
+/// the standard ones and the generated crate's dependencies.
+pub const RESERVED_CRATE_NAMES: &[&str] = &[
+    "alloc",
+    "chrono",
+    "core",
+    "postgres",
+    "proc_macro",
+    "rusqlite",
+    "serde_json",
+    "std",
+    "test",
+];
+
 /// Module names the generated crate and its tests use for their own
 /// modules and helpers.
 pub const RESERVED_MODULE_NAMES: &[&str] = &[
-    "api", "codec", "common", "db", "postgres", "seeds", "sqlite", "tests",
+    "alloc",
+    "api",
+    "chrono",
+    "codec",
+    "common",
+    "core",
+    "db",
+    "postgres",
+    "proc_macro",
+    "rusqlite",
+    "seeds",
+    "serde_json",
+    "sqlite",
+    "std",
+    "test",
+    "tests",
 ];
 
 /// SQL words that must be quoted to be used as identifiers: SQLite's
@@ -336,6 +387,20 @@ pub fn sql_ident(name: &str) -> String {
     } else {
         format!("\"{name}\"")
     }
+}
+
+/// A constraint name PostgreSQL keeps whole: names past its 63-byte limit
+/// are cut and given a hash of the full name, so two long names that share
+/// a prefix stay distinct. The validator reserves these names and the
+/// renderer spells them, both through this function.
+pub fn constraint_name(parts: &[&str]) -> String {
+    let full = parts.join("_");
+    if full.len() <= MAX_IDENTIFIER_LEN {
+        return full;
+    }
+    let suffix = format!("_{:08x}", stable_hash(&full) as u32);
+    let keep = MAX_IDENTIFIER_LEN - suffix.len();
+    format!("{}{suffix}", &full[..keep])
 }
 
 /// A SQL string literal: single quotes, inner quotes doubled.

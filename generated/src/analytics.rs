@@ -148,9 +148,10 @@ pub fn list_by_youtube_video_id(
     conn: &Connection,
     youtube_video_id: &str,
 ) -> rusqlite::Result<Vec<Analytics>> {
-    let mut statement = conn.prepare_cached(LIST_BY_YOUTUBE_VIDEO_ID_SQL)?;
-    let rows = statement.query_map(params![youtube_video_id], Analytics::from_row)?;
-    rows.collect()
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_YOUTUBE_VIDEO_ID_SQL)?
+        .query_map(params![youtube_video_id], Analytics::from_row)?
+        .collect()
 }
 
 /// The `Short` that `short_id` points at, or `None` when it is NULL.

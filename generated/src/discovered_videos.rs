@@ -57,7 +57,7 @@ impl std::fmt::Display for DiscoveredVideoStatus {
 impl std::str::FromStr for DiscoveredVideoStatus {
     type Err = UnknownVariant;
 
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
+    fn from_str(value: &str) -> Result<Self, UnknownVariant> {
         Self::ALL
             .into_iter()
             .find(|variant| variant.as_str() == value)
@@ -246,7 +246,8 @@ pub fn list_by_status(
     conn: &Connection,
     status: DiscoveredVideoStatus,
 ) -> rusqlite::Result<Vec<DiscoveredVideo>> {
-    let mut statement = conn.prepare_cached(LIST_BY_STATUS_SQL)?;
-    let rows = statement.query_map(params![status], DiscoveredVideo::from_row)?;
-    rows.collect()
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_STATUS_SQL)?
+        .query_map(params![status], DiscoveredVideo::from_row)?
+        .collect()
 }

@@ -155,9 +155,10 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 /// The rows with the given `module`, newest `occurred_at` first, through index
 /// `idx_error_log_module`.
 pub fn list_by_module(conn: &Connection, module: &str) -> rusqlite::Result<Vec<ErrorLog>> {
-    let mut statement = conn.prepare_cached(LIST_BY_MODULE_SQL)?;
-    let rows = statement.query_map(params![module], ErrorLog::from_row)?;
-    rows.collect()
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_MODULE_SQL)?
+        .query_map(params![module], ErrorLog::from_row)?
+        .collect()
 }
 
 /// The `PipelineRun` that `run_id` points at, or `None` when it is NULL.

@@ -44,7 +44,7 @@ impl std::fmt::Display for ReviewLogAction {
 impl std::str::FromStr for ReviewLogAction {
     type Err = UnknownVariant;
 
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
+    fn from_str(value: &str) -> Result<Self, UnknownVariant> {
         Self::ALL
             .into_iter()
             .find(|variant| variant.as_str() == value)

@@ -5,7 +5,7 @@
 
 use crate::dialect::{format_float, Dialect};
 use crate::ir::{DefaultValue, Field, FieldType, Index, Model, OnDelete, Schema};
-use crate::naming::{join_ident, sql_ident, unraw};
+use crate::naming::{constraint_name, join_ident, sql_ident, unraw};
 use crate::validate::finder_name;
 
 /// A Rust string literal holding `text`, escaped as the compiler reads it.
@@ -30,15 +30,34 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// Doc text as lines, for `///` comments; empty lines kept.
+/// Doc text as lines, empty lines kept. Validate has refused every control
+/// character but the line feed, so no line can end its comment early.
 fn doc_lines(doc: Option<&str>) -> Vec<String> {
     doc.map(|doc| {
         doc.trim()
-            .lines()
+            .split('\n')
             .map(|line| line.trim_end().to_owned())
             .collect()
     })
     .unwrap_or_default()
+}
+
+/// Doc text as lines for `///` comments, read by rustdoc as text, never as
+/// code: rustdoc compiles and runs every code block of a doc comment, so a
+/// fence (```` ``` ```` or `~~~`) is escaped and indentation, which would make
+/// an indented code block, is dropped.
+fn rustdoc_lines(doc: Option<&str>) -> Vec<String> {
+    doc_lines(doc)
+        .into_iter()
+        .map(|line| {
+            let line = line.trim_start();
+            if line.starts_with("```") || line.starts_with("~~~") {
+                format!("\\{line}")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
 }
 
 /// One field as the Rust code needs it.
@@ -259,7 +278,7 @@ fn field_view(field: &Field, index: usize, dialect: Dialect) -> FieldView {
     } else {
         bind_place(field, &place("new"), dialect)
     };
-    let mut docs = doc_lines(field.doc.as_deref());
+    let mut docs = rustdoc_lines(field.doc.as_deref());
     if let Some(default) = &field.default {
         if !docs.is_empty() {
             docs.push(String::new());
@@ -427,11 +446,20 @@ pub fn finder_sql(
 
 /// One parameter for a column value.
 fn param_view(field: &Field, dialect: Dialect) -> ParamView {
-    let name = if unraw(&field.rust_name) == "conn" {
-        "conn_value".to_owned()
-    } else {
-        field.rust_name.clone()
-    };
+    param_view_among(field, dialect, &[])
+}
+
+/// A parameter for `field` whose name differs from the connection
+/// parameter of either backend (`conn`, `client`) and from `taken`, the
+/// parameters before it.
+fn param_view_among(field: &Field, dialect: Dialect, taken: &[ParamView]) -> ParamView {
+    let mut name = field.rust_name.clone();
+    if matches!(unraw(&name), "conn" | "client") {
+        name = format!("{}_value", unraw(&name));
+    }
+    while taken.iter().any(|p| p.name == name) {
+        name = format!("{}_", unraw(&name));
+    }
     ParamView {
         bind: bind_value(field, &name, dialect),
         ty: param_type(field),
@@ -445,10 +473,11 @@ pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
     let mut add =
         |name: String, doc: String, columns: &[usize], order: Option<(usize, bool)>, one: bool| {
             let const_name = format!("{}_SQL", unraw(&name).to_uppercase());
-            let params: Vec<ParamView> = columns
-                .iter()
-                .map(|&c| param_view(&model.fields[c], dialect))
-                .collect();
+            let mut params: Vec<ParamView> = Vec::new();
+            for &c in columns {
+                let param = param_view_among(&model.fields[c], dialect, &params);
+                params.push(param);
+            }
             finders.push(FinderView {
                 doc_lines: wrap_words(&doc, 76),
                 binds: params.iter().map(|p| p.bind.clone()).collect(),
@@ -655,7 +684,8 @@ fn postgres_imports(
     }
     imports.push("use postgres::{Error, GenericClient, Row};".to_owned());
     if !enums.is_empty() {
-        imports.push("use postgres::types::{FromSql, Type};".to_owned());
+        // `Type` is spelled in full where it is used: a model may be named so.
+        imports.push("use postgres::types::FromSql;".to_owned());
     }
     let mut types = vec![model.name.clone(), format!("New{}", model.name)];
     types.extend(enums.iter().map(|e| e.rust_name.clone()));
@@ -713,7 +743,7 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         new_name: format!("New{}", model.name),
         table: model.table.clone(),
         module: model.module.clone(),
-        doc_lines: doc_lines(model.doc.as_deref()),
+        doc_lines: rustdoc_lines(model.doc.as_deref()),
         pk: fields[model.primary_key].clone(),
         pk_param,
         any_new_optional: new_fields.iter().any(|f| f.is_new_optional),
@@ -734,19 +764,6 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         finders,
         relations,
     }
-}
-
-/// A constraint name PostgreSQL keeps whole: names past its 63-byte limit
-/// are cut and given a hash of the full name, so two long names that share
-/// a prefix stay distinct.
-pub fn constraint_name(parts: &[&str]) -> String {
-    let full = parts.join("_");
-    if full.len() <= crate::naming::MAX_IDENTIFIER_LEN {
-        return full;
-    }
-    let suffix = format!("_{:08x}", crate::naming::stable_hash(&full) as u32);
-    let keep = crate::naming::MAX_IDENTIFIER_LEN - suffix.len();
-    format!("{}{suffix}", &full[..keep])
 }
 
 /// The DDL of one table in `dialect`.

@@ -5,6 +5,7 @@
 //! Nothing after this stage checks input again.
 
 mod check_expr;
+mod namespaces;
 mod problem;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,11 +45,23 @@ pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec
             .crate_name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !crate_ok {
+    // Users name the crate in Rust as `pipeline_db`: that must not be a
+    // keyword or a crate the generated code itself uses.
+    let crate_ident = def.crate_name.replace('-', "_");
+    let crate_reason = if !crate_ok {
+        Some("a package name is lower-case ASCII letters, digits, `-` and `_`, starting with a letter".to_owned())
+    } else if naming::is_rust_keyword(&crate_ident) {
+        Some(format!("`{crate_ident}` is a Rust keyword, which no crate can be named"))
+    } else if naming::RESERVED_CRATE_NAMES.contains(&crate_ident.as_str()) {
+        Some(format!("`{crate_ident}` is the name of a crate the generated code uses"))
+    } else {
+        None
+    };
+    if let Some(reason) = crate_reason {
         let problem = Problem::BadName {
             kind: NameKind::Crate,
             name: def.crate_name.clone(),
-            reason: "a package name is lower-case ASCII letters, digits, `-` and `_`, starting with a letter".into(),
+            reason,
         };
         validator.push(problem, YamlPath::root().key("crate"), false, None, None);
     }
@@ -116,8 +129,8 @@ struct ModelOrigin {
 struct Validator {
     errors: Vec<SchemaError>,
     origins: Vec<ModelOrigin>,
-    /// Index names are global in SQL (one namespace per database).
-    index_names: BTreeMap<String, String>,
+    /// Every name the DDL of the models so far puts in each engine.
+    namespaces: namespaces::Namespaces,
 }
 
 impl Validator {
@@ -162,6 +175,36 @@ impl Validator {
         );
     }
 
+    /// Refuses control characters in free text: any but a line feed in a
+    /// doc (a CR ends a PostgreSQL `--` comment; rustc refuses a bare CR in
+    /// a doc comment; a NUL cuts SQLite's DDL), and a NUL in a value
+    /// (PostgreSQL cannot store one in text).
+    fn free_text(
+        &mut self,
+        what: &'static str,
+        text: Option<&str>,
+        path: YamlPath,
+        model: Option<&str>,
+        field: Option<&str>,
+    ) {
+        let Some(text) = text else { return };
+        // A doc keeps its line feeds; a value only has to be storable.
+        let allowed = |c: char| match what {
+            "doc" => c == '\n',
+            _ => c != '\0',
+        };
+        let bad = text.chars().find(|&c| {
+            (c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) && !allowed(c)
+        });
+        if let Some(c) = bad {
+            let problem = Problem::ControlCharacter {
+                what,
+                character: format!("U+{:04X}", u32::from(c)),
+            };
+            self.push(problem, path, false, model, field);
+        }
+    }
+
     /// Pass 1 for one model: the model as far as it is usable (its errors
     /// recorded) and its foreign keys still to resolve.
     fn model(
@@ -201,6 +244,7 @@ impl Validator {
                 None,
             );
         }
+        self.free_text("doc", def.doc.as_deref(), path.key("doc"), model_name, None);
         let table_path = path.key("table");
         let module = match naming::rust_value_ident(&def.table) {
             Ok(module) => {
@@ -336,22 +380,57 @@ impl Validator {
             }
         };
 
-        let indexes = self.indexes(name, def, &fields, path);
-        let checks = self.checks(name, &def.table, def, &fields, path);
+        let (indexes, index_positions) = self.indexes(name, def, &fields, path);
+        let (checks, check_positions) = self.checks(name, &def.table, def, &fields, path);
         self.origins.push(ModelOrigin { path: path.clone() });
-        (
-            Model {
-                name: name.to_owned(),
-                table: def.table.clone(),
-                module,
-                doc: def.doc.clone(),
-                fields,
-                primary_key,
-                indexes,
-                checks,
-            },
-            references,
-        )
+        let model = Model {
+            name: name.to_owned(),
+            table: def.table.clone(),
+            module,
+            doc: def.doc.clone(),
+            fields,
+            primary_key,
+            indexes,
+            checks,
+        };
+        if !model.fields.is_empty() {
+            self.claim_names(&model, path, &index_positions, &check_positions);
+        }
+        (model, references)
+    }
+
+    /// Claims the names `model` puts into each engine's namespaces; reports
+    /// a name taken twice (naming both objects) or kept by an engine.
+    fn claim_names(
+        &mut self,
+        model: &Model,
+        path: &YamlPath,
+        index_positions: &[usize],
+        check_positions: &[usize],
+    ) {
+        let (collisions, reserved) =
+            self.namespaces
+                .claim_model(model, path, index_positions, check_positions);
+        let model_name = Some(model.name.as_str());
+        for collision in collisions {
+            let claim = collision.second;
+            let problem = Problem::NameTaken {
+                name: claim.name,
+                what: claim.what,
+                first: collision.first_what,
+            };
+            self.push(problem, claim.path, claim.at_key, model_name, None);
+        }
+        for reserved in reserved {
+            let claim = reserved.claim;
+            let problem = Problem::EngineReservedName {
+                name: claim.name,
+                what: claim.what,
+                prefix: reserved.prefix,
+                engine: reserved.engine,
+            };
+            self.push(problem, claim.path, claim.at_key, model_name, None);
+        }
     }
 
     /// Pass 1 for one field: name, type, flags and default.
@@ -364,6 +443,7 @@ impl Validator {
                 return None;
             }
         };
+        self.free_text("doc", def.doc.as_deref(), path.key("doc"), here.0, here.1);
         let type_path = path.key("type");
         let ty = self.field_type(model, name, def, &type_path);
 
@@ -593,6 +673,12 @@ impl Validator {
                 .filter(|f| f.is_finite())
                 .map(DefaultValue::Float),
             (FieldType::Bool, Value::Bool(b)) => Some(DefaultValue::Bool(*b)),
+            (FieldType::String { .. } | FieldType::Text, Value::String(s))
+                if s.contains('\0') =>
+            {
+                self.free_text("default", Some(s), path, here.0, here.1);
+                return None;
+            }
             (FieldType::String { max_len }, Value::String(s)) => {
                 let fits = max_len.is_none_or(|n| s.chars().count() <= n as usize);
                 fits.then(|| DefaultValue::String(s.clone()))
@@ -638,8 +724,9 @@ impl Validator {
         def: &ModelDef,
         fields: &[Field],
         path: &YamlPath,
-    ) -> Vec<Index> {
+    ) -> (Vec<Index>, Vec<usize>) {
         let mut indexes = Vec::new();
+        let mut positions = Vec::new();
         for (i, index_def) in def.indexes.iter().enumerate() {
             let index_path = path.key("indexes").index(i);
             let name = &index_def.name;
@@ -654,17 +741,6 @@ impl Validator {
                     Some(model),
                 );
                 ok = false;
-            } else if let Some(first) = self.index_names.get(&name.to_ascii_lowercase()) {
-                let problem = Problem::Duplicate {
-                    kind: NameKind::Index,
-                    name: name.clone(),
-                    first: first.clone(),
-                };
-                self.push(problem, index_path.key("name"), false, Some(model), None);
-                ok = false;
-            } else {
-                self.index_names
-                    .insert(name.to_ascii_lowercase(), name.clone());
             }
             if index_def.columns.is_empty() {
                 let problem = Problem::EmptyIndex {
@@ -718,9 +794,10 @@ impl Validator {
                     unique: index_def.unique,
                     descending,
                 });
+                positions.push(i);
             }
         }
-        indexes
+        (indexes, positions)
     }
 
     fn checks(
@@ -730,8 +807,9 @@ impl Validator {
         def: &ModelDef,
         fields: &[Field],
         path: &YamlPath,
-    ) -> Vec<Check> {
+    ) -> (Vec<Check>, Vec<usize>) {
         let mut checks = Vec::new();
+        let mut positions = Vec::new();
         let mut names: BTreeMap<String, String> = BTreeMap::new();
         for (i, check_def) in def.checks.iter().enumerate() {
             let check_path = path.key("checks").index(i);
@@ -759,11 +837,21 @@ impl Validator {
                 self.push(problem, check_path.key("name"), false, Some(model), None);
                 continue;
             }
-            let column_index = |word: &str| fields.iter().position(|f| f.column == word);
-            match parse_check(&check_def.expr, column_index) {
-                Ok(expr) => checks.push(Check { name, expr }),
+            let column = |word: &str| {
+                let index = fields.iter().position(|f| f.column == word)?;
+                Some((index, &fields[index].ty))
+            };
+            match parse_check(&check_def.expr, column) {
+                Ok(expr) => {
+                    checks.push(Check { name, expr });
+                    positions.push(i);
+                }
                 Err(CheckExprError::Syntax(detail)) => {
                     let problem = Problem::CheckSyntax { detail };
+                    self.push(problem, check_path.key("expr"), false, Some(model), None);
+                }
+                Err(CheckExprError::Type(detail)) => {
+                    let problem = Problem::CheckType { detail };
                     self.push(problem, check_path.key("expr"), false, Some(model), None);
                 }
                 Err(CheckExprError::UnknownColumn(column)) => {
@@ -774,7 +862,7 @@ impl Validator {
                 }
             }
         }
-        checks
+        (checks, positions)
     }
 
     /// Model, table and generated type names must be unique across the
@@ -801,14 +889,10 @@ impl Validator {
                 };
                 self.push(problem, path.clone(), true, None, None);
             }
-            if let Some(first) = tables.get(&model.table.to_ascii_lowercase()) {
-                let problem = Problem::Duplicate {
-                    kind: NameKind::Table,
-                    name: model.table.clone(),
-                    first: first.clone(),
-                };
-                self.push(problem, path.key("table"), false, name, None);
-            } else if let Some(first) = modules.get(&model.module) {
+            // A table named twice is reported by the namespaces; two table
+            // names can still give one Rust module (`UserRuns`, `user_runs`).
+            let table_taken = tables.contains_key(&model.table.to_ascii_lowercase());
+            if let Some(first) = modules.get(&model.module).filter(|_| !table_taken) {
                 let problem = Problem::Duplicate {
                     kind: NameKind::Table,
                     name: model.table.clone(),

@@ -189,10 +189,34 @@ pub enum Problem {
     },
     #[error("check expression is not valid: {detail}")]
     CheckSyntax { detail: String },
+    #[error("check expression does not work alike on both engines: {detail}")]
+    CheckType { detail: String },
     #[error("check expression names unknown column `{column}`{}", did_you_mean(.suggestion))]
     UnknownCheckColumn {
         column: String,
         suggestion: Option<String>,
+    },
+    #[error("`{name}` names both {first} and {what}")]
+    NameTaken {
+        name: String,
+        /// The second object, in words ("index `x` of model `A`").
+        what: String,
+        /// The object that has the name first, in words.
+        first: String,
+    },
+    #[error("{what} would be named `{name}`, but {engine} keeps names starting `{prefix}` for itself")]
+    EngineReservedName {
+        name: String,
+        what: String,
+        prefix: &'static str,
+        engine: &'static str,
+    },
+    #[error("the {what} contains the control character {character}")]
+    ControlCharacter {
+        /// What holds it (`doc`, `default`).
+        what: &'static str,
+        /// The character, escaped (`U+000D`).
+        character: String,
     },
 }
 
@@ -247,6 +271,10 @@ impl Problem {
             Problem::DuplicateFinder { .. } => "duplicate-finder",
             Problem::CheckSyntax { .. } => "check-syntax",
             Problem::UnknownCheckColumn { .. } => "unknown-check-column",
+            Problem::ControlCharacter { .. } => "control-character",
+            Problem::CheckType { .. } => "check-type",
+            Problem::NameTaken { .. } => "name-taken",
+            Problem::EngineReservedName { .. } => "engine-reserved-name",
         }
     }
 
@@ -304,6 +332,13 @@ impl Problem {
             Problem::DuplicateFinder { .. } => "remove one of the two; a unique column and a single-column index on it give the same finder".into(),
             Problem::CheckSyntax { .. } => "a check is a boolean expression over the model's columns, e.g. `end_seconds > start_seconds`".into(),
             Problem::UnknownCheckColumn { .. } => "a check can only use the model's own columns".into(),
+            Problem::CheckType { .. } => "compare values of one kind (numbers with numbers, strings with strings, bools with TRUE or FALSE); docs/schema-format.md lists what a check may use".into(),
+            Problem::NameTaken { .. } => "rename one of them: SQLite keeps tables and indexes in one namespace; PostgreSQL also the indexes behind primary keys and unique constraints (`<table>_pkey`, `<table>_<column>_key`), and each table's constraint names (`_check`, `_fkey` and the checks) in another".into(),
+            Problem::EngineReservedName { prefix, .. } => format!("choose a name that does not start with `{prefix}`"),
+            Problem::ControlCharacter { what, .. } => match *what {
+                "doc" => "remove it: a doc is plain text whose lines end in line feeds only, so that it stays inside the SQL and Rust comments it becomes".into(),
+                _ => "remove it: PostgreSQL cannot store a NUL in text, and SQLite's string functions stop at one".into(),
+            },
         }
     }
 }

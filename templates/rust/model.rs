@@ -56,7 +56,7 @@ impl std::fmt::Display for {{ e.rust_name }} {
 impl std::str::FromStr for {{ e.rust_name }} {
     type Err = UnknownVariant;
 
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
+    fn from_str(value: &str) -> Result<Self, UnknownVariant> {
         Self::ALL
             .into_iter()
             .find(|variant| variant.as_str() == value)
@@ -218,9 +218,10 @@ pub fn {{ finder.name }}(
         .query_row(params![{{ finder.binds|join(", ") }}], {{ m.name }}::from_row)
         .optional()
 {%- else %}
-    let mut statement = conn.prepare_cached({{ finder.const_name }})?;
-    let rows = statement.query_map(params![{{ finder.binds|join(", ") }}], {{ m.name }}::from_row)?;
-    rows.collect()
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached({{ finder.const_name }})?
+        .query_map(params![{{ finder.binds|join(", ") }}], {{ m.name }}::from_row)?
+        .collect()
 {%- endif %}
 }
 {%- endfor %}

@@ -15,13 +15,13 @@
 /// panic.
 impl<'a> FromSql<'a> for {{ e.rust_name }} {
     fn from_sql(
-        ty: &Type,
+        ty: &::postgres::types::Type,
         raw: &'a [u8],
     ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         Ok(<&str as FromSql>::from_sql(ty, raw)?.parse()?)
     }
 
-    fn accepts(ty: &Type) -> bool {
+    fn accepts(ty: &::postgres::types::Type) -> bool {
         <&str as FromSql>::accepts(ty)
     }
 }

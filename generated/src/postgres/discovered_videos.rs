@@ -2,7 +2,7 @@
 //! The `discovered_videos` table over PostgreSQL: the functions of
 //! [`crate::discovered_videos`], on any [`GenericClient`].
 
-use postgres::types::{FromSql, Type};
+use postgres::types::FromSql;
 use postgres::{Error, GenericClient, Row};
 
 use crate::{DiscoveredVideo, DiscoveredVideoStatus, NewDiscoveredVideo};
@@ -11,13 +11,13 @@ use crate::{DiscoveredVideo, DiscoveredVideoStatus, NewDiscoveredVideo};
 /// panic.
 impl<'a> FromSql<'a> for DiscoveredVideoStatus {
     fn from_sql(
-        ty: &Type,
+        ty: &::postgres::types::Type,
         raw: &'a [u8],
     ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         Ok(<&str as FromSql>::from_sql(ty, raw)?.parse()?)
     }
 
-    fn accepts(ty: &Type) -> bool {
+    fn accepts(ty: &::postgres::types::Type) -> bool {
         <&str as FromSql>::accepts(ty)
     }
 }

@@ -2,7 +2,7 @@
 //! The `review_logs` table over PostgreSQL: the functions of
 //! [`crate::review_logs`], on any [`GenericClient`].
 
-use postgres::types::{FromSql, Type};
+use postgres::types::FromSql;
 use postgres::{Error, GenericClient, Row};
 
 use crate::{NewReviewLog, ReviewLog, ReviewLogAction, Short};
@@ -11,13 +11,13 @@ use crate::{NewReviewLog, ReviewLog, ReviewLogAction, Short};
 /// panic.
 impl<'a> FromSql<'a> for ReviewLogAction {
     fn from_sql(
-        ty: &Type,
+        ty: &::postgres::types::Type,
         raw: &'a [u8],
     ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         Ok(<&str as FromSql>::from_sql(ty, raw)?.parse()?)
     }
 
-    fn accepts(ty: &Type) -> bool {
+    fn accepts(ty: &::postgres::types::Type) -> bool {
         <&str as FromSql>::accepts(ty)
     }
 }
