@@ -275,6 +275,51 @@ pub enum CheckExpr {
     },
 }
 
+impl CheckExpr {
+    /// The fields the expression reads, in the order it first names them.
+    pub fn columns(&self) -> Vec<usize> {
+        let mut columns = Vec::new();
+        self.visit(&mut |expr| {
+            if let CheckExpr::Column(index) = expr {
+                if !columns.contains(index) {
+                    columns.push(*index);
+                }
+            }
+        });
+        columns
+    }
+
+    /// Calls `f` on this node and every node below it, parents first.
+    pub fn visit(&self, f: &mut impl FnMut(&CheckExpr)) {
+        f(self);
+        match self {
+            CheckExpr::Column(_)
+            | CheckExpr::Integer(_)
+            | CheckExpr::Float(_)
+            | CheckExpr::String(_)
+            | CheckExpr::Bool(_) => {}
+            CheckExpr::Negate(inner) | CheckExpr::Not(inner) => inner.visit(f),
+            CheckExpr::Binary { left, right, .. } => {
+                left.visit(f);
+                right.visit(f);
+            }
+            CheckExpr::IsNull { operand, .. } | CheckExpr::Like { operand, .. } => operand.visit(f),
+            CheckExpr::In { operand, list, .. } => {
+                operand.visit(f);
+                list.iter().for_each(|item| item.visit(f));
+            }
+            CheckExpr::Between {
+                operand, low, high, ..
+            } => {
+                operand.visit(f);
+                low.visit(f);
+                high.visit(f);
+            }
+            CheckExpr::Call { argument, .. } => argument.visit(f),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinaryOp {
     Or,

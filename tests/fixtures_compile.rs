@@ -78,3 +78,8 @@ fn every_type_and_option_fixture_compiles_and_passes_its_tests() {
 fn awkward_names_fixture_compiles_and_passes_its_tests() {
     build_fixture("awkward_names");
 }
+
+#[test]
+fn hostile_names_fixture_compiles_and_passes_its_tests() {
+    build_fixture("hostile_names");
+}

@@ -12,7 +12,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use postgres::{Client, NoTls};
-use schemagen::ir::{CheckToken, DefaultValue, Field, FieldType, Model, OnDelete, Schema};
+use schemagen::ir::{DefaultValue, Field, FieldType, Model, OnDelete, Schema};
 
 /// A schema of the test's own on the server, dropped with it, so runs never
 /// collide or leave tables behind.
@@ -229,11 +229,9 @@ fn check_table(db: &mut Scratch, schema: &Schema, model: &Model) {
     for check in &model.checks {
         let mut columns: Vec<String> = check
             .expr
-            .iter()
-            .filter_map(|token| match token {
-                CheckToken::Column(index) => Some(column(model, *index)),
-                _ => None,
-            })
+            .columns()
+            .into_iter()
+            .map(|index| column(model, index))
             .collect();
         columns.sort();
         columns.dedup();

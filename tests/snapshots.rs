@@ -47,6 +47,11 @@ fn awkward_names_fixture() {
     snapshot_fixture("awkward_names");
 }
 
+#[test]
+fn hostile_names_fixture() {
+    snapshot_fixture("hostile_names");
+}
+
 /// Every fixture folder has a test above, so none goes unsnapshotted.
 #[test]
 fn every_fixture_is_snapshotted() {

@@ -394,7 +394,9 @@ impl Validator {
             checks,
         };
         if !model.fields.is_empty() {
-            self.claim_names(&model, path, &index_positions, &check_positions);
+            let referencing: Vec<usize> = references.iter().map(|r| r.field).collect();
+            let positions = (&index_positions[..], &check_positions[..], &referencing[..]);
+            self.claim_names(&model, path, positions);
         }
         (model, references)
     }
@@ -405,12 +407,15 @@ impl Validator {
         &mut self,
         model: &Model,
         path: &YamlPath,
-        index_positions: &[usize],
-        check_positions: &[usize],
+        (index_positions, check_positions, referencing): (&[usize], &[usize], &[usize]),
     ) {
-        let (collisions, reserved) =
-            self.namespaces
-                .claim_model(model, path, index_positions, check_positions);
+        let (collisions, reserved) = self.namespaces.claim_model(
+            model,
+            path,
+            index_positions,
+            check_positions,
+            referencing,
+        );
         let model_name = Some(model.name.as_str());
         for collision in collisions {
             let claim = collision.second;

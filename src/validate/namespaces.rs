@@ -56,13 +56,15 @@ pub struct Namespaces {
 impl Namespaces {
     /// Claims every name `model` puts into the database. `model_path` is
     /// where the model stands; `check_positions[i]` is the position under
-    /// `checks:` of `model.checks[i]`.
+    /// `checks:` of `model.checks[i]`; `referencing` are the fields with a
+    /// foreign key (resolved only after every model's names are claimed).
     pub fn claim_model(
         &mut self,
         model: &Model,
         model_path: &YamlPath,
         index_positions: &[usize],
         check_positions: &[usize],
+        referencing: &[usize],
     ) -> (Vec<Collision>, Vec<EngineReserved>) {
         let table = model.table.as_str();
         let of_model = format!("of model `{}`", model.name);
@@ -91,7 +93,7 @@ impl Namespaces {
         );
         relations.push(pkey.clone());
         constraints.push(pkey);
-        for field in &model.fields {
+        for (position, field) in model.fields.iter().enumerate() {
             let column = field.column.as_str();
             if field.unique && !field.primary_key {
                 let key = claim(
@@ -111,7 +113,7 @@ impl Namespaces {
                     true,
                 ));
             }
-            if field.foreign_key.is_some() {
+            if referencing.contains(&position) {
                 constraints.push(claim(
                     constraint_name(&[table, column, "fkey"]),
                     format!("the PostgreSQL foreign key constraint of `{table}.{column}`"),
