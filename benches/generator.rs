@@ -109,7 +109,7 @@ fn stages(schema_path: &Path, out: &Path, sizes: &mut Sizes) {
 
 /// `schemagen generate` as a process under GNU time: wall seconds and peak
 /// resident MiB.
-fn process(binary: &Path, schema_path: &Path, out: &Path, json_schema: &Path) -> (f64, f64) {
+fn process(binary: &Path, schema_path: &Path, out: &Path) -> (f64, f64) {
     let report = out.with_extension("time");
     let start = Instant::now();
     let status = Command::new("/usr/bin/time")
@@ -121,8 +121,6 @@ fn process(binary: &Path, schema_path: &Path, out: &Path, json_schema: &Path) ->
         .arg("generate")
         .arg("--out")
         .arg(out)
-        .arg("--json-schema")
-        .arg(json_schema)
         .stdout(std::process::Stdio::null())
         .status()
         .expect("/usr/bin/time runs (Debian package `time`)");
@@ -163,7 +161,7 @@ fn compile_time(binary: &Path, work: &Path, models: usize, rounds: usize) -> Vec
     let schema_path = dir.join("schema.yaml");
     std::fs::write(&schema_path, synthetic_schema(models)).unwrap();
     let out = dir.join("crate");
-    process(binary, &schema_path, &out, &dir.join("schema.json"));
+    process(binary, &schema_path, &out);
     std::fs::copy(root().join("Cargo.lock"), out.join("Cargo.lock")).unwrap();
     // An empty workspace table keeps the crate out of this repository's.
     let manifest = out.join("Cargo.toml");
@@ -346,11 +344,10 @@ fn main() {
             let out = work.path().join(format!("stages-{models}-{round}"));
             stages(&schema_path, &out, &mut sizes);
             let out = work.path().join(format!("process-{models}-{round}"));
-            let json = work.path().join("schema.json");
-            let (wall, peak) = process(&binary, &schema_path, &out, &json);
+            let (wall, peak) = process(&binary, &schema_path, &out);
             sizes.process.push(wall);
             sizes.peak_mib.push(peak);
-            let (wall, _) = process(&binary, &schema_path, &out, &json);
+            let (wall, _) = process(&binary, &schema_path, &out);
             sizes.again.push(wall);
             std::fs::remove_dir_all(&out).ok();
             std::fs::remove_dir_all(work.path().join(format!("stages-{models}-{round}"))).ok();

@@ -222,7 +222,10 @@ impl Dialect {
                 let right_sql = operand(right, precedence);
                 (format!("{left_sql} {} {right_sql}", op.sql()), precedence)
             }
-            CheckExpr::IsNull { operand: inner, negated } => (
+            CheckExpr::IsNull {
+                operand: inner,
+                negated,
+            } => (
                 format!("{} IS {}NULL", operand(inner, PREDICATE), not(*negated)),
                 PREDICATE,
             ),
@@ -278,11 +281,9 @@ impl Dialect {
                         not(*negated),
                         sql_string(&like_to_glob(pattern))
                     ),
-                    Dialect::Postgres => format!(
-                        "{inner_sql} {}LIKE {}",
-                        not(*negated),
-                        sql_string(pattern)
-                    ),
+                    Dialect::Postgres => {
+                        format!("{inner_sql} {}LIKE {}", not(*negated), sql_string(pattern))
+                    }
                 };
                 (sql, PREDICATE)
             }
@@ -291,7 +292,10 @@ impl Dialect {
                     CheckFunction::Length => "length",
                     CheckFunction::Abs => "abs",
                 };
-                (format!("{name}({})", self.check_part(model, argument).0), VALUE)
+                (
+                    format!("{name}({})", self.check_part(model, argument).0),
+                    VALUE,
+                )
             }
         }
     }

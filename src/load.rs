@@ -251,7 +251,11 @@ pub enum LoadError {
     /// The file's name cannot stand in the comments and strings of the
     /// generated files that name it.
     #[error("the schema's file name {name:?} contains {character}")]
-    BadFileName { path: PathBuf, name: String, character: String },
+    BadFileName {
+        path: PathBuf,
+        name: String,
+        character: String,
+    },
     /// Not YAML, or YAML of the wrong shape (unknown key, wrong value type).
     #[error("{message}")]
     Syntax {

@@ -45,11 +45,6 @@ enum Command {
         /// The directory of the generated crate.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
-        /// Where to keep the JSON Schema of the schema format, for editor
-        /// completion (see the `yaml-language-server` comment atop
-        /// schema.yaml).
-        #[arg(long, default_value = "docs/schema.json")]
-        json_schema: PathBuf,
         /// Run rustfmt on every Rust file, not only on those whose rendered
         /// text changed since the run recorded in the output directory
         /// (after upgrading rustfmt, say).
@@ -58,6 +53,10 @@ enum Command {
     },
     /// Validate the schema only; exit 2 if it has errors.
     Validate,
+    /// Print the JSON Schema of the schema format, for editors (the
+    /// repository keeps it in docs/schema.json; see the
+    /// `yaml-language-server` comment atop schema.yaml).
+    JsonSchema,
     /// Create every table and index of the schema that does not exist yet,
     /// in a SQLite file or on a PostgreSQL server, in one transaction.
     InitDb {
@@ -90,31 +89,32 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::JsonSchema => {
+            print!("{}", schemagen::load::render_json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Generate {
             check,
             out,
-            json_schema,
             reformat,
         } => {
-            let previous = (!reformat).then_some(out.as_path());
+            // One run at a time per directory; --check too, so that it never
+            // reads a directory another run is halfway through writing.
+            let waiting = || {
+                eprintln!(
+                    "waiting for another schemagen run to finish with {}",
+                    out.display()
+                )
+            };
+            let _lock = write::lock_directory(out, !*check, waiting)?;
+            // --check compares what the schema generates with the disk
+            // content for content: no cached formatting stands in for it.
+            let previous = (!reformat && !check).then_some(out.as_path());
             let output = schemagen::generate_output(&cli.schema, previous)?;
-            let json_schema_text = schemagen::load::render_json_schema();
             if *check {
-                let fresh = write::file_matches(json_schema, &json_schema_text)?;
-                if !fresh {
-                    eprintln!("{} is out of date", json_schema.display());
-                }
-                let code = check_output(out, &output)?;
-                Ok(if fresh {
-                    code
-                } else {
-                    ExitCode::from(EXIT_FAILURE)
-                })
+                check_output(out, &output)
             } else {
                 let plan = write::write_output(out, &output)?;
-                if write::write_file(json_schema, &json_schema_text)? {
-                    println!("updated  {}", json_schema.display());
-                }
                 print_plan(out, &plan);
                 Ok(ExitCode::SUCCESS)
             }

@@ -52,6 +52,62 @@ pub enum WriteError {
          move it away, or choose another --out"
     )]
     ForeignFile { path: PathBuf, manifest: PathBuf },
+    #[error(
+        "{dir} is not empty and schemagen did not create it (it has no {manifest}); \
+         choose an empty or new directory with --out"
+    )]
+    ForeignDirectory { dir: PathBuf, manifest: String },
+    #[error("{path} is a symbolic link; schemagen writes only inside --out and never follows one")]
+    Symlink { path: PathBuf },
+    #[error("cannot lock {dir} against other schemagen runs: {source}")]
+    Lock {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The prefix of the temporary files a run stages its writes in. A run
+/// killed before it renames them leaves them behind; the next run removes
+/// every file that starts with it.
+const TEMPORARY_PREFIX: &str = ".schemagen-tmp-";
+
+/// Exclusive use of an output directory for one run: a second `generate`
+/// on the same directory waits until the first has finished. The lock is
+/// the operating system's (flock) on the directory itself, so it leaves no
+/// file behind and a killed run releases it.
+pub struct DirectoryLock {
+    _dir: std::fs::File,
+}
+
+/// Locks `out_dir` (creating it if `create`), telling `waiting` when another
+/// run holds it and this one has to wait.
+pub fn lock_directory(
+    out_dir: &Path,
+    create: bool,
+    waiting: impl FnOnce(),
+) -> Result<Option<DirectoryLock>, WriteError> {
+    let lock_error = |source| WriteError::Lock {
+        dir: out_dir.to_owned(),
+        source,
+    };
+    if create {
+        std::fs::create_dir_all(out_dir).map_err(lock_error)?;
+    }
+    let dir = match std::fs::File::open(out_dir) {
+        Ok(dir) => dir,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && !create => return Ok(None),
+        Err(source) => return Err(lock_error(source)),
+    };
+    match dir.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            waiting();
+            dir.lock().map_err(lock_error)?;
+        }
+        Err(std::fs::TryLockError::Error(source)) => return Err(lock_error(source)),
+    }
+    Ok(Some(DirectoryLock { _dir: dir }))
 }
 
 /// The files the previous run recorded in the manifest.
@@ -89,11 +145,70 @@ fn read_existing(path: &Path) -> Result<Option<String>, WriteError> {
     }
 }
 
-/// Compares `output` with `out_dir` without changing anything.
+/// Refuses a path inside `out_dir` that passes through a symbolic link:
+/// a write or removal there would land outside the directory.
+fn refuse_symlinks(out_dir: &Path, relative: &str) -> Result<(), WriteError> {
+    let mut current = out_dir.to_owned();
+    for part in relative.split('/') {
+        current.push(part);
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(WriteError::Symlink { path: current })
+            }
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => {
+                return Err(WriteError::Read {
+                    path: current,
+                    source,
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A directory that exists, holds something, and has no manifest was not
+/// made by schemagen: writing beside its files could mix two projects.
+fn refuse_foreign_directory(out_dir: &Path) -> Result<(), WriteError> {
+    if out_dir.join(MANIFEST_FILE).exists() {
+        return Ok(());
+    }
+    let mut entries = match std::fs::read_dir(out_dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(WriteError::Read {
+                path: out_dir.to_owned(),
+                source,
+            })
+        }
+    };
+    let foreign = entries.any(|entry| {
+        entry.is_ok_and(|entry| {
+            !entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(TEMPORARY_PREFIX)
+        })
+    });
+    if foreign {
+        return Err(WriteError::ForeignDirectory {
+            dir: out_dir.to_owned(),
+            manifest: MANIFEST_FILE.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Compares `output` with `out_dir` without changing anything, by the
+/// contents of every file.
 pub fn plan_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
+    refuse_foreign_directory(out_dir)?;
     let previous = read_manifest(out_dir)?;
     let mut plan = Plan::default();
     for (path, text) in &output.files {
+        refuse_symlinks(out_dir, path)?;
         let target = out_dir.join(path);
         match read_existing(&target)? {
             Some(existing) if existing == *text => plan.unchanged += 1,
@@ -110,20 +225,36 @@ pub fn plan_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> 
         }
     }
     for path in previous {
-        if !output.files.contains_key(&path) && out_dir.join(&path).exists() {
-            plan.removed.push(path);
+        if !output.files.contains_key(&path) {
+            refuse_symlinks(out_dir, &path)?;
+            if std::fs::symlink_metadata(out_dir.join(&path)).is_ok() {
+                plan.removed.push(path);
+            }
         }
     }
     Ok(plan)
 }
 
-/// Makes `out_dir` match `output`; gives what changed.
+/// Makes `out_dir` match `output`; gives what changed. The caller holds
+/// the directory's [`DirectoryLock`].
+///
+/// A crash at any point leaves every file either old or new, and a
+/// manifest that lists every file schemagen wrote there: before the first
+/// file changes, the manifest is replaced by one that lists the old files
+/// and the new ones together; the real one replaces it last. So the next
+/// run removes whatever an interrupted run left over.
 pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
+    remove_temporary_files(out_dir)?;
     let plan = plan_output(out_dir, output)?;
-    // The manifest goes last, so an interrupted run still knows every file
-    // of the run before it.
-    let mut to_write: Vec<&String> = plan.created.iter().chain(&plan.updated).collect();
-    to_write.sort_by_key(|path| path.as_str() == MANIFEST_FILE);
+    if plan.is_empty() {
+        return Ok(plan);
+    }
+    let to_write: Vec<&String> = plan
+        .created
+        .iter()
+        .chain(&plan.updated)
+        .filter(|path| path.as_str() != MANIFEST_FILE)
+        .collect();
 
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut first_error = None;
@@ -141,15 +272,16 @@ pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError>
         }
         return Err(error);
     }
+    let manifest_path = out_dir.join(MANIFEST_FILE);
+    let manifest = &output.files[MANIFEST_FILE];
+    let interim = interim_manifest(manifest, &plan.removed);
+    replace(&stage(&manifest_path, &interim)?, &manifest_path)?;
     for (index, (temporary, target)) in staged.iter().enumerate() {
-        if let Err(source) = std::fs::rename(temporary, target) {
+        if let Err(error) = replace(temporary, target) {
             for (left, _) in &staged[index..] {
                 let _ = std::fs::remove_file(left);
             }
-            return Err(WriteError::Write {
-                path: target.clone(),
-                source,
-            });
+            return Err(error);
         }
     }
     for path in &plan.removed {
@@ -160,7 +292,60 @@ pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError>
         })?;
         remove_empty_parents(out_dir, &target);
     }
+    replace(&stage(&manifest_path, manifest)?, &manifest_path)?;
     Ok(plan)
+}
+
+/// The manifest of the run, plus the files it is about to remove.
+fn interim_manifest(manifest: &str, removed: &[String]) -> String {
+    let mut text = manifest.to_owned();
+    for path in removed {
+        text.push_str(path);
+        text.push('\n');
+    }
+    text
+}
+
+/// Renames a staged temporary file over its target.
+fn replace(temporary: &Path, target: &Path) -> Result<(), WriteError> {
+    std::fs::rename(temporary, target).map_err(|source| {
+        let _ = std::fs::remove_file(temporary);
+        WriteError::Write {
+            path: target.to_owned(),
+            source,
+        }
+    })
+}
+
+/// Removes the temporary files an interrupted run left anywhere under
+/// `out_dir`, without following symbolic links.
+fn remove_temporary_files(out_dir: &Path) -> Result<(), WriteError> {
+    let mut pending = vec![out_dir.to_owned()];
+    while let Some(dir) = pending.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(WriteError::Read { path: dir, source }),
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
+                pending.push(path);
+            } else if file_type.is_file()
+                && entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(TEMPORARY_PREFIX)
+            {
+                std::fs::remove_file(&path)
+                    .map_err(|source| WriteError::Remove { path, source })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Stages every file of `paths`, on a few threads: each stage waits for an
@@ -201,7 +386,7 @@ fn stage(target: &Path, text: &str) -> Result<PathBuf, WriteError> {
     let parent = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(write_error)?;
     let mut file = tempfile::Builder::new()
-        .prefix(".schemagen-")
+        .prefix(TEMPORARY_PREFIX)
         .tempfile_in(parent)
         .map_err(write_error)?;
     file.write_all(text.as_bytes()).map_err(write_error)?;
@@ -273,26 +458,4 @@ pub fn describe_plan(out_dir: &Path, output: &Output, plan: &Plan, max_lines: us
         budget -= shown;
     }
     report
-}
-
-/// Writes one file outside the generated crate (the JSON Schema) the same
-/// way: atomically, and not at all when unchanged. Gives whether it wrote.
-pub fn write_file(path: &Path, text: &str) -> Result<bool, WriteError> {
-    if read_existing(path)?.as_deref() == Some(text) {
-        return Ok(false);
-    }
-    let temporary = stage(path, text)?;
-    std::fs::rename(&temporary, path).map_err(|source| {
-        let _ = std::fs::remove_file(&temporary);
-        WriteError::Write {
-            path: path.to_owned(),
-            source,
-        }
-    })?;
-    Ok(true)
-}
-
-/// Whether `path` holds exactly `text`.
-pub fn file_matches(path: &Path, text: &str) -> Result<bool, WriteError> {
-    Ok(read_existing(path)?.as_deref() == Some(text))
 }

@@ -115,9 +115,20 @@ fn files_the_schema_no_longer_produces_are_removed_and_others_kept() {
 #[test]
 fn a_file_schemagen_did_not_write_is_never_overwritten() {
     let dir = project("minimal");
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    // A file the manifest does not list is someone else's.
+    let manifest = dir.path().join("generated/.schemagen-files");
+    let listed = fs::read_to_string(&manifest).unwrap();
+    let unlisted: String = listed
+        .lines()
+        .filter(|line| !line.starts_with("src/lib.rs"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    fs::write(&manifest, unlisted).unwrap();
     let src = dir.path().join("generated/src");
-    fs::create_dir_all(&src).unwrap();
     fs::write(src.join("lib.rs"), "// hand-written\n").unwrap();
+    let cargo_toml = dir.path().join("generated/Cargo.toml");
+    fs::write(&cargo_toml, "# stale\n").unwrap();
     let run = schemagen(dir.path(), &["generate"]);
     assert_eq!(run.status.code(), Some(1));
     assert!(
@@ -129,10 +140,27 @@ fn a_file_schemagen_did_not_write_is_never_overwritten() {
         fs::read_to_string(src.join("lib.rs")).unwrap(),
         "// hand-written\n"
     );
-    assert!(
-        !dir.path().join("generated/Cargo.toml").exists(),
+    assert_eq!(
+        fs::read_to_string(&cargo_toml).unwrap(),
+        "# stale\n",
         "nothing else is written"
     );
+}
+
+#[test]
+fn a_directory_schemagen_did_not_create_is_refused() {
+    let dir = project("minimal");
+    let src = dir.path().join("generated/src");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(src.join("lib.rs"), "// hand-written\n").unwrap();
+    let run = schemagen(dir.path(), &["generate"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(stderr(&run).contains("not empty"), "{}", stderr(&run));
+    assert_eq!(
+        fs::read_to_string(src.join("lib.rs")).unwrap(),
+        "// hand-written\n"
+    );
+    assert!(!dir.path().join("generated/Cargo.toml").exists());
 }
 
 #[test]
@@ -226,8 +254,12 @@ fn generate_again_reuses_unchanged_files_without_rustfmt() {
     let again = schemagen_without_rustfmt(dir.path(), &["generate"]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(snapshot_dir(&dir.path().join("generated")), before);
+    // --check compares contents, never a cached hash, so it formats anew.
     let check = schemagen_without_rustfmt(dir.path(), &["generate", "--check"]);
-    assert!(check.status.success(), "{}", stderr(&check));
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert!(schemagen(dir.path(), &["generate", "--check"])
+        .status
+        .success());
 
     // --reformat formats every file again, so it needs rustfmt.
     let reformat = schemagen_without_rustfmt(dir.path(), &["generate", "--reformat"]);

@@ -46,6 +46,6 @@ fn json_schema_for_editors_is_up_to_date() {
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         on_disk == schemagen::load::render_json_schema(),
-        "docs/schema.json is stale; run `cargo run -- generate`"
+        "docs/schema.json is stale; run `cargo run -- json-schema > docs/schema.json`"
     );
 }

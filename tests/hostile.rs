@@ -127,12 +127,16 @@ fn declared(schema: &Schema) -> Declared {
 /// Tables and indexes of an SQLite database, without SQLite's own.
 fn sqlite_objects(conn: &rusqlite::Connection) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut statement = conn
-        .prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+        .prepare(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+        )
         .unwrap();
     let mut tables = BTreeSet::new();
     let mut indexes = BTreeSet::new();
     let rows = statement
-        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
         .unwrap();
     for row in rows {
         let (kind, name) = row.unwrap();
@@ -205,11 +209,26 @@ fn assert_applies_as_declared(path: &Path) {
         .unwrap_or_else(|error| panic!("{}: SQLite refused the DDL: {error}", path.display()));
     let (tables, indexes) = sqlite_objects(&conn);
     assert_eq!(tables, declared.tables, "{}: SQLite tables", path.display());
-    assert_eq!(indexes, declared.indexes, "{}: SQLite indexes", path.display());
+    assert_eq!(
+        indexes,
+        declared.indexes,
+        "{}: SQLite indexes",
+        path.display()
+    );
 
     if let Some((tables, indexes)) = python_sqlite_objects(sqlite_sql) {
-        assert_eq!(tables, declared.tables, "{}: older SQLite tables", path.display());
-        assert_eq!(indexes, declared.indexes, "{}: older SQLite indexes", path.display());
+        assert_eq!(
+            tables,
+            declared.tables,
+            "{}: older SQLite tables",
+            path.display()
+        );
+        assert_eq!(
+            indexes,
+            declared.indexes,
+            "{}: older SQLite indexes",
+            path.display()
+        );
     }
 
     if let Some(url) = common::postgres_url() {
@@ -258,7 +277,12 @@ fn assert_applies_as_declared(path: &Path) {
         result.unwrap_or_else(|error| {
             panic!("{}: PostgreSQL refused the DDL: {error:?}", path.display())
         });
-        assert_eq!(tables, declared.tables, "{}: PostgreSQL tables", path.display());
+        assert_eq!(
+            tables,
+            declared.tables,
+            "{}: PostgreSQL tables",
+            path.display()
+        );
         assert_eq!(
             indexes,
             declared.postgres_indexes,

@@ -66,8 +66,7 @@ impl Ty {
     /// Whether values of the two types can be compared alike on both
     /// engines.
     fn comparable(self, other: Ty) -> bool {
-        (self.is_numeric() && other.is_numeric())
-            || (self == other && !matches!(self, Ty::Json))
+        (self.is_numeric() && other.is_numeric()) || (self == other && !matches!(self, Ty::Json))
     }
 }
 
@@ -525,7 +524,9 @@ impl<'a, F: Fn(&str) -> Option<(usize, &'a FieldType)>> Parser<'_, F> {
 
     fn primary(&mut self) -> Parsed {
         let Some(token) = self.next() else {
-            return Err(CheckExprError::Syntax("it ends where a value is expected".into()));
+            return Err(CheckExprError::Syntax(
+                "it ends where a value is expected".into(),
+            ));
         };
         match token {
             Token::Number(text) if text.contains('.') => Ok((CheckExpr::Float(text), Ty::Float)),
@@ -615,11 +616,13 @@ fn arithmetic(op: BinaryOp, left: Ty, right: Ty) -> Result<Ty, CheckExprError> {
         BinaryOp::Rem => Err(CheckExprError::Type(
             "`%` takes whole numbers (int) only".into(),
         )),
-        _ if left.is_numeric() && right.is_numeric() => Ok(if left == Ty::Int && right == Ty::Int {
-            Ty::Int
-        } else {
-            Ty::Float
-        }),
+        _ if left.is_numeric() && right.is_numeric() => {
+            Ok(if left == Ty::Int && right == Ty::Int {
+                Ty::Int
+            } else {
+                Ty::Float
+            })
+        }
         _ => Err(CheckExprError::Type(format!(
             "arithmetic needs numbers, not {} and {}",
             left.describe(),

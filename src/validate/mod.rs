@@ -51,9 +51,13 @@ pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec
     let crate_reason = if !crate_ok {
         Some("a package name is lower-case ASCII letters, digits, `-` and `_`, starting with a letter".to_owned())
     } else if naming::is_rust_keyword(&crate_ident) {
-        Some(format!("`{crate_ident}` is a Rust keyword, which no crate can be named"))
+        Some(format!(
+            "`{crate_ident}` is a Rust keyword, which no crate can be named"
+        ))
     } else if naming::RESERVED_CRATE_NAMES.contains(&crate_ident.as_str()) {
-        Some(format!("`{crate_ident}` is the name of a crate the generated code uses"))
+        Some(format!(
+            "`{crate_ident}` is the name of a crate the generated code uses"
+        ))
     } else {
         None
     };
@@ -193,9 +197,9 @@ impl Validator {
             "doc" => c == '\n',
             _ => c != '\0',
         };
-        let bad = text.chars().find(|&c| {
-            (c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) && !allowed(c)
-        });
+        let bad = text
+            .chars()
+            .find(|&c| (c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) && !allowed(c));
         if let Some(c) = bad {
             let problem = Problem::ControlCharacter {
                 what,
@@ -409,13 +413,9 @@ impl Validator {
         path: &YamlPath,
         (index_positions, check_positions, referencing): (&[usize], &[usize], &[usize]),
     ) {
-        let (collisions, reserved) = self.namespaces.claim_model(
-            model,
-            path,
-            index_positions,
-            check_positions,
-            referencing,
-        );
+        let (collisions, reserved) =
+            self.namespaces
+                .claim_model(model, path, index_positions, check_positions, referencing);
         let model_name = Some(model.name.as_str());
         for collision in collisions {
             let claim = collision.second;
@@ -678,9 +678,7 @@ impl Validator {
                 .filter(|f| f.is_finite())
                 .map(DefaultValue::Float),
             (FieldType::Bool, Value::Bool(b)) => Some(DefaultValue::Bool(*b)),
-            (FieldType::String { .. } | FieldType::Text, Value::String(s))
-                if s.contains('\0') =>
-            {
+            (FieldType::String { .. } | FieldType::Text, Value::String(s)) if s.contains('\0') => {
                 self.free_text("default", Some(s), path, here.0, here.1);
                 return None;
             }

@@ -87,7 +87,10 @@ impl Namespaces {
         let pk = model.primary_key();
         let pkey = claim(
             constraint_name(&[table, "pkey"]),
-            format!("the PostgreSQL primary key constraint of `{table}.{}`", pk.column),
+            format!(
+                "the PostgreSQL primary key constraint of `{table}.{}`",
+                pk.column
+            ),
             field_path(&pk.column),
             true,
         );

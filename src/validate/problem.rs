@@ -204,7 +204,9 @@ pub enum Problem {
         /// The object that has the name first, in words.
         first: String,
     },
-    #[error("{what} would be named `{name}`, but {engine} keeps names starting `{prefix}` for itself")]
+    #[error(
+        "{what} would be named `{name}`, but {engine} keeps names starting `{prefix}` for itself"
+    )]
     EngineReservedName {
         name: String,
         what: String,
