@@ -291,6 +291,10 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
             text,
         ));
     }
+    if let Err((message, offset)) = check_structure(&text) {
+        let span = Some(Span::at_offset(&text, offset));
+        return Err(syntax_error(message, span, text));
+    }
     let def = match serde_yaml::from_str::<SchemaDef>(&text) {
         Ok(def) => def,
         Err(error) => {
@@ -308,6 +312,94 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
         def,
         source_map,
     })
+}
+
+/// How deeply `[` and `{` may nest. A schema needs three or four levels;
+/// the YAML parser takes time quadratic in the depth.
+pub const MAX_FLOW_NESTING: usize = 32;
+
+/// One linear pass over the text before it is parsed: refuses flow
+/// collections nested deeper than [`MAX_FLOW_NESTING`] and YAML tags
+/// (`!evil`), which serde would otherwise silently ignore. Gives the
+/// message and byte offset of the first problem.
+fn check_structure(text: &str) -> Result<(), (String, usize)> {
+    let mut depth = 0usize;
+    // Whether the next character begins a node, where a tag could stand.
+    let mut node_start = true;
+    let mut chars = text.char_indices().peekable();
+    while let Some((offset, c)) = chars.next() {
+        match c {
+            '\n' => node_start = true,
+            ' ' | '\t' | '\r' => {}
+            '#' if node_start || text[..offset].ends_with([' ', '\t']) => {
+                // A comment runs to the end of the line.
+                while chars.next_if(|(_, c)| *c != '\n').is_some() {}
+            }
+            '\'' | '"' if node_start => {
+                // A quoted scalar: skip it whole, escapes and all.
+                while let Some((_, inner)) = chars.next() {
+                    if inner == '\\' && c == '"' {
+                        chars.next();
+                    } else if inner == c {
+                        if c == '\'' && chars.next_if(|(_, next)| *next == '\'').is_some() {
+                            continue;
+                        }
+                        break;
+                    }
+                }
+                node_start = false;
+            }
+            '[' | '{' if node_start => {
+                depth += 1;
+                if depth > MAX_FLOW_NESTING {
+                    return Err((
+                        format!("`[` and `{{` nest deeper than {MAX_FLOW_NESTING} levels"),
+                        offset,
+                    ));
+                }
+            }
+            ']' | '}' if depth > 0 => {
+                depth -= 1;
+                node_start = false;
+            }
+            ',' if depth > 0 => node_start = true,
+            '-' | '?' | ':' if chars.peek().is_none_or(|(_, next)| next.is_whitespace()) => {
+                node_start = true
+            }
+            '|' | '>' if node_start && depth == 0 => {
+                // A block scalar: its lines are text, indented deeper than
+                // the line that opens it.
+                let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+                let indent = text[line_start..].find(|c: char| c != ' ').unwrap_or(0);
+                while chars.next_if(|(_, c)| *c != '\n').is_some() {}
+                while let Some(&(newline, _)) = chars.peek() {
+                    let line = &text[newline + 1..];
+                    let line = &line[..line.find('\n').unwrap_or(line.len())];
+                    let blank = line.trim().is_empty();
+                    let deeper = line.len() - line.trim_start_matches(' ').len() > indent;
+                    if !(blank || deeper) || newline + 1 >= text.len() {
+                        break;
+                    }
+                    chars.next();
+                    while chars.next_if(|(_, c)| *c != '\n').is_some() {}
+                }
+            }
+            '!' if node_start => {
+                let end = text[offset..]
+                    .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}'))
+                    .map_or(text.len(), |length| offset + length);
+                return Err((
+                    format!(
+                        "`{}` is a YAML tag, which schema.yaml does not use; remove it",
+                        &text[offset..end]
+                    ),
+                    offset,
+                ));
+            }
+            _ => node_start = false,
+        }
+    }
+    Ok(())
 }
 
 /// The generated headers, comments and Cargo.toml quote the schema's file

@@ -377,3 +377,27 @@ fn a_schema_file_name_that_would_leave_its_comment_is_refused() {
         }
     }
 }
+
+#[test]
+fn deep_nesting_is_refused_before_parsing_in_linear_time() {
+    let text = format!("crate: x\nmodels: {}", "[".repeat(100_000));
+    let start = std::time::Instant::now();
+    let result = schemagen::load::load_schema_str(Path::new("deep.yaml"), text);
+    let elapsed = start.elapsed();
+    match result {
+        Err(error) => {
+            let report = load_report(&error);
+            assert!(report.message.contains("nest deeper"), "{}", report.message);
+            let span = report.span.expect("the report points at the bracket");
+            assert_eq!(
+                (span.line, span.column),
+                (2, 9 + schemagen::load::MAX_FLOW_NESTING)
+            );
+        }
+        Ok(_) => panic!("100,000 nested `[` must be refused"),
+    }
+    assert!(
+        elapsed < std::time::Duration::from_secs(2),
+        "took {elapsed:?}"
+    );
+}
