@@ -193,6 +193,14 @@ impl Dialect {
             }
         };
         let not = |negated: bool| if negated { "NOT " } else { "" };
+        // A text operand that orders byte by byte, standing under `above`:
+        // SQLite's only order, and PostgreSQL's under the "C" collation
+        // (otherwise it follows the server's locale). COLLATE binds tighter
+        // than any operator.
+        let byte_order = |expr: &CheckExpr, above: u8| match self {
+            Dialect::Sqlite => operand(expr, above),
+            Dialect::Postgres => format!("{} COLLATE \"C\"", operand(expr, VALUE - 1)),
+        };
         match expr {
             CheckExpr::Column(index) => (sql_ident(&model.fields[*index].column), VALUE),
             CheckExpr::Integer(n) => (n.to_string(), VALUE),
@@ -215,10 +223,11 @@ impl Dialect {
                 } else {
                     precedence - 1
                 };
-                let mut left_sql = operand(left, left_above);
-                if *textual && op.is_ordering() {
-                    left_sql = self.byte_order(operand(left, VALUE - 1));
-                }
+                let left_sql = if *textual && op.is_ordering() {
+                    byte_order(left, left_above)
+                } else {
+                    operand(left, left_above)
+                };
                 let right_sql = operand(right, precedence);
                 (format!("{left_sql} {} {right_sql}", op.sql()), precedence)
             }
@@ -252,10 +261,11 @@ impl Dialect {
                 negated,
                 textual,
             } => {
-                let mut inner_sql = operand(inner, PREDICATE);
-                if *textual {
-                    inner_sql = self.byte_order(operand(inner, VALUE - 1));
-                }
+                let inner_sql = if *textual {
+                    byte_order(inner, PREDICATE)
+                } else {
+                    operand(inner, PREDICATE)
+                };
                 (
                     format!(
                         "{inner_sql} {}BETWEEN {} AND {}",
@@ -297,16 +307,6 @@ impl Dialect {
                     VALUE,
                 )
             }
-        }
-    }
-
-    /// A text operand that orders byte by byte: SQLite's only order, and
-    /// PostgreSQL's under the "C" collation (otherwise it follows the
-    /// server's locale).
-    fn byte_order(self, operand: String) -> String {
-        match self {
-            Dialect::Sqlite => operand,
-            Dialect::Postgres => format!("{operand} COLLATE \"C\""),
         }
     }
 }

@@ -363,9 +363,10 @@ fn check_structure(text: &str) -> Result<(), (String, usize)> {
                 node_start = false;
             }
             ',' if depth > 0 => node_start = true,
-            '-' | '?' | ':' if chars.peek().is_none_or(|(_, next)| next.is_whitespace()) => {
-                node_start = true
-            }
+            // `- ` and `? ` open a node only where a node starts; `: ` ends
+            // a key anywhere. Inside a plain scalar (`a - b`) they are text.
+            '-' | '?' if node_start && followed_by_space(&mut chars) => {}
+            ':' if followed_by_space(&mut chars) => node_start = true,
             '|' | '>' if node_start && depth == 0 => {
                 // A block scalar: its lines are text, indented deeper than
                 // the line that opens it.
@@ -400,6 +401,11 @@ fn check_structure(text: &str) -> Result<(), (String, usize)> {
         }
     }
     Ok(())
+}
+
+/// Whether the next character is white space or the end of the text.
+fn followed_by_space(chars: &mut std::iter::Peekable<std::str::CharIndices>) -> bool {
+    chars.peek().is_none_or(|(_, next)| next.is_whitespace())
 }
 
 /// The generated headers, comments and Cargo.toml quote the schema's file

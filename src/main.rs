@@ -98,6 +98,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             out,
             reformat,
         } => {
+            // A schema with mistakes stops here, before the output
+            // directory is even created.
+            let schema = schemagen::load_and_validate(&cli.schema)?;
+            let rendered = render::render_schema(&schema);
             // One run at a time per directory; --check too, so that it never
             // reads a directory another run is halfway through writing.
             let waiting = || {
@@ -106,18 +110,14 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
                     out.display()
                 )
             };
+            let created = !*check && !out.exists();
             let _lock = write::lock_directory(out, !*check, waiting)?;
-            // --check compares what the schema generates with the disk
-            // content for content: no cached formatting stands in for it.
-            let previous = (!reformat && !check).then_some(out.as_path());
-            let output = schemagen::generate_output(&cli.schema, previous)?;
-            if *check {
-                check_output(out, &output)
-            } else {
-                let plan = write::write_output(out, &output)?;
-                print_plan(out, &plan);
-                Ok(ExitCode::SUCCESS)
+            let result = generate_into(out, rendered, *check, *reformat);
+            if created && result.is_err() {
+                // Leave no empty directory behind a run that wrote nothing.
+                let _ = std::fs::remove_dir(out);
             }
+            result
         }
         Command::InitDb { database } => {
             let schema = schemagen::load_and_validate(&cli.schema)?;
@@ -151,6 +151,27 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
                 }
             }
         }
+    }
+}
+
+/// Formats `rendered` and writes it to `out` (or, for `--check`, compares
+/// it with `out`). The caller holds the directory's lock.
+fn generate_into(
+    out: &Path,
+    rendered: schemagen::Output,
+    check: bool,
+    reformat: bool,
+) -> Result<ExitCode, Error> {
+    // --check compares what the schema generates with the disk content
+    // for content: no cached formatting stands in for it.
+    let previous = (!reformat && !check).then_some(out);
+    let output = schemagen::finish_output(rendered, previous)?;
+    if check {
+        check_output(out, &output)
+    } else {
+        let plan = write::write_output(out, &output)?;
+        print_plan(out, &plan);
+        Ok(ExitCode::SUCCESS)
     }
 }
 

@@ -240,9 +240,10 @@ pub fn plan_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> 
 ///
 /// A crash at any point leaves every file either old or new, and a
 /// manifest that lists every file schemagen wrote there: before the first
-/// file changes, the manifest is replaced by one that lists the old files
-/// and the new ones together; the real one replaces it last. So the next
-/// run removes whatever an interrupted run left over.
+/// file changes, the manifest is replaced by one that lists the new files
+/// and the ones about to be removed; once they are gone, the real one
+/// replaces it. So the next run removes whatever an interrupted run left
+/// over. A manifest that does not change is not rewritten.
 pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
     remove_temporary_files(out_dir)?;
     let plan = plan_output(out_dir, output)?;
@@ -272,10 +273,19 @@ pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError>
         }
         return Err(error);
     }
+    // The manifest, if it changes, is written before any file it lists:
+    // together with the files about to be removed while those remain.
     let manifest_path = out_dir.join(MANIFEST_FILE);
     let manifest = &output.files[MANIFEST_FILE];
-    let interim = interim_manifest(manifest, &plan.removed);
-    replace(&stage(&manifest_path, &interim)?, &manifest_path)?;
+    let manifest_changes = plan
+        .created
+        .iter()
+        .chain(&plan.updated)
+        .any(|path| path == MANIFEST_FILE);
+    if manifest_changes {
+        let interim = interim_manifest(manifest, &plan.removed);
+        replace(&stage(&manifest_path, &interim)?, &manifest_path)?;
+    }
     for (index, (temporary, target)) in staged.iter().enumerate() {
         if let Err(error) = replace(temporary, target) {
             for (left, _) in &staged[index..] {
@@ -292,7 +302,9 @@ pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError>
         })?;
         remove_empty_parents(out_dir, &target);
     }
-    replace(&stage(&manifest_path, manifest)?, &manifest_path)?;
+    if !plan.removed.is_empty() {
+        replace(&stage(&manifest_path, manifest)?, &manifest_path)?;
+    }
     Ok(plan)
 }
 

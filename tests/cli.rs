@@ -61,6 +61,11 @@ fn invalid_schema_exits_2_names_the_problem_and_writes_nothing() {
     );
     assert!(message.contains("schema.yaml:"), "{message}");
     assert_eq!(snapshot_dir(&dir.path().join("generated")), before);
+
+    // Nor does it create an output directory.
+    let run = schemagen(dir.path(), &["generate", "--out", "fresh"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(!dir.path().join("fresh").exists());
 }
 
 #[test]

@@ -310,11 +310,16 @@ fn every_hostile_schema_is_refused_with_a_location_or_works_on_every_engine() {
     }
 }
 
+/// The rendered output of the accepted case `tests/hostile/<name>.yaml`.
+fn render_case(name: &str) -> schemagen::Output {
+    let path = common::root().join(format!("tests/hostile/{name}.yaml"));
+    let schema = schemagen::load_and_validate(&path).unwrap();
+    schemagen::render::render_schema(&schema)
+}
+
 #[test]
 fn two_signs_stay_two_signs_and_mean_what_they_say() {
-    let path = common::root().join("tests/hostile/check_with_double_minus.yaml");
-    let schema = schemagen::load_and_validate(&path).unwrap();
-    let output = schemagen::render::render_schema(&schema);
+    let output = render_case("check_with_double_minus");
     let sql = output.get("schema.sql").unwrap();
     assert!(sql.contains("n > -(-1)"), "{sql}");
     assert!(!sql.contains("--1"), "{sql}");
@@ -328,9 +333,7 @@ fn two_signs_stay_two_signs_and_mean_what_they_say() {
 
 #[test]
 fn like_and_text_order_mean_the_same_on_both_engines() {
-    let path = common::root().join("tests/hostile/checks_both_engines_agree_on.yaml");
-    let schema = schemagen::load_and_validate(&path).unwrap();
-    let output = schemagen::render::render_schema(&schema);
+    let output = render_case("checks_both_engines_agree_on");
     let sqlite = output.get("schema.sql").unwrap();
     let postgres = output.get("schema.postgres.sql").unwrap();
     // SQLite's LIKE ignores case; GLOB matches as PostgreSQL's LIKE does.
@@ -343,9 +346,7 @@ fn like_and_text_order_mean_the_same_on_both_engines() {
 
 #[test]
 fn docs_render_as_text_in_rustdoc() {
-    let path = common::root().join("tests/hostile/doc_with_code_fence.yaml");
-    let schema = schemagen::load_and_validate(&path).unwrap();
-    let output = schemagen::render::render_schema(&schema);
+    let output = render_case("doc_with_code_fence");
     let module = output.get("src/alpha.rs").unwrap();
     assert!(module.contains("//! \\```"), "{module}");
     assert!(module.contains("/// \\~~~"), "{module}");

@@ -166,6 +166,31 @@ fn check_compares_contents_not_recorded_hashes() {
     assert!(stderr(&check).contains("thing_0.rs"), "{}", stderr(&check));
 }
 
+#[test]
+fn a_repair_rewrites_only_the_damaged_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("schema.yaml"), synthetic_schema(2)).unwrap();
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    let generated = dir.path().join("generated");
+    let file = generated.join("src/thing_1.rs");
+    let original = fs::read_to_string(&file).unwrap();
+    fs::write(&file, "// damaged\n").unwrap();
+    let before = common::snapshot_dir(&generated);
+
+    let run = schemagen(dir.path(), &["generate"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(fs::read_to_string(&file).unwrap(), original);
+    let after = common::snapshot_dir(&generated);
+    let changed: Vec<String> = before
+        .iter()
+        .zip(&after)
+        .filter(|(old, new)| old != new)
+        .map(|(old, _)| old.0.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(changed[0].ends_with("thing_1.rs"), "{changed:?}");
+}
+
 /// How many times the large run is killed; more with `SCHEMAGEN_KILL_POINTS`.
 fn kill_points() -> usize {
     std::env::var("SCHEMAGEN_KILL_POINTS")
