@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS discovered_videos (
     view_count BIGINT,
     published_at TIMESTAMPTZ,
     status TEXT NOT NULL DEFAULT 'new',
-    discovered_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    discovered_at TIMESTAMPTZ NOT NULL DEFAULT date_trunc('milliseconds', now()),
     CONSTRAINT discovered_videos_pkey PRIMARY KEY (id),
     CONSTRAINT discovered_videos_youtube_video_id_key UNIQUE (youtube_video_id),
     CONSTRAINT discovered_videos_status_check CHECK (status IN ('new', 'queued', 'processing', 'processed', 'skipped', 'failed'))
@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS pipeline_runs (
     correlation_id VARCHAR(36) NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending',
     config_snapshot JSONB,
-    started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    started_at TIMESTAMPTZ NOT NULL DEFAULT date_trunc('milliseconds', now()),
     finished_at TIMESTAMPTZ,
     error_message TEXT,
     CONSTRAINT pipeline_runs_pkey PRIMARY KEY (id),
@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS clips (
     virality_score DOUBLE PRECISION,
     transcript TEXT,
     file_path VARCHAR(1024),
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    created_at TIMESTAMPTZ NOT NULL DEFAULT date_trunc('milliseconds', now()),
     CONSTRAINT clips_pkey PRIMARY KEY (id),
     CONSTRAINT clips_run_id_fkey FOREIGN KEY (run_id) REFERENCES pipeline_runs (id) ON DELETE CASCADE,
     CONSTRAINT clips_end_after_start CHECK (end_seconds > start_seconds)
@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS scripts (
     model_name VARCHAR(100) NOT NULL,
     prompt_tokens BIGINT,
     completion_tokens BIGINT,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    created_at TIMESTAMPTZ NOT NULL DEFAULT date_trunc('milliseconds', now()),
     CONSTRAINT scripts_pkey PRIMARY KEY (id),
     CONSTRAINT scripts_run_id_fkey FOREIGN KEY (run_id) REFERENCES pipeline_runs (id) ON DELETE CASCADE,
     CONSTRAINT scripts_clip_id_fkey FOREIGN KEY (clip_id) REFERENCES clips (id) ON DELETE SET NULL
@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS tts_audio (
     voice VARCHAR(100) NOT NULL,
     provider VARCHAR(50),
     duration_seconds DOUBLE PRECISION,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    created_at TIMESTAMPTZ NOT NULL DEFAULT date_trunc('milliseconds', now()),
     CONSTRAINT tts_audio_pkey PRIMARY KEY (id),
     CONSTRAINT tts_audio_script_id_fkey FOREIGN KEY (script_id) REFERENCES scripts (id) ON DELETE CASCADE
 );
@@ -97,7 +97,7 @@ CREATE TABLE IF NOT EXISTS shorts (
     youtube_video_id VARCHAR(32),
     status TEXT NOT NULL DEFAULT 'draft',
     uploaded_at TIMESTAMPTZ,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    created_at TIMESTAMPTZ NOT NULL DEFAULT date_trunc('milliseconds', now()),
     CONSTRAINT shorts_pkey PRIMARY KEY (id),
     CONSTRAINT shorts_clip_id_fkey FOREIGN KEY (clip_id) REFERENCES clips (id) ON DELETE CASCADE,
     CONSTRAINT shorts_script_id_fkey FOREIGN KEY (script_id) REFERENCES scripts (id) ON DELETE SET NULL,
@@ -116,7 +116,7 @@ CREATE TABLE IF NOT EXISTS analytics (
     likes BIGINT NOT NULL DEFAULT 0,
     comments BIGINT NOT NULL DEFAULT 0,
     average_view_duration_seconds DOUBLE PRECISION,
-    measured_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    measured_at TIMESTAMPTZ NOT NULL DEFAULT date_trunc('milliseconds', now()),
     CONSTRAINT analytics_pkey PRIMARY KEY (id),
     CONSTRAINT analytics_short_id_fkey FOREIGN KEY (short_id) REFERENCES shorts (id) ON DELETE SET NULL
 );
@@ -131,7 +131,7 @@ CREATE TABLE IF NOT EXISTS review_logs (
     telegram_message_id BIGINT,
     "action" TEXT NOT NULL,
     comment TEXT,
-    reviewed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    reviewed_at TIMESTAMPTZ NOT NULL DEFAULT date_trunc('milliseconds', now()),
     CONSTRAINT review_logs_pkey PRIMARY KEY (id),
     CONSTRAINT review_logs_short_id_fkey FOREIGN KEY (short_id) REFERENCES shorts (id) ON DELETE CASCADE,
     CONSTRAINT review_logs_action_check CHECK ("action" IN ('approve', 'reject', 'request_changes'))
@@ -143,7 +143,7 @@ CREATE TABLE IF NOT EXISTS config_overrides (
     "key" VARCHAR(100),
     value TEXT NOT NULL,
     updated_by VARCHAR(100),
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT date_trunc('milliseconds', now()),
     CONSTRAINT config_overrides_pkey PRIMARY KEY ("key")
 );
 
@@ -159,7 +159,7 @@ CREATE TABLE IF NOT EXISTS error_logs (
     traceback TEXT,
     context JSONB,
     resolved BOOLEAN NOT NULL DEFAULT FALSE,
-    occurred_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    occurred_at TIMESTAMPTZ NOT NULL DEFAULT date_trunc('milliseconds', now()),
     CONSTRAINT error_logs_pkey PRIMARY KEY (id),
     CONSTRAINT error_logs_run_id_fkey FOREIGN KEY (run_id) REFERENCES pipeline_runs (id) ON DELETE SET NULL
 );

@@ -133,11 +133,13 @@ impl Dialect {
         }
     }
 
-    /// The expression for the current UTC instant.
+    /// The expression for the current UTC instant, to the millisecond:
+    /// the precision the generated code writes on both engines, so a
+    /// default and a value written back from Rust are stored alike.
     pub fn now(self) -> &'static str {
         match self {
             Dialect::Sqlite => SQLITE_NOW,
-            Dialect::Postgres => "now()",
+            Dialect::Postgres => "date_trunc('milliseconds', now())",
         }
     }
 

@@ -30,6 +30,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "AtomicI64",
     "AtomicU32",
     "Box",
+    "Checked",
     "Client",
     "Connection",
     "DateTime",
@@ -41,6 +42,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "FromSqlResult",
     "FromStr",
     "GenericClient",
+    "InvalidValue",
     "Json",
     "NaiveDateTime",
     "NoTls",
@@ -69,6 +71,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
 /// the standard ones and the generated crate's dependencies.
 pub const RESERVED_CRATE_NAMES: &[&str] = &[
     "alloc",
+    "bytes",
     "chrono",
     "core",
     "postgres",

@@ -159,3 +159,13 @@ fn deleting_a_video_cascades_through_its_runs_and_clips() {
     assert!(pipeline_runs::list(&conn).unwrap().is_empty());
     assert!(clips::list(&conn).unwrap().is_empty());
 }
+
+/// The generated crate refuses JSON deeper than `MAX_JSON_DEPTH` because
+/// the reader would refuse it: the limit is exactly the reader's.
+#[test]
+fn max_json_depth_is_the_deepest_json_the_reader_accepts() {
+    let nested = |depth: usize| "[".repeat(depth) + &"]".repeat(depth);
+    let depth = pipeline_db::codec::MAX_JSON_DEPTH;
+    assert!(serde_json::from_str::<serde_json::Value>(&nested(depth)).is_ok());
+    assert!(serde_json::from_str::<serde_json::Value>(&nested(depth + 1)).is_err());
+}

@@ -75,7 +75,7 @@ fn expected_default(field: &Field) -> Option<String> {
         _ => "text",
     };
     Some(match field.default.as_ref()? {
-        DefaultValue::Now => "now()".to_owned(),
+        DefaultValue::Now => "date_trunc('milliseconds'::text, now())".to_owned(),
         DefaultValue::Int(n) if *n < 0 => format!("'{n}'::integer"),
         DefaultValue::Int(n) => n.to_string(),
         DefaultValue::Float(f) => format!("{f:?}"),

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::Timestamp;
+use crate::codec::{Checked, Timestamp};
 use crate::shorts::Short;
 
 /// A row of `analytics`.
@@ -74,12 +74,16 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> rusqlite::Result<Analyti
     conn.prepare_cached(INSERT_SQL)?.query_row(
         params![
             new.short_id,
-            new.youtube_video_id,
+            Checked::new("analytics", "youtube_video_id", &new.youtube_video_id),
             new.views,
             new.likes,
             new.comments,
-            new.average_view_duration_seconds,
-            new.measured_at.map(Timestamp),
+            Checked::new(
+                "analytics",
+                "average_view_duration_seconds",
+                &new.average_view_duration_seconds
+            ),
+            Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
         ],
         Analytics::from_row,
     )
@@ -94,12 +98,16 @@ pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> rusqlite::Result
         for new in rows {
             statement.execute(params![
                 new.short_id,
-                new.youtube_video_id,
+                Checked::new("analytics", "youtube_video_id", &new.youtube_video_id),
                 new.views,
                 new.likes,
                 new.comments,
-                new.average_view_duration_seconds,
-                new.measured_at.map(Timestamp),
+                Checked::new(
+                    "analytics",
+                    "average_view_duration_seconds",
+                    &new.average_view_duration_seconds
+                ),
+                Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
             ])?;
         }
         Ok(rows.len())
@@ -126,12 +134,16 @@ pub fn update(conn: &Connection, row: &Analytics) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
         row.id,
         row.short_id,
-        row.youtube_video_id,
+        Checked::new("analytics", "youtube_video_id", &row.youtube_video_id),
         row.views,
         row.likes,
         row.comments,
-        row.average_view_duration_seconds,
-        Timestamp(row.measured_at),
+        Checked::new(
+            "analytics",
+            "average_view_duration_seconds",
+            &row.average_view_duration_seconds
+        ),
+        Checked::new("analytics", "measured_at", &Timestamp(row.measured_at)),
     ])?;
     Ok(changed > 0)
 }

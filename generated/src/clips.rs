@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::Timestamp;
+use crate::codec::{Checked, Timestamp};
 use crate::pipeline_runs::PipelineRun;
 
 /// A row of `clips`.
@@ -67,12 +67,12 @@ pub fn insert(conn: &Connection, new: &NewClip) -> rusqlite::Result<Clip> {
     conn.prepare_cached(INSERT_SQL)?.query_row(
         params![
             new.run_id,
-            new.start_seconds,
-            new.end_seconds,
-            new.virality_score,
-            new.transcript,
-            new.file_path,
-            new.created_at.map(Timestamp),
+            Checked::new("clips", "start_seconds", &new.start_seconds),
+            Checked::new("clips", "end_seconds", &new.end_seconds),
+            Checked::new("clips", "virality_score", &new.virality_score),
+            Checked::new("clips", "transcript", &new.transcript),
+            Checked::new("clips", "file_path", &new.file_path),
+            Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
         ],
         Clip::from_row,
     )
@@ -87,12 +87,12 @@ pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> rusqlite::Result<usiz
         for new in rows {
             statement.execute(params![
                 new.run_id,
-                new.start_seconds,
-                new.end_seconds,
-                new.virality_score,
-                new.transcript,
-                new.file_path,
-                new.created_at.map(Timestamp),
+                Checked::new("clips", "start_seconds", &new.start_seconds),
+                Checked::new("clips", "end_seconds", &new.end_seconds),
+                Checked::new("clips", "virality_score", &new.virality_score),
+                Checked::new("clips", "transcript", &new.transcript),
+                Checked::new("clips", "file_path", &new.file_path),
+                Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
             ])?;
         }
         Ok(rows.len())
@@ -119,12 +119,12 @@ pub fn update(conn: &Connection, row: &Clip) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
         row.id,
         row.run_id,
-        row.start_seconds,
-        row.end_seconds,
-        row.virality_score,
-        row.transcript,
-        row.file_path,
-        Timestamp(row.created_at),
+        Checked::new("clips", "start_seconds", &row.start_seconds),
+        Checked::new("clips", "end_seconds", &row.end_seconds),
+        Checked::new("clips", "virality_score", &row.virality_score),
+        Checked::new("clips", "transcript", &row.transcript),
+        Checked::new("clips", "file_path", &row.file_path),
+        Checked::new("clips", "created_at", &Timestamp(row.created_at)),
     ])?;
     Ok(changed > 0)
 }

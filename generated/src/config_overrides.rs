@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::Timestamp;
+use crate::codec::{Checked, Timestamp};
 
 /// A row of `config_overrides`.
 ///
@@ -58,10 +58,14 @@ impl ConfigOverride {
 pub fn insert(conn: &Connection, new: &NewConfigOverride) -> rusqlite::Result<ConfigOverride> {
     conn.prepare_cached(INSERT_SQL)?.query_row(
         params![
-            new.key,
-            new.value,
-            new.updated_by,
-            new.updated_at.map(Timestamp),
+            Checked::new("config_overrides", "key", &new.key),
+            Checked::new("config_overrides", "value", &new.value),
+            Checked::new("config_overrides", "updated_by", &new.updated_by),
+            Checked::new(
+                "config_overrides",
+                "updated_at",
+                &new.updated_at.map(Timestamp)
+            ),
         ],
         ConfigOverride::from_row,
     )
@@ -75,10 +79,14 @@ pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> rusqlite::R
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
             statement.execute(params![
-                new.key,
-                new.value,
-                new.updated_by,
-                new.updated_at.map(Timestamp),
+                Checked::new("config_overrides", "key", &new.key),
+                Checked::new("config_overrides", "value", &new.value),
+                Checked::new("config_overrides", "updated_by", &new.updated_by),
+                Checked::new(
+                    "config_overrides",
+                    "updated_at",
+                    &new.updated_at.map(Timestamp)
+                ),
             ])?;
         }
         Ok(rows.len())
@@ -90,10 +98,14 @@ pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> rusqlite::R
 pub fn upsert(conn: &Connection, new: &NewConfigOverride) -> rusqlite::Result<ConfigOverride> {
     conn.prepare_cached(UPSERT_SQL)?.query_row(
         params![
-            new.key,
-            new.value,
-            new.updated_by,
-            new.updated_at.map(Timestamp),
+            Checked::new("config_overrides", "key", &new.key),
+            Checked::new("config_overrides", "value", &new.value),
+            Checked::new("config_overrides", "updated_by", &new.updated_by),
+            Checked::new(
+                "config_overrides",
+                "updated_at",
+                &new.updated_at.map(Timestamp)
+            ),
         ],
         ConfigOverride::from_row,
     )
@@ -117,10 +129,10 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ConfigOverride>> {
 /// returns whether that row exists.
 pub fn update(conn: &Connection, row: &ConfigOverride) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        row.key,
-        row.value,
-        row.updated_by,
-        Timestamp(row.updated_at),
+        Checked::new("config_overrides", "key", &row.key),
+        Checked::new("config_overrides", "value", &row.value),
+        Checked::new("config_overrides", "updated_by", &row.updated_by),
+        Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at)),
     ])?;
     Ok(changed > 0)
 }

@@ -10,7 +10,7 @@ use rusqlite::{
     Connection, OptionalExtension, Row,
 };
 
-use crate::codec::{Timestamp, UnknownVariant};
+use crate::codec::{Checked, Timestamp, UnknownVariant};
 
 /// The allowed values of `discovered_videos.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -152,16 +152,28 @@ impl DiscoveredVideo {
 pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> rusqlite::Result<DiscoveredVideo> {
     conn.prepare_cached(INSERT_SQL)?.query_row(
         params![
-            new.youtube_video_id,
-            new.title,
-            new.channel_id,
-            new.channel_title,
-            new.url,
+            Checked::new(
+                "discovered_videos",
+                "youtube_video_id",
+                &new.youtube_video_id
+            ),
+            Checked::new("discovered_videos", "title", &new.title),
+            Checked::new("discovered_videos", "channel_id", &new.channel_id),
+            Checked::new("discovered_videos", "channel_title", &new.channel_title),
+            Checked::new("discovered_videos", "url", &new.url),
             new.duration_seconds,
             new.view_count,
-            new.published_at.map(Timestamp),
+            Checked::new(
+                "discovered_videos",
+                "published_at",
+                &new.published_at.map(Timestamp)
+            ),
             new.status,
-            new.discovered_at.map(Timestamp),
+            Checked::new(
+                "discovered_videos",
+                "discovered_at",
+                &new.discovered_at.map(Timestamp)
+            ),
         ],
         DiscoveredVideo::from_row,
     )
@@ -175,16 +187,28 @@ pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> rusqlite::
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
             statement.execute(params![
-                new.youtube_video_id,
-                new.title,
-                new.channel_id,
-                new.channel_title,
-                new.url,
+                Checked::new(
+                    "discovered_videos",
+                    "youtube_video_id",
+                    &new.youtube_video_id
+                ),
+                Checked::new("discovered_videos", "title", &new.title),
+                Checked::new("discovered_videos", "channel_id", &new.channel_id),
+                Checked::new("discovered_videos", "channel_title", &new.channel_title),
+                Checked::new("discovered_videos", "url", &new.url),
                 new.duration_seconds,
                 new.view_count,
-                new.published_at.map(Timestamp),
+                Checked::new(
+                    "discovered_videos",
+                    "published_at",
+                    &new.published_at.map(Timestamp)
+                ),
                 new.status,
-                new.discovered_at.map(Timestamp),
+                Checked::new(
+                    "discovered_videos",
+                    "discovered_at",
+                    &new.discovered_at.map(Timestamp)
+                ),
             ])?;
         }
         Ok(rows.len())
@@ -210,16 +234,28 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<DiscoveredVideo>> {
 pub fn update(conn: &Connection, row: &DiscoveredVideo) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
         row.id,
-        row.youtube_video_id,
-        row.title,
-        row.channel_id,
-        row.channel_title,
-        row.url,
+        Checked::new(
+            "discovered_videos",
+            "youtube_video_id",
+            &row.youtube_video_id
+        ),
+        Checked::new("discovered_videos", "title", &row.title),
+        Checked::new("discovered_videos", "channel_id", &row.channel_id),
+        Checked::new("discovered_videos", "channel_title", &row.channel_title),
+        Checked::new("discovered_videos", "url", &row.url),
         row.duration_seconds,
         row.view_count,
-        row.published_at.map(Timestamp),
+        Checked::new(
+            "discovered_videos",
+            "published_at",
+            &row.published_at.map(Timestamp)
+        ),
         row.status,
-        Timestamp(row.discovered_at),
+        Checked::new(
+            "discovered_videos",
+            "discovered_at",
+            &Timestamp(row.discovered_at)
+        ),
     ])?;
     Ok(changed > 0)
 }

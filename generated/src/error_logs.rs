@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Json, Timestamp};
+use crate::codec::{Checked, Json, Timestamp};
 use crate::pipeline_runs::PipelineRun;
 
 /// A row of `error_logs`.
@@ -78,14 +78,14 @@ pub fn insert(conn: &Connection, new: &NewErrorLog) -> rusqlite::Result<ErrorLog
     conn.prepare_cached(INSERT_SQL)?.query_row(
         params![
             new.run_id,
-            new.correlation_id,
-            new.module,
-            new.error_type,
-            new.message,
-            new.traceback,
-            new.context.as_ref().map(Json),
+            Checked::new("error_logs", "correlation_id", &new.correlation_id),
+            Checked::new("error_logs", "module", &new.module),
+            Checked::new("error_logs", "error_type", &new.error_type),
+            Checked::new("error_logs", "message", &new.message),
+            Checked::new("error_logs", "traceback", &new.traceback),
+            Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
             new.resolved,
-            new.occurred_at.map(Timestamp),
+            Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
         ],
         ErrorLog::from_row,
     )
@@ -100,14 +100,14 @@ pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> rusqlite::Result<
         for new in rows {
             statement.execute(params![
                 new.run_id,
-                new.correlation_id,
-                new.module,
-                new.error_type,
-                new.message,
-                new.traceback,
-                new.context.as_ref().map(Json),
+                Checked::new("error_logs", "correlation_id", &new.correlation_id),
+                Checked::new("error_logs", "module", &new.module),
+                Checked::new("error_logs", "error_type", &new.error_type),
+                Checked::new("error_logs", "message", &new.message),
+                Checked::new("error_logs", "traceback", &new.traceback),
+                Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
                 new.resolved,
-                new.occurred_at.map(Timestamp),
+                Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
             ])?;
         }
         Ok(rows.len())
@@ -134,14 +134,14 @@ pub fn update(conn: &Connection, row: &ErrorLog) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
         row.id,
         row.run_id,
-        row.correlation_id,
-        row.module,
-        row.error_type,
-        row.message,
-        row.traceback,
-        row.context.as_ref().map(Json),
+        Checked::new("error_logs", "correlation_id", &row.correlation_id),
+        Checked::new("error_logs", "module", &row.module),
+        Checked::new("error_logs", "error_type", &row.error_type),
+        Checked::new("error_logs", "message", &row.message),
+        Checked::new("error_logs", "traceback", &row.traceback),
+        Checked::new("error_logs", "context", &row.context.as_ref().map(Json)),
         row.resolved,
-        Timestamp(row.occurred_at),
+        Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at)),
     ])?;
     Ok(changed > 0)
 }

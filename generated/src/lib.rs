@@ -36,7 +36,7 @@ use rusqlite::Connection;
 
 pub use analytics::{Analytics, NewAnalytics};
 pub use clips::{Clip, NewClip};
-pub use codec::UnknownVariant;
+pub use codec::{InvalidValue, UnknownVariant};
 pub use config_overrides::{ConfigOverride, NewConfigOverride};
 pub use discovered_videos::{DiscoveredVideo, DiscoveredVideoStatus, NewDiscoveredVideo};
 pub use error_logs::{ErrorLog, NewErrorLog};

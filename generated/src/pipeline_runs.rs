@@ -10,7 +10,7 @@ use rusqlite::{
     Connection, OptionalExtension, Row,
 };
 
-use crate::codec::{Json, Timestamp, UnknownVariant};
+use crate::codec::{Checked, Json, Timestamp, UnknownVariant};
 use crate::discovered_videos::DiscoveredVideo;
 
 /// The allowed values of `pipeline_runs.status`, stored as their string.
@@ -139,12 +139,24 @@ pub fn insert(conn: &Connection, new: &NewPipelineRun) -> rusqlite::Result<Pipel
     conn.prepare_cached(INSERT_SQL)?.query_row(
         params![
             new.video_id,
-            new.correlation_id,
+            Checked::new("pipeline_runs", "correlation_id", &new.correlation_id),
             new.status,
-            new.config_snapshot.as_ref().map(Json),
-            new.started_at.map(Timestamp),
-            new.finished_at.map(Timestamp),
-            new.error_message,
+            Checked::new(
+                "pipeline_runs",
+                "config_snapshot",
+                &new.config_snapshot.as_ref().map(Json)
+            ),
+            Checked::new(
+                "pipeline_runs",
+                "started_at",
+                &new.started_at.map(Timestamp)
+            ),
+            Checked::new(
+                "pipeline_runs",
+                "finished_at",
+                &new.finished_at.map(Timestamp)
+            ),
+            Checked::new("pipeline_runs", "error_message", &new.error_message),
         ],
         PipelineRun::from_row,
     )
@@ -159,12 +171,24 @@ pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> rusqlite::Resu
         for new in rows {
             statement.execute(params![
                 new.video_id,
-                new.correlation_id,
+                Checked::new("pipeline_runs", "correlation_id", &new.correlation_id),
                 new.status,
-                new.config_snapshot.as_ref().map(Json),
-                new.started_at.map(Timestamp),
-                new.finished_at.map(Timestamp),
-                new.error_message,
+                Checked::new(
+                    "pipeline_runs",
+                    "config_snapshot",
+                    &new.config_snapshot.as_ref().map(Json)
+                ),
+                Checked::new(
+                    "pipeline_runs",
+                    "started_at",
+                    &new.started_at.map(Timestamp)
+                ),
+                Checked::new(
+                    "pipeline_runs",
+                    "finished_at",
+                    &new.finished_at.map(Timestamp)
+                ),
+                Checked::new("pipeline_runs", "error_message", &new.error_message),
             ])?;
         }
         Ok(rows.len())
@@ -191,12 +215,20 @@ pub fn update(conn: &Connection, row: &PipelineRun) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
         row.id,
         row.video_id,
-        row.correlation_id,
+        Checked::new("pipeline_runs", "correlation_id", &row.correlation_id),
         row.status,
-        row.config_snapshot.as_ref().map(Json),
-        Timestamp(row.started_at),
-        row.finished_at.map(Timestamp),
-        row.error_message,
+        Checked::new(
+            "pipeline_runs",
+            "config_snapshot",
+            &row.config_snapshot.as_ref().map(Json)
+        ),
+        Checked::new("pipeline_runs", "started_at", &Timestamp(row.started_at)),
+        Checked::new(
+            "pipeline_runs",
+            "finished_at",
+            &row.finished_at.map(Timestamp)
+        ),
+        Checked::new("pipeline_runs", "error_message", &row.error_message),
     ])?;
     Ok(changed > 0)
 }

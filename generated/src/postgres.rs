@@ -23,7 +23,14 @@ pub mod scripts;
 pub mod shorts;
 pub mod tts_audio;
 
+use std::error::Error as StdError;
+
+use ::bytes::BytesMut;
+use chrono::SubsecRound;
+use postgres::types::{IsNull, ToSql, Type};
 use postgres::{Client, Error, GenericClient, NoTls};
+
+use crate::codec::{Checked, Storable, Timestamp};
 
 /// The PostgreSQL DDL of every table and index; safe to run again.
 pub const SCHEMA_SQL: &str = include_str!("../schema.postgres.sql");
@@ -48,4 +55,40 @@ pub fn init_db(client: &mut impl GenericClient) -> Result<(), Error> {
     transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&INIT_LOCK_KEY])?;
     transaction.batch_execute(SCHEMA_SQL)?;
     transaction.commit()
+}
+
+/// Datetimes are stored to the millisecond, as on SQLite, so a row reads
+/// back the same from either engine.
+impl ToSql for Timestamp {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        self.0.trunc_subsecs(3).to_sql(ty, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <chrono::DateTime<chrono::Utc> as ToSql>::accepts(ty)
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// Refuses a value that is not [`Storable`]; the [`crate::codec::InvalidValue`]
+/// is the source of the error the query returns.
+impl<T: Storable + ToSql> ToSql for Checked<'_, T> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        self.value()?.to_sql(ty, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        T::accepts(ty)
+    }
+
+    postgres::types::to_sql_checked!();
 }

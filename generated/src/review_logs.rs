@@ -10,7 +10,7 @@ use rusqlite::{
     Connection, OptionalExtension, Row,
 };
 
-use crate::codec::{Timestamp, UnknownVariant};
+use crate::codec::{Checked, Timestamp, UnknownVariant};
 use crate::shorts::Short;
 
 /// The allowed values of `review_logs.action`, stored as their string.
@@ -126,11 +126,15 @@ pub fn insert(conn: &Connection, new: &NewReviewLog) -> rusqlite::Result<ReviewL
     conn.prepare_cached(INSERT_SQL)?.query_row(
         params![
             new.short_id,
-            new.reviewer,
+            Checked::new("review_logs", "reviewer", &new.reviewer),
             new.telegram_message_id,
             new.action,
-            new.comment,
-            new.reviewed_at.map(Timestamp),
+            Checked::new("review_logs", "comment", &new.comment),
+            Checked::new(
+                "review_logs",
+                "reviewed_at",
+                &new.reviewed_at.map(Timestamp)
+            ),
         ],
         ReviewLog::from_row,
     )
@@ -145,11 +149,15 @@ pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> rusqlite::Result
         for new in rows {
             statement.execute(params![
                 new.short_id,
-                new.reviewer,
+                Checked::new("review_logs", "reviewer", &new.reviewer),
                 new.telegram_message_id,
                 new.action,
-                new.comment,
-                new.reviewed_at.map(Timestamp),
+                Checked::new("review_logs", "comment", &new.comment),
+                Checked::new(
+                    "review_logs",
+                    "reviewed_at",
+                    &new.reviewed_at.map(Timestamp)
+                ),
             ])?;
         }
         Ok(rows.len())
@@ -176,11 +184,11 @@ pub fn update(conn: &Connection, row: &ReviewLog) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
         row.id,
         row.short_id,
-        row.reviewer,
+        Checked::new("review_logs", "reviewer", &row.reviewer),
         row.telegram_message_id,
         row.action,
-        row.comment,
-        Timestamp(row.reviewed_at),
+        Checked::new("review_logs", "comment", &row.comment),
+        Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at)),
     ])?;
     Ok(changed > 0)
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::clips::Clip;
-use crate::codec::Timestamp;
+use crate::codec::{Checked, Timestamp};
 use crate::pipeline_runs::PipelineRun;
 
 /// A row of `scripts`.
@@ -71,11 +71,11 @@ pub fn insert(conn: &Connection, new: &NewScript) -> rusqlite::Result<Script> {
         params![
             new.run_id,
             new.clip_id,
-            new.content,
-            new.model_name,
+            Checked::new("scripts", "content", &new.content),
+            Checked::new("scripts", "model_name", &new.model_name),
             new.prompt_tokens,
             new.completion_tokens,
-            new.created_at.map(Timestamp),
+            Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
         ],
         Script::from_row,
     )
@@ -91,11 +91,11 @@ pub fn insert_many(conn: &Connection, rows: &[NewScript]) -> rusqlite::Result<us
             statement.execute(params![
                 new.run_id,
                 new.clip_id,
-                new.content,
-                new.model_name,
+                Checked::new("scripts", "content", &new.content),
+                Checked::new("scripts", "model_name", &new.model_name),
                 new.prompt_tokens,
                 new.completion_tokens,
-                new.created_at.map(Timestamp),
+                Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
             ])?;
         }
         Ok(rows.len())
@@ -123,11 +123,11 @@ pub fn update(conn: &Connection, row: &Script) -> rusqlite::Result<bool> {
         row.id,
         row.run_id,
         row.clip_id,
-        row.content,
-        row.model_name,
+        Checked::new("scripts", "content", &row.content),
+        Checked::new("scripts", "model_name", &row.model_name),
         row.prompt_tokens,
         row.completion_tokens,
-        Timestamp(row.created_at),
+        Checked::new("scripts", "created_at", &Timestamp(row.created_at)),
     ])?;
     Ok(changed > 0)
 }

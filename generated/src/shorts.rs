@@ -11,7 +11,7 @@ use rusqlite::{
 };
 
 use crate::clips::Clip;
-use crate::codec::{Timestamp, UnknownVariant};
+use crate::codec::{Checked, Timestamp, UnknownVariant};
 use crate::scripts::Script;
 use crate::tts_audio::TTSAudio;
 
@@ -159,13 +159,13 @@ pub fn insert(conn: &Connection, new: &NewShort) -> rusqlite::Result<Short> {
             new.clip_id,
             new.script_id,
             new.tts_audio_id,
-            new.file_path,
-            new.title,
-            new.description,
-            new.youtube_video_id,
+            Checked::new("shorts", "file_path", &new.file_path),
+            Checked::new("shorts", "title", &new.title),
+            Checked::new("shorts", "description", &new.description),
+            Checked::new("shorts", "youtube_video_id", &new.youtube_video_id),
             new.status,
-            new.uploaded_at.map(Timestamp),
-            new.created_at.map(Timestamp),
+            Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+            Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
         ],
         Short::from_row,
     )
@@ -182,13 +182,13 @@ pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> rusqlite::Result<usi
                 new.clip_id,
                 new.script_id,
                 new.tts_audio_id,
-                new.file_path,
-                new.title,
-                new.description,
-                new.youtube_video_id,
+                Checked::new("shorts", "file_path", &new.file_path),
+                Checked::new("shorts", "title", &new.title),
+                Checked::new("shorts", "description", &new.description),
+                Checked::new("shorts", "youtube_video_id", &new.youtube_video_id),
                 new.status,
-                new.uploaded_at.map(Timestamp),
-                new.created_at.map(Timestamp),
+                Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
             ])?;
         }
         Ok(rows.len())
@@ -217,13 +217,13 @@ pub fn update(conn: &Connection, row: &Short) -> rusqlite::Result<bool> {
         row.clip_id,
         row.script_id,
         row.tts_audio_id,
-        row.file_path,
-        row.title,
-        row.description,
-        row.youtube_video_id,
+        Checked::new("shorts", "file_path", &row.file_path),
+        Checked::new("shorts", "title", &row.title),
+        Checked::new("shorts", "description", &row.description),
+        Checked::new("shorts", "youtube_video_id", &row.youtube_video_id),
         row.status,
-        row.uploaded_at.map(Timestamp),
-        Timestamp(row.created_at),
+        Checked::new("shorts", "uploaded_at", &row.uploaded_at.map(Timestamp)),
+        Checked::new("shorts", "created_at", &Timestamp(row.created_at)),
     ])?;
     Ok(changed > 0)
 }

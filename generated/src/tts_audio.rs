@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::Timestamp;
+use crate::codec::{Checked, Timestamp};
 use crate::scripts::Script;
 
 /// A row of `tts_audio`.
@@ -64,11 +64,11 @@ pub fn insert(conn: &Connection, new: &NewTTSAudio) -> rusqlite::Result<TTSAudio
     conn.prepare_cached(INSERT_SQL)?.query_row(
         params![
             new.script_id,
-            new.file_path,
-            new.voice,
-            new.provider,
-            new.duration_seconds,
-            new.created_at.map(Timestamp),
+            Checked::new("tts_audio", "file_path", &new.file_path),
+            Checked::new("tts_audio", "voice", &new.voice),
+            Checked::new("tts_audio", "provider", &new.provider),
+            Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+            Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
         ],
         TTSAudio::from_row,
     )
@@ -83,11 +83,11 @@ pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> rusqlite::Result<
         for new in rows {
             statement.execute(params![
                 new.script_id,
-                new.file_path,
-                new.voice,
-                new.provider,
-                new.duration_seconds,
-                new.created_at.map(Timestamp),
+                Checked::new("tts_audio", "file_path", &new.file_path),
+                Checked::new("tts_audio", "voice", &new.voice),
+                Checked::new("tts_audio", "provider", &new.provider),
+                Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+                Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
             ])?;
         }
         Ok(rows.len())
@@ -114,11 +114,11 @@ pub fn update(conn: &Connection, row: &TTSAudio) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
         row.id,
         row.script_id,
-        row.file_path,
-        row.voice,
-        row.provider,
-        row.duration_seconds,
-        Timestamp(row.created_at),
+        Checked::new("tts_audio", "file_path", &row.file_path),
+        Checked::new("tts_audio", "voice", &row.voice),
+        Checked::new("tts_audio", "provider", &row.provider),
+        Checked::new("tts_audio", "duration_seconds", &row.duration_seconds),
+        Checked::new("tts_audio", "created_at", &Timestamp(row.created_at)),
     ])?;
     Ok(changed > 0)
 }

@@ -109,6 +109,10 @@ struct TestCommonTemplate<'a> {
     uses_datetime: bool,
     uses_text: bool,
     uses_unique: bool,
+    crate_ident: &'a str,
+    uses_refusals: bool,
+    uses_json: bool,
+    uses_edge_text: bool,
 }
 
 #[derive(Template)]
@@ -273,6 +277,11 @@ pub fn render_schema(schema: &Schema) -> Output {
         .map(|&index| test_views[index].seed.clone())
         .collect();
     let common_imports = test_view::common_imports(schema);
+    let calls_helper = |helper: &str| {
+        test_views
+            .iter()
+            .any(|t| (t.refusals.iter().chain(&t.edges)).any(|c| c.helper == Some(helper)))
+    };
     files.insert(
         "tests/models/common.rs".to_owned(),
         render_template(&TestCommonTemplate {
@@ -280,6 +289,10 @@ pub fn render_schema(schema: &Schema) -> Output {
             uses_datetime: common_imports.contains(&"at"),
             uses_text: common_imports.contains(&"text"),
             uses_unique: common_imports.contains(&"unique"),
+            crate_ident: &crate_ident,
+            uses_refusals: test_views.iter().any(|t| !t.refusals.is_empty()),
+            uses_json: calls_helper("nested_json"),
+            uses_edge_text: calls_helper("edge_text"),
         }),
     );
     files.insert(

@@ -33,6 +33,10 @@ pub struct ModelTestView {
     pub finders: Vec<FinderCase>,
     pub relations: Vec<RelationCase>,
     pub timestamps: Vec<TimestampCase>,
+    /// Values refused before anything is stored, one per case.
+    pub refusals: Vec<ValueCases>,
+    /// Values at the edges of what is stored, each read back equal.
+    pub edges: Vec<ValueCases>,
     pub seed: SeedView,
     pub pk_field: String,
     /// The key of the row `inserted`, as the insert struct takes it.
@@ -45,6 +49,26 @@ pub struct TimestampCase {
     pub field: String,
     pub column_literal: String,
     pub nullable: bool,
+}
+
+/// Values given to one field, each in a row of its own.
+#[derive(Debug, Clone)]
+pub struct ValueCases {
+    pub field: String,
+    pub column_literal: String,
+    /// The values, as Rust expressions of the field's plain type.
+    pub values: Vec<String>,
+    /// What each value reads back as, where that is not the value itself.
+    pub read_back: Option<Vec<String>>,
+    /// `value` as the insert struct takes it.
+    pub new_value: String,
+    /// `value` as the row type holds it.
+    pub row_value: String,
+    /// `new_value` and `row_value` leaving `value` usable after them.
+    pub new_value_kept: String,
+    pub row_value_kept: String,
+    /// The helper of `tests/models/common.rs` the values call, if any.
+    pub helper: Option<&'static str>,
 }
 
 /// `assert_eq!` of an inserted field against the value it was given.
@@ -192,6 +216,124 @@ fn different_value(krate: &str, field: &Field, place: &str) -> Option<String> {
             )
         }
     })
+}
+
+/// Values of the field's type that neither engine can store faithfully.
+fn unstorable_values(krate: &str, ty: &FieldType) -> Vec<String> {
+    let date = |year: i32| {
+        format!("chrono::NaiveDate::from_ymd_opt({year}, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc()")
+    };
+    match ty {
+        FieldType::String { .. } | FieldType::Text => {
+            vec![
+                r#""a\0b".to_owned()"#.to_owned(),
+                r#""\0".to_owned()"#.to_owned(),
+            ]
+        }
+        FieldType::Float => ["f64::NAN", "f64::INFINITY", "f64::NEG_INFINITY"]
+            .map(String::from)
+            .to_vec(),
+        FieldType::DateTime => vec![date(10_000), date(-1)],
+        FieldType::Json => vec![
+            r#"serde_json::json!({ "text": "a\0b" })"#.to_owned(),
+            r#"serde_json::json!({ "a\0b": 1 })"#.to_owned(),
+            format!("crate::common::nested_json({krate}::codec::MAX_JSON_DEPTH + 1)"),
+        ],
+        FieldType::Int | FieldType::Bool | FieldType::Enum(_) => Vec::new(),
+    }
+}
+
+/// Values of the field's type at the edges of what both engines store,
+/// with the value each reads back as.
+fn edge_values(krate: &str, ty: &FieldType) -> Vec<(String, String)> {
+    let same = |value: &str| (value.to_owned(), value.to_owned());
+    match ty {
+        FieldType::String { max_len } => {
+            let max = max_len.map_or("usize::MAX".to_owned(), |n| n.to_string());
+            vec![
+                same("String::new()"),
+                same(&format!("crate::common::edge_text({max})")),
+            ]
+        }
+        FieldType::Text => vec![
+            same("String::new()"),
+            same("crate::common::edge_text(usize::MAX)"),
+        ],
+        FieldType::Float => ["f64::MAX", "-f64::MAX", "f64::MIN_POSITIVE", "5e-324"]
+            .map(same)
+            .to_vec(),
+        FieldType::DateTime => vec![
+            same("chrono::NaiveDate::from_ymd_opt(0, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc()"),
+            same("chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap().and_hms_milli_opt(23, 59, 59, 999).unwrap().and_utc()"),
+            // Stored to the millisecond on both engines.
+            (
+                "chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789)".to_owned(),
+                "chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap()".to_owned(),
+            ),
+        ],
+        FieldType::Json => vec![
+            same(&format!("crate::common::nested_json({krate}::codec::MAX_JSON_DEPTH)")),
+            same(r#"serde_json::json!({ "big": u64::MAX, "small": i64::MIN, "huge": 1e300, "tiny": 5e-324, "text": "é 🎞 \"\\ \n", "": null, "empty": [[], {}] })"#),
+        ],
+        FieldType::Int | FieldType::Bool | FieldType::Enum(_) => Vec::new(),
+    }
+}
+
+/// The refusal and edge cases of a model's fields. A field some check
+/// reads gets no edge values: the check may refuse them.
+fn value_cases(krate: &str, model: &crate::ir::Model) -> (Vec<ValueCases>, Vec<ValueCases>) {
+    let checked: Vec<usize> = model
+        .checks
+        .iter()
+        .flat_map(|check| check.expr.columns())
+        .collect();
+    let mut refusals = Vec::new();
+    let mut edges = Vec::new();
+    for (index, field) in model.fields.iter().enumerate() {
+        if field.is_generated() {
+            continue;
+        }
+        let kept = match field.ty {
+            FieldType::String { .. } | FieldType::Text | FieldType::Json => "value.clone()",
+            _ => "value",
+        };
+        let wrap_row = |value: &str| {
+            if field.nullable {
+                format!("Some({value})")
+            } else {
+                value.to_owned()
+            }
+        };
+        let cases = |values: Vec<String>, read_back, helper| ValueCases {
+            field: field.rust_name.clone(),
+            column_literal: rust_str(&field.column),
+            values,
+            read_back,
+            new_value: wrap_new(field, "value".to_owned()),
+            row_value: wrap_row("value"),
+            new_value_kept: wrap_new(field, kept.to_owned()),
+            row_value_kept: wrap_row(kept),
+            helper,
+        };
+        let json_helper = matches!(field.ty, FieldType::Json).then_some("nested_json");
+        let unstorable = unstorable_values(krate, &field.ty);
+        if !unstorable.is_empty() {
+            refusals.push(cases(unstorable, None, json_helper));
+        }
+        let edge = edge_values(krate, &field.ty);
+        if edge.is_empty() || field.foreign_key.is_some() || checked.contains(&index) {
+            continue;
+        }
+        let helper = if is_textual(&field.ty) {
+            Some("edge_text")
+        } else {
+            json_helper
+        };
+        let (values, read_back): (Vec<String>, Vec<String>) = edge.into_iter().unzip();
+        let read_back = (read_back != values).then_some(read_back);
+        edges.push(cases(values, read_back, helper));
+    }
+    (refusals, edges)
 }
 
 fn wrap_new(field: &Field, expr: String) -> String {
@@ -533,6 +675,7 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             };
             (f.rust_name.clone(), value)
         });
+    let (refusals, edges) = value_cases(krate, model);
     let pk_arg = if is_textual(&pk.ty) {
         format!("&inserted.{}", pk.rust_name)
     } else {
@@ -559,6 +702,8 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         finders,
         relations,
         timestamps,
+        refusals,
+        edges,
         seed,
         pk_field: pk.rust_name.clone(),
         pk_copy: copy_into_new(pk, "inserted"),

@@ -213,11 +213,10 @@ fn bind_value(field: &Field, expr: &str, dialect: Dialect) -> String {
     }
 }
 
-/// The bind expression for `place` (a field access) holding an `Option`.
+/// The bind expression for `place` (a field access) holding an `Option` of
+/// a type that is bound as it is (not [`is_checked`]).
 fn bind_option(field: &Field, place: &str, dialect: Dialect) -> String {
     match (&field.ty, dialect) {
-        (FieldType::DateTime, Dialect::Sqlite) => format!("{place}.map(Timestamp)"),
-        (FieldType::Json, Dialect::Sqlite) => format!("{place}.as_ref().map(Json)"),
         (FieldType::Enum(enum_type), Dialect::Postgres) => {
             format!("&{place}.map({}::as_str)", enum_type.rust_name)
         }
@@ -226,11 +225,46 @@ fn bind_option(field: &Field, place: &str, dialect: Dialect) -> String {
     }
 }
 
-/// The bind expression for `place` holding the field's plain value.
-fn bind_place(field: &Field, place: &str, dialect: Dialect) -> String {
-    match (&field.ty, dialect) {
-        (FieldType::Json, Dialect::Sqlite) => format!("Json(&{place})"),
-        _ => bind_value(field, place, dialect),
+/// Whether values of the type are checked before they are written: the
+/// types one engine would store differently from the other, or not read
+/// back (see the generated codec's `Storable`).
+fn is_checked(ty: &FieldType) -> bool {
+    matches!(
+        ty,
+        FieldType::Float
+            | FieldType::String { .. }
+            | FieldType::Text
+            | FieldType::DateTime
+            | FieldType::Json
+    )
+}
+
+/// The bind expression that writes `place` (an `Option` when `optional`)
+/// into the field's column of `table`: refused before anything is stored
+/// when neither engine can store it faithfully.
+fn write_bind(field: &Field, table: &str, place: &str, optional: bool, dialect: Dialect) -> String {
+    if !is_checked(&field.ty) {
+        return if optional {
+            bind_option(field, place, dialect)
+        } else {
+            bind_value(field, place, dialect)
+        };
+    }
+    let value = match (&field.ty, optional, dialect) {
+        (FieldType::DateTime, false, _) => format!("Timestamp({place})"),
+        (FieldType::DateTime, true, _) => format!("{place}.map(Timestamp)"),
+        (FieldType::Json, false, Dialect::Sqlite) => format!("Json(&{place})"),
+        (FieldType::Json, true, Dialect::Sqlite) => format!("{place}.as_ref().map(Json)"),
+        _ => place.to_owned(),
+    };
+    let checked = format!(
+        "Checked::new({}, {}, &{value})",
+        rust_str(table),
+        rust_str(&field.column)
+    );
+    match dialect {
+        Dialect::Sqlite => checked,
+        Dialect::Postgres => format!("&{checked}"),
     }
 }
 
@@ -254,7 +288,7 @@ fn read_column(field: &Field, index: usize, dialect: Dialect) -> String {
     }
 }
 
-fn field_view(field: &Field, index: usize, dialect: Dialect) -> FieldView {
+fn field_view(field: &Field, table: &str, index: usize, dialect: Dialect) -> FieldView {
     let value = value_type(field);
     let rust_type = if field.nullable {
         format!("Option<{value}>")
@@ -268,16 +302,8 @@ fn field_view(field: &Field, index: usize, dialect: Dialect) -> FieldView {
         value
     };
     let place = |prefix: &str| format!("{prefix}.{}", field.rust_name);
-    let bind = if field.nullable {
-        bind_option(field, &place("row"), dialect)
-    } else {
-        bind_place(field, &place("row"), dialect)
-    };
-    let new_bind = if is_new_optional {
-        bind_option(field, &place("new"), dialect)
-    } else {
-        bind_place(field, &place("new"), dialect)
-    };
+    let bind = write_bind(field, table, &place("row"), field.nullable, dialect);
+    let new_bind = write_bind(field, table, &place("new"), is_new_optional, dialect);
     let mut docs = rustdoc_lines(field.doc.as_deref());
     if let Some(default) = &field.default {
         if !docs.is_empty() {
@@ -619,10 +645,29 @@ fn imports(
     let has_datetime = has(|t| matches!(t, FieldType::DateTime));
     let has_json = has(|t| matches!(t, FieldType::Json));
     let has_enum = has(|t| matches!(t, FieldType::Enum(_)));
-    match dialect {
-        Dialect::Sqlite => sqlite_imports(model, relations, has_datetime, has_json, has_enum),
-        Dialect::Postgres => postgres_imports(model, relations, enums, params),
+    let mut codec = Vec::new();
+    if has(is_checked) {
+        codec.push("Checked");
     }
+    if has_json && dialect == Dialect::Sqlite {
+        codec.push("Json");
+    }
+    if has_datetime {
+        codec.push("Timestamp");
+    }
+    if has_enum && dialect == Dialect::Sqlite {
+        codec.push("UnknownVariant");
+    }
+    let (imports, mut crate_imports) = match dialect {
+        Dialect::Sqlite => sqlite_imports(model, relations, has_datetime, has_enum),
+        Dialect::Postgres => postgres_imports(model, relations, enums, params),
+    };
+    match codec.as_slice() {
+        [] => {}
+        [one] => crate_imports.insert(0, format!("use crate::codec::{one};")),
+        many => crate_imports.insert(0, format!("use crate::codec::{{{}}};", many.join(", "))),
+    }
+    (imports, crate_imports)
 }
 
 /// The SQLite module defines the row types, so it needs every value type.
@@ -630,7 +675,6 @@ fn sqlite_imports(
     model: &Model,
     relations: &[RelationView],
     has_datetime: bool,
-    has_json: bool,
     has_enum: bool,
 ) -> (Vec<String>, Vec<String>) {
     let mut imports = Vec::new();
@@ -644,21 +688,6 @@ fn sqlite_imports(
     }
     imports.push(format!("use rusqlite::{{{}}};", rusqlite.join(", ")));
     let mut crate_imports = Vec::new();
-    let mut codec = Vec::new();
-    if has_json {
-        codec.push("Json");
-    }
-    if has_datetime {
-        codec.push("Timestamp");
-    }
-    if has_enum {
-        codec.push("UnknownVariant");
-    }
-    match codec.as_slice() {
-        [] => {}
-        [one] => crate_imports.push(format!("use crate::codec::{one};")),
-        many => crate_imports.push(format!("use crate::codec::{{{}}};", many.join(", "))),
-    }
     let mut parents: Vec<String> = relations
         .iter()
         .filter(|r| r.parent_type != model.name)
@@ -707,7 +736,7 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         .fields
         .iter()
         .enumerate()
-        .map(|(i, f)| field_view(f, i, dialect))
+        .map(|(i, f)| field_view(f, &model.table, i, dialect))
         .collect();
     let new_fields: Vec<FieldView> = model
         .fields

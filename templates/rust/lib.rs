@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-pub use codec::UnknownVariant;
+pub use codec::{InvalidValue, UnknownVariant};
 {%- for m in models %}
 pub use {{ m.module }}::{ {{- m.exports|join(", ") -}} };
 {%- endfor %}

@@ -237,3 +237,69 @@ fn {{ ts.test_name }}() {
     assert!(db.is_stored_datetime(&stored[0]), "{}", stored[0]);
 }
 {%- endfor %}
+{%- if let Some(first) = t.refusals.first() %}
+
+#[test]
+fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
+    let mut db = db();
+    let before = db.count({{ t.table_literal }});
+{%- for r in t.refusals %}
+    for (n, value) in (1..).zip([{{ r.values|join(", ") }}]) {
+        let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), n);
+        new.{{ r.field }} = {{ r.new_value }};
+        let error = api::{{ t.module }}::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, {{ t.table_literal }}, {{ r.column_literal }});
+    }
+{%- endfor %}
+    assert_eq!(db.count({{ t.table_literal }}), before);
+}
+
+#[test]
+fn a_refused_value_leaves_every_row_as_it_was() {
+    let mut db = db();
+    let inserted = seeds::{{ t.seed_fn }}(db.conn(), 1);
+    let value = {{ first.values[0] }};
+{%- if t.has_update %}
+    let mut changed = inserted.clone();
+    changed.{{ first.field }} = {{ first.row_value_kept }};
+    let error = api::{{ t.module }}::update(db.conn(), &changed).unwrap_err();
+    crate::common::assert_refused(&error, {{ t.table_literal }}, {{ first.column_literal }});
+{%- endif %}
+    let good = seeds::{{ t.new_seed_fn }}(db.conn(), 2);
+    let mut bad = seeds::{{ t.new_seed_fn }}(db.conn(), 3);
+    bad.{{ first.field }} = {{ first.new_value }};
+    let error = api::{{ t.module }}::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_refused(&error, {{ t.table_literal }}, {{ first.column_literal }});
+    assert_eq!(api::{{ t.module }}::list(db.conn()).unwrap(), vec![inserted]);
+}
+{%- endif %}
+{%- if !t.edges.is_empty() %}
+
+#[test]
+fn values_at_the_edges_of_what_is_stored_read_back_equal() {
+    let mut db = db();
+    // Numbers each row's seed afresh, so its unique columns never collide.
+    let mut n = 0;
+{%- for e in t.edges %}
+{%- match e.read_back %}
+{%- when Some with (read_back) %}
+    let cases = [{% for v in e.values %}({{ v }}, {{ read_back[loop.index0] }}), {% endfor %}];
+    for (value, read_back) in cases {
+        n += 1;
+        let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), n);
+        new.{{ e.field }} = {{ e.new_value }};
+        let inserted = api::{{ t.module }}::insert(db.conn(), &new).unwrap();
+        let value = read_back;
+{%- when None %}
+    for value in [{{ e.values|join(", ") }}] {
+        n += 1;
+        let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), n);
+        new.{{ e.field }} = {{ e.new_value_kept }};
+        let inserted = api::{{ t.module }}::insert(db.conn(), &new).unwrap();
+{%- endmatch %}
+        assert_eq!(inserted.{{ e.field }}, {{ e.row_value }});
+        assert_eq!(api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap(), Some(inserted));
+    }
+{%- endfor %}
+}
+{%- endif %}

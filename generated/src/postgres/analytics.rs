@@ -4,10 +4,11 @@
 
 use postgres::{Error, GenericClient, Row};
 
+use crate::codec::{Checked, Timestamp};
 use crate::{Analytics, NewAnalytics, Short};
 
-const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, now())) RETURNING id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, now()))";
+const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE analytics SET short_id = $2, youtube_video_id = $3, views = $4, likes = $5, comments = $6, average_view_duration_seconds = $7, measured_at = $8 WHERE id = $1";
@@ -34,12 +35,16 @@ pub fn insert(client: &mut impl GenericClient, new: &NewAnalytics) -> Result<Ana
         INSERT_SQL,
         &[
             &new.short_id,
-            &new.youtube_video_id,
+            &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id),
             &new.views,
             &new.likes,
             &new.comments,
-            &new.average_view_duration_seconds,
-            &new.measured_at,
+            &Checked::new(
+                "analytics",
+                "average_view_duration_seconds",
+                &new.average_view_duration_seconds,
+            ),
+            &Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
         ],
     )?)
 }
@@ -55,12 +60,16 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewAnalytics]) -> Re
             &statement,
             &[
                 &new.short_id,
-                &new.youtube_video_id,
+                &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id),
                 &new.views,
                 &new.likes,
                 &new.comments,
-                &new.average_view_duration_seconds,
-                &new.measured_at,
+                &Checked::new(
+                    "analytics",
+                    "average_view_duration_seconds",
+                    &new.average_view_duration_seconds,
+                ),
+                &Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
             ],
         )?;
     }
@@ -90,12 +99,16 @@ pub fn update(client: &mut impl GenericClient, row: &Analytics) -> Result<bool, 
         &[
             &row.id,
             &row.short_id,
-            &row.youtube_video_id,
+            &Checked::new("analytics", "youtube_video_id", &row.youtube_video_id),
             &row.views,
             &row.likes,
             &row.comments,
-            &row.average_view_duration_seconds,
-            &row.measured_at,
+            &Checked::new(
+                "analytics",
+                "average_view_duration_seconds",
+                &row.average_view_duration_seconds,
+            ),
+            &Checked::new("analytics", "measured_at", &Timestamp(row.measured_at)),
         ],
     )?;
     Ok(changed > 0)

@@ -4,10 +4,11 @@
 
 use postgres::{Error, GenericClient, Row};
 
+use crate::codec::{Checked, Timestamp};
 use crate::{Clip, NewClip, PipelineRun};
 
-const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, now())) RETURNING id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, now()))";
+const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE clips SET run_id = $2, start_seconds = $3, end_seconds = $4, virality_score = $5, transcript = $6, file_path = $7, created_at = $8 WHERE id = $1";
@@ -33,12 +34,12 @@ pub fn insert(client: &mut impl GenericClient, new: &NewClip) -> Result<Clip, Er
         INSERT_SQL,
         &[
             &new.run_id,
-            &new.start_seconds,
-            &new.end_seconds,
-            &new.virality_score,
-            &new.transcript,
-            &new.file_path,
-            &new.created_at,
+            &Checked::new("clips", "start_seconds", &new.start_seconds),
+            &Checked::new("clips", "end_seconds", &new.end_seconds),
+            &Checked::new("clips", "virality_score", &new.virality_score),
+            &Checked::new("clips", "transcript", &new.transcript),
+            &Checked::new("clips", "file_path", &new.file_path),
+            &Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
         ],
     )?)
 }
@@ -54,12 +55,12 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewClip]) -> Result<
             &statement,
             &[
                 &new.run_id,
-                &new.start_seconds,
-                &new.end_seconds,
-                &new.virality_score,
-                &new.transcript,
-                &new.file_path,
-                &new.created_at,
+                &Checked::new("clips", "start_seconds", &new.start_seconds),
+                &Checked::new("clips", "end_seconds", &new.end_seconds),
+                &Checked::new("clips", "virality_score", &new.virality_score),
+                &Checked::new("clips", "transcript", &new.transcript),
+                &Checked::new("clips", "file_path", &new.file_path),
+                &Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
             ],
         )?;
     }
@@ -89,12 +90,12 @@ pub fn update(client: &mut impl GenericClient, row: &Clip) -> Result<bool, Error
         &[
             &row.id,
             &row.run_id,
-            &row.start_seconds,
-            &row.end_seconds,
-            &row.virality_score,
-            &row.transcript,
-            &row.file_path,
-            &row.created_at,
+            &Checked::new("clips", "start_seconds", &row.start_seconds),
+            &Checked::new("clips", "end_seconds", &row.end_seconds),
+            &Checked::new("clips", "virality_score", &row.virality_score),
+            &Checked::new("clips", "transcript", &row.transcript),
+            &Checked::new("clips", "file_path", &row.file_path),
+            &Checked::new("clips", "created_at", &Timestamp(row.created_at)),
         ],
     )?;
     Ok(changed > 0)

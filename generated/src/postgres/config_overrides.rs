@@ -4,10 +4,11 @@
 
 use postgres::{Error, GenericClient, Row};
 
+use crate::codec::{Checked, Timestamp};
 use crate::{ConfigOverride, NewConfigOverride};
 
-const INSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, now())) RETURNING \"key\", value, updated_by, updated_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, now()))";
+const INSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING \"key\", value, updated_by, updated_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" = $1";
 const LIST_SQL: &str =
@@ -15,7 +16,7 @@ const LIST_SQL: &str =
 const UPDATE_SQL: &str =
     "UPDATE config_overrides SET value = $2, updated_by = $3, updated_at = $4 WHERE \"key\" = $1";
 const DELETE_SQL: &str = "DELETE FROM config_overrides WHERE \"key\" = $1";
-const UPSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, now())) ON CONFLICT (\"key\") DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at RETURNING \"key\", value, updated_by, updated_at";
+const UPSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now()))) ON CONFLICT (\"key\") DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at RETURNING \"key\", value, updated_by, updated_at";
 
 /// Reads a row selected with the table's columns in schema order.
 pub(crate) fn from_row(row: &Row) -> Result<ConfigOverride, Error> {
@@ -34,7 +35,16 @@ pub fn insert(
 ) -> Result<ConfigOverride, Error> {
     from_row(&client.query_one(
         INSERT_SQL,
-        &[&new.key, &new.value, &new.updated_by, &new.updated_at],
+        &[
+            &Checked::new("config_overrides", "key", &new.key),
+            &Checked::new("config_overrides", "value", &new.value),
+            &Checked::new("config_overrides", "updated_by", &new.updated_by),
+            &Checked::new(
+                "config_overrides",
+                "updated_at",
+                &new.updated_at.map(Timestamp),
+            ),
+        ],
     )?)
 }
 
@@ -50,7 +60,16 @@ pub fn insert_many(
     for new in rows {
         transaction.execute(
             &statement,
-            &[&new.key, &new.value, &new.updated_by, &new.updated_at],
+            &[
+                &Checked::new("config_overrides", "key", &new.key),
+                &Checked::new("config_overrides", "value", &new.value),
+                &Checked::new("config_overrides", "updated_by", &new.updated_by),
+                &Checked::new(
+                    "config_overrides",
+                    "updated_at",
+                    &new.updated_at.map(Timestamp),
+                ),
+            ],
         )?;
     }
     transaction.commit()?;
@@ -65,7 +84,16 @@ pub fn upsert(
 ) -> Result<ConfigOverride, Error> {
     from_row(&client.query_one(
         UPSERT_SQL,
-        &[&new.key, &new.value, &new.updated_by, &new.updated_at],
+        &[
+            &Checked::new("config_overrides", "key", &new.key),
+            &Checked::new("config_overrides", "value", &new.value),
+            &Checked::new("config_overrides", "updated_by", &new.updated_by),
+            &Checked::new(
+                "config_overrides",
+                "updated_at",
+                &new.updated_at.map(Timestamp),
+            ),
+        ],
     )?)
 }
 
@@ -88,7 +116,12 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<ConfigOverride>, Erro
 pub fn update(client: &mut impl GenericClient, row: &ConfigOverride) -> Result<bool, Error> {
     let changed = client.execute(
         UPDATE_SQL,
-        &[&row.key, &row.value, &row.updated_by, &row.updated_at],
+        &[
+            &Checked::new("config_overrides", "key", &row.key),
+            &Checked::new("config_overrides", "value", &row.value),
+            &Checked::new("config_overrides", "updated_by", &row.updated_by),
+            &Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at)),
+        ],
     )?;
     Ok(changed > 0)
 }

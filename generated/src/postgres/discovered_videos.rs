@@ -5,6 +5,7 @@
 use postgres::types::FromSql;
 use postgres::{Error, GenericClient, Row};
 
+use crate::codec::{Checked, Timestamp};
 use crate::{DiscoveredVideo, DiscoveredVideoStatus, NewDiscoveredVideo};
 
 /// Reads the stored string; a value outside the enum is an error, not a
@@ -22,8 +23,8 @@ impl<'a> FromSql<'a> for DiscoveredVideoStatus {
     }
 }
 
-const INSERT_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9::TEXT, 'new'), COALESCE($10::TIMESTAMPTZ, now())) RETURNING id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9::TEXT, 'new'), COALESCE($10::TIMESTAMPTZ, now()))";
+const INSERT_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9::TEXT, 'new'), COALESCE($10::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9::TEXT, 'new'), COALESCE($10::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE discovered_videos SET youtube_video_id = $2, title = $3, channel_id = $4, channel_title = $5, url = $6, duration_seconds = $7, view_count = $8, published_at = $9, status = $10, discovered_at = $11 WHERE id = $1";
@@ -56,16 +57,28 @@ pub fn insert(
     from_row(&client.query_one(
         INSERT_SQL,
         &[
-            &new.youtube_video_id,
-            &new.title,
-            &new.channel_id,
-            &new.channel_title,
-            &new.url,
+            &Checked::new(
+                "discovered_videos",
+                "youtube_video_id",
+                &new.youtube_video_id,
+            ),
+            &Checked::new("discovered_videos", "title", &new.title),
+            &Checked::new("discovered_videos", "channel_id", &new.channel_id),
+            &Checked::new("discovered_videos", "channel_title", &new.channel_title),
+            &Checked::new("discovered_videos", "url", &new.url),
             &new.duration_seconds,
             &new.view_count,
-            &new.published_at,
+            &Checked::new(
+                "discovered_videos",
+                "published_at",
+                &new.published_at.map(Timestamp),
+            ),
             &new.status.map(DiscoveredVideoStatus::as_str),
-            &new.discovered_at,
+            &Checked::new(
+                "discovered_videos",
+                "discovered_at",
+                &new.discovered_at.map(Timestamp),
+            ),
         ],
     )?)
 }
@@ -83,16 +96,28 @@ pub fn insert_many(
         transaction.execute(
             &statement,
             &[
-                &new.youtube_video_id,
-                &new.title,
-                &new.channel_id,
-                &new.channel_title,
-                &new.url,
+                &Checked::new(
+                    "discovered_videos",
+                    "youtube_video_id",
+                    &new.youtube_video_id,
+                ),
+                &Checked::new("discovered_videos", "title", &new.title),
+                &Checked::new("discovered_videos", "channel_id", &new.channel_id),
+                &Checked::new("discovered_videos", "channel_title", &new.channel_title),
+                &Checked::new("discovered_videos", "url", &new.url),
                 &new.duration_seconds,
                 &new.view_count,
-                &new.published_at,
+                &Checked::new(
+                    "discovered_videos",
+                    "published_at",
+                    &new.published_at.map(Timestamp),
+                ),
                 &new.status.map(DiscoveredVideoStatus::as_str),
-                &new.discovered_at,
+                &Checked::new(
+                    "discovered_videos",
+                    "discovered_at",
+                    &new.discovered_at.map(Timestamp),
+                ),
             ],
         )?;
     }
@@ -121,16 +146,28 @@ pub fn update(client: &mut impl GenericClient, row: &DiscoveredVideo) -> Result<
         UPDATE_SQL,
         &[
             &row.id,
-            &row.youtube_video_id,
-            &row.title,
-            &row.channel_id,
-            &row.channel_title,
-            &row.url,
+            &Checked::new(
+                "discovered_videos",
+                "youtube_video_id",
+                &row.youtube_video_id,
+            ),
+            &Checked::new("discovered_videos", "title", &row.title),
+            &Checked::new("discovered_videos", "channel_id", &row.channel_id),
+            &Checked::new("discovered_videos", "channel_title", &row.channel_title),
+            &Checked::new("discovered_videos", "url", &row.url),
             &row.duration_seconds,
             &row.view_count,
-            &row.published_at,
+            &Checked::new(
+                "discovered_videos",
+                "published_at",
+                &row.published_at.map(Timestamp),
+            ),
             &row.status.as_str(),
-            &row.discovered_at,
+            &Checked::new(
+                "discovered_videos",
+                "discovered_at",
+                &Timestamp(row.discovered_at),
+            ),
         ],
     )?;
     Ok(changed > 0)

@@ -4,10 +4,11 @@
 
 use postgres::{Error, GenericClient, Row};
 
+use crate::codec::{Checked, Timestamp};
 use crate::{ErrorLog, NewErrorLog, PipelineRun};
 
-const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, now())) RETURNING id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, now()))";
+const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE error_logs SET run_id = $2, correlation_id = $3, module = $4, error_type = $5, message = $6, traceback = $7, context = $8, resolved = $9, occurred_at = $10 WHERE id = $1";
@@ -36,14 +37,14 @@ pub fn insert(client: &mut impl GenericClient, new: &NewErrorLog) -> Result<Erro
         INSERT_SQL,
         &[
             &new.run_id,
-            &new.correlation_id,
-            &new.module,
-            &new.error_type,
-            &new.message,
-            &new.traceback,
-            &new.context,
+            &Checked::new("error_logs", "correlation_id", &new.correlation_id),
+            &Checked::new("error_logs", "module", &new.module),
+            &Checked::new("error_logs", "error_type", &new.error_type),
+            &Checked::new("error_logs", "message", &new.message),
+            &Checked::new("error_logs", "traceback", &new.traceback),
+            &Checked::new("error_logs", "context", &new.context),
             &new.resolved,
-            &new.occurred_at,
+            &Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
         ],
     )?)
 }
@@ -59,14 +60,14 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewErrorLog]) -> Res
             &statement,
             &[
                 &new.run_id,
-                &new.correlation_id,
-                &new.module,
-                &new.error_type,
-                &new.message,
-                &new.traceback,
-                &new.context,
+                &Checked::new("error_logs", "correlation_id", &new.correlation_id),
+                &Checked::new("error_logs", "module", &new.module),
+                &Checked::new("error_logs", "error_type", &new.error_type),
+                &Checked::new("error_logs", "message", &new.message),
+                &Checked::new("error_logs", "traceback", &new.traceback),
+                &Checked::new("error_logs", "context", &new.context),
                 &new.resolved,
-                &new.occurred_at,
+                &Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
             ],
         )?;
     }
@@ -96,14 +97,14 @@ pub fn update(client: &mut impl GenericClient, row: &ErrorLog) -> Result<bool, E
         &[
             &row.id,
             &row.run_id,
-            &row.correlation_id,
-            &row.module,
-            &row.error_type,
-            &row.message,
-            &row.traceback,
-            &row.context,
+            &Checked::new("error_logs", "correlation_id", &row.correlation_id),
+            &Checked::new("error_logs", "module", &row.module),
+            &Checked::new("error_logs", "error_type", &row.error_type),
+            &Checked::new("error_logs", "message", &row.message),
+            &Checked::new("error_logs", "traceback", &row.traceback),
+            &Checked::new("error_logs", "context", &row.context),
             &row.resolved,
-            &row.occurred_at,
+            &Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at)),
         ],
     )?;
     Ok(changed > 0)

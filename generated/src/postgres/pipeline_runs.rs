@@ -5,6 +5,7 @@
 use postgres::types::FromSql;
 use postgres::{Error, GenericClient, Row};
 
+use crate::codec::{Checked, Timestamp};
 use crate::{DiscoveredVideo, NewPipelineRun, PipelineRun, PipelineRunStatus};
 
 /// Reads the stored string; a value outside the enum is an error, not a
@@ -22,8 +23,8 @@ impl<'a> FromSql<'a> for PipelineRunStatus {
     }
 }
 
-const INSERT_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES ($1, $2, COALESCE($3::TEXT, 'pending'), $4, COALESCE($5::TIMESTAMPTZ, now()), $6, $7) RETURNING id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message";
-const INSERT_MANY_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES ($1, $2, COALESCE($3::TEXT, 'pending'), $4, COALESCE($5::TIMESTAMPTZ, now()), $6, $7)";
+const INSERT_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES ($1, $2, COALESCE($3::TEXT, 'pending'), $4, COALESCE($5::TIMESTAMPTZ, date_trunc('milliseconds', now())), $6, $7) RETURNING id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message";
+const INSERT_MANY_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES ($1, $2, COALESCE($3::TEXT, 'pending'), $4, COALESCE($5::TIMESTAMPTZ, date_trunc('milliseconds', now())), $6, $7)";
 pub(crate) const GET_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE pipeline_runs SET video_id = $2, correlation_id = $3, status = $4, config_snapshot = $5, started_at = $6, finished_at = $7, error_message = $8 WHERE id = $1";
@@ -50,12 +51,20 @@ pub fn insert(client: &mut impl GenericClient, new: &NewPipelineRun) -> Result<P
         INSERT_SQL,
         &[
             &new.video_id,
-            &new.correlation_id,
+            &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id),
             &new.status.map(PipelineRunStatus::as_str),
-            &new.config_snapshot,
-            &new.started_at,
-            &new.finished_at,
-            &new.error_message,
+            &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
+            &Checked::new(
+                "pipeline_runs",
+                "started_at",
+                &new.started_at.map(Timestamp),
+            ),
+            &Checked::new(
+                "pipeline_runs",
+                "finished_at",
+                &new.finished_at.map(Timestamp),
+            ),
+            &Checked::new("pipeline_runs", "error_message", &new.error_message),
         ],
     )?)
 }
@@ -74,12 +83,20 @@ pub fn insert_many(
             &statement,
             &[
                 &new.video_id,
-                &new.correlation_id,
+                &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id),
                 &new.status.map(PipelineRunStatus::as_str),
-                &new.config_snapshot,
-                &new.started_at,
-                &new.finished_at,
-                &new.error_message,
+                &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
+                &Checked::new(
+                    "pipeline_runs",
+                    "started_at",
+                    &new.started_at.map(Timestamp),
+                ),
+                &Checked::new(
+                    "pipeline_runs",
+                    "finished_at",
+                    &new.finished_at.map(Timestamp),
+                ),
+                &Checked::new("pipeline_runs", "error_message", &new.error_message),
             ],
         )?;
     }
@@ -109,12 +126,16 @@ pub fn update(client: &mut impl GenericClient, row: &PipelineRun) -> Result<bool
         &[
             &row.id,
             &row.video_id,
-            &row.correlation_id,
+            &Checked::new("pipeline_runs", "correlation_id", &row.correlation_id),
             &row.status.as_str(),
-            &row.config_snapshot,
-            &row.started_at,
-            &row.finished_at,
-            &row.error_message,
+            &Checked::new("pipeline_runs", "config_snapshot", &row.config_snapshot),
+            &Checked::new("pipeline_runs", "started_at", &Timestamp(row.started_at)),
+            &Checked::new(
+                "pipeline_runs",
+                "finished_at",
+                &row.finished_at.map(Timestamp),
+            ),
+            &Checked::new("pipeline_runs", "error_message", &row.error_message),
         ],
     )?;
     Ok(changed > 0)

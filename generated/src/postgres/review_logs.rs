@@ -5,6 +5,7 @@
 use postgres::types::FromSql;
 use postgres::{Error, GenericClient, Row};
 
+use crate::codec::{Checked, Timestamp};
 use crate::{NewReviewLog, ReviewLog, ReviewLogAction, Short};
 
 /// Reads the stored string; a value outside the enum is an error, not a
@@ -22,8 +23,8 @@ impl<'a> FromSql<'a> for ReviewLogAction {
     }
 }
 
-const INSERT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, now())) RETURNING id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, now()))";
+const INSERT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE review_logs SET short_id = $2, reviewer = $3, telegram_message_id = $4, \"action\" = $5, comment = $6, reviewed_at = $7 WHERE id = $1";
@@ -48,11 +49,15 @@ pub fn insert(client: &mut impl GenericClient, new: &NewReviewLog) -> Result<Rev
         INSERT_SQL,
         &[
             &new.short_id,
-            &new.reviewer,
+            &Checked::new("review_logs", "reviewer", &new.reviewer),
             &new.telegram_message_id,
             &new.action.as_str(),
-            &new.comment,
-            &new.reviewed_at,
+            &Checked::new("review_logs", "comment", &new.comment),
+            &Checked::new(
+                "review_logs",
+                "reviewed_at",
+                &new.reviewed_at.map(Timestamp),
+            ),
         ],
     )?)
 }
@@ -68,11 +73,15 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewReviewLog]) -> Re
             &statement,
             &[
                 &new.short_id,
-                &new.reviewer,
+                &Checked::new("review_logs", "reviewer", &new.reviewer),
                 &new.telegram_message_id,
                 &new.action.as_str(),
-                &new.comment,
-                &new.reviewed_at,
+                &Checked::new("review_logs", "comment", &new.comment),
+                &Checked::new(
+                    "review_logs",
+                    "reviewed_at",
+                    &new.reviewed_at.map(Timestamp),
+                ),
             ],
         )?;
     }
@@ -102,11 +111,11 @@ pub fn update(client: &mut impl GenericClient, row: &ReviewLog) -> Result<bool, 
         &[
             &row.id,
             &row.short_id,
-            &row.reviewer,
+            &Checked::new("review_logs", "reviewer", &row.reviewer),
             &row.telegram_message_id,
             &row.action.as_str(),
-            &row.comment,
-            &row.reviewed_at,
+            &Checked::new("review_logs", "comment", &row.comment),
+            &Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at)),
         ],
     )?;
     Ok(changed > 0)

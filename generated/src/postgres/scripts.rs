@@ -4,10 +4,11 @@
 
 use postgres::{Error, GenericClient, Row};
 
+use crate::codec::{Checked, Timestamp};
 use crate::{Clip, NewScript, PipelineRun, Script};
 
-const INSERT_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, now())) RETURNING id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, now()))";
+const INSERT_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE scripts SET run_id = $2, clip_id = $3, content = $4, model_name = $5, prompt_tokens = $6, completion_tokens = $7, created_at = $8 WHERE id = $1";
@@ -34,11 +35,11 @@ pub fn insert(client: &mut impl GenericClient, new: &NewScript) -> Result<Script
         &[
             &new.run_id,
             &new.clip_id,
-            &new.content,
-            &new.model_name,
+            &Checked::new("scripts", "content", &new.content),
+            &Checked::new("scripts", "model_name", &new.model_name),
             &new.prompt_tokens,
             &new.completion_tokens,
-            &new.created_at,
+            &Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
         ],
     )?)
 }
@@ -55,11 +56,11 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewScript]) -> Resul
             &[
                 &new.run_id,
                 &new.clip_id,
-                &new.content,
-                &new.model_name,
+                &Checked::new("scripts", "content", &new.content),
+                &Checked::new("scripts", "model_name", &new.model_name),
                 &new.prompt_tokens,
                 &new.completion_tokens,
-                &new.created_at,
+                &Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
             ],
         )?;
     }
@@ -90,11 +91,11 @@ pub fn update(client: &mut impl GenericClient, row: &Script) -> Result<bool, Err
             &row.id,
             &row.run_id,
             &row.clip_id,
-            &row.content,
-            &row.model_name,
+            &Checked::new("scripts", "content", &row.content),
+            &Checked::new("scripts", "model_name", &row.model_name),
             &row.prompt_tokens,
             &row.completion_tokens,
-            &row.created_at,
+            &Checked::new("scripts", "created_at", &Timestamp(row.created_at)),
         ],
     )?;
     Ok(changed > 0)

@@ -5,6 +5,7 @@
 use postgres::types::FromSql;
 use postgres::{Error, GenericClient, Row};
 
+use crate::codec::{Checked, Timestamp};
 use crate::{Clip, NewShort, Script, Short, ShortStatus, TTSAudio};
 
 /// Reads the stored string; a value outside the enum is an error, not a
@@ -22,8 +23,8 @@ impl<'a> FromSql<'a> for ShortStatus {
     }
 }
 
-const INSERT_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::TEXT, 'draft'), $9, COALESCE($10::TIMESTAMPTZ, now())) RETURNING id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::TEXT, 'draft'), $9, COALESCE($10::TIMESTAMPTZ, now()))";
+const INSERT_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::TEXT, 'draft'), $9, COALESCE($10::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::TEXT, 'draft'), $9, COALESCE($10::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE shorts SET clip_id = $2, script_id = $3, tts_audio_id = $4, file_path = $5, title = $6, description = $7, youtube_video_id = $8, status = $9, uploaded_at = $10, created_at = $11 WHERE id = $1";
@@ -55,13 +56,13 @@ pub fn insert(client: &mut impl GenericClient, new: &NewShort) -> Result<Short, 
             &new.clip_id,
             &new.script_id,
             &new.tts_audio_id,
-            &new.file_path,
-            &new.title,
-            &new.description,
-            &new.youtube_video_id,
+            &Checked::new("shorts", "file_path", &new.file_path),
+            &Checked::new("shorts", "title", &new.title),
+            &Checked::new("shorts", "description", &new.description),
+            &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id),
             &new.status.map(ShortStatus::as_str),
-            &new.uploaded_at,
-            &new.created_at,
+            &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+            &Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
         ],
     )?)
 }
@@ -79,13 +80,13 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewShort]) -> Result
                 &new.clip_id,
                 &new.script_id,
                 &new.tts_audio_id,
-                &new.file_path,
-                &new.title,
-                &new.description,
-                &new.youtube_video_id,
+                &Checked::new("shorts", "file_path", &new.file_path),
+                &Checked::new("shorts", "title", &new.title),
+                &Checked::new("shorts", "description", &new.description),
+                &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id),
                 &new.status.map(ShortStatus::as_str),
-                &new.uploaded_at,
-                &new.created_at,
+                &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                &Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
             ],
         )?;
     }
@@ -117,13 +118,13 @@ pub fn update(client: &mut impl GenericClient, row: &Short) -> Result<bool, Erro
             &row.clip_id,
             &row.script_id,
             &row.tts_audio_id,
-            &row.file_path,
-            &row.title,
-            &row.description,
-            &row.youtube_video_id,
+            &Checked::new("shorts", "file_path", &row.file_path),
+            &Checked::new("shorts", "title", &row.title),
+            &Checked::new("shorts", "description", &row.description),
+            &Checked::new("shorts", "youtube_video_id", &row.youtube_video_id),
             &row.status.as_str(),
-            &row.uploaded_at,
-            &row.created_at,
+            &Checked::new("shorts", "uploaded_at", &row.uploaded_at.map(Timestamp)),
+            &Checked::new("shorts", "created_at", &Timestamp(row.created_at)),
         ],
     )?;
     Ok(changed > 0)

@@ -4,10 +4,11 @@
 
 use postgres::{Error, GenericClient, Row};
 
+use crate::codec::{Checked, Timestamp};
 use crate::{NewTTSAudio, Script, TTSAudio};
 
-const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, now())) RETURNING id, script_id, file_path, voice, provider, duration_seconds, created_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, now()))";
+const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, script_id, file_path, voice, provider, duration_seconds, created_at";
+const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio ORDER BY id";
 const UPDATE_SQL: &str = "UPDATE tts_audio SET script_id = $2, file_path = $3, voice = $4, provider = $5, duration_seconds = $6, created_at = $7 WHERE id = $1";
@@ -32,11 +33,11 @@ pub fn insert(client: &mut impl GenericClient, new: &NewTTSAudio) -> Result<TTSA
         INSERT_SQL,
         &[
             &new.script_id,
-            &new.file_path,
-            &new.voice,
-            &new.provider,
-            &new.duration_seconds,
-            &new.created_at,
+            &Checked::new("tts_audio", "file_path", &new.file_path),
+            &Checked::new("tts_audio", "voice", &new.voice),
+            &Checked::new("tts_audio", "provider", &new.provider),
+            &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+            &Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
         ],
     )?)
 }
@@ -52,11 +53,11 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewTTSAudio]) -> Res
             &statement,
             &[
                 &new.script_id,
-                &new.file_path,
-                &new.voice,
-                &new.provider,
-                &new.duration_seconds,
-                &new.created_at,
+                &Checked::new("tts_audio", "file_path", &new.file_path),
+                &Checked::new("tts_audio", "voice", &new.voice),
+                &Checked::new("tts_audio", "provider", &new.provider),
+                &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+                &Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
             ],
         )?;
     }
@@ -86,11 +87,11 @@ pub fn update(client: &mut impl GenericClient, row: &TTSAudio) -> Result<bool, E
         &[
             &row.id,
             &row.script_id,
-            &row.file_path,
-            &row.voice,
-            &row.provider,
-            &row.duration_seconds,
-            &row.created_at,
+            &Checked::new("tts_audio", "file_path", &row.file_path),
+            &Checked::new("tts_audio", "voice", &row.voice),
+            &Checked::new("tts_audio", "provider", &row.provider),
+            &Checked::new("tts_audio", "duration_seconds", &row.duration_seconds),
+            &Checked::new("tts_audio", "created_at", &Timestamp(row.created_at)),
         ],
     )?;
     Ok(changed > 0)

@@ -119,3 +119,156 @@ fn created_at_is_stored_alike_by_the_database_default_and_by_rust() {
     assert_eq!(stored[0], stored[1]);
     assert!(db.is_stored_datetime(&stored[0]), "{}", stored[0]);
 }
+
+#[test]
+fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
+    let mut db = db();
+    let before = db.count("clips");
+    for (n, value) in (1..).zip([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]) {
+        let mut new = seeds::new_clip(db.conn(), n);
+        new.start_seconds = value;
+        let error = api::clips::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "clips", "start_seconds");
+    }
+    for (n, value) in (1..).zip([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]) {
+        let mut new = seeds::new_clip(db.conn(), n);
+        new.end_seconds = value;
+        let error = api::clips::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "clips", "end_seconds");
+    }
+    for (n, value) in (1..).zip([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]) {
+        let mut new = seeds::new_clip(db.conn(), n);
+        new.virality_score = Some(value);
+        let error = api::clips::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "clips", "virality_score");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_clip(db.conn(), n);
+        new.transcript = Some(value);
+        let error = api::clips::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "clips", "transcript");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_clip(db.conn(), n);
+        new.file_path = Some(value);
+        let error = api::clips::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "clips", "file_path");
+    }
+    for (n, value) in (1..).zip([
+        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+    ]) {
+        let mut new = seeds::new_clip(db.conn(), n);
+        new.created_at = Some(value);
+        let error = api::clips::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "clips", "created_at");
+    }
+    assert_eq!(db.count("clips"), before);
+}
+
+#[test]
+fn a_refused_value_leaves_every_row_as_it_was() {
+    let mut db = db();
+    let inserted = seeds::insert_clip(db.conn(), 1);
+    let value = f64::NAN;
+    let mut changed = inserted.clone();
+    changed.start_seconds = value;
+    let error = api::clips::update(db.conn(), &changed).unwrap_err();
+    crate::common::assert_refused(&error, "clips", "start_seconds");
+    let good = seeds::new_clip(db.conn(), 2);
+    let mut bad = seeds::new_clip(db.conn(), 3);
+    bad.start_seconds = value;
+    let error = api::clips::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_refused(&error, "clips", "start_seconds");
+    assert_eq!(api::clips::list(db.conn()).unwrap(), vec![inserted]);
+}
+
+#[test]
+fn values_at_the_edges_of_what_is_stored_read_back_equal() {
+    let mut db = db();
+    // Numbers each row's seed afresh, so its unique columns never collide.
+    let mut n = 0;
+    for value in [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324] {
+        n += 1;
+        let mut new = seeds::new_clip(db.conn(), n);
+        new.virality_score = Some(value);
+        let inserted = api::clips::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.virality_score, Some(value));
+        assert_eq!(
+            api::clips::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+        n += 1;
+        let mut new = seeds::new_clip(db.conn(), n);
+        new.transcript = Some(value.clone());
+        let inserted = api::clips::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.transcript, Some(value));
+        assert_eq!(
+            api::clips::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(1024)] {
+        n += 1;
+        let mut new = seeds::new_clip(db.conn(), n);
+        new.file_path = Some(value.clone());
+        let inserted = api::clips::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.file_path, Some(value));
+        assert_eq!(
+            api::clips::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    let cases = [
+        (
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
+            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
+        ),
+    ];
+    for (value, read_back) in cases {
+        n += 1;
+        let mut new = seeds::new_clip(db.conn(), n);
+        new.created_at = Some(value);
+        let inserted = api::clips::insert(db.conn(), &new).unwrap();
+        let value = read_back;
+        assert_eq!(inserted.created_at, value);
+        assert_eq!(
+            api::clips::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+}

@@ -154,3 +154,240 @@ fn discovered_at_is_stored_alike_by_the_database_default_and_by_rust() {
     assert_eq!(stored[0], stored[1]);
     assert!(db.is_stored_datetime(&stored[0]), "{}", stored[0]);
 }
+
+#[test]
+fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
+    let mut db = db();
+    let before = db.count("discovered_videos");
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.youtube_video_id = value;
+        let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "discovered_videos", "youtube_video_id");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.title = value;
+        let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "discovered_videos", "title");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.channel_id = value;
+        let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "discovered_videos", "channel_id");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.channel_title = Some(value);
+        let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "discovered_videos", "channel_title");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.url = value;
+        let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "discovered_videos", "url");
+    }
+    for (n, value) in (1..).zip([
+        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+    ]) {
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.published_at = Some(value);
+        let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "discovered_videos", "published_at");
+    }
+    for (n, value) in (1..).zip([
+        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+    ]) {
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.discovered_at = Some(value);
+        let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "discovered_videos", "discovered_at");
+    }
+    assert_eq!(db.count("discovered_videos"), before);
+}
+
+#[test]
+fn a_refused_value_leaves_every_row_as_it_was() {
+    let mut db = db();
+    let inserted = seeds::insert_discovered_video(db.conn(), 1);
+    let value = "a\0b".to_owned();
+    let mut changed = inserted.clone();
+    changed.youtube_video_id = value.clone();
+    let error = api::discovered_videos::update(db.conn(), &changed).unwrap_err();
+    crate::common::assert_refused(&error, "discovered_videos", "youtube_video_id");
+    let good = seeds::new_discovered_video(db.conn(), 2);
+    let mut bad = seeds::new_discovered_video(db.conn(), 3);
+    bad.youtube_video_id = value;
+    let error = api::discovered_videos::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_refused(&error, "discovered_videos", "youtube_video_id");
+    assert_eq!(
+        api::discovered_videos::list(db.conn()).unwrap(),
+        vec![inserted]
+    );
+}
+
+#[test]
+fn values_at_the_edges_of_what_is_stored_read_back_equal() {
+    let mut db = db();
+    // Numbers each row's seed afresh, so its unique columns never collide.
+    let mut n = 0;
+    for value in [String::new(), crate::common::edge_text(32)] {
+        n += 1;
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.youtube_video_id = value.clone();
+        let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.youtube_video_id, value);
+        assert_eq!(
+            api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(500)] {
+        n += 1;
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.title = value.clone();
+        let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.title, value);
+        assert_eq!(
+            api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(64)] {
+        n += 1;
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.channel_id = value.clone();
+        let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.channel_id, value);
+        assert_eq!(
+            api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(255)] {
+        n += 1;
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.channel_title = Some(value.clone());
+        let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.channel_title, Some(value));
+        assert_eq!(
+            api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(500)] {
+        n += 1;
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.url = value.clone();
+        let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.url, value);
+        assert_eq!(
+            api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    let cases = [
+        (
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
+            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
+        ),
+    ];
+    for (value, read_back) in cases {
+        n += 1;
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.published_at = Some(value);
+        let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
+        let value = read_back;
+        assert_eq!(inserted.published_at, Some(value));
+        assert_eq!(
+            api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    let cases = [
+        (
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
+            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
+        ),
+    ];
+    for (value, read_back) in cases {
+        n += 1;
+        let mut new = seeds::new_discovered_video(db.conn(), n);
+        new.discovered_at = Some(value);
+        let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
+        let value = read_back;
+        assert_eq!(inserted.discovered_at, value);
+        assert_eq!(
+            api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+}

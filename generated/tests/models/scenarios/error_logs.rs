@@ -154,3 +154,202 @@ fn occurred_at_is_stored_alike_by_the_database_default_and_by_rust() {
     assert_eq!(stored[0], stored[1]);
     assert!(db.is_stored_datetime(&stored[0]), "{}", stored[0]);
 }
+
+#[test]
+fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
+    let mut db = db();
+    let before = db.count("error_logs");
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.correlation_id = Some(value);
+        let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "error_logs", "correlation_id");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.module = value;
+        let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "error_logs", "module");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.error_type = value;
+        let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "error_logs", "error_type");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.message = value;
+        let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "error_logs", "message");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.traceback = Some(value);
+        let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "error_logs", "traceback");
+    }
+    for (n, value) in (1..).zip([
+        serde_json::json!({ "text": "a\0b" }),
+        serde_json::json!({ "a\0b": 1 }),
+        crate::common::nested_json(pipeline_db::codec::MAX_JSON_DEPTH + 1),
+    ]) {
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.context = Some(value);
+        let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "error_logs", "context");
+    }
+    for (n, value) in (1..).zip([
+        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+    ]) {
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.occurred_at = Some(value);
+        let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "error_logs", "occurred_at");
+    }
+    assert_eq!(db.count("error_logs"), before);
+}
+
+#[test]
+fn a_refused_value_leaves_every_row_as_it_was() {
+    let mut db = db();
+    let inserted = seeds::insert_error_log(db.conn(), 1);
+    let value = "a\0b".to_owned();
+    let mut changed = inserted.clone();
+    changed.correlation_id = Some(value.clone());
+    let error = api::error_logs::update(db.conn(), &changed).unwrap_err();
+    crate::common::assert_refused(&error, "error_logs", "correlation_id");
+    let good = seeds::new_error_log(db.conn(), 2);
+    let mut bad = seeds::new_error_log(db.conn(), 3);
+    bad.correlation_id = Some(value);
+    let error = api::error_logs::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_refused(&error, "error_logs", "correlation_id");
+    assert_eq!(api::error_logs::list(db.conn()).unwrap(), vec![inserted]);
+}
+
+#[test]
+fn values_at_the_edges_of_what_is_stored_read_back_equal() {
+    let mut db = db();
+    // Numbers each row's seed afresh, so its unique columns never collide.
+    let mut n = 0;
+    for value in [String::new(), crate::common::edge_text(36)] {
+        n += 1;
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.correlation_id = Some(value.clone());
+        let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.correlation_id, Some(value));
+        assert_eq!(
+            api::error_logs::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(100)] {
+        n += 1;
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.module = value.clone();
+        let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.module, value);
+        assert_eq!(
+            api::error_logs::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(100)] {
+        n += 1;
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.error_type = value.clone();
+        let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.error_type, value);
+        assert_eq!(
+            api::error_logs::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+        n += 1;
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.message = value.clone();
+        let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.message, value);
+        assert_eq!(
+            api::error_logs::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+        n += 1;
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.traceback = Some(value.clone());
+        let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.traceback, Some(value));
+        assert_eq!(
+            api::error_logs::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [
+        crate::common::nested_json(pipeline_db::codec::MAX_JSON_DEPTH),
+        serde_json::json!({ "big": u64::MAX, "small": i64::MIN, "huge": 1e300, "tiny": 5e-324, "text": "é 🎞 \"\\ \n", "": null, "empty": [[], {}] }),
+    ] {
+        n += 1;
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.context = Some(value.clone());
+        let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.context, Some(value));
+        assert_eq!(
+            api::error_logs::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    let cases = [
+        (
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
+            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
+        ),
+    ];
+    for (value, read_back) in cases {
+        n += 1;
+        let mut new = seeds::new_error_log(db.conn(), n);
+        new.occurred_at = Some(value);
+        let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
+        let value = read_back;
+        assert_eq!(inserted.occurred_at, value);
+        assert_eq!(
+            api::error_logs::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+}

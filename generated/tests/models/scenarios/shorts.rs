@@ -217,3 +217,220 @@ fn created_at_is_stored_alike_by_the_database_default_and_by_rust() {
     assert_eq!(stored[0], stored[1]);
     assert!(db.is_stored_datetime(&stored[0]), "{}", stored[0]);
 }
+
+#[test]
+fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
+    let mut db = db();
+    let before = db.count("shorts");
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_short(db.conn(), n);
+        new.file_path = value;
+        let error = api::shorts::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "shorts", "file_path");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_short(db.conn(), n);
+        new.title = Some(value);
+        let error = api::shorts::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "shorts", "title");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_short(db.conn(), n);
+        new.description = Some(value);
+        let error = api::shorts::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "shorts", "description");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_short(db.conn(), n);
+        new.youtube_video_id = Some(value);
+        let error = api::shorts::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "shorts", "youtube_video_id");
+    }
+    for (n, value) in (1..).zip([
+        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+    ]) {
+        let mut new = seeds::new_short(db.conn(), n);
+        new.uploaded_at = Some(value);
+        let error = api::shorts::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "shorts", "uploaded_at");
+    }
+    for (n, value) in (1..).zip([
+        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+    ]) {
+        let mut new = seeds::new_short(db.conn(), n);
+        new.created_at = Some(value);
+        let error = api::shorts::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "shorts", "created_at");
+    }
+    assert_eq!(db.count("shorts"), before);
+}
+
+#[test]
+fn a_refused_value_leaves_every_row_as_it_was() {
+    let mut db = db();
+    let inserted = seeds::insert_short(db.conn(), 1);
+    let value = "a\0b".to_owned();
+    let mut changed = inserted.clone();
+    changed.file_path = value.clone();
+    let error = api::shorts::update(db.conn(), &changed).unwrap_err();
+    crate::common::assert_refused(&error, "shorts", "file_path");
+    let good = seeds::new_short(db.conn(), 2);
+    let mut bad = seeds::new_short(db.conn(), 3);
+    bad.file_path = value;
+    let error = api::shorts::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_refused(&error, "shorts", "file_path");
+    assert_eq!(api::shorts::list(db.conn()).unwrap(), vec![inserted]);
+}
+
+#[test]
+fn values_at_the_edges_of_what_is_stored_read_back_equal() {
+    let mut db = db();
+    // Numbers each row's seed afresh, so its unique columns never collide.
+    let mut n = 0;
+    for value in [String::new(), crate::common::edge_text(1024)] {
+        n += 1;
+        let mut new = seeds::new_short(db.conn(), n);
+        new.file_path = value.clone();
+        let inserted = api::shorts::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.file_path, value);
+        assert_eq!(
+            api::shorts::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(100)] {
+        n += 1;
+        let mut new = seeds::new_short(db.conn(), n);
+        new.title = Some(value.clone());
+        let inserted = api::shorts::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.title, Some(value));
+        assert_eq!(
+            api::shorts::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+        n += 1;
+        let mut new = seeds::new_short(db.conn(), n);
+        new.description = Some(value.clone());
+        let inserted = api::shorts::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.description, Some(value));
+        assert_eq!(
+            api::shorts::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(32)] {
+        n += 1;
+        let mut new = seeds::new_short(db.conn(), n);
+        new.youtube_video_id = Some(value.clone());
+        let inserted = api::shorts::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.youtube_video_id, Some(value));
+        assert_eq!(
+            api::shorts::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    let cases = [
+        (
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
+            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
+        ),
+    ];
+    for (value, read_back) in cases {
+        n += 1;
+        let mut new = seeds::new_short(db.conn(), n);
+        new.uploaded_at = Some(value);
+        let inserted = api::shorts::insert(db.conn(), &new).unwrap();
+        let value = read_back;
+        assert_eq!(inserted.uploaded_at, Some(value));
+        assert_eq!(
+            api::shorts::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    let cases = [
+        (
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
+            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
+        ),
+    ];
+    for (value, read_back) in cases {
+        n += 1;
+        let mut new = seeds::new_short(db.conn(), n);
+        new.created_at = Some(value);
+        let inserted = api::shorts::insert(db.conn(), &new).unwrap();
+        let value = read_back;
+        assert_eq!(inserted.created_at, value);
+        assert_eq!(
+            api::shorts::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+}

@@ -121,3 +121,161 @@ fn created_at_is_stored_alike_by_the_database_default_and_by_rust() {
     assert_eq!(stored[0], stored[1]);
     assert!(db.is_stored_datetime(&stored[0]), "{}", stored[0]);
 }
+
+#[test]
+fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
+    let mut db = db();
+    let before = db.count("tts_audio");
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_tts_audio(db.conn(), n);
+        new.file_path = value;
+        let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "tts_audio", "file_path");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_tts_audio(db.conn(), n);
+        new.voice = value;
+        let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "tts_audio", "voice");
+    }
+    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+        let mut new = seeds::new_tts_audio(db.conn(), n);
+        new.provider = Some(value);
+        let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "tts_audio", "provider");
+    }
+    for (n, value) in (1..).zip([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]) {
+        let mut new = seeds::new_tts_audio(db.conn(), n);
+        new.duration_seconds = Some(value);
+        let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "tts_audio", "duration_seconds");
+    }
+    for (n, value) in (1..).zip([
+        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+    ]) {
+        let mut new = seeds::new_tts_audio(db.conn(), n);
+        new.created_at = Some(value);
+        let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
+        crate::common::assert_refused(&error, "tts_audio", "created_at");
+    }
+    assert_eq!(db.count("tts_audio"), before);
+}
+
+#[test]
+fn a_refused_value_leaves_every_row_as_it_was() {
+    let mut db = db();
+    let inserted = seeds::insert_tts_audio(db.conn(), 1);
+    let value = "a\0b".to_owned();
+    let mut changed = inserted.clone();
+    changed.file_path = value.clone();
+    let error = api::tts_audio::update(db.conn(), &changed).unwrap_err();
+    crate::common::assert_refused(&error, "tts_audio", "file_path");
+    let good = seeds::new_tts_audio(db.conn(), 2);
+    let mut bad = seeds::new_tts_audio(db.conn(), 3);
+    bad.file_path = value;
+    let error = api::tts_audio::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_refused(&error, "tts_audio", "file_path");
+    assert_eq!(api::tts_audio::list(db.conn()).unwrap(), vec![inserted]);
+}
+
+#[test]
+fn values_at_the_edges_of_what_is_stored_read_back_equal() {
+    let mut db = db();
+    // Numbers each row's seed afresh, so its unique columns never collide.
+    let mut n = 0;
+    for value in [String::new(), crate::common::edge_text(1024)] {
+        n += 1;
+        let mut new = seeds::new_tts_audio(db.conn(), n);
+        new.file_path = value.clone();
+        let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.file_path, value);
+        assert_eq!(
+            api::tts_audio::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(100)] {
+        n += 1;
+        let mut new = seeds::new_tts_audio(db.conn(), n);
+        new.voice = value.clone();
+        let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.voice, value);
+        assert_eq!(
+            api::tts_audio::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [String::new(), crate::common::edge_text(50)] {
+        n += 1;
+        let mut new = seeds::new_tts_audio(db.conn(), n);
+        new.provider = Some(value.clone());
+        let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.provider, Some(value));
+        assert_eq!(
+            api::tts_audio::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    for value in [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324] {
+        n += 1;
+        let mut new = seeds::new_tts_audio(db.conn(), n);
+        new.duration_seconds = Some(value);
+        let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
+        assert_eq!(inserted.duration_seconds, Some(value));
+        assert_eq!(
+            api::tts_audio::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+    let cases = [
+        (
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap()
+                .and_utc(),
+        ),
+        (
+            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
+            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
+        ),
+    ];
+    for (value, read_back) in cases {
+        n += 1;
+        let mut new = seeds::new_tts_audio(db.conn(), n);
+        new.created_at = Some(value);
+        let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
+        let value = read_back;
+        assert_eq!(inserted.created_at, value);
+        assert_eq!(
+            api::tts_audio::get(db.conn(), inserted.id).unwrap(),
+            Some(inserted)
+        );
+    }
+}
