@@ -7,7 +7,7 @@ use std::sync::Arc;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
 
-use crate::load::{LoadError, SourceSchema};
+use crate::load::{LoadError, SourceSchema, SyntaxKind};
 use crate::source_map::Span;
 use crate::validate::SchemaError;
 
@@ -175,15 +175,16 @@ pub fn load_report(error: &LoadError) -> Report {
         LoadError::Syntax {
             path,
             text,
+            kind,
             message,
             span,
         } => {
-            let (message, help) = explain_syntax(message);
+            let (code, help) = explain_syntax(kind, message);
             Report {
                 file: path.display().to_string(),
-                message,
-                code: "syntax",
-                help,
+                message: message.clone(),
+                code,
+                help: Some(help),
                 span: *span,
                 label: "here".to_owned(),
                 model: None,
@@ -194,33 +195,64 @@ pub fn load_report(error: &LoadError) -> Report {
     }
 }
 
-/// Adds a fix to serde_yaml's messages where one is known: a "did you mean"
-/// for unknown keys, the expected keys otherwise.
-fn explain_syntax(message: &str) -> (String, Option<String>) {
-    if let Some(rest) = message.split("unknown field `").nth(1) {
-        if let Some((unknown, expected)) = rest.split_once('`') {
-            let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-            let help = match crate::naming::suggest(unknown, candidates.iter().copied()) {
-                Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                None => format!("the keys allowed here are: {}", candidates.join(", ")),
-            };
-            return (message.to_owned(), Some(help));
-        }
+/// The code and the fix of each kind of input error.
+fn explain_syntax(kind: &SyntaxKind, message: &str) -> (&'static str, String) {
+    match kind {
+        SyntaxKind::Empty => (
+            "empty-schema",
+            "start with `crate: NAME` and a `models:` mapping; docs/schema-format.md shows a whole schema".to_owned(),
+        ),
+        SyntaxKind::YamlTag => (
+            "yaml-tag",
+            "schema.yaml is plain YAML: mappings, lists and scalars, without tags".to_owned(),
+        ),
+        SyntaxKind::TooDeep => (
+            "too-deep",
+            "a schema needs three or four levels; write nested mappings as indented blocks".to_owned(),
+        ),
+        SyntaxKind::MissingKey => (
+            "missing-key",
+            "add the key; docs/schema-format.md lists every key".to_owned(),
+        ),
+        SyntaxKind::UnknownKey { allowed, .. } => (
+            "unknown-key",
+            format!(
+                "the keys allowed here are {}",
+                allowed.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")
+            ),
+        ),
+        SyntaxKind::WrongType => (
+            "wrong-type",
+            "docs/schema-format.md gives the type of every key".to_owned(),
+        ),
+        SyntaxKind::DuplicateKey => (
+            "duplicate-key",
+            "keep one of them; a key may stand once in each mapping".to_owned(),
+        ),
+        SyntaxKind::ControlCharacter => (
+            "control-character",
+            "remove it; inside a double-quoted string it may be written as an escape such as `\\t`".to_owned(),
+        ),
+        SyntaxKind::Malformed => ("syntax", malformed_help(message)),
     }
-    if message.contains("missing field") {
-        return (
-            message.to_owned(),
-            Some("add the key; docs/schema-format.md lists every key".to_owned()),
-        );
+}
+
+/// The likeliest cause of a YAML parse error: brackets and quotes only
+/// when the message is about them, indentation otherwise.
+fn malformed_help(message: &str) -> String {
+    let about_flow = [
+        "flow",
+        "quoted",
+        "quote",
+        "unclosed",
+        "end of stream",
+        "','",
+        "'}'",
+        "']'",
+    ];
+    if about_flow.iter().any(|word| message.contains(word)) {
+        "an unclosed `{`, `[` or quote at or before this point is the usual cause".to_owned()
+    } else {
+        "check the indentation: the keys of one mapping start in the same column, and a nested mapping is indented further than its key".to_owned()
     }
-    if message.contains("invalid type") {
-        return (
-            message.to_owned(),
-            Some("docs/schema-format.md gives the type of every key".to_owned()),
-        );
-    }
-    (
-        message.to_owned(),
-        Some("the YAML is malformed at or just before this point; an unclosed `{`, `[` or quote is the usual cause".to_owned()),
-    )
 }

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use crate::source_map::{SourceMap, Span};
+use crate::source_map::{Segment, SourceMap, Span, YamlPath};
 
 /// A schema file as read from disk: its name, its text, the raw definition
 /// and where each YAML node of it stands.
@@ -38,20 +38,86 @@ impl SourceSchema {
     }
 }
 
+// Unknown keys do not stop deserialization: the loader finds every one of
+// them through the source map (see `UnknownKey`), so the validator can
+// report them all with its own findings in one run.
 /// The whole `schema.yaml`.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct SchemaDef {
     /// Package name of the generated crate (`pipeline-db`).
     #[serde(rename = "crate")]
     pub crate_name: String,
     /// Models in the order written; that order reaches the output.
     pub models: OrderedMap<ModelDef>,
+    /// Keys the format does not have, filled in by the loader.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub unknown_keys: Vec<UnknownKey>,
+}
+
+/// A key the format does not have at its place, and the keys it does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownKey {
+    pub path: YamlPath,
+    pub key: String,
+    pub allowed: &'static [&'static str],
+}
+
+/// The keys of each mapping of the format, as the types below name them
+/// (a test holds them to the JSON Schema).
+pub const SCHEMA_KEYS: &[&str] = &["crate", "models"];
+pub const MODEL_KEYS: &[&str] = &["table", "doc", "fields", "indexes", "checks"];
+pub const FIELD_KEYS: &[&str] = &[
+    "type",
+    "nullable",
+    "default",
+    "primary_key",
+    "autoincrement",
+    "unique",
+    "references",
+    "on_delete",
+    "relation",
+    "values",
+    "doc",
+];
+pub const INDEX_KEYS: &[&str] = &["name", "columns", "unique", "order"];
+pub const CHECK_KEYS: &[&str] = &["name", "expr"];
+
+/// Every key of the document the format does not have where it stands.
+fn unknown_keys(source_map: &SourceMap) -> Vec<UnknownKey> {
+    source_map
+        .keyed_nodes()
+        .filter_map(|path| {
+            let segments: Vec<Option<&str>> = path
+                .segments
+                .iter()
+                .map(|segment| match segment {
+                    Segment::Key(key) => Some(key.as_str()),
+                    Segment::Index(_) => None,
+                })
+                .collect();
+            let allowed = match segments.as_slice() {
+                [_] => SCHEMA_KEYS,
+                [Some("models"), Some(_), _] => MODEL_KEYS,
+                [Some("models"), Some(_), Some("fields"), Some(_), _] => FIELD_KEYS,
+                [Some("models"), Some(_), Some("indexes"), None, _] => INDEX_KEYS,
+                [Some("models"), Some(_), Some("checks"), None, _] => CHECK_KEYS,
+                _ => return None,
+            };
+            let name = (*segments.last()?)?;
+            (!allowed.contains(&name)).then(|| UnknownKey {
+                key: name.to_owned(),
+                path: path.clone(),
+                allowed,
+            })
+        })
+        .collect()
 }
 
 /// One model: a Rust type and the table that stores it.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct ModelDef {
     /// SQL table name.
     pub table: String,
@@ -70,7 +136,7 @@ pub struct ModelDef {
 
 /// One field, either in full (a mapping) or as the shorthand `name: type`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct FieldDef {
     /// `int`, `float`, `string(n)`, `string`, `text`, `bool`, `datetime`,
     /// `json` or `enum`; parsed by the validator so it can suggest fixes.
@@ -111,7 +177,7 @@ pub struct FieldDef {
 
 /// A named index over one or more columns.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct IndexDef {
     /// SQL index name, unique in the whole schema.
     pub name: String,
@@ -128,7 +194,7 @@ pub struct IndexDef {
 
 /// A table CHECK constraint.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
 pub struct CheckDef {
     /// Constraint name; defaults to `<table>_check_<n>`.
     #[serde(default)]
@@ -256,14 +322,43 @@ pub enum LoadError {
         name: String,
         character: String,
     },
-    /// Not YAML, or YAML of the wrong shape (unknown key, wrong value type).
+    /// Not YAML, or YAML of the wrong shape (a key missing, a value of the
+    /// wrong type).
     #[error("{message}")]
     Syntax {
         path: PathBuf,
         text: String,
+        kind: SyntaxKind,
         message: String,
         span: Option<Span>,
     },
+}
+
+/// What kind of input error a [`LoadError::Syntax`] is; each has its own
+/// code and fix.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyntaxKind {
+    /// Nothing but white space and comments.
+    Empty,
+    /// Not YAML: an unclosed bracket or quote, a bad indentation.
+    Malformed,
+    /// A YAML tag (`!evil`), which serde would silently ignore.
+    YamlTag,
+    /// `[` and `{` nested deeper than [`MAX_FLOW_NESTING`].
+    TooDeep,
+    /// A required key is absent.
+    MissingKey,
+    /// A misspelt key, which also explains a missing one.
+    UnknownKey {
+        suggestion: Option<String>,
+        allowed: &'static [&'static str],
+    },
+    /// A value of the wrong YAML type.
+    WrongType,
+    /// A mapping gives one key twice.
+    DuplicateKey,
+    /// A raw control character, which YAML does not allow.
+    ControlCharacter,
 }
 
 /// Reads and parses the schema file at `path`.
@@ -278,34 +373,81 @@ pub fn load_schema(path: &Path) -> Result<SourceSchema, LoadError> {
 /// Parses schema text; `path` only names it in errors and headers.
 pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadError> {
     check_file_name(path)?;
-    let syntax_error = |message: String, span: Option<Span>, text: String| LoadError::Syntax {
-        path: path.to_owned(),
-        text,
-        message,
-        span,
+    // YAML reads a lone CR as a line break; make it one everywhere, so
+    // every line and column reported counts lines as the reader sees them.
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
     };
-    if text.trim().is_empty() {
+    let syntax_error =
+        |kind: SyntaxKind, message: String, span: Option<Span>, text: String| LoadError::Syntax {
+            path: path.to_owned(),
+            text,
+            kind,
+            message,
+            span,
+        };
+    let is_blank = text
+        .lines()
+        .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'));
+    if is_blank {
+        let span = Some(Span::at_offset(&text, 0));
+        let message = "the schema is empty".to_owned();
+        return Err(syntax_error(SyntaxKind::Empty, message, span, text));
+    }
+    if let Some((offset, c)) = text
+        .char_indices()
+        .find(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\u{85}'))
+    {
+        let span = Some(Span::at_offset(&text, offset));
+        let message = format!(
+            "a raw control character (U+{:04X}) stands in the text, which YAML does not allow",
+            u32::from(c)
+        );
         return Err(syntax_error(
-            "the schema is empty; it needs a `models:` mapping".to_owned(),
-            None,
+            SyntaxKind::ControlCharacter,
+            message,
+            span,
             text,
         ));
     }
-    if let Err((message, offset)) = check_structure(&text) {
+    if let Err((kind, message, offset)) = check_structure(&text) {
         let span = Some(Span::at_offset(&text, offset));
-        return Err(syntax_error(message, span, text));
+        return Err(syntax_error(kind, message, span, text));
     }
-    let def = match serde_yaml::from_str::<SchemaDef>(&text) {
+    let mut def = match serde_yaml::from_str::<SchemaDef>(&text) {
         Ok(def) => def,
         Err(error) => {
             let span = error
                 .location()
                 .map(|location| Span::at_offset(&text, location.index()));
             let message = strip_location(&error.to_string());
-            return Err(syntax_error(message, span, text));
+            let kind = if message.contains("missing field `") {
+                SyntaxKind::MissingKey
+            } else if message.contains("duplicate field `") {
+                SyntaxKind::DuplicateKey
+            } else if message.contains("invalid type") || message.contains("invalid value") {
+                SyntaxKind::WrongType
+            } else {
+                SyntaxKind::Malformed
+            };
+            // A key is most often missing because it is misspelt: say so.
+            if kind == SyntaxKind::MissingKey {
+                if let Some((kind, message, span)) = misspelt_key(&text, &message) {
+                    return Err(syntax_error(kind, message, Some(span), text));
+                }
+            }
+            if kind == SyntaxKind::DuplicateKey {
+                if let Some((message, span)) = duplicate_key(&text, &message) {
+                    return Err(syntax_error(kind, message, Some(span), text));
+                }
+            }
+            return Err(syntax_error(kind, message, span, text));
         }
     };
     let source_map = SourceMap::build(&text);
+    def.unknown_keys = unknown_keys(&source_map);
     Ok(SourceSchema {
         path: path.to_owned(),
         text,
@@ -314,15 +456,67 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
     })
 }
 
+/// The unknown key that stands where serde's missing one should, when a
+/// missing-key `message` is explained by a misspelling: its kind, message
+/// and position.
+fn misspelt_key(text: &str, message: &str) -> Option<(SyntaxKind, String, Span)> {
+    let missing = message.split("missing field `").nth(1)?.split('`').next()?;
+    let source_map = SourceMap::build(text);
+    unknown_keys(&source_map).into_iter().find_map(|unknown| {
+        let suggestion = crate::naming::suggest_key(&unknown.key, unknown.allowed)?;
+        if suggestion != missing {
+            return None;
+        }
+        let span = source_map.key_span(&unknown.path)?;
+        let mut parent = unknown.path.clone();
+        parent.segments.pop();
+        let place = match parent.segments.is_empty() {
+            true => String::new(),
+            false => format!("{parent}: "),
+        };
+        let message = format!(
+            "{place}unknown key `{}`; did you mean `{missing}`?",
+            unknown.key
+        );
+        let kind = SyntaxKind::UnknownKey {
+            suggestion: Some(suggestion),
+            allowed: unknown.allowed,
+        };
+        Some((kind, message, span))
+    })
+}
+
+/// serde's "PATH: duplicate field `KEY`", naming the lines of both copies
+/// and pointing at the second.
+fn duplicate_key(text: &str, message: &str) -> Option<(String, Span)> {
+    let (at, rest) = message.split_once(": duplicate field `")?;
+    let key = rest.split('`').next()?;
+    let mut path = YamlPath::root();
+    for part in at.split('.') {
+        path = match part.parse::<usize>() {
+            Ok(index) if part.starts_with(|c: char| c.is_ascii_digit()) => path.index(index),
+            _ => path.key(part),
+        };
+    }
+    let source_map = SourceMap::build(text);
+    let first = source_map.key_span(&path.key(key))?;
+    let second = source_map.key_span(&path.key(key).nth(1))?;
+    let message = format!(
+        "{at}: `{key}` is given twice, on line {} and on line {}",
+        first.line, second.line
+    );
+    Some((message, second))
+}
+
 /// How deeply `[` and `{` may nest. A schema needs three or four levels;
 /// the YAML parser takes time quadratic in the depth.
 pub const MAX_FLOW_NESTING: usize = 32;
 
 /// One linear pass over the text before it is parsed: refuses flow
 /// collections nested deeper than [`MAX_FLOW_NESTING`] and YAML tags
-/// (`!evil`), which serde would otherwise silently ignore. Gives the
+/// (`!evil`), which serde would otherwise silently ignore. Gives the kind,
 /// message and byte offset of the first problem.
-fn check_structure(text: &str) -> Result<(), (String, usize)> {
+fn check_structure(text: &str) -> Result<(), (SyntaxKind, String, usize)> {
     let mut depth = 0usize;
     // Whether the next character begins a node, where a tag could stand.
     let mut node_start = true;
@@ -353,6 +547,7 @@ fn check_structure(text: &str) -> Result<(), (String, usize)> {
                 depth += 1;
                 if depth > MAX_FLOW_NESTING {
                     return Err((
+                        SyntaxKind::TooDeep,
                         format!("`[` and `{{` nest deeper than {MAX_FLOW_NESTING} levels"),
                         offset,
                     ));
@@ -390,6 +585,7 @@ fn check_structure(text: &str) -> Result<(), (String, usize)> {
                     .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}'))
                     .map_or(text.len(), |length| offset + length);
                 return Err((
+                    SyntaxKind::YamlTag,
                     format!(
                         "`{}` is a YAML tag, which schema.yaml does not use; remove it",
                         &text[offset..end]
@@ -448,4 +644,68 @@ pub fn render_json_schema() -> String {
     let mut text = serde_json::to_string_pretty(&schema).expect("a JSON schema serializes");
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The key lists that find unknown keys are the keys the types read.
+    #[test]
+    fn key_lists_match_the_json_schema() {
+        let schema: serde_json::Value = serde_json::from_str(&render_json_schema()).unwrap();
+        let keys = |node: &serde_json::Value| -> Vec<String> {
+            let mut keys: Vec<String> = node["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            keys.sort();
+            keys
+        };
+        let sorted = |list: &[&str]| -> Vec<String> {
+            let mut list: Vec<String> = list.iter().map(|key| (*key).to_owned()).collect();
+            list.sort();
+            list
+        };
+        let defs = &schema["$defs"];
+        assert_eq!(keys(&schema), sorted(SCHEMA_KEYS));
+        assert_eq!(keys(&defs["ModelDef"]), sorted(MODEL_KEYS));
+        assert_eq!(keys(&defs["FieldDef"]), sorted(FIELD_KEYS));
+        assert_eq!(keys(&defs["IndexDef"]), sorted(INDEX_KEYS));
+        assert_eq!(keys(&defs["CheckDef"]), sorted(CHECK_KEYS));
+    }
+
+    #[test]
+    fn every_unknown_key_is_found_and_a_misspelt_required_key_is_named() {
+        let text = "crate: x\nmodels:\n  A:\n    table: a\n    colour: red\n    fields:\n      id: {type: int, nulable: true}\n";
+        let source = load_schema_str(Path::new("s.yaml"), text.to_owned()).unwrap();
+        let found: Vec<&str> = source
+            .def
+            .unknown_keys
+            .iter()
+            .map(|u| u.key.as_str())
+            .collect();
+        assert_eq!(found, ["colour", "nulable"]);
+        let text = "crate_name: x\nmodels: {}\n";
+        let Err(LoadError::Syntax { kind, span, .. }) =
+            load_schema_str(Path::new("s.yaml"), text.to_owned())
+        else {
+            panic!("a missing crate key is an error");
+        };
+        assert!(matches!(kind, SyntaxKind::UnknownKey { suggestion: Some(s), .. } if s == "crate"));
+        assert_eq!(span.map(|s| (s.line, s.column)), Some((1, 1)));
+    }
+
+    #[test]
+    fn lines_ending_in_a_lone_cr_are_counted_as_lines() {
+        let text = "crate: x\rmodels:\r  A:\r    table: a\r    fields:\r      id: {type: int\r";
+        let Err(LoadError::Syntax { span, .. }) =
+            load_schema_str(Path::new("s.yaml"), text.to_owned())
+        else {
+            panic!("an unclosed mapping is an error");
+        };
+        assert!(span.unwrap().line >= 6, "{span:?}");
+    }
 }

@@ -438,6 +438,69 @@ pub fn stable_hash(text: &str) -> u64 {
     })
 }
 
+/// The schema type that another tool's type name (`varchar(500)`,
+/// `bigint`, `timestamptz`, `i64`) means, with its length where it has one.
+pub fn schema_type_for(base: &str, argument: Option<&str>) -> Option<String> {
+    let base = base.to_ascii_lowercase();
+    let length = argument.map(|a| a.trim().trim_end_matches(')').trim().to_owned());
+    let ty = match base.as_str() {
+        "varchar" | "character varying" | "char" | "character" | "nvarchar" | "str" => {
+            return Some(match length {
+                Some(n) if n.parse::<u32>().is_ok() => format!("string({n})"),
+                _ => "string".to_owned(),
+            });
+        }
+        "integer" | "bigint" | "smallint" | "int2" | "int4" | "int8" | "serial" | "bigserial"
+        | "i32" | "i64" | "u32" | "usize" | "isize" | "long" => "int",
+        "real" | "double" | "double precision" | "float4" | "float8" | "numeric" | "decimal"
+        | "f32" | "f64" | "number" => "float",
+        "boolean" => "bool",
+        "timestamp" | "timestamptz" | "datetime2" | "date" | "time" => "datetime",
+        "jsonb" => "json",
+        "clob" | "longtext" | "mediumtext" => "text",
+        _ => return None,
+    };
+    Some(ty.to_owned())
+}
+
+/// Words other tools use for a key of ours, and that key.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("auto_increment", "autoincrement"),
+    ("comment", "doc"),
+    ("description", "doc"),
+    ("docs", "doc"),
+    ("enum", "values"),
+    ("fk", "references"),
+    ("foreign_key", "references"),
+    ("null", "nullable"),
+    ("optional", "nullable"),
+    ("options", "values"),
+    ("pk", "primary_key"),
+    ("ref", "references"),
+    ("serial", "autoincrement"),
+    ("variants", "values"),
+];
+
+/// The allowed key `key` most likely meant: a near spelling, a key it
+/// starts with (`crate_name`), or the key another tool's word stands for.
+pub fn suggest_key(key: &str, allowed: &[&'static str]) -> Option<String> {
+    let lower = key.to_ascii_lowercase();
+    suggest(key, allowed.iter().copied())
+        .or_else(|| {
+            allowed
+                .iter()
+                .find(|candidate| lower.starts_with(**candidate) || candidate.starts_with(&lower))
+                .filter(|_| lower.len() >= 3)
+                .map(|candidate| (*candidate).to_owned())
+        })
+        .or_else(|| {
+            SYNONYMS
+                .iter()
+                .find(|(word, meant)| *word == lower && allowed.contains(meant))
+                .map(|(_, meant)| (*meant).to_owned())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,5 +548,42 @@ mod tests {
             Some("pipeline_runs")
         );
         assert_eq!(suggest("videos", tables), None);
+    }
+
+    #[test]
+    fn other_tools_type_names_map_to_schema_types() {
+        assert_eq!(
+            schema_type_for("varchar", Some("500")).as_deref(),
+            Some("string(500)")
+        );
+        assert_eq!(schema_type_for("VARCHAR", None).as_deref(), Some("string"));
+        assert_eq!(schema_type_for("bigint", None).as_deref(), Some("int"));
+        assert_eq!(
+            schema_type_for("timestamptz", None).as_deref(),
+            Some("datetime")
+        );
+        assert_eq!(schema_type_for("blob", None), None);
+    }
+
+    #[test]
+    fn suggests_near_spellings_prefixes_and_other_tools_words() {
+        use crate::load::{FIELD_KEYS, SCHEMA_KEYS};
+        assert_eq!(
+            suggest_key("nulable", FIELD_KEYS).as_deref(),
+            Some("nullable")
+        );
+        assert_eq!(
+            suggest_key("crate_name", SCHEMA_KEYS).as_deref(),
+            Some("crate")
+        );
+        assert_eq!(
+            suggest_key("foreign_key", FIELD_KEYS).as_deref(),
+            Some("references")
+        );
+        assert_eq!(
+            suggest_key("optional", FIELD_KEYS).as_deref(),
+            Some("nullable")
+        );
+        assert_eq!(suggest_key("colour", FIELD_KEYS), None);
     }
 }

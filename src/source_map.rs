@@ -164,6 +164,21 @@ impl SourceMap {
         }
     }
 
+    /// Every node that a mapping key introduces, each copy of a repeated
+    /// key with its own occurrence, in path order.
+    pub fn keyed_nodes(&self) -> impl Iterator<Item = YamlPath> + '_ {
+        self.nodes.iter().flat_map(|(segments, copies)| {
+            copies
+                .iter()
+                .enumerate()
+                .filter(|(_, position)| position.key.is_some())
+                .map(|(occurrence, _)| YamlPath {
+                    segments: segments.clone(),
+                    occurrence,
+                })
+        })
+    }
+
     fn position(&self, path: &YamlPath) -> Option<&NodePosition> {
         self.nodes
             .get(&path.segments)

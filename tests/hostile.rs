@@ -25,7 +25,7 @@ enum Expectation {
 
 fn expectation(path: &Path) -> Expectation {
     let text = std::fs::read_to_string(path).unwrap();
-    let first = text.lines().next().unwrap_or_default();
+    let first = text.split(['\n', '\r']).next().unwrap_or_default();
     match first.strip_prefix("# expect: ") {
         Some("accept") => Expectation::Accept,
         Some(rest) if rest.starts_with("reject ") => {

@@ -5,6 +5,7 @@
 //! Nothing after this stage checks input again.
 
 mod check_expr;
+mod keys;
 mod namespaces;
 mod problem;
 
@@ -35,6 +36,9 @@ const MAX_STRING_LEN: u32 = 10_485_760;
 /// schema's file name, for headers. Reports all mistakes, not the first.
 pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec<SchemaError>> {
     let mut validator = Validator::default();
+    for unknown in &def.unknown_keys {
+        validator.unknown_key(unknown);
+    }
     let models_path = YamlPath::root().key("models");
     if def.models.is_empty() {
         validator.push(Problem::NoModels, models_path.clone(), true, None, None);
@@ -571,7 +575,8 @@ impl Validator {
                 }
             },
             _ => {
-                let suggestion = naming::suggest(base, TYPE_NAMES.iter().copied());
+                let suggestion = naming::schema_type_for(base, argument)
+                    .or_else(|| naming::suggest(base, TYPE_NAMES.iter().copied()));
                 let problem = Problem::UnknownType {
                     ty: spelled.to_owned(),
                     suggestion,

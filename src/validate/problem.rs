@@ -77,6 +77,12 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
 pub enum Problem {
     #[error("the schema defines no models")]
     NoModels,
+    #[error("unknown key `{key}`{}", did_you_mean(suggestion))]
+    UnknownKey {
+        key: String,
+        suggestion: Option<String>,
+        allowed: &'static [&'static str],
+    },
     #[error("`{name}` is not a usable {kind}: {reason}")]
     BadName {
         kind: NameKind,
@@ -235,6 +241,7 @@ impl Problem {
     pub fn code(&self) -> &'static str {
         match self {
             Problem::NoModels => "no-models",
+            Problem::UnknownKey { .. } => "unknown-key",
             Problem::BadName { .. } => "bad-name",
             Problem::Duplicate { .. } => "duplicate-name",
             Problem::TypeNameClash { .. } => "type-name-clash",
@@ -284,6 +291,10 @@ impl Problem {
     pub fn help(&self) -> String {
         match self {
             Problem::NoModels => "add a model under `models:`; see docs/schema-format.md".into(),
+            Problem::UnknownKey { allowed, .. } => format!(
+                "the keys allowed here are {}; check the spelling and the indentation",
+                allowed.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")
+            ),
             Problem::BadName { kind, .. } => match kind {
                 NameKind::Model => "model names are Rust type names: an ASCII letter, then letters, digits or `_` (e.g. `PipelineRun`)".into(),
                 NameKind::Crate => "write e.g. `crate: pipeline-db`".into(),
