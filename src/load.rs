@@ -382,7 +382,7 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
         |kind: SyntaxKind, message: String, span: Option<Span>, text: String| LoadError::Syntax {
             path: path.to_owned(),
             text,
-            kind,
+            kind: Box::new(kind),
             message,
             span,
         };
