@@ -276,7 +276,7 @@ pub fn get_by_youtube_video_id(
         .optional()
 }
 
-/// The rows with the given `status`, through index
+/// The rows with the given `status`, oldest first, through index
 /// `idx_discovered_videos_status`.
 pub fn list_by_status(
     conn: &Connection,

@@ -159,7 +159,11 @@ pub struct SeedView {
     pub module: String,
     pub new_name: String,
     pub parents: Vec<(String, String)>,
-    pub inits: Vec<(String, String)>,
+    /// The seed number's parameter: `_n` when no value uses it.
+    pub n_param: &'static str,
+    /// The struct fields, each `field: value`, or `field` alone when the
+    /// value is a variable of that name.
+    pub inits: Vec<String>,
 }
 
 fn is_textual(ty: &FieldType) -> bool {
@@ -391,10 +395,11 @@ fn default_expected(krate: &str, field: &Field, default: &DefaultValue) -> Optio
             _ => unreachable!("validate gives enum defaults only to enum fields"),
         },
     };
-    Some(if field.nullable {
-        format!("Some({value})")
-    } else {
-        value
+    Some(match (field.nullable, default) {
+        // `Option<String>` does not compare with `Option<&str>`.
+        (true, DefaultValue::String(_)) => format!("Some({value}.to_owned())"),
+        (true, _) => format!("Some({value})"),
+        (false, _) => value,
     })
 }
 
@@ -403,6 +408,7 @@ fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
     let stem = heck::ToSnakeCase::to_snake_case(model.name.as_str());
     let mut parents = Vec::new();
     let mut inits = Vec::new();
+    let mut uses_n = false;
     for (position, field) in model.fields.iter().enumerate() {
         if field.is_generated() {
             continue;
@@ -424,9 +430,17 @@ fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
             }
             // A row cannot point at itself before it exists.
             Some(_) => "None".to_owned(),
-            None => wrap_new(field, sample_value(krate, field, position)),
+            None => {
+                // Every sample value but an enum's is made from `n`.
+                uses_n |= !matches!(field.ty, FieldType::Enum(_));
+                wrap_new(field, sample_value(krate, field, position))
+            }
         };
-        inits.push((field.rust_name.clone(), value));
+        inits.push(if value == field.rust_name {
+            value
+        } else {
+            format!("{}: {value}", field.rust_name)
+        });
     }
     SeedView {
         new_fn: join_ident(&["new", &stem]),
@@ -435,6 +449,7 @@ fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
         module: model.module.clone(),
         new_name: format!("New{}", model.name),
         parents,
+        n_param: if uses_n { "n" } else { "_n" },
         inits,
     }
 }
@@ -666,7 +681,9 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
                 && !matches!(f.ty, FieldType::Enum(_) | FieldType::Float)
         })
         .map(|f| {
-            let place = format!("changed.{}", f.rust_name);
+            // From `inserted`, which `changed` copies: `x = x + 1` would
+            // be a clippy finding in the generated tests.
+            let place = format!("inserted.{}", f.rust_name);
             let value = if f.nullable {
                 "None".to_owned()
             } else {

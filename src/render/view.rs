@@ -431,11 +431,13 @@ pub fn statements(model: &Model, dialect: Dialect) -> Statements {
 }
 
 /// The SQL of a finder: equality on the lookup columns, ordered by the
-/// index's last column where it returns a list.
+/// index's last column where it returns a list, then by the key, both in
+/// the index's direction.
 pub fn finder_sql(
     model: &Model,
     columns: &[usize],
-    order: Option<(usize, bool)>,
+    order: Option<usize>,
+    descending: bool,
     dialect: Dialect,
 ) -> String {
     let table = sql_ident(&model.table);
@@ -456,14 +458,14 @@ pub fn finder_sql(
         column_list(model),
         conditions.join(" AND ")
     );
+    let direction = if descending { " DESC" } else { "" };
     match order {
-        Some((column, descending)) => {
-            let direction = if descending { " DESC" } else { "" };
+        Some(column) => {
             let column = sql_ident(&model.fields[column].column);
             sql.push_str(&format!(" ORDER BY {column}{direction}, {pk}{direction}"));
         }
         None if columns.len() == 1 && !model.fields[columns[0]].unique => {
-            sql.push_str(&format!(" ORDER BY {pk}"));
+            sql.push_str(&format!(" ORDER BY {pk}{direction}"));
         }
         None => {}
     }
@@ -496,24 +498,28 @@ fn param_view_among(field: &Field, dialect: Dialect, taken: &[ParamView]) -> Par
 /// The finders of a model: unique columns, then indexes in schema order.
 pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
     let mut finders = Vec::new();
-    let mut add =
-        |name: String, doc: String, columns: &[usize], order: Option<(usize, bool)>, one: bool| {
-            let const_name = format!("{}_SQL", unraw(&name).to_uppercase());
-            let mut params: Vec<ParamView> = Vec::new();
-            for &c in columns {
-                let param = param_view_among(&model.fields[c], dialect, &params);
-                params.push(param);
-            }
-            finders.push(FinderView {
-                doc_lines: wrap_words(&doc, 76),
-                binds: params.iter().map(|p| p.bind.clone()).collect(),
-                const_name,
-                sql_literal: rust_str(&finder_sql(model, columns, order, dialect)),
-                params,
-                returns_one: one,
-                name,
-            });
-        };
+    let mut add = |name: String,
+                   doc: String,
+                   columns: &[usize],
+                   order: Option<usize>,
+                   descending: bool,
+                   one: bool| {
+        let const_name = format!("{}_SQL", unraw(&name).to_uppercase());
+        let mut params: Vec<ParamView> = Vec::new();
+        for &c in columns {
+            let param = param_view_among(&model.fields[c], dialect, &params);
+            params.push(param);
+        }
+        finders.push(FinderView {
+            doc_lines: wrap_words(&doc, 76),
+            binds: params.iter().map(|p| p.bind.clone()).collect(),
+            const_name,
+            sql_literal: rust_str(&finder_sql(model, columns, order, descending, dialect)),
+            params,
+            returns_one: one,
+            name,
+        });
+    };
     for (index, field) in model.fields.iter().enumerate() {
         if field.unique && !field.primary_key {
             add(
@@ -524,6 +530,7 @@ pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
                 ),
                 &[index],
                 None,
+                false,
                 true,
             );
         }
@@ -533,7 +540,8 @@ pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
             finder_name(model, index),
             finder_doc(model, index),
             index.lookup_columns(),
-            index.order_column().map(|c| (c, index.descending)),
+            index.order_column(),
+            index.descending,
             index.unique,
         );
     }
@@ -566,7 +574,8 @@ fn finder_doc(model: &Model, index: &Index) -> String {
             index.name
         ),
         None => format!(
-            "The rows with the given {lookup}, through index `{}`.",
+            "The rows with the given {lookup}, {} first, through index `{}`.",
+            if index.descending { "newest" } else { "oldest" },
             index.name
         ),
     }

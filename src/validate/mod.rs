@@ -511,6 +511,19 @@ impl Validator {
             (Some(value), Some(ty)) => self.default_value(value, ty, def, path, here),
             _ => None,
         };
+        if def.unique {
+            let values = match &ty {
+                Some(FieldType::Bool) => Some(2),
+                Some(FieldType::Enum(enum_type)) => Some(enum_type.variants.len()),
+                _ => None,
+            };
+            if let Some(values) = values {
+                let unique_path = path.key("unique");
+                let ty = ty.as_ref().map(FieldType::schema_name).unwrap_or_default();
+                let problem = Problem::UniqueFewValues { ty, values };
+                self.push(problem, unique_path, true, here.0, here.1);
+            }
+        }
         Some(Field {
             column: name.to_owned(),
             rust_name,

@@ -125,6 +125,8 @@ pub enum Problem {
     EnumWithoutValues,
     #[error("`values` only applies to `enum` fields, and this one is `{ty}`")]
     ValuesOnNonEnum { ty: String },
+    #[error("a unique `{ty}` field lets the table hold at most {values} rows")]
+    UniqueFewValues { ty: String, values: usize },
     #[error("enum value `{value}` is not usable: {reason}")]
     BadEnumValue { value: String, reason: String },
     #[error("the default `{value}` does not fit a `{ty}` field")]
@@ -257,6 +259,7 @@ impl Problem {
             Problem::PrimaryKeyType { .. } => "primary-key-type",
             Problem::EnumWithoutValues => "enum-without-values",
             Problem::ValuesOnNonEnum { .. } => "values-on-non-enum",
+            Problem::UniqueFewValues { .. } => "unique-few-values",
             Problem::BadEnumValue { .. } => "bad-enum-value",
             Problem::DefaultWrongType { .. } => "default-wrong-type",
             Problem::DefaultNotAVariant { .. } => "default-not-a-variant",
@@ -315,6 +318,7 @@ impl Problem {
             Problem::PrimaryKeyType { .. } => "use an int, string(n), string or text key".into(),
             Problem::EnumWithoutValues => "add e.g. `values: [draft, published]`".into(),
             Problem::ValuesOnNonEnum { .. } => "write `type: enum`, or remove `values`".into(),
+            Problem::UniqueFewValues { .. } => "remove `unique`; for at most one row per value, make the values the primary key of a table of their own, or index the field".into(),
             Problem::BadEnumValue { .. } => "use lower-case words joined by `_` (e.g. `pending_review`), each value once".into(),
             Problem::DefaultWrongType { ty, .. } => match ty.as_str() {
                 "datetime" => "a datetime default can only be `now`".into(),

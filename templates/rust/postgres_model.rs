@@ -89,7 +89,7 @@ pub fn get(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param
     client
         .query_opt(GET_SQL, &[{{ m.pk_param.bind }}])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 
@@ -135,13 +135,13 @@ pub fn {{ finder.name }}(
     client
         .query_opt({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 {%- else %}
     client
         .query({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
         .iter()
-        .map(from_row)
+        .map(self::from_row)
         .collect()
 {%- endif %}
 }

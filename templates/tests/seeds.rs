@@ -13,13 +13,13 @@ use super::{api, Conn};
 
 /// Insert values for a `{{ s.model }}` with every field set, its parents
 /// inserted.
-pub fn {{ s.new_fn }}({% if s.parents.is_empty() %}_conn{% else %}conn{% endif %}: &mut Conn, n: i64) -> {{ crate_ident }}::{{ s.new_name }} {
+pub fn {{ s.new_fn }}({% if s.parents.is_empty() %}_conn{% else %}conn{% endif %}: &mut Conn, {{ s.n_param }}: i64) -> {{ crate_ident }}::{{ s.new_name }} {
 {%- for (var, insert_fn) in s.parents %}
     let {{ var }} = {{ insert_fn }}(conn, unique());
 {%- endfor %}
     {{ crate_ident }}::{{ s.new_name }} {
-    {%- for (field, value) in s.inits %}
-        {{ field }}: {{ value }},
+    {%- for init in s.inits %}
+        {{ init }},
     {%- endfor %}
     }
 }

@@ -82,7 +82,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Analytics>
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 
@@ -129,7 +129,7 @@ pub fn list_by_youtube_video_id(
     client
         .query(LIST_BY_YOUTUBE_VIDEO_ID_SQL, &[&youtube_video_id])?
         .iter()
-        .map(from_row)
+        .map(self::from_row)
         .collect()
 }
 

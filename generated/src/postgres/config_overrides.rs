@@ -102,7 +102,7 @@ pub fn get(client: &mut impl GenericClient, key: &str) -> Result<Option<ConfigOv
     client
         .query_opt(GET_SQL, &[&key])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 

@@ -130,7 +130,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Discovered
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 
@@ -187,11 +187,11 @@ pub fn get_by_youtube_video_id(
     client
         .query_opt(GET_BY_YOUTUBE_VIDEO_ID_SQL, &[&youtube_video_id])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 
-/// The rows with the given `status`, through index
+/// The rows with the given `status`, oldest first, through index
 /// `idx_discovered_videos_status`.
 pub fn list_by_status(
     client: &mut impl GenericClient,
@@ -200,6 +200,6 @@ pub fn list_by_status(
     client
         .query(LIST_BY_STATUS_SQL, &[&status.as_str()])?
         .iter()
-        .map(from_row)
+        .map(self::from_row)
         .collect()
 }

@@ -80,7 +80,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ErrorLog>,
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 
@@ -125,7 +125,7 @@ pub fn list_by_module(
     client
         .query(LIST_BY_MODULE_SQL, &[&module])?
         .iter()
-        .map(from_row)
+        .map(self::from_row)
         .collect()
 }
 

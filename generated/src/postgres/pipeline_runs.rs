@@ -109,7 +109,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<PipelineRu
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 
@@ -155,7 +155,7 @@ pub fn get_by_correlation_id(
     client
         .query_opt(GET_BY_CORRELATION_ID_SQL, &[&correlation_id])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 

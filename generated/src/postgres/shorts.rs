@@ -99,7 +99,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Short>, Er
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 
@@ -144,7 +144,7 @@ pub fn get_by_youtube_video_id(
     client
         .query_opt(GET_BY_YOUTUBE_VIDEO_ID_SQL, &[&youtube_video_id])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 

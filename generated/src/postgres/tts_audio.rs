@@ -70,7 +70,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<TTSAudio>,
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
-        .map(from_row)
+        .map(self::from_row)
         .transpose()
 }
 
