@@ -20,6 +20,8 @@ pub struct Report {
     pub help: Option<String>,
     pub span: Option<Span>,
     pub label: String,
+    /// Where the name a duplicate repeats was first given.
+    pub first: Option<Span>,
     pub model: Option<String>,
     pub field: Option<String>,
     source: Arc<NamedSource<String>>,
@@ -47,9 +49,15 @@ impl Diagnostic for Report {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.span?;
-        Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(Some(self.label.clone()), (span.offset, span.len)),
-        )))
+        let primary =
+            LabeledSpan::new_primary_with_span(Some(self.label.clone()), (span.offset, span.len));
+        let first = self.first.map(|first| {
+            LabeledSpan::new_with_span(
+                Some("first given here".to_owned()),
+                (first.offset, first.len),
+            )
+        });
+        Some(Box::new(std::iter::once(primary).chain(first)))
     }
 }
 
@@ -60,6 +68,9 @@ struct JsonReport<'a> {
     line: Option<usize>,
     column: Option<usize>,
     code: &'a str,
+    /// Where a duplicate's name was first given.
+    first_line: Option<usize>,
+    first_column: Option<usize>,
     model: Option<&'a str>,
     field: Option<&'a str>,
     message: &'a str,
@@ -74,6 +85,8 @@ impl Report {
             line: self.span.map(|s| s.line),
             column: self.span.map(|s| s.column),
             code: self.code,
+            first_line: self.first.map(|s| s.line),
+            first_column: self.first.map(|s| s.column),
             model: self.model.as_deref(),
             field: self.field.as_deref(),
             message: &self.message,
@@ -125,6 +138,7 @@ pub fn schema_reports(source: &SourceSchema, errors: &[SchemaError]) -> Vec<Repo
                 help: Some(error.problem.help()),
                 span,
                 label: label_for(error),
+                first: error.first.as_ref().and_then(|first| map.key_span(first)),
                 model: error.model.clone(),
                 field: error.field.clone(),
                 source: named.clone(),
@@ -155,6 +169,7 @@ pub fn load_report(error: &LoadError) -> Report {
             help: Some("check the path, or pass another with --schema".to_owned()),
             span: None,
             label: String::new(),
+            first: None,
             model: None,
             field: None,
             source: Arc::new(NamedSource::new(path.display().to_string(), String::new())),
@@ -168,6 +183,7 @@ pub fn load_report(error: &LoadError) -> Report {
             ),
             span: None,
             label: String::new(),
+            first: None,
             model: None,
             field: None,
             source: Arc::new(NamedSource::new(path.display().to_string(), String::new())),
@@ -187,6 +203,7 @@ pub fn load_report(error: &LoadError) -> Report {
                 help: Some(help),
                 span: *span,
                 label: "here".to_owned(),
+                first: None,
                 model: None,
                 field: None,
                 source: Arc::new(NamedSource::new(path.display().to_string(), text.clone())),

@@ -156,7 +156,15 @@ impl Validator {
             at_key,
             model: model.map(str::to_owned),
             field: field.map(str::to_owned),
+            first: None,
         });
+    }
+
+    /// Records the error just pushed as repeating the name given at `first`.
+    fn first_given_at(&mut self, first: &YamlPath) {
+        if let Some(error) = self.errors.last_mut() {
+            error.first = Some(first.clone());
+        }
     }
 
     fn bad_name(
@@ -294,7 +302,7 @@ impl Validator {
         }
         let mut fields = Vec::new();
         let mut references = Vec::new();
-        let mut rust_names: BTreeMap<String, String> = BTreeMap::new();
+        let mut rust_names: BTreeMap<String, (String, YamlPath)> = BTreeMap::new();
         let mut occurrences: BTreeMap<&str, usize> = BTreeMap::new();
         for (field_name, field_def) in def.fields.iter() {
             let occurrence = occurrences.entry(field_name).or_default();
@@ -305,20 +313,22 @@ impl Validator {
             };
             let seen_as = rust_names.entry(naming::unraw(&field.rust_name).to_owned());
             if let std::collections::btree_map::Entry::Occupied(first) = &seen_as {
+                let (first_name, first_path) = first.get();
                 self.push(
                     Problem::Duplicate {
                         kind: NameKind::Field,
                         name: field_name.clone(),
-                        first: first.get().clone(),
+                        first: first_name.clone(),
                     },
                     field_path.clone(),
                     true,
                     model_name,
                     Some(field_name),
                 );
+                self.first_given_at(first_path);
                 continue;
             }
-            seen_as.or_insert_with(|| field_name.clone());
+            seen_as.or_insert_with(|| (field_name.clone(), field_path.clone()));
             if let Some(target) = &field_def.references {
                 references.push(PendingReference {
                     field: fields.len(),
@@ -625,7 +635,7 @@ impl Validator {
         field_path.segments.pop();
         let values_path = field_path.key("values");
         let mut variants = Vec::new();
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut seen: BTreeMap<String, (String, YamlPath)> = BTreeMap::new();
         for (i, value) in values.iter().enumerate() {
             let at = values_path.index(i);
             let rust_name = match naming::rust_type_ident(value) {
@@ -649,16 +659,17 @@ impl Validator {
                     continue;
                 }
             };
-            if let Some(first) = seen.get(&rust_name) {
+            if let Some((first, first_path)) = seen.get(&rust_name) {
                 let problem = Problem::Duplicate {
                     kind: NameKind::EnumValue,
                     name: value.clone(),
                     first: first.clone(),
                 };
                 self.push(problem, at, false, here.0, here.1);
+                self.first_given_at(first_path);
                 continue;
             }
-            seen.insert(rust_name.clone(), value.clone());
+            seen.insert(rust_name.clone(), (value.clone(), at));
             variants.push(EnumVariant {
                 value: value.clone(),
                 rust_name,
@@ -831,7 +842,7 @@ impl Validator {
     ) -> (Vec<Check>, Vec<usize>) {
         let mut checks = Vec::new();
         let mut positions = Vec::new();
-        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        let mut names: BTreeMap<String, (String, YamlPath)> = BTreeMap::new();
         for (i, check_def) in def.checks.iter().enumerate() {
             let check_path = path.key("checks").index(i);
             let name = check_def
@@ -849,13 +860,16 @@ impl Validator {
                 );
                 continue;
             }
-            if let Some(first) = names.insert(name.to_ascii_lowercase(), name.clone()) {
+            let name_path = check_path.key("name");
+            let entry = (name.clone(), name_path.clone());
+            if let Some((first, first_path)) = names.insert(name.to_ascii_lowercase(), entry) {
                 let problem = Problem::Duplicate {
                     kind: NameKind::Check,
                     name: name.clone(),
                     first,
                 };
-                self.push(problem, check_path.key("name"), false, Some(model), None);
+                self.push(problem, name_path, false, Some(model), None);
+                self.first_given_at(&first_path);
                 continue;
             }
             let column = |word: &str| {
@@ -889,13 +903,13 @@ impl Validator {
     /// Model, table and generated type names must be unique across the
     /// schema, also once cased (`UserId` and `user_id` clash).
     fn unique_model_names(&mut self, models: &[Model]) {
-        let mut types: BTreeMap<String, String> = BTreeMap::new();
+        let mut types: BTreeMap<String, (String, YamlPath)> = BTreeMap::new();
         let mut tables: BTreeMap<String, String> = BTreeMap::new();
-        let mut modules: BTreeMap<String, String> = BTreeMap::new();
+        let mut modules: BTreeMap<String, (String, YamlPath)> = BTreeMap::new();
         for (index, model) in models.iter().enumerate() {
             let path = self.origins[index].path.clone();
             let name = Some(model.name.as_str());
-            if let Some(first) = types.get(&model.name.to_ascii_lowercase()) {
+            if let Some((first, first_path)) = types.get(&model.name.to_ascii_lowercase()) {
                 let problem = if first == &model.name {
                     Problem::Duplicate {
                         kind: NameKind::Model,
@@ -909,20 +923,25 @@ impl Validator {
                     }
                 };
                 self.push(problem, path.clone(), true, None, None);
+                self.first_given_at(first_path);
             }
             // A table named twice is reported by the namespaces; two table
             // names can still give one Rust module (`UserRuns`, `user_runs`).
             let table_taken = tables.contains_key(&model.table.to_ascii_lowercase());
-            if let Some(first) = modules.get(&model.module).filter(|_| !table_taken) {
+            if let Some((first, first_path)) = modules.get(&model.module).filter(|_| !table_taken) {
                 let problem = Problem::Duplicate {
                     kind: NameKind::Table,
                     name: model.table.clone(),
                     first: first.clone(),
                 };
                 self.push(problem, path.key("table"), false, name, None);
+                self.first_given_at(first_path);
             }
             tables.insert(model.table.to_ascii_lowercase(), model.table.clone());
-            modules.insert(model.module.clone(), model.table.clone());
+            let table_path = path.key("table");
+            modules
+                .entry(model.module.clone())
+                .or_insert((model.table.clone(), table_path));
             // Every type the model generates: the struct, its insert type and
             // one enum per enum field.
             let mut generated = vec![model.name.clone(), format!("New{}", model.name)];
@@ -933,12 +952,13 @@ impl Validator {
             for (position, type_name) in generated.into_iter().enumerate() {
                 let key = type_name.to_ascii_lowercase();
                 if position > 0 {
-                    if let Some(first) = types.get(&key) {
+                    if let Some((first, first_path)) = types.get(&key) {
                         let problem = Problem::TypeNameClash {
                             name: type_name.clone(),
                             taken_by: first.clone(),
                         };
                         self.push(problem, path.clone(), true, name, None);
+                        self.first_given_at(first_path);
                         continue;
                     }
                     if naming::RESERVED_TYPE_NAMES.contains(&type_name.as_str()) {
@@ -948,7 +968,7 @@ impl Validator {
                         self.push(problem, path.clone(), true, name, None);
                     }
                 }
-                types.entry(key).or_insert(type_name);
+                types.entry(key).or_insert((type_name, path.clone()));
             }
         }
     }

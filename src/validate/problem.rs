@@ -14,6 +14,9 @@ pub struct SchemaError {
     pub at_key: bool,
     pub model: Option<String>,
     pub field: Option<String>,
+    /// Where the name it repeats was first given, for a duplicate: the key
+    /// of that node.
+    pub first: Option<YamlPath>,
 }
 
 impl SchemaError {
