@@ -39,6 +39,20 @@ pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec
     for unknown in &def.unknown_keys {
         validator.unknown_key(unknown);
     }
+    for error in &def.shape_errors {
+        validator.shape_error(error);
+    }
+    // A model the loader left part of out may look wrong only for that;
+    // its other findings wait until the shape is fixed.
+    let damaged: BTreeSet<String> = def
+        .shape_errors
+        .iter()
+        .filter_map(|error| {
+            keys::model_and_field(&error.path.key("_"))
+                .0
+                .map(str::to_owned)
+        })
+        .collect();
     let models_path = YamlPath::root().key("models");
     if def.models.is_empty() {
         validator.push(Problem::NoModels, models_path.clone(), true, None, None);
@@ -115,7 +129,22 @@ pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec
             creation_order,
         })
     } else {
-        Err(validator.errors)
+        let mut errors = validator.errors;
+        errors.retain(|error| {
+            let from_loader = matches!(
+                error.problem,
+                Problem::MissingKey { .. } | Problem::WrongType { .. } | Problem::UnknownKey { .. }
+            );
+            // Left-out models also make these appear elsewhere.
+            let follows_damage = !damaged.is_empty()
+                && matches!(
+                    error.problem,
+                    Problem::NoModels | Problem::UnknownTable { .. }
+                );
+            let in_damaged = error.model.as_ref().is_some_and(|m| damaged.contains(m));
+            from_loader || !(follows_damage || in_damaged)
+        });
+        Err(errors)
     }
 }
 

@@ -80,6 +80,10 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
 pub enum Problem {
     #[error("the schema defines no models")]
     NoModels,
+    #[error("{detail}")]
+    MissingKey { detail: String },
+    #[error("{detail}")]
+    WrongType { detail: String },
     #[error("unknown key `{key}`{}", did_you_mean(suggestion))]
     UnknownKey {
         key: String,
@@ -246,6 +250,8 @@ impl Problem {
     pub fn code(&self) -> &'static str {
         match self {
             Problem::NoModels => "no-models",
+            Problem::MissingKey { .. } => "missing-key",
+            Problem::WrongType { .. } => "wrong-type",
             Problem::UnknownKey { .. } => "unknown-key",
             Problem::BadName { .. } => "bad-name",
             Problem::Duplicate { .. } => "duplicate-name",
@@ -297,6 +303,11 @@ impl Problem {
     pub fn help(&self) -> String {
         match self {
             Problem::NoModels => "add a model under `models:`; see docs/schema-format.md".into(),
+            Problem::MissingKey { .. } => "add the key; docs/schema-format.md lists every key".into(),
+            Problem::WrongType { detail } if detail.ends_with("expected a boolean") => {
+                "write `true` or `false` (YAML 1.2 reads `yes`, `no`, `on` and `off` as text)".into()
+            }
+            Problem::WrongType { .. } => "docs/schema-format.md gives the type of every key".into(),
             Problem::UnknownKey { allowed, .. } => format!(
                 "the keys allowed here are {}; check the spelling and the indentation",
                 allowed.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")

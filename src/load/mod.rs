@@ -11,6 +11,10 @@ use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+mod recover;
+
+pub use recover::{ShapeError, ShapeKind};
+
 use crate::source_map::{Segment, SourceMap, Span, YamlPath};
 
 /// A schema file as read from disk: its name, its text, the raw definition
@@ -54,6 +58,11 @@ pub struct SchemaDef {
     #[serde(skip)]
     #[schemars(skip)]
     pub unknown_keys: Vec<UnknownKey>,
+    /// Values of the wrong type and missing keys, each left out so the
+    /// rest could be read; filled in by the loader.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub shape_errors: Vec<ShapeError>,
 }
 
 /// A key the format does not have at its place, and the keys it does.
@@ -430,22 +439,42 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
             } else {
                 SyntaxKind::Malformed
             };
-            // A key is most often missing because it is misspelt: say so.
-            if kind == SyntaxKind::MissingKey {
-                if let Some((kind, message, span)) = misspelt_key(&text, &message) {
-                    return Err(syntax_error(kind, message, Some(span), text));
-                }
-            }
             if kind == SyntaxKind::DuplicateKey {
                 if let Some((message, span)) = duplicate_key(&text, &message) {
                     return Err(syntax_error(kind, message, Some(span), text));
                 }
             }
-            return Err(syntax_error(kind, message, span, text));
+            let recoverable = matches!(kind, SyntaxKind::MissingKey | SyntaxKind::WrongType);
+            match recoverable
+                .then(|| recover::read_past_shape_errors(&text))
+                .flatten()
+            {
+                Some(def) => def,
+                None => {
+                    // A key is most often missing because it is misspelt.
+                    if kind == SyntaxKind::MissingKey {
+                        if let Some((kind, message, span)) = misspelt_key(&text, &message) {
+                            return Err(syntax_error(kind, message, Some(span), text));
+                        }
+                    }
+                    return Err(syntax_error(kind, message, span, text));
+                }
+            }
         }
     };
     let source_map = SourceMap::build(&text);
     def.unknown_keys = unknown_keys(&source_map);
+    // A key missing where a misspelt one stands is that misspelling, which
+    // the unknown key reports.
+    let unknown = &def.unknown_keys;
+    for error in &mut def.shape_errors {
+        let missing = error.detail.split('`').nth(1);
+        error.misspelt = error.kind == ShapeKind::MissingKey
+            && unknown.iter().any(|u| {
+                u.path.segments[..u.path.segments.len() - 1] == error.path.segments[..]
+                    && crate::naming::suggest_key(&u.key, u.allowed).as_deref() == missing
+            });
+    }
     Ok(SourceSchema {
         path: path.to_owned(),
         text,
