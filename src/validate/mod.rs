@@ -133,7 +133,10 @@ pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec
         errors.retain(|error| {
             let from_loader = matches!(
                 error.problem,
-                Problem::MissingKey { .. } | Problem::WrongType { .. } | Problem::UnknownKey { .. }
+                Problem::MissingKey { .. }
+                    | Problem::WrongType { .. }
+                    | Problem::UnknownKey { .. }
+                    | Problem::MisindentedKey { .. }
             );
             // Left-out models also make these appear elsewhere.
             let follows_damage = !damaged.is_empty()

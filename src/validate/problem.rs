@@ -84,6 +84,12 @@ pub enum Problem {
     MissingKey { detail: String },
     #[error("{detail}")]
     WrongType { detail: String },
+    #[error("`{key}` is {belongs}, but stands {place}")]
+    MisindentedKey {
+        key: String,
+        belongs: &'static str,
+        place: &'static str,
+    },
     #[error("unknown key `{key}`{}", did_you_mean(suggestion))]
     UnknownKey {
         key: String,
@@ -252,6 +258,7 @@ impl Problem {
             Problem::NoModels => "no-models",
             Problem::MissingKey { .. } => "missing-key",
             Problem::WrongType { .. } => "wrong-type",
+            Problem::MisindentedKey { .. } => "misindented-key",
             Problem::UnknownKey { .. } => "unknown-key",
             Problem::BadName { .. } => "bad-name",
             Problem::Duplicate { .. } => "duplicate-name",
@@ -308,6 +315,10 @@ impl Problem {
                 "write `true` or `false` (YAML 1.2 reads `yes`, `no`, `on` and `off` as text)".into()
             }
             Problem::WrongType { .. } => "docs/schema-format.md gives the type of every key".into(),
+            Problem::MisindentedKey { belongs, .. } => format!(
+                "indent it further, under the {} it belongs to",
+                if belongs.contains("field") { "field" } else { "model" }
+            ),
             Problem::UnknownKey { allowed, .. } => format!(
                 "the keys allowed here are {}; check the spelling and the indentation",
                 allowed.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")
