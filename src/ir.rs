@@ -41,6 +41,8 @@ pub struct Model {
     pub primary_key: usize,
     pub indexes: Vec<Index>,
     pub checks: Vec<Check>,
+    /// The name or table name the model had before, for migrations.
+    pub renamed_from: Option<String>,
 }
 
 impl Model {
@@ -65,6 +67,8 @@ pub struct Field {
     pub unique: bool,
     pub foreign_key: Option<ForeignKey>,
     pub doc: Option<String>,
+    /// The column name the field had before, for migrations.
+    pub renamed_from: Option<String>,
 }
 
 impl Field {

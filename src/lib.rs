@@ -6,6 +6,7 @@
 //! [`format`] (rustfmt over the Rust files) -> [`write`] (atomic, skips
 //! unchanged files). [`diagnostic`] renders errors at the CLI edge.
 
+pub mod ddl;
 pub mod diagnostic;
 pub mod dialect;
 pub mod format;

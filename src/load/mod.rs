@@ -76,7 +76,14 @@ pub struct UnknownKey {
 /// The keys of each mapping of the format, as the types below name them
 /// (a test holds them to the JSON Schema).
 pub const SCHEMA_KEYS: &[&str] = &["crate", "models"];
-pub const MODEL_KEYS: &[&str] = &["table", "doc", "fields", "indexes", "checks"];
+pub const MODEL_KEYS: &[&str] = &[
+    "table",
+    "doc",
+    "fields",
+    "indexes",
+    "checks",
+    "renamed_from",
+];
 pub const FIELD_KEYS: &[&str] = &[
     "type",
     "nullable",
@@ -89,6 +96,7 @@ pub const FIELD_KEYS: &[&str] = &[
     "relation",
     "values",
     "doc",
+    "renamed_from",
 ];
 pub const INDEX_KEYS: &[&str] = &["name", "columns", "unique", "order"];
 pub const CHECK_KEYS: &[&str] = &["name", "expr"];
@@ -141,6 +149,10 @@ pub struct ModelDef {
     /// Table CHECK constraints.
     #[serde(default)]
     pub checks: Vec<CheckDef>,
+    /// The model's name or table name before a rename: `migrate new`
+    /// renames the table, keeping its rows, instead of dropping it.
+    #[serde(default)]
+    pub renamed_from: Option<String>,
 }
 
 /// One field, either in full (a mapping) or as the shorthand `name: type`.
@@ -182,6 +194,10 @@ pub struct FieldDef {
     /// Documentation of the field, copied into rustdoc.
     #[serde(default)]
     pub doc: Option<String>,
+    /// The column's name before a rename: `migrate new` renames the
+    /// column, keeping its values, instead of dropping it.
+    #[serde(default)]
+    pub renamed_from: Option<String>,
 }
 
 /// A named index over one or more columns.

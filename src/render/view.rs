@@ -4,8 +4,8 @@
 //! loop over these and print them.
 
 use crate::dialect::{format_float, Dialect};
-use crate::ir::{DefaultValue, Field, FieldType, Index, Model, OnDelete, Schema};
-use crate::naming::{constraint_name, join_ident, sql_ident, unraw};
+use crate::ir::{DefaultValue, Field, FieldType, Index, Model, Schema};
+use crate::naming::{join_ident, sql_ident, unraw};
 use crate::validate::finder_name;
 
 /// A Rust string literal holding `text`, escaped as the compiler reads it.
@@ -806,113 +806,11 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
 
 /// The DDL of one table in `dialect`.
 pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView {
-    let named = dialect.names_constraints();
-    let mut lines: Vec<String> = Vec::new();
-    let mut constraints: Vec<String> = Vec::new();
-    let constraint = |suffix: &[&str], body: String| {
-        let mut parts = vec![model.table.as_str()];
-        parts.extend(suffix);
-        format!("CONSTRAINT {} {body}", sql_ident(&constraint_name(&parts)))
-    };
-    for field in &model.fields {
-        let column = sql_ident(&field.column);
-        let mut line = if field.autoincrement {
-            format!("{column} {}", dialect.autoincrement_key())
-        } else {
-            format!("{column} {}", dialect.column_type(&field.ty))
-        };
-        if field.primary_key && (named || !field.autoincrement) {
-            if named {
-                constraints.push(constraint(&["pkey"], format!("PRIMARY KEY ({column})")));
-            } else {
-                line.push_str(" PRIMARY KEY");
-            }
-        }
-        if !field.autoincrement {
-            // A named PRIMARY KEY constraint implies NOT NULL.
-            let key_implies_not_null = named && field.primary_key;
-            if !field.nullable && !key_implies_not_null {
-                line.push_str(" NOT NULL");
-            }
-            if let Some(default) = &field.default {
-                line.push_str(&format!(
-                    " DEFAULT {}",
-                    dialect.default_clause(field, default)
-                ));
-            }
-        }
-        // Where the dialect names constraints each is a table constraint
-        // `<table>_<column>_<kind>`, else a clause on the column.
-        let mut add = |kind: &str, table_form: String, column_form: String| {
-            if named {
-                constraints.push(constraint(&[&field.column, kind], table_form));
-            } else {
-                line.push(' ');
-                line.push_str(&column_form);
-            }
-        };
-        if field.unique && !field.primary_key {
-            add("key", format!("UNIQUE ({column})"), "UNIQUE".to_owned());
-        }
-        for check in dialect.type_checks(field) {
-            add(
-                "check",
-                format!("CHECK ({check})"),
-                format!("CHECK ({check})"),
-            );
-        }
-        if let Some(fk) = &field.foreign_key {
-            let parent = &schema.models[fk.model];
-            let mut reference = format!(
-                "REFERENCES {} ({})",
-                sql_ident(&parent.table),
-                sql_ident(&parent.fields[fk.field].column)
-            );
-            if fk.on_delete != OnDelete::NoAction {
-                reference.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
-            }
-            add(
-                "fkey",
-                format!("FOREIGN KEY ({column}) {reference}"),
-                reference,
-            );
-        }
-        lines.push(line);
-    }
-    for check in &model.checks {
-        constraints.push(format!(
-            "CONSTRAINT {} CHECK ({})",
-            sql_ident(&check.name),
-            dialect.check_sql(model, &check.expr)
-        ));
-    }
-    lines.extend(constraints);
-    let create = format!(
-        "CREATE TABLE IF NOT EXISTS {} (\n{}\n);",
-        sql_ident(&model.table),
-        lines
-            .iter()
-            .map(|line| format!("    {line}"))
-            .collect::<Vec<_>>()
-            .join(",\n")
-    );
+    let create = crate::ddl::create_table(schema, model, &model.table, dialect, true);
     let indexes = model
         .indexes
         .iter()
-        .map(|index| {
-            let columns: Vec<String> = index
-                .columns
-                .iter()
-                .map(|&c| sql_ident(&model.fields[c].column))
-                .collect();
-            format!(
-                "CREATE {}INDEX IF NOT EXISTS {} ON {} ({});",
-                if index.unique { "UNIQUE " } else { "" },
-                sql_ident(&index.name),
-                sql_ident(&model.table),
-                columns.join(", ")
-            )
-        })
+        .map(|index| crate::ddl::create_index(model, index, true))
         .collect();
     let mut comment_lines = vec![format!("{} ({})", model.table, model.name)];
     comment_lines.extend(doc_lines(model.doc.as_deref()));

@@ -442,6 +442,7 @@ impl Validator {
             primary_key,
             indexes,
             checks,
+            renamed_from: def.renamed_from.clone(),
         };
         if !model.fields.is_empty() {
             let referencing: Vec<usize> = references.iter().map(|r| r.field).collect();
@@ -577,6 +578,7 @@ impl Validator {
             unique: def.unique,
             foreign_key: None,
             doc: def.doc.clone(),
+            renamed_from: def.renamed_from.clone(),
         })
     }
 
