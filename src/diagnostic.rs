@@ -159,6 +159,30 @@ fn label_for(error: &SchemaError) -> String {
     }
 }
 
+/// A report pointing at the node at `path` of `source` (its key).
+pub fn located_report(
+    source: &SourceSchema,
+    path: &crate::source_map::YamlPath,
+    code: &'static str,
+    message: String,
+    help: String,
+) -> Report {
+    let file = source.path.display().to_string();
+    let map = &source.source_map;
+    Report {
+        file: file.clone(),
+        message,
+        code,
+        help: Some(help),
+        span: map.key_span(path).or_else(|| map.nearest_span(path)),
+        label: format!("at `{path}`"),
+        first: None,
+        model: None,
+        field: None,
+        source: Arc::new(NamedSource::new(file, source.text.clone())),
+    }
+}
+
 /// A report for an error of the load stage.
 pub fn load_report(error: &LoadError) -> Report {
     match error {

@@ -6,19 +6,21 @@
 //! [`format`] (rustfmt over the Rust files) -> [`write`] (atomic, skips
 //! unchanged files). [`diagnostic`] renders errors at the CLI edge.
 
+pub mod catalog;
 pub mod ddl;
 pub mod diagnostic;
 pub mod dialect;
 pub mod format;
 pub mod ir;
 pub mod load;
+pub mod migrate;
 pub mod naming;
 pub mod render;
 pub mod source_map;
 pub mod validate;
 pub mod write;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use render::Output;
 
@@ -37,6 +39,132 @@ pub enum Error {
     Format(#[from] format::FormatError),
     #[error(transparent)]
     Write(#[from] write::WriteError),
+    #[error(transparent)]
+    History(#[from] migrate::history::HistoryError),
+    /// `migrate new` found changes that can lose data.
+    #[error("the migration would lose data ({} change(s))", .0.len())]
+    Destructive(Vec<diagnostic::Report>),
+    /// schema.yaml has changes that no migration covers.
+    #[error("{schema} has changes that no migration covers:\n{changes}\nrun `schemagen migrate new NAME` and commit the migration")]
+    Uncovered { schema: String, changes: String },
+}
+
+/// What `migrate new` did.
+#[derive(Debug)]
+pub enum MigrateNew {
+    Unchanged { last: String },
+    Written {
+        dir: PathBuf,
+        steps: Vec<(migrate::Engine, Vec<migrate::Step>)>,
+    },
+}
+
+/// Loads and validates, keeping the source for located reports.
+fn load_checked(path: &Path) -> Result<(load::SourceSchema, ir::Schema), Error> {
+    let source = load::load_schema(path)?;
+    match validate::validate_schema(&source.def, &source.file_name()) {
+        Ok(schema) => Ok((source, schema)),
+        Err(errors) => Err(Error::Invalid {
+            schema: Box::new(source),
+            errors,
+        }),
+    }
+}
+
+/// The schema the newest migration in `dir` leads to, and that migration's
+/// id; `None` when there are none.
+fn latest_snapshot(dir: &Path) -> Result<Option<(load::SourceSchema, ir::Schema, String)>, Error> {
+    let migrations = migrate::history::read_migrations(dir)?;
+    let Some(last) = migrations.last() else {
+        return Ok(None);
+    };
+    let (source, schema) = load_checked(&last.snapshot_path())?;
+    Ok(Some((source, schema, last.id.clone())))
+}
+
+/// `schemagen migrate new NAME`: writes the migration from the newest
+/// snapshot in `dir` to the schema at `path`.
+pub fn migrate_new(
+    path: &Path,
+    dir: &Path,
+    name: &str,
+    allow_destructive: bool,
+) -> Result<MigrateNew, Error> {
+    let (new_source, new) = load_checked(path)?;
+    let latest = latest_snapshot(dir)?;
+    let version = migrate::history::read_migrations(dir)?.len() as u32 + 1;
+    let planned = match migrate::plan_migration(latest.as_ref().map(|(_, s, _)| s), &new) {
+        Some(planned) => planned,
+        None => {
+            let last = latest.map(|(_, _, id)| id).unwrap_or_default();
+            return Ok(MigrateNew::Unchanged { last });
+        }
+    };
+    if !planned.findings.is_empty() && !allow_destructive {
+        let reports = planned
+            .findings
+            .iter()
+            .map(|finding| {
+                let (source, path) = match &finding.place {
+                    migrate::lint::Place::New(path) => (&new_source, path),
+                    migrate::lint::Place::Old(path) => (
+                        &latest.as_ref().expect("a removal has a previous snapshot").0,
+                        path,
+                    ),
+                };
+                diagnostic::located_report(
+                    source,
+                    path,
+                    "destructive-change",
+                    format!("this migration {}", finding.message),
+                    "if that is meant, run `migrate new` again with --allow-destructive: the SQL marks the step".to_owned(),
+                )
+            })
+            .collect();
+        return Err(Error::Destructive(reports));
+    }
+    let id = format!("{version:04}_{name}");
+    let sql: Vec<(migrate::Engine, String)> = planned
+        .steps
+        .iter()
+        .map(|(engine, steps)| {
+            (*engine, migrate::render_sql(&id, *engine, steps, &planned.findings))
+        })
+        .collect();
+    let migration = migrate::history::write_migration(dir, version, name, &sql, &new_source.text)?;
+    Ok(MigrateNew::Written {
+        dir: migration.dir,
+        steps: planned.steps,
+    })
+}
+
+/// Fails when the schema at `path` differs from the newest snapshot in
+/// `dir`; passes when `dir` holds no migrations (the project does not use
+/// them).
+pub fn check_migrations_cover(path: &Path, dir: &Path) -> Result<(), Error> {
+    let Some((_, old, _)) = latest_snapshot(dir)? else {
+        return Ok(());
+    };
+    let (_, new) = load_checked(path)?;
+    if let Some(planned) = migrate::plan_migration(Some(&old), &new) {
+        let changes = planned
+            .steps
+            .iter()
+            .find(|(engine, _)| *engine == migrate::Engine::Postgres)
+            .map(|(_, steps)| {
+                steps
+                    .iter()
+                    .map(|step| format!("  - {}", step.description))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default();
+        return Err(Error::Uncovered {
+            schema: path.display().to_string(),
+            changes,
+        });
+    }
+    Ok(())
 }
 
 /// Load and validate: the resolved schema of the file at `path`.

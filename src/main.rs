@@ -63,6 +63,49 @@ enum Command {
         /// Path of the SQLite database file, or a `postgres://` URL.
         database: String,
     },
+    /// Migrations: write the next one from the schema, apply them to a
+    /// database, or see where a database stands (docs/migrations.md).
+    Migrate {
+        #[command(subcommand)]
+        command: MigrateCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateCommand {
+    /// Compare the schema with the one the existing migrations lead to and
+    /// write the next migration, `NNNN_NAME/`, with the SQL of both engines
+    /// and a snapshot of the schema. Changes that can lose data are
+    /// refused unless --allow-destructive is given.
+    New {
+        /// What the migration does, in lower-case words joined by `_`.
+        name: String,
+        /// The migrations directory (default: `migrations` beside the schema).
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+        /// Write the migration even though it drops or narrows data; each
+        /// such step is marked in the SQL.
+        #[arg(long)]
+        allow_destructive: bool,
+    },
+    /// Apply every pending migration, each in one transaction, to an
+    /// SQLite file (created if missing) or a `postgres://` URL.
+    Apply {
+        /// Path of the SQLite database file, or a `postgres://` URL.
+        target: String,
+        /// The migrations directory (default: `migrations` beside the schema).
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+    },
+    /// List applied and pending migrations, and every difference between
+    /// the database and what its applied migrations make.
+    Status {
+        /// Path of the SQLite database file, or a `postgres://` URL.
+        target: String,
+        /// The migrations directory (default: `migrations` beside the schema).
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+    },
 }
 
 /// Exit status for a schema that cannot be used.
@@ -101,6 +144,13 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             // A schema with mistakes stops here, before the output
             // directory is even created.
             let schema = schemagen::load_and_validate(&cli.schema)?;
+            if *check {
+                // CI: a schema change must come with its migration.
+                schemagen::check_migrations_cover(
+                    &cli.schema,
+                    &migrations_dir(&cli.schema, &None),
+                )?;
+            }
             let rendered = render::render_schema(&schema);
             // One run at a time per directory; --check too, so that it never
             // reads a directory another run is halfway through writing.
@@ -119,6 +169,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             }
             result
         }
+        Command::Migrate { command } => run_migrate(cli, command),
         Command::InitDb { database } => {
             let schema = schemagen::load_and_validate(&cli.schema)?;
             let output = render::render_schema(&schema);
@@ -149,6 +200,105 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
                     eprintln!("error: cannot initialise {shown}: {error}");
                     Ok(ExitCode::from(EXIT_FAILURE))
                 }
+            }
+        }
+    }
+}
+
+/// The migrations directory: given, or `migrations` beside the schema.
+fn migrations_dir(schema: &Path, given: &Option<PathBuf>) -> PathBuf {
+    given.clone().unwrap_or_else(|| {
+        schema
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("migrations")
+    })
+}
+
+fn run_migrate(cli: &Cli, command: &MigrateCommand) -> Result<ExitCode, Error> {
+    use schemagen::migrate::{history, runner};
+    let fail = |error: &dyn std::error::Error| {
+        eprintln!("error: {}", error_chain(error));
+        Ok(ExitCode::from(EXIT_FAILURE))
+    };
+    match command {
+        MigrateCommand::New {
+            name,
+            migrations,
+            allow_destructive,
+        } => {
+            let dir = migrations_dir(&cli.schema, migrations);
+            match schemagen::migrate_new(&cli.schema, &dir, name, *allow_destructive)? {
+                schemagen::MigrateNew::Unchanged { last } => {
+                    println!(
+                        "{} has no changes since migration {last}; nothing written",
+                        cli.schema.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                schemagen::MigrateNew::Written { dir, steps } => {
+                    println!("wrote {}", dir.display());
+                    for (engine, steps) in steps {
+                        println!("  {engine:?}:");
+                        for step in steps {
+                            println!("    - {}", step.description);
+                        }
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
+        }
+        MigrateCommand::Apply { target, migrations } => {
+            let dir = migrations_dir(&cli.schema, migrations);
+            let list = match history::read_migrations(&dir) {
+                Ok(list) => list,
+                Err(error) => return fail(&error),
+            };
+            let parsed = runner::Target::parse(target);
+            let shown = redact_password(target);
+            match runner::apply(&parsed, &list) {
+                Ok(applied) if applied.is_empty() => {
+                    println!("{shown} is up to date: {} migrations applied", list.len());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(applied) => {
+                    for id in &applied {
+                        println!("applied  {id}");
+                    }
+                    println!("{shown} is up to date: {} migrations applied", list.len());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => fail(&error),
+            }
+        }
+        MigrateCommand::Status { target, migrations } => {
+            let dir = migrations_dir(&cli.schema, migrations);
+            let list = match history::read_migrations(&dir) {
+                Ok(list) => list,
+                Err(error) => return fail(&error),
+            };
+            let status = match runner::status(&runner::Target::parse(target), &list) {
+                Ok(status) => status,
+                Err(error) => return fail(&error),
+            };
+            if status.baseline {
+                println!("made before migrations, equal to {}: `migrate apply` records it as applied", list[0].id);
+            }
+            for applied in &status.applied {
+                println!("applied  {}", applied.id);
+            }
+            for pending in &status.pending {
+                println!("pending  {pending}");
+            }
+            if status.drift.is_empty() {
+                println!("no drift: the database is what its applied migrations make");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("drift:");
+                for line in &status.drift {
+                    println!("  {line}");
+                }
+                Ok(ExitCode::from(EXIT_FAILURE))
             }
         }
     }
@@ -277,6 +427,17 @@ fn report_error(cli: &Cli, error: &Error) -> ExitCode {
     let (reports, code): (Vec<Report>, u8) = match error {
         Error::Load(load) => (vec![load_report(load)], EXIT_INVALID),
         Error::Invalid { schema, errors } => (schema_reports(schema, errors), EXIT_INVALID),
+        Error::Destructive(reports) => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            for report in reports {
+                match cli.format {
+                    Format::Human => eprint!("{}", report.render(color)),
+                    Format::Json => println!("{}", report.to_json()),
+                }
+            }
+            eprintln!("{} destructive change(s); no migration was written", reports.len());
+            return ExitCode::from(EXIT_INVALID);
+        }
         other => {
             eprintln!("error: {other}");
             return ExitCode::from(EXIT_FAILURE);
