@@ -52,7 +52,9 @@ pub enum Error {
 /// What `migrate new` did.
 #[derive(Debug)]
 pub enum MigrateNew {
-    Unchanged { last: String },
+    Unchanged {
+        last: String,
+    },
     Written {
         dir: PathBuf,
         steps: Vec<(migrate::Engine, Vec<migrate::Step>)>,
@@ -128,7 +130,10 @@ pub fn migrate_new(
         .steps
         .iter()
         .map(|(engine, steps)| {
-            (*engine, migrate::render_sql(&id, *engine, steps, &planned.findings))
+            (
+                *engine,
+                migrate::render_sql(&id, *engine, steps, &planned.findings),
+            )
         })
         .collect();
     let migration = migrate::history::write_migration(dir, version, name, &sql, &new_source.text)?;

@@ -207,12 +207,9 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
 
 /// The migrations directory: given, or `migrations` beside the schema.
 fn migrations_dir(schema: &Path, given: &Option<PathBuf>) -> PathBuf {
-    given.clone().unwrap_or_else(|| {
-        schema
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("migrations")
-    })
+    given
+        .clone()
+        .unwrap_or_else(|| schema.parent().unwrap_or(Path::new(".")).join("migrations"))
 }
 
 fn run_migrate(cli: &Cli, command: &MigrateCommand) -> Result<ExitCode, Error> {
@@ -282,7 +279,10 @@ fn run_migrate(cli: &Cli, command: &MigrateCommand) -> Result<ExitCode, Error> {
                 Err(error) => return fail(&error),
             };
             if status.baseline {
-                println!("made before migrations, equal to {}: `migrate apply` records it as applied", list[0].id);
+                println!(
+                    "made before migrations, equal to {}: `migrate apply` records it as applied",
+                    list[0].id
+                );
             }
             for applied in &status.applied {
                 println!("applied  {}", applied.id);
@@ -435,7 +435,10 @@ fn report_error(cli: &Cli, error: &Error) -> ExitCode {
                     Format::Json => println!("{}", report.to_json()),
                 }
             }
-            eprintln!("{} destructive change(s); no migration was written", reports.len());
+            eprintln!(
+                "{} destructive change(s); no migration was written",
+                reports.len()
+            );
             return ExitCode::from(EXIT_INVALID);
         }
         other => {

@@ -101,8 +101,16 @@ impl Catalog {
     /// How `self` (the live database) differs from `expected`.
     pub fn drift_from(&self, expected: &Catalog) -> Drift {
         Drift {
-            unexpected: self.entries.difference(&expected.entries).cloned().collect(),
-            missing: expected.entries.difference(&self.entries).cloned().collect(),
+            unexpected: self
+                .entries
+                .difference(&expected.entries)
+                .cloned()
+                .collect(),
+            missing: expected
+                .entries
+                .difference(&self.entries)
+                .cloned()
+                .collect(),
         }
     }
 

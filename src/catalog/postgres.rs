@@ -75,11 +75,14 @@ pub fn read(client: &mut impl GenericClient, namespace: &str) -> Result<Catalog,
          WHERE n.nspname = $1 AND t.relname <> $2",
         &[&namespace, &HISTORY_TABLE],
     )?;
+    // pg_get_indexdef names the table with its schema whatever the path.
+    let qualified = format!(" ON {}.", crate::naming::sql_ident(namespace));
     for row in indexes {
+        let definition: String = row.get(2);
         catalog.entries.insert(Entry::Index {
             table: row.get(0),
             name: row.get(1),
-            definition: row.get(2),
+            definition: definition.replace(&qualified, " ON "),
         });
     }
     transaction.commit()?;

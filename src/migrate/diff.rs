@@ -333,7 +333,10 @@ fn table_diff(
         .filter(|&i| !new_indexes.contains(&old_indexes[i]))
         .collect();
     let check_shape = |model: &Model, check: &crate::ir::Check| {
-        (check.name.clone(), Dialect::Postgres.check_sql(model, &check.expr))
+        (
+            check.name.clone(),
+            Dialect::Postgres.check_sql(model, &check.expr),
+        )
     };
     let old_checks: Vec<_> = old_model
         .checks

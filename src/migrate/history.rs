@@ -47,7 +47,9 @@ pub enum HistoryError {
     },
     #[error("{path}: a migration folder is named NNNN_name, numbered from 0001 without gaps")]
     BadName { path: PathBuf },
-    #[error("migration names are lower-case letters, digits and `_`, like `add_notes`: `{name}` is not")]
+    #[error(
+        "migration names are lower-case letters, digits and `_`, like `add_notes`: `{name}` is not"
+    )]
     BadMigrationName { name: String },
 }
 

@@ -135,7 +135,13 @@ pub fn lint(diff: &SchemaDiff) -> Vec<Finding> {
             let index_def = &new_model.indexes[index];
             let is_new_table_data = table.added.len() == new_model.fields.len();
             if index_def.unique && !is_new_table_data {
-                push_unique_index(&mut findings, &new_model.name, &new_model.table, index, &index_def.name);
+                push_unique_index(
+                    &mut findings,
+                    &new_model.name,
+                    &new_model.table,
+                    index,
+                    &index_def.name,
+                );
             }
         }
     }

@@ -111,7 +111,10 @@ pub fn describe_table_changes(old: &Schema, new: &Schema, table: &TableDiff) -> 
         } else {
             format!("`{from}` (now `{to}`)")
         };
-        words.push(format!("change {name}: {}", describe_aspects(&change.aspects)));
+        words.push(format!(
+            "change {name}: {}",
+            describe_aspects(&change.aspects)
+        ));
     }
     for &check in &table.checks_added {
         words.push(format!("add check `{}`", new_model.checks[check].name));

@@ -77,7 +77,12 @@ pub fn plan(diff: &SchemaDiff) -> Vec<Step> {
 /// `CREATE TABLE` with its named constraints, and its indexes.
 pub fn create_table(schema: &Schema, model: &Model) -> Step {
     let mut sql = vec![ddl::create_table(schema, model, &model.table, PG, false)];
-    sql.extend(model.indexes.iter().map(|i| ddl::create_index(model, i, false)));
+    sql.extend(
+        model
+            .indexes
+            .iter()
+            .map(|i| ddl::create_index(model, i, false)),
+    );
     Step {
         description: format!("create table `{}` (model {})", model.table, model.name),
         sql,
@@ -143,7 +148,10 @@ fn renames(old: &Schema, new: &Schema, table: &TableDiff) -> Vec<Step> {
     let mut steps = Vec::new();
     if old_model.table != new_model.table {
         steps.push(Step::new(
-            format!("rename table `{}` to `{}`", old_model.table, new_model.table),
+            format!(
+                "rename table `{}` to `{}`",
+                old_model.table, new_model.table
+            ),
             alter(
                 &old_model.table,
                 format!("RENAME TO {}", sql_ident(&new_model.table)),

@@ -38,7 +38,9 @@ pub enum RunError {
     Sqlite(#[from] rusqlite::Error),
     #[error("PostgreSQL: {}", postgres_message(.0))]
     Postgres(#[from] postgres::Error),
-    #[error("migration {migration} failed at\n    {statement}\n{cause}\nnothing of it was applied")]
+    #[error(
+        "migration {migration} failed at\n    {statement}\n{cause}\nnothing of it was applied"
+    )]
     Statement {
         migration: String,
         statement: String,
@@ -287,8 +289,7 @@ fn sqlite_run(
     migration: &Migration,
     sql: &str,
 ) -> Result<(), RunError> {
-    let transaction =
-        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let transaction = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for statement in statements(sql) {
         if let Err(error) = transaction.execute_batch(&statement) {
             return Err(RunError::Statement {
@@ -321,7 +322,10 @@ fn sqlite_run(
     Ok(())
 }
 
-fn sqlite_status(conn: &rusqlite::Connection, migrations: &[Migration]) -> Result<Status, RunError> {
+fn sqlite_status(
+    conn: &rusqlite::Connection,
+    migrations: &[Migration],
+) -> Result<Status, RunError> {
     let applied = sqlite_applied(conn)?;
     verify(&applied, migrations, Engine::Sqlite)?;
     let live = catalog::sqlite::read(conn)?;
@@ -349,7 +353,10 @@ fn postgres_applied(
     client: &mut impl postgres::GenericClient,
 ) -> Result<Vec<Applied>, postgres::Error> {
     let exists: bool = client
-        .query_one("SELECT to_regclass('schemagen_migrations') IS NOT NULL", &[])?
+        .query_one(
+            "SELECT to_regclass('schemagen_migrations') IS NOT NULL",
+            &[],
+        )?
         .get(0);
     if !exists {
         return Ok(Vec::new());
@@ -404,7 +411,10 @@ fn postgres_apply(
         transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&POSTGRES_LOCK_KEY])?;
         let namespace = current_schema(&mut transaction)?;
         let had_history: bool = transaction
-            .query_one("SELECT to_regclass('schemagen_migrations') IS NOT NULL", &[])?
+            .query_one(
+                "SELECT to_regclass('schemagen_migrations') IS NOT NULL",
+                &[],
+            )?
             .get(0);
         if !had_history {
             let live = catalog::postgres::read(&mut transaction, &namespace)?;

@@ -36,7 +36,11 @@ pub fn plan(diff: &SchemaDiff) -> Vec<Step> {
         if from != to {
             steps.push(Step::new(
                 format!("rename table `{from}` to `{to}`"),
-                format!("ALTER TABLE {} RENAME TO {};", sql_ident(from), sql_ident(to)),
+                format!(
+                    "ALTER TABLE {} RENAME TO {};",
+                    sql_ident(from),
+                    sql_ident(to)
+                ),
             ));
         }
     }
@@ -62,8 +66,19 @@ pub fn plan(diff: &SchemaDiff) -> Vec<Step> {
 
 /// `CREATE TABLE` and its indexes.
 pub fn create_table(schema: &Schema, model: &Model) -> Step {
-    let mut sql = vec![ddl::create_table(schema, model, &model.table, Dialect::Sqlite, false)];
-    sql.extend(model.indexes.iter().map(|i| ddl::create_index(model, i, false)));
+    let mut sql = vec![ddl::create_table(
+        schema,
+        model,
+        &model.table,
+        Dialect::Sqlite,
+        false,
+    )];
+    sql.extend(
+        model
+            .indexes
+            .iter()
+            .map(|i| ddl::create_index(model, i, false)),
+    );
     Step {
         description: format!("create table `{}` (model {})", model.table, model.name),
         sql,
@@ -84,12 +99,14 @@ fn can_add_column(field: &Field) -> bool {
 fn can_drop_column(old: &Schema, table: &TableDiff, field: usize) -> bool {
     let model = &old.models[table.old];
     let column = &model.fields[field];
-    let in_kept_index = model
-        .indexes
+    let in_kept_index =
+        model.indexes.iter().enumerate().any(|(i, index)| {
+            !table.indexes_dropped.contains(&i) && index.columns.contains(&field)
+        });
+    let in_check = model
+        .checks
         .iter()
-        .enumerate()
-        .any(|(i, index)| !table.indexes_dropped.contains(&i) && index.columns.contains(&field));
-    let in_check = model.checks.iter().any(|c| c.expr.columns().contains(&field));
+        .any(|c| c.expr.columns().contains(&field));
     let referenced = old.models.iter().any(|m| {
         m.fields.iter().any(|f| {
             f.foreign_key
@@ -198,7 +215,8 @@ fn rebuild(old: &Schema, new: &Schema, table: &TableDiff) -> Step {
         sources.join(", "),
         sql_ident(&new_model.table)
     ));
-    let keeps_counter = old_model.primary_key().autoincrement && new_model.primary_key().autoincrement;
+    let keeps_counter =
+        old_model.primary_key().autoincrement && new_model.primary_key().autoincrement;
     if keeps_counter {
         // AUTOINCREMENT never reuses an id, even of a deleted newest row:
         // the new table takes over the old one's counter.
