@@ -20,7 +20,12 @@ use crate::naming::constraint_name;
 use crate::source_map::YamlPath;
 
 /// Prefixes an engine keeps for its own objects, and the engine.
-const ENGINE_PREFIXES: &[(&str, &str)] = &[("sqlite_", "SQLite"), ("pg_", "PostgreSQL")];
+const ENGINE_PREFIXES: &[(&str, &str)] = &[
+    ("sqlite_", "SQLite"),
+    ("pg_", "PostgreSQL"),
+    // The migration history table, `schemagen_migrations`, and any later one.
+    ("schemagen_", "schemagen"),
+];
 
 /// One object's claim on a name: what it is, in words, and where the
 /// schema declares it (or declares what it is derived from).
