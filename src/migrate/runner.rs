@@ -250,10 +250,14 @@ fn sqlite_apply(path: &Path, migrations: &[Migration]) -> Result<Vec<String>, Ru
     let mut conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     if !sqlite_has_history(&conn)? {
-        let live = catalog::sqlite::read(&conn)?;
-        let transaction = conn.transaction()?;
+        // Under the write lock, so that of two processes starting at once
+        // one makes the history and the other finds it.
+        let transaction =
+            conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let live = catalog::sqlite::read(&transaction)?;
+        let had_history = sqlite_has_history(&transaction)?;
         transaction.execute_batch(SQLITE_HISTORY)?;
-        if !live.is_empty() {
+        if !had_history && !live.is_empty() {
             let first = migrations.first().ok_or(RunError::NoMigrations)?;
             let expected = sqlite_expected(&migrations[..1])?;
             let drift = live.drift_from(&expected);
@@ -278,18 +282,30 @@ fn sqlite_apply(path: &Path, migrations: &[Migration]) -> Result<Vec<String>, Ru
         conn.pragma_update(None, "foreign_keys", false)?;
         let result = sqlite_run(&mut conn, migration, &sql);
         conn.pragma_update(None, "foreign_keys", true)?;
-        result?;
-        done.push(migration.id.clone());
+        if result? {
+            done.push(migration.id.clone());
+        }
     }
     Ok(done)
 }
 
+/// Applies one migration; false if another process applied it first.
 fn sqlite_run(
     conn: &mut rusqlite::Connection,
     migration: &Migration,
     sql: &str,
-) -> Result<(), RunError> {
+) -> Result<bool, RunError> {
     let transaction = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Another process may have applied it while this one waited for the
+    // write lock: the history, read under the lock, decides.
+    let done: i64 = transaction.query_row(
+        "SELECT count(*) FROM schemagen_migrations WHERE version = ?1",
+        [migration.version],
+        |row| row.get(0),
+    )?;
+    if done > 0 {
+        return Ok(false);
+    }
     for statement in statements(sql) {
         if let Err(error) = transaction.execute_batch(&statement) {
             return Err(RunError::Statement {
@@ -319,7 +335,7 @@ fn sqlite_run(
     }
     sqlite_record(&transaction, migration, sql)?;
     transaction.commit()?;
-    Ok(())
+    Ok(true)
 }
 
 fn sqlite_status(
