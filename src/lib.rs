@@ -172,6 +172,24 @@ pub fn check_migrations_cover(path: &Path, dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// The migrations directory of a schema file: `migrations` beside it.
+pub fn default_migrations_dir(schema_path: &Path) -> PathBuf {
+    schema_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("migrations")
+}
+
+/// Renders `schema`, embedding the migrations in `dir`, or, when there
+/// are none, the one migration that creates the schema.
+pub fn render_with_migrations(schema: &ir::Schema, dir: &Path) -> Result<Output, Error> {
+    let migrations = match migrate::read_texts(dir)? {
+        Some(migrations) => migrations,
+        None => vec![migrate::baseline(schema)],
+    };
+    Ok(render::render_schema_with(schema, &migrations))
+}
+
 /// Load and validate: the resolved schema of the file at `path`.
 pub fn load_and_validate(path: &Path) -> Result<ir::Schema, Error> {
     let source = load::load_schema(path)?;
@@ -195,7 +213,7 @@ pub fn validate_source(source: load::SourceSchema) -> Result<ir::Schema, Error> 
 /// taken as they are, without rustfmt.
 pub fn generate_output(path: &Path, previous: Option<&Path>) -> Result<Output, Error> {
     let schema = load_and_validate(path)?;
-    let rendered = render::render_schema(&schema);
+    let rendered = render_with_migrations(&schema, &default_migrations_dir(path))?;
     Ok(finish_output(rendered, previous)?)
 }
 

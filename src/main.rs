@@ -151,7 +151,8 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
                     &migrations_dir(&cli.schema, &None),
                 )?;
             }
-            let rendered = render::render_schema(&schema);
+            let rendered =
+                schemagen::render_with_migrations(&schema, &migrations_dir(&cli.schema, &None))?;
             // One run at a time per directory; --check too, so that it never
             // reads a directory another run is halfway through writing.
             let waiting = || {
@@ -209,7 +210,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
 fn migrations_dir(schema: &Path, given: &Option<PathBuf>) -> PathBuf {
     given
         .clone()
-        .unwrap_or_else(|| schema.parent().unwrap_or(Path::new(".")).join("migrations"))
+        .unwrap_or_else(|| schemagen::default_migrations_dir(schema))
 }
 
 fn run_migrate(cli: &Cli, command: &MigrateCommand) -> Result<ExitCode, Error> {

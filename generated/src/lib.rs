@@ -12,7 +12,7 @@
 //! ```no_run
 //! let conn = pipeline_db::open("pipeline.db")?;
 //! pipeline_db::init_db(&conn)?;
-//! # Ok::<(), rusqlite::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod analytics;
@@ -21,6 +21,7 @@ pub mod codec;
 pub mod config_overrides;
 pub mod discovered_videos;
 pub mod error_logs;
+pub mod migrations;
 pub mod pipeline_runs;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -40,6 +41,7 @@ pub use codec::{InvalidValue, UnknownVariant};
 pub use config_overrides::{ConfigOverride, NewConfigOverride};
 pub use discovered_videos::{DiscoveredVideo, DiscoveredVideoStatus, NewDiscoveredVideo};
 pub use error_logs::{ErrorLog, NewErrorLog};
+pub use migrations::MigrateError;
 pub use pipeline_runs::{NewPipelineRun, PipelineRun, PipelineRunStatus};
 pub use review_logs::{NewReviewLog, ReviewLog, ReviewLogAction};
 pub use scripts::{NewScript, Script};
@@ -70,10 +72,19 @@ fn configure(conn: Connection) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// Creates every table and index that does not exist yet, in one
-/// transaction: a failure leaves the database as it was.
-pub fn init_db(conn: &Connection) -> rusqlite::Result<()> {
-    all_or_nothing(conn, || conn.execute_batch(SCHEMA_SQL))
+/// Applies every migration the crate embeds ([`migrations::MIGRATIONS`])
+/// that the database lacks, each in one transaction; gives the ids of
+/// those it applied. A database made by an `init_db` from before
+/// migrations, equal to what the first one makes, is taken as migrated.
+pub fn migrate(conn: &mut Connection) -> Result<Vec<&'static str>, MigrateError> {
+    migrations::migrate_sqlite(conn)
+}
+
+/// Brings the database to this crate's schema: [`migrate`], for callers
+/// that hold only a shared connection. Safe to run again, and from several
+/// processes at once.
+pub fn init_db(conn: &Connection) -> Result<(), MigrateError> {
+    migrations::migrate_sqlite(conn).map(|_| ())
 }
 
 /// Runs `work` inside a savepoint: its changes are kept if it succeeds and

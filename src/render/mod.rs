@@ -73,6 +73,13 @@ struct CodecTemplate<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "rust/migrations.rs", escape = "none")]
+struct MigrationsTemplate<'a> {
+    header: &'a str,
+    migrations: &'a [crate::migrate::MigrationText],
+}
+
+#[derive(Template)]
 #[template(path = "rust/model.rs", escape = "none")]
 struct ModelTemplate<'a> {
     header: &'a str,
@@ -84,7 +91,6 @@ struct ModelTemplate<'a> {
 struct PostgresTemplate<'a> {
     header: &'a str,
     crate_ident: &'a str,
-    init_lock_key: i64,
     models: &'a [ModelView],
 }
 
@@ -171,8 +177,14 @@ pub fn init_lock_key(crate_name: &str) -> i64 {
     i64::from_le_bytes(crate::naming::stable_hash(crate_name).to_le_bytes())
 }
 
-/// Renders the whole generated crate for `schema`.
+/// Renders the whole generated crate for `schema`, embedding the
+/// migration that creates it (a project without migrations).
 pub fn render_schema(schema: &Schema) -> Output {
+    render_schema_with(schema, &[crate::migrate::baseline(schema)])
+}
+
+/// Renders the whole generated crate for `schema`, embedding `migrations`.
+pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::MigrationText]) -> Output {
     let header = header(schema);
     let crate_ident = schema.crate_name.replace('-', "_");
     let mut files = BTreeMap::new();
@@ -225,6 +237,22 @@ pub fn render_schema(schema: &Schema) -> Output {
         "src/codec.rs".to_owned(),
         render_template(&CodecTemplate { header: &header }),
     );
+    files.insert(
+        "src/migrations.rs".to_owned(),
+        render_template(&MigrationsTemplate {
+            header: &header,
+            migrations,
+        }),
+    );
+    for migration in migrations {
+        // Copied byte for byte: their checksums are recorded in databases.
+        for (file, sql) in [
+            ("sqlite.sql", &migration.sqlite),
+            ("postgres.sql", &migration.postgres),
+        ] {
+            files.insert(format!("migrations/{}/{file}", migration.id), sql.clone());
+        }
+    }
     for model in &models {
         files.insert(
             format!("src/{}.rs", crate::naming::unraw(&model.module)),
@@ -240,7 +268,6 @@ pub fn render_schema(schema: &Schema) -> Output {
         render_template(&PostgresTemplate {
             header: &header,
             crate_ident: &crate_ident,
-            init_lock_key: init_lock_key(&schema.crate_name),
             models: &postgres_models,
         }),
     );

@@ -12,10 +12,11 @@
 //! ```no_run
 //! let conn = {{ crate_ident }}::open("pipeline.db")?;
 //! {{ crate_ident }}::init_db(&conn)?;
-//! # Ok::<(), rusqlite::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod codec;
+pub mod migrations;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 {%- for m in models %}
@@ -28,6 +29,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use codec::{InvalidValue, UnknownVariant};
+pub use migrations::MigrateError;
 {%- for m in models %}
 pub use {{ m.module }}::{ {{- m.exports|join(", ") -}} };
 {%- endfor %}
@@ -56,10 +58,19 @@ fn configure(conn: Connection) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// Creates every table and index that does not exist yet, in one
-/// transaction: a failure leaves the database as it was.
-pub fn init_db(conn: &Connection) -> rusqlite::Result<()> {
-    all_or_nothing(conn, || conn.execute_batch(SCHEMA_SQL))
+/// Applies every migration the crate embeds ([`migrations::MIGRATIONS`])
+/// that the database lacks, each in one transaction; gives the ids of
+/// those it applied. A database made by an `init_db` from before
+/// migrations, equal to what the first one makes, is taken as migrated.
+pub fn migrate(conn: &mut Connection) -> Result<Vec<&'static str>, MigrateError> {
+    migrations::migrate_sqlite(conn)
+}
+
+/// Brings the database to this crate's schema: [`migrate`], for callers
+/// that hold only a shared connection. Safe to run again, and from several
+/// processes at once.
+pub fn init_db(conn: &Connection) -> Result<(), MigrateError> {
+    migrations::migrate_sqlite(conn).map(|_| ())
 }
 
 /// Runs `work` inside a savepoint: its changes are kept if it succeeds and

@@ -9,7 +9,7 @@
 //! ```no_run
 //! let mut client = {{ crate_ident }}::postgres::connect("postgres://postgres@localhost/pipeline")?;
 //! {{ crate_ident }}::postgres::init_db(&mut client)?;
-//! # Ok::<(), postgres::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 {% for m in models %}
 pub mod {{ m.module }};
@@ -23,13 +23,10 @@ use postgres::types::{IsNull, ToSql, Type};
 use postgres::{Client, Error, GenericClient, NoTls};
 
 use crate::codec::{Checked, Storable, Timestamp};
+use crate::MigrateError;
 
 /// The PostgreSQL DDL of every table and index; safe to run again.
 pub const SCHEMA_SQL: &str = include_str!("../schema.postgres.sql");
-
-/// The key of the advisory lock `init_db` holds, so that workers starting
-/// at once create the tables one after another instead of racing.
-const INIT_LOCK_KEY: i64 = {{ init_lock_key }};
 
 /// Connects to the server at `url` (`postgres://user@host/database`),
 /// without TLS.
@@ -37,16 +34,18 @@ pub fn connect(url: &str) -> Result<Client, Error> {
     Client::connect(url, NoTls)
 }
 
-/// Creates every table and index that does not exist yet, in one
-/// transaction: a failure leaves the database as it was.
-pub fn init_db(client: &mut impl GenericClient) -> Result<(), Error> {
-    let mut transaction = client.transaction()?;
-    // "already exists, skipping" notices are expected on every run after
-    // the first.
-    transaction.batch_execute("SET LOCAL client_min_messages = warning")?;
-    transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&INIT_LOCK_KEY])?;
-    transaction.batch_execute(SCHEMA_SQL)?;
-    transaction.commit()
+/// Applies every migration the crate embeds that the database lacks, each
+/// in one transaction under an advisory lock (workers starting at once
+/// apply each once) with a lock timeout; gives the ids of those it
+/// applied.
+pub fn migrate(client: &mut impl GenericClient) -> Result<Vec<&'static str>, MigrateError> {
+    crate::migrations::postgres_runner::migrate(client)
+}
+
+/// Brings the database to this crate's schema: [`migrate`]. Safe to run
+/// again, and from several workers at once.
+pub fn init_db(client: &mut impl GenericClient) -> Result<(), MigrateError> {
+    migrate(client).map(|_| ())
 }
 
 /// Datetimes are stored to the millisecond, as on SQLite, so a row reads

@@ -122,7 +122,8 @@ fn init_db_creates_every_table_and_is_safe_to_run_again() {
         .conn()
         .query(
             "SELECT table_name::text FROM information_schema.tables \
-             WHERE table_schema = current_schema() ORDER BY table_name",
+             WHERE table_schema = current_schema() AND table_name <> 'schemagen_migrations' \
+             ORDER BY table_name",
             &[],
         )
         .unwrap();
@@ -150,9 +151,29 @@ fn init_db_from_two_workers_at_once_creates_the_tables_once() {
     let row = db
         .conn()
         .query_one(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name <> 'schemagen_migrations'",
             &[],
         )
         .unwrap();
     assert_eq!(row.get::<_, i64>(0), {{ sorted_tables.len() }});
+    let recorded = db
+        .conn()
+        .query_one("SELECT COUNT(*) FROM schemagen_migrations", &[])
+        .unwrap();
+    let embedded = {{ crate_ident }}::migrations::MIGRATIONS.len() as i64;
+    assert_eq!(recorded.get::<_, i64>(0), embedded, "each migration applied once");
+}
+
+#[test]
+fn a_database_made_before_migrations_is_taken_as_migrated() {
+    let mut db = TestDb::empty();
+    let first = {{ crate_ident }}::migrations::MIGRATIONS[0].postgres;
+    db.conn().batch_execute(first).unwrap();
+    let applied = api::migrate(db.conn()).unwrap();
+    let later: Vec<&str> = {{ crate_ident }}::migrations::MIGRATIONS[1..]
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(applied, later);
 }

@@ -81,7 +81,10 @@ fn init_db_creates_every_table_and_is_safe_to_run_again() {
     api::init_db(&db.conn).unwrap();
     let mut statement = db
         .conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' AND name <> 'schemagen_migrations' ORDER BY name",
+        )
         .unwrap();
     let tables: Vec<String> = statement
         .query_map([], |row| row.get(0))
@@ -89,6 +92,38 @@ fn init_db_creates_every_table_and_is_safe_to_run_again() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(tables, [{% for t in sorted_tables %}{{ t }}, {% endfor %}]);
+}
+
+#[test]
+fn migrate_applies_each_embedded_migration_once() {
+    let mut conn = api::open_in_memory().unwrap();
+    let ids: Vec<&str> = api::migrations::MIGRATIONS.iter().map(|m| m.id).collect();
+    assert_eq!(api::migrate(&mut conn).unwrap(), ids);
+    assert!(api::migrate(&mut conn).unwrap().is_empty());
+    let recorded: i64 = conn
+        .query_row("SELECT COUNT(*) FROM schemagen_migrations", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(recorded, ids.len() as i64);
+}
+
+#[test]
+fn a_database_made_before_migrations_is_taken_as_migrated() {
+    let mut conn = api::open_in_memory().unwrap();
+    // What an `init_db` from before migrations made: the first migration's
+    // tables, and no history.
+    conn.execute_batch(api::migrations::MIGRATIONS[0].sqlite).unwrap();
+    let applied = api::migrate(&mut conn).unwrap();
+    let later: Vec<&str> = api::migrations::MIGRATIONS[1..].iter().map(|m| m.id).collect();
+    assert_eq!(applied, later);
+}
+
+#[test]
+fn a_database_of_another_schema_is_refused() {
+    let mut conn = api::open_in_memory().unwrap();
+    conn.execute_batch("CREATE TABLE unrelated (id INTEGER PRIMARY KEY);")
+        .unwrap();
+    let error = api::migrate(&mut conn).unwrap_err();
+    assert!(matches!(error, api::MigrateError::NotRecognised), "{error}");
 }
 
 #[test]
