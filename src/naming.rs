@@ -94,6 +94,8 @@ pub const RESERVED_MODULE_NAMES: &[&str] = &[
     "core",
     "db",
     "migrations",
+    // `src/postgres/mod.rs` would be the `postgres` module's own file.
+    "mod",
     "postgres",
     "proc_macro",
     "rusqlite",
