@@ -10,7 +10,7 @@ use super::diff::{Aspect, SchemaDiff, TableDiff};
 use super::Step;
 use crate::ddl::{self, FieldConstraint};
 use crate::dialect::Dialect;
-use crate::ir::{Field, Model, Schema};
+use crate::ir::{Field, FieldType, Model, Schema};
 use crate::naming::sql_ident;
 
 const PG: Dialect = Dialect::Postgres;
@@ -69,7 +69,7 @@ pub fn plan(diff: &SchemaDiff) -> Vec<Step> {
     }
     // 5. What changes and what is added.
     for table in &diff.tables {
-        steps.extend(add_new(new, table));
+        steps.extend(add_new(old, new, table));
     }
     steps
 }
@@ -205,7 +205,26 @@ fn renames(old: &Schema, new: &Schema, table: &TableDiff) -> Vec<Step> {
     steps
 }
 
-fn add_new(new: &Schema, table: &TableDiff) -> Vec<Step> {
+/// How `USING` converts a column from `from` to `to`: a direct cast where
+/// PostgreSQL has one (between numbers, and to or from text), else through
+/// text, which converts every value a text can spell.
+fn conversion(column: &str, from: &FieldType, to: &FieldType, to_sql: &str) -> String {
+    let texty = |ty: &FieldType| {
+        matches!(
+            ty,
+            FieldType::String { .. } | FieldType::Text | FieldType::Enum(_)
+        )
+    };
+    let numeric = |ty: &FieldType| matches!(ty, FieldType::Int | FieldType::Float);
+    if texty(from) || texty(to) || (numeric(from) && numeric(to)) {
+        format!("{column}::{to_sql}")
+    } else {
+        format!("{column}::text::{to_sql}")
+    }
+}
+
+fn add_new(old: &Schema, new: &Schema, table: &TableDiff) -> Vec<Step> {
+    let old_model = &old.models[table.old];
     let model = &new.models[table.new];
     let mut steps = Vec::new();
     for &field in &table.added {
@@ -229,11 +248,30 @@ fn add_new(new: &Schema, table: &TableDiff) -> Vec<Step> {
         for aspect in &change.aspects {
             match aspect {
                 Aspect::Type if !field.autoincrement => {
+                    let old_field = &old_model.fields[change.old];
+                    // A default of the old type may not convert: it goes,
+                    // and the new one comes after the new type.
+                    if old_field.default.is_some() {
+                        sql.push(alter(
+                            &model.table,
+                            format!("ALTER COLUMN {column} DROP DEFAULT"),
+                        ));
+                    }
                     let ty = PG.column_type(&field.ty);
+                    let using = conversion(&column, &old_field.ty, &field.ty, &ty);
                     sql.push(alter(
                         &model.table,
-                        format!("ALTER COLUMN {column} TYPE {ty} USING {column}::{ty}"),
+                        format!("ALTER COLUMN {column} TYPE {ty} USING {using}"),
                     ));
+                    if let Some(default) = &field.default {
+                        sql.push(alter(
+                            &model.table,
+                            format!(
+                                "ALTER COLUMN {column} SET DEFAULT {}",
+                                PG.default_clause(field, default)
+                            ),
+                        ));
+                    }
                 }
                 Aspect::Nullability if !field.primary_key => {
                     let action = if field.nullable { "DROP" } else { "SET" };
@@ -242,7 +280,7 @@ fn add_new(new: &Schema, table: &TableDiff) -> Vec<Step> {
                         format!("ALTER COLUMN {column} {action} NOT NULL"),
                     ));
                 }
-                Aspect::Default => {
+                Aspect::Default if !change.aspects.contains(&Aspect::Type) => {
                     let action = match &field.default {
                         Some(default) => {
                             format!("SET DEFAULT {}", PG.default_clause(field, default))
