@@ -295,3 +295,108 @@ fn a_hand_edited_generated_file_is_not_taken_from_the_cache() {
     assert!(schemagen(dir.path(), &["generate"]).status.success());
     assert_eq!(fs::read_to_string(&notes).unwrap(), original);
 }
+
+#[test]
+fn migrate_new_writes_a_migration_then_nothing_until_the_schema_changes() {
+    let dir = project("minimal");
+    let run = schemagen(dir.path(), &["migrate", "new", "init"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        stdout(&run).contains("create table `notes`"),
+        "{}",
+        stdout(&run)
+    );
+    for file in ["sqlite.sql", "postgres.sql", "schema.yaml"] {
+        assert!(dir.path().join("migrations/0001_init").join(file).exists());
+    }
+    let again = schemagen(dir.path(), &["migrate", "new", "again"]);
+    assert!(again.status.success());
+    assert!(stdout(&again).contains("no changes"), "{}", stdout(&again));
+    assert!(!dir.path().join("migrations/0002_again").exists());
+}
+
+#[test]
+fn generate_check_fails_until_a_migration_covers_the_schema_change() {
+    let dir = project("minimal");
+    assert!(schemagen(dir.path(), &["migrate", "new", "init"])
+        .status
+        .success());
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    let text = fs::read_to_string(dir.path().join("schema.yaml")).unwrap();
+    write_schema(
+        dir.path(),
+        &format!("{text}      pinned: {{ type: bool, default: false }}\n"),
+    );
+    let run = schemagen(dir.path(), &["generate", "--check"]);
+    assert_eq!(run.status.code(), Some(1));
+    let report = stderr(&run);
+    assert!(report.contains("no migration covers"), "{report}");
+    assert!(report.contains("add column `notes.pinned`"), "{report}");
+    assert!(report.contains("schemagen migrate new NAME"), "{report}");
+    assert!(schemagen(dir.path(), &["migrate", "new", "pin"])
+        .status
+        .success());
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    let run = schemagen(dir.path(), &["generate", "--check"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+}
+
+#[test]
+fn a_destructive_change_is_refused_with_its_place_unless_allowed() {
+    let dir = project("minimal");
+    assert!(schemagen(dir.path(), &["migrate", "new", "init"])
+        .status
+        .success());
+    let text = fs::read_to_string(dir.path().join("schema.yaml")).unwrap();
+    write_schema(dir.path(), &text.replace("      body: text\n", ""));
+    let run = schemagen(dir.path(), &["migrate", "new", "drop_body"]);
+    assert_eq!(run.status.code(), Some(2));
+    let report = stderr(&run);
+    assert!(report.contains("schema::destructive-change"), "{report}");
+    assert!(report.contains("drops column `notes.body`"), "{report}");
+    // Removed things are shown where they were: in the previous snapshot.
+    assert!(
+        report.contains("migrations/0001_init/schema.yaml:8:"),
+        "{report}"
+    );
+    assert!(!dir.path().join("migrations/0002_drop_body").exists());
+    let run = schemagen(
+        dir.path(),
+        &["migrate", "new", "drop_body", "--allow-destructive"],
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let sql = fs::read_to_string(dir.path().join("migrations/0002_drop_body/sqlite.sql")).unwrap();
+    assert!(
+        sql.contains("-- DESTRUCTIVE: drops column `notes.body`"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn migrate_apply_and_status_on_an_sqlite_file() {
+    let dir = project("minimal");
+    assert!(schemagen(dir.path(), &["migrate", "new", "init"])
+        .status
+        .success());
+    let run = schemagen(dir.path(), &["migrate", "status", "app.db"]);
+    assert!(
+        stdout(&run).contains("pending  0001_init"),
+        "{}",
+        stdout(&run)
+    );
+    let run = schemagen(dir.path(), &["migrate", "apply", "app.db"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        stdout(&run).contains("applied  0001_init"),
+        "{}",
+        stdout(&run)
+    );
+    let run = schemagen(dir.path(), &["migrate", "apply", "app.db"]);
+    assert!(stdout(&run).contains("up to date"), "{}", stdout(&run));
+    let conn = rusqlite::Connection::open(dir.path().join("app.db")).unwrap();
+    conn.execute_batch("CREATE INDEX by_hand ON notes (body)")
+        .unwrap();
+    let run = schemagen(dir.path(), &["migrate", "status", "app.db"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(stdout(&run).contains("index `by_hand`"), "{}", stdout(&run));
+}

@@ -202,6 +202,26 @@ fn every_sequence_migrates_sqlite_to_the_fresh_catalog_keeping_rows() {
                 sequence.display()
             );
         }
+        if sequence.ends_with("evolving") {
+            // Renamed columns keep their values.
+            let values = |sql: &str| -> Vec<String> {
+                let mut statement = conn.prepare(sql).unwrap();
+                let rows = statement.query_map([], |row| row.get(0)).unwrap();
+                rows.collect::<Result<_, _>>().unwrap()
+            };
+            assert_eq!(
+                values("SELECT headline FROM videos ORDER BY id"),
+                ["v1", "v2", "v3"]
+            );
+            assert_eq!(
+                values("SELECT title FROM sources ORDER BY id"),
+                ["v1", "v2", "v3"]
+            );
+            assert_eq!(
+                values("SELECT comment FROM clips ORDER BY id"),
+                ["v1", "v2", "v3"]
+            );
+        }
         let fk_errors: i64 = conn
             .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
                 row.get(0)
@@ -304,7 +324,62 @@ fn every_sequence_migrates_postgres_to_the_fresh_catalog_keeping_rows() {
                 sequence.display()
             );
         }
+        if sequence.ends_with("evolving") {
+            let sql = format!("SELECT headline FROM {}.videos ORDER BY id", migrated.name);
+            let rows = migrated.client.query(&sql, &[]).unwrap();
+            let headlines: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
+            assert_eq!(headlines, ["v1", "v2", "v3"]);
+        }
     }
+}
+
+#[test]
+fn a_migration_that_fails_half_way_leaves_postgres_as_it_was() {
+    let Some(url) = common::postgres_url() else {
+        return;
+    };
+    let versions = versions(&sequences()[0]);
+    let project = Project::new();
+    project.migrate_to(&versions[0], "v01");
+    let mut db = PgSchema::new(&url, "fault");
+    runner::apply(&db.target(), &project.migrations()).unwrap();
+    let search_path = format!("SET search_path TO {}", db.name);
+    db.client.batch_execute(&search_path).unwrap();
+    for statement in seed_sql(&schema(&versions[0]), Engine::Postgres) {
+        db.client.batch_execute(&statement).unwrap();
+    }
+    // The channels share a title; making titles unique must fail, after
+    // the migration's first step (a new column) has run.
+    db.client
+        .batch_execute("UPDATE channels SET title = 'same'")
+        .unwrap();
+    let before = db.catalog();
+    let rows_before = db.count("channels");
+    let next = project.dir.path().join("next.yaml");
+    let text = std::fs::read_to_string(&versions[0]).unwrap();
+    let changed = text
+        .replace("title: string(100)", "title: { type: string(100), unique: true }")
+        .replace(
+            "      kind: { type: enum, values: [music, talk] }",
+            "      kind: { type: enum, values: [music, talk] }\n      added: { type: int, default: 1 }",
+        );
+    std::fs::write(&next, changed).unwrap();
+    project.migrate_to(&next, "unique_titles");
+    let sql = project.migrations()[1].sql(Engine::Postgres).unwrap();
+    let position = |text: &str| {
+        sql.find(text)
+            .unwrap_or_else(|| panic!("no {text} in {sql}"))
+    };
+    assert!(
+        position("ADD COLUMN added") < position("UNIQUE (title)"),
+        "{sql}"
+    );
+    let error = runner::apply(&db.target(), &project.migrations()).unwrap_err();
+    assert!(error.to_string().contains("0002_unique_titles"), "{error}");
+    assert_eq!(db.catalog(), before);
+    assert_eq!(db.count("channels"), rows_before);
+    let status = runner::status(&db.target(), &project.migrations()).unwrap();
+    assert_eq!(status.pending, ["0002_unique_titles"]);
 }
 
 /// A project at version 1 of the first sequence, applied to a fresh
