@@ -11,8 +11,9 @@
 
 mod common;
 
+use common::{cargo, Rng};
+
 use std::path::Path;
-use std::process::Command;
 
 /// Names that could shadow or collide with something in generated code.
 const HOSTILE_WORDS: &[&str] = &[
@@ -180,29 +181,6 @@ const DOCS: &[&str] = &[
     "Uses `backticks`, <b>html</b>, [links] and */ comment ends.",
     "Line one.\n\nLine three, after a blank line.",
 ];
-
-/// A small, seedable generator (splitmix64): the cases are replayable from
-/// one number without any dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 fn camel(word: &str) -> String {
     word.split('_')
@@ -380,24 +358,6 @@ fn schema_yaml(rng: &mut Rng) -> String {
     yaml
 }
 
-fn cargo(dir: &Path, args: &[&str], envs: &[(String, String)], schema: &str) {
-    let target = common::root().join("target").join("fixtures");
-    let output = Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .envs(envs.iter().cloned())
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "`cargo {}` failed for this accepted schema:\n{schema}\n{}{}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// Builds, lints and tests the crate of an accepted schema.
 fn assert_crate_works(schema_path: &Path, schema: &str) {
     let output = schemagen::generate_output(schema_path, None).unwrap();
@@ -418,30 +378,20 @@ fn assert_crate_works(schema_path: &Path, schema: &str) {
         "-D",
         "warnings",
     ];
-    cargo(dir.path(), &lint, &[], schema);
-    cargo(dir.path(), &["test", "--offline", "--quiet"], &[], schema);
+    let context = format!(" for this accepted schema:\n{schema}");
+    cargo(dir.path(), &lint, &[], &context);
+    cargo(dir.path(), &["test", "--offline", "--quiet"], &[], &context);
     if let Some(url) = common::postgres_url() {
         let variable = "HOSTILE_DB_TEST_POSTGRES_URL".to_owned();
         let args = ["test", "--offline", "--quiet", "--features", "postgres"];
-        cargo(dir.path(), &args, &[(variable, url)], schema);
+        cargo(dir.path(), &args, &[(variable, url)], &context);
     }
 }
 
 #[test]
 fn every_accepted_schema_with_hostile_names_gives_a_crate_that_works() {
-    let cases: usize = std::env::var("SCHEMAGEN_COMPILE_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1);
-    let seed: u64 = std::env::var("SCHEMAGEN_COMPILE_SEED")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-            now.map_or(1, |d| d.as_nanos() as u64)
-        });
-    eprintln!("SCHEMAGEN_COMPILE_SEED={seed} replays this run");
-    let mut rng = Rng(seed);
+    let cases = common::env_number("SCHEMAGEN_COMPILE_CASES", 1);
+    let mut rng = Rng(common::seed("SCHEMAGEN_COMPILE_SEED"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("schema.yaml");
     for case in 0..cases {

@@ -8,27 +8,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-fn cargo(dir: &Path, args: &[&str], envs: &[(String, String)]) {
-    let target = common::root().join("target").join("fixtures");
-    let output = Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .envs(envs.iter().cloned())
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "`cargo {}` failed in {}:\n{}",
-        args.join(" "),
-        dir.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 fn build_fixture(case: &str) {
     let root = common::root();
     let schema = root.join("tests/fixtures").join(case).join("schema.yaml");
@@ -37,7 +16,7 @@ fn build_fixture(case: &str) {
     schemagen::write::write_output(dir.path(), &output).unwrap();
     // Same dependency versions as the workspace, resolved without a network.
     std::fs::copy(root.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
-    cargo(
+    common::cargo(
         dir.path(),
         &[
             "clippy",
@@ -50,16 +29,18 @@ fn build_fixture(case: &str) {
             "warnings",
         ],
         &[],
+        "",
     );
-    cargo(dir.path(), &["test", "--offline", "--quiet"], &[]);
+    common::cargo(dir.path(), &["test", "--offline", "--quiet"], &[], "");
     if let Some(url) = common::postgres_url() {
         // The fixture crate reads the server from a variable named after it.
         let crate_name = schemagen::load_and_validate(&schema).unwrap().crate_name;
         let crate_ident = crate_name.replace('-', "_").to_ascii_uppercase();
-        cargo(
+        common::cargo(
             dir.path(),
             &["test", "--offline", "--quiet", "--features", "postgres"],
             &[(format!("{crate_ident}_TEST_POSTGRES_URL"), url)],
+            "",
         );
     }
 }

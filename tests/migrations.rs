@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::PgSchema;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -241,53 +243,6 @@ fn assert_same_catalog(migrated: &Catalog, fresh: &Catalog, sequence: &Path, eng
     );
 }
 
-/// A fresh PostgreSQL schema of the test's own, dropped at the end.
-struct PgSchema {
-    client: postgres::Client,
-    name: String,
-    url: String,
-}
-
-impl PgSchema {
-    fn new(url: &str, label: &str) -> Self {
-        let name = format!("migrate_{label}_{}", std::process::id());
-        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
-            ))
-            .unwrap();
-        let separator = if url.contains('?') { '&' } else { '?' };
-        let url = format!("{url}{separator}options=-csearch_path%3D{name}");
-        PgSchema { client, name, url }
-    }
-
-    fn target(&self) -> Target {
-        Target::Postgres(self.url.clone())
-    }
-
-    fn catalog(&mut self) -> Catalog {
-        catalog::postgres::read(&mut self.client, &self.name).unwrap()
-    }
-
-    fn count(&mut self, table: &str) -> i64 {
-        let sql = format!(
-            "SELECT count(*) FROM {}.{}",
-            self.name,
-            schemagen::naming::sql_ident(table)
-        );
-        self.client.query_one(&sql, &[]).unwrap().get(0)
-    }
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        let _ = self
-            .client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
-    }
-}
-
 #[test]
 fn every_sequence_migrates_postgres_to_the_fresh_catalog_keeping_rows() {
     let Some(url) = common::postgres_url() else {
@@ -297,7 +252,7 @@ fn every_sequence_migrates_postgres_to_the_fresh_catalog_keeping_rows() {
         let versions = versions(&sequence);
         let project = Project::new();
         project.migrate_to(&versions[0], "v01");
-        let mut migrated = PgSchema::new(&url, "migrated");
+        let mut migrated = PgSchema::new(&url, "migrate_migrated");
         runner::apply(&migrated.target(), &project.migrations()).unwrap();
         let search_path = format!("SET search_path TO {}", migrated.name);
         migrated.client.batch_execute(&search_path).unwrap();
@@ -312,7 +267,7 @@ fn every_sequence_migrates_postgres_to_the_fresh_catalog_keeping_rows() {
 
         let fresh_project = Project::new();
         fresh_project.migrate_to(versions.last().unwrap(), "fresh");
-        let mut fresh = PgSchema::new(&url, "fresh");
+        let mut fresh = PgSchema::new(&url, "migrate_fresh");
         runner::apply(&fresh.target(), &fresh_project.migrations()).unwrap();
         let (migrated_catalog, fresh_catalog) = (migrated.catalog(), fresh.catalog());
         assert_same_catalog(&migrated_catalog, &fresh_catalog, &sequence, "PostgreSQL");
@@ -341,7 +296,7 @@ fn a_migration_that_fails_half_way_leaves_postgres_as_it_was() {
     let versions = versions(&sequences()[0]);
     let project = Project::new();
     project.migrate_to(&versions[0], "v01");
-    let mut db = PgSchema::new(&url, "fault");
+    let mut db = PgSchema::new(&url, "migrate_fault");
     runner::apply(&db.target(), &project.migrations()).unwrap();
     let search_path = format!("SET search_path TO {}", db.name);
     db.client.batch_execute(&search_path).unwrap();
@@ -496,7 +451,7 @@ fn two_processes_migrating_postgres_at_once_apply_each_migration_once() {
     for (i, version) in versions.iter().enumerate() {
         project.migrate_to(version, &format!("v{:02}", i + 1));
     }
-    let target = PgSchema::new(&url, "race");
+    let target = PgSchema::new(&url, "migrate_race");
     let migrations = project.migrations();
     let results: Vec<Result<Vec<String>, String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..2)

@@ -10,30 +10,14 @@
 
 mod common;
 
+use common::{env_number, PgSchema, Rng};
+
 use std::fmt::Write as _;
 use std::path::Path;
 
 use schemagen::catalog;
 use schemagen::migrate::runner::{self, Target};
 use schemagen::migrate::{self, history, Engine};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
 
 #[derive(Clone, Debug)]
 struct FieldSpec {
@@ -386,23 +370,10 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     path
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
-}
-
 #[test]
 fn migrating_random_schema_pairs_gives_the_fresh_catalog() {
     let cases = env_number("SCHEMAGEN_MIGRATION_CASES", 25);
-    let seed = env_number(
-        "SCHEMAGEN_MIGRATION_SEED",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64),
-    );
-    eprintln!("SCHEMAGEN_MIGRATION_SEED={seed} replays this run");
+    let seed = common::seed("SCHEMAGEN_MIGRATION_SEED");
     let postgres = common::postgres_url();
     let mut rng = Rng(seed);
     let mut checked = 0;
@@ -471,8 +442,8 @@ fn migrating_random_schema_pairs_gives_the_fresh_catalog() {
         );
 
         if let Some(url) = &postgres {
-            let migrated = PgSchema::new(url, "prop_migrated");
-            let fresh = PgSchema::new(url, "prop_fresh");
+            let mut migrated = PgSchema::new(url, "prop_migrated");
+            let mut fresh = PgSchema::new(url, "prop_fresh");
             if let Err(error) = runner::apply(&migrated.target(), &list) {
                 panic!(
                     "PostgreSQL: {error}\n{context}\n{}",
@@ -495,46 +466,4 @@ fn migrating_random_schema_pairs_gives_the_fresh_catalog() {
         "only {checked} of {cases} pairs were valid"
     );
     let _ = migrate::Engine::ALL;
-}
-
-struct PgSchema {
-    client: std::cell::RefCell<postgres::Client>,
-    name: String,
-    url: String,
-}
-
-impl PgSchema {
-    fn new(url: &str, label: &str) -> Self {
-        let name = format!("{label}_{}", std::process::id());
-        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
-            ))
-            .unwrap();
-        let separator = if url.contains('?') { '&' } else { '?' };
-        let url = format!("{url}{separator}options=-csearch_path%3D{name}");
-        PgSchema {
-            client: std::cell::RefCell::new(client),
-            name,
-            url,
-        }
-    }
-
-    fn target(&self) -> Target {
-        Target::Postgres(self.url.clone())
-    }
-
-    fn catalog(&self) -> catalog::Catalog {
-        catalog::postgres::read(&mut *self.client.borrow_mut(), &self.name).unwrap()
-    }
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        let _ = self
-            .client
-            .borrow_mut()
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
-    }
 }

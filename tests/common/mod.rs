@@ -75,3 +75,117 @@ pub fn postgres_url() -> Option<String> {
         }
     }
 }
+
+/// A small, seedable generator (splitmix64) for the property tests: a run
+/// replays from one number, without a dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+/// The number in environment variable `name`, or `default`.
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A seed from `variable` if set (to replay a run), else from the clock;
+/// printed, so a failure can be replayed.
+pub fn seed(variable: &str) -> u64 {
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64);
+    let seed = env_number(variable, clock);
+    eprintln!("{variable}={seed} replays this run");
+    seed
+}
+
+/// Runs `cargo` in `dir` with the fixtures' shared target directory;
+/// panics with its output and `context` when it fails.
+pub fn cargo(dir: &Path, args: &[&str], envs: &[(String, String)], context: &str) {
+    let target = root().join("target").join("fixtures");
+    let output = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .envs(envs.iter().cloned())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "`cargo {}` failed in {}{context}\n{}{}",
+        args.join(" "),
+        dir.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A PostgreSQL schema of a test's own, created empty and dropped at the
+/// end; `url` reaches it through `search_path`.
+pub struct PgSchema {
+    pub client: postgres::Client,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgSchema {
+    pub fn new(url: &str, label: &str) -> Self {
+        let name = format!("{label}_{}", std::process::id());
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
+            ))
+            .unwrap();
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{separator}options=-csearch_path%3D{name}");
+        PgSchema { client, name, url }
+    }
+
+    pub fn target(&self) -> schemagen::migrate::runner::Target {
+        schemagen::migrate::runner::Target::Postgres(self.url.clone())
+    }
+
+    pub fn catalog(&mut self) -> schemagen::catalog::Catalog {
+        schemagen::catalog::postgres::read(&mut self.client, &self.name).unwrap()
+    }
+
+    pub fn count(&mut self, table: &str) -> i64 {
+        let sql = format!(
+            "SELECT count(*) FROM {}.{}",
+            self.name,
+            schemagen::naming::sql_ident(table)
+        );
+        self.client.query_one(&sql, &[]).unwrap().get(0)
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let drop = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
+        let _ = self.client.batch_execute(&drop);
+    }
+}
