@@ -12,6 +12,7 @@ pub mod sqlite;
 
 use diff::{Aspect, SchemaDiff, TableDiff};
 
+use crate::dialect::Dialect;
 use crate::ir::Schema;
 
 /// One step of a plan: what it does, in schema.yaml's words, and its SQL.
@@ -61,15 +62,40 @@ impl Engine {
         }
     }
 
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Engine::Sqlite => Dialect::Sqlite,
+            Engine::Postgres => Dialect::Postgres,
+        }
+    }
+
     /// The steps that create `schema` in an empty database.
     pub fn create(self, schema: &Schema) -> Vec<Step> {
         schema
             .models_in_creation_order()
-            .map(|model| match self {
-                Engine::Sqlite => sqlite::create_table(schema, model),
-                Engine::Postgres => postgres::create_table(schema, model),
-            })
+            .map(|model| create_table(schema, model, self.dialect()))
             .collect()
+    }
+}
+
+/// `CREATE TABLE` and its indexes, as a fresh database has them.
+fn create_table(schema: &Schema, model: &crate::ir::Model, dialect: Dialect) -> Step {
+    let mut sql = vec![crate::ddl::create_table(
+        schema,
+        model,
+        &model.table,
+        dialect,
+        false,
+    )];
+    sql.extend(
+        model
+            .indexes
+            .iter()
+            .map(|i| crate::ddl::create_index(model, i, false)),
+    );
+    Step {
+        description: format!("create table `{}` (model {})", model.table, model.name),
+        sql,
     }
 }
 

@@ -65,28 +65,13 @@ pub fn plan(diff: &SchemaDiff) -> Vec<Step> {
     }
     // 4. Created tables, parents first.
     for &index in &diff.created {
-        steps.push(create_table(new, &new.models[index]));
+        steps.push(super::create_table(new, &new.models[index], PG));
     }
     // 5. What changes and what is added.
     for table in &diff.tables {
         steps.extend(add_new(old, new, table));
     }
     steps
-}
-
-/// `CREATE TABLE` with its named constraints, and its indexes.
-pub fn create_table(schema: &Schema, model: &Model) -> Step {
-    let mut sql = vec![ddl::create_table(schema, model, &model.table, PG, false)];
-    sql.extend(
-        model
-            .indexes
-            .iter()
-            .map(|i| ddl::create_index(model, i, false)),
-    );
-    Step {
-        description: format!("create table `{}` (model {})", model.table, model.name),
-        sql,
-    }
 }
 
 fn remove_old(old: &Schema, table: &TableDiff) -> Vec<Step> {

@@ -14,7 +14,7 @@ use super::diff::{Aspect, SchemaDiff, TableDiff};
 use super::Step;
 use crate::ddl;
 use crate::dialect::Dialect;
-use crate::ir::{DefaultValue, Field, Model, Schema};
+use crate::ir::{DefaultValue, Field, Schema};
 use crate::naming::sql_ident;
 
 /// The steps that take a database at `diff.old` to `diff.new`.
@@ -52,7 +52,11 @@ pub fn plan(diff: &SchemaDiff) -> Vec<Step> {
         ));
     }
     for &index in &diff.created {
-        steps.push(create_table(new, &new.models[index]));
+        steps.push(super::create_table(
+            new,
+            &new.models[index],
+            Dialect::Sqlite,
+        ));
     }
     for table in &diff.tables {
         if needs_rebuild(old, new, table) {
@@ -62,27 +66,6 @@ pub fn plan(diff: &SchemaDiff) -> Vec<Step> {
         }
     }
     steps
-}
-
-/// `CREATE TABLE` and its indexes.
-pub fn create_table(schema: &Schema, model: &Model) -> Step {
-    let mut sql = vec![ddl::create_table(
-        schema,
-        model,
-        &model.table,
-        Dialect::Sqlite,
-        false,
-    )];
-    sql.extend(
-        model
-            .indexes
-            .iter()
-            .map(|i| ddl::create_index(model, i, false)),
-    );
-    Step {
-        description: format!("create table `{}` (model {})", model.table, model.name),
-        sql,
-    }
 }
 
 /// Whether SQLite's `ADD COLUMN` adds `field` exactly as declared.
