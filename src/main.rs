@@ -57,8 +57,10 @@ enum Command {
     /// repository keeps it in docs/schema.json; see the
     /// `yaml-language-server` comment atop schema.yaml).
     JsonSchema,
-    /// Create every table and index of the schema that does not exist yet,
-    /// in a SQLite file or on a PostgreSQL server, in one transaction.
+    /// Bring a SQLite file or a PostgreSQL database to the schema: apply the
+    /// migrations (as `migrate apply`), or, in a project without any,
+    /// create every table and index that does not exist yet, in one
+    /// transaction.
     InitDb {
         /// Path of the SQLite database file, or a `postgres://` URL.
         database: String,
@@ -173,6 +175,32 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Migrate { command } => run_migrate(cli, command),
         Command::InitDb { database } => {
             let schema = schemagen::load_and_validate(&cli.schema)?;
+            // With migrations, a database is made by applying them, so it
+            // has its history from the start.
+            let migrations =
+                schemagen::migrate::history::read_migrations(&migrations_dir(&cli.schema, &None))?;
+            if !migrations.is_empty() {
+                let target = schemagen::migrate::runner::Target::parse(database);
+                return match schemagen::migrate::runner::apply(&target, &migrations) {
+                    Ok(_) => {
+                        println!(
+                            "{} is ready: {} tables, {} migrations applied",
+                            redact_password(database),
+                            schema.models.len(),
+                            migrations.len()
+                        );
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(error) => {
+                        eprintln!(
+                            "error: cannot initialise {}: {}",
+                            redact_password(database),
+                            error_chain(&error)
+                        );
+                        Ok(ExitCode::from(EXIT_FAILURE))
+                    }
+                };
+            }
             let output = render::render_schema(&schema);
             let result = if is_postgres_url(database) {
                 let sql = output

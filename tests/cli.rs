@@ -197,12 +197,20 @@ fn init_db_creates_a_database_with_every_table() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     let tables: i64 = conn
         .query_row(
-            "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' AND name <> 'schemagen_migrations'",
             [],
             |row| row.get(0),
         )
         .unwrap();
     assert_eq!(tables, 10);
+    // The project has migrations: the database has its history.
+    let applied: i64 = conn
+        .query_row("SELECT COUNT(*) FROM schemagen_migrations", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(applied, 1);
 }
 
 #[test]

@@ -17,6 +17,16 @@ fn generated_crate_is_up_to_date() {
     );
 }
 
+/// Every change of schema.yaml comes with its migration.
+#[test]
+fn migrations_cover_the_schema() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema = root.join("schema.yaml");
+    if let Err(error) = schemagen::check_migrations_cover(&schema, &root.join("migrations")) {
+        panic!("{error}");
+    }
+}
+
 #[test]
 fn output_is_identical_across_runs() {
     let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.yaml");

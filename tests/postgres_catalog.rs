@@ -354,7 +354,8 @@ fn init_db_creates_the_tables_on_a_postgres_url_and_is_safe_to_run_again() {
     let count: i64 = db
         .client
         .query_one(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1",
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = $1 AND table_name <> 'schemagen_migrations'",
             &[&db.name],
         )
         .unwrap()
