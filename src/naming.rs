@@ -37,6 +37,9 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "Default",
     "Duration",
     "Error",
+    // `impl FromRow { fn from_row() -> Self }` reads as a constructor named
+    // like its type (clippy::self_named_constructors).
+    "FromRow",
     "FromSql",
     "FromSqlError",
     "FromSqlResult",
