@@ -505,3 +505,32 @@ fn the_catalog_comparison_sees_every_kind_of_difference() {
         ])
     );
 }
+
+#[test]
+fn a_postgres_migration_behind_a_long_query_fails_instead_of_stalling_the_table() {
+    let Some(url) = common::postgres_url() else {
+        return;
+    };
+    let versions = versions(&sequences()[0]);
+    let project = Project::new();
+    project.migrate_to(&versions[0], "v01");
+    let db = PgSchema::new(&url, "migrate_lock");
+    runner::apply(&db.target(), &project.migrations()).unwrap();
+    project.migrate_to(&versions[1], "v02");
+    // A reader holds its lock on `videos` in a transaction that stays open.
+    let mut reader = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut long_query = reader.transaction().unwrap();
+    let read = format!("SELECT count(*) FROM {}.videos", db.name);
+    long_query.query_one(&read, &[]).unwrap();
+    let started = std::time::Instant::now();
+    let error = runner::apply(&db.target(), &project.migrations()).unwrap_err();
+    let waited = started.elapsed();
+    long_query.rollback().unwrap();
+    assert!(error.to_string().contains("lock timeout"), "{error}");
+    assert!(
+        waited < std::time::Duration::from_secs(30),
+        "waited {waited:?}"
+    );
+    // Once the reader is done, the migration goes through.
+    runner::apply(&db.target(), &project.migrations()).unwrap();
+}
