@@ -49,24 +49,29 @@ const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, vie
 const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, COALESCE(?3, 0), COALESCE(?4, 0), COALESCE(?5, 0), ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM analytics";
+const PAGE_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id LIMIT ?1";
+const PAGE_AFTER_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE analytics SET short_id = ?2, youtube_video_id = ?3, views = ?4, likes = ?5, comments = ?6, average_view_duration_seconds = ?7, measured_at = ?8 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM analytics WHERE id = ?1";
 const LIST_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE youtube_video_id = ?1 ORDER BY measured_at DESC, id DESC";
 
-impl Analytics {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            short_id: row.get(1)?,
-            youtube_video_id: row.get(2)?,
-            views: row.get(3)?,
-            likes: row.get(4)?,
-            comments: row.get(5)?,
-            average_view_duration_seconds: row.get(6)?,
-            measured_at: row.get::<_, Timestamp>(7)?.0,
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str = "id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Analytics> {
+    Ok(Analytics {
+        id: row.get(0)?,
+        short_id: row.get(1)?,
+        youtube_video_id: row.get(2)?,
+        views: row.get(3)?,
+        likes: row.get(4)?,
+        comments: row.get(5)?,
+        average_view_duration_seconds: row.get(6)?,
+        measured_at: row.get::<_, Timestamp>(7)?.0,
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
@@ -85,7 +90,7 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> rusqlite::Result<Analyti
             ),
             Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
         ],
-        Analytics::from_row,
+        self::from_row,
     )
 }
 
@@ -117,15 +122,43 @@ pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> rusqlite::Result
 /// The row with the given `id`, if there is one.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Analytics>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], Analytics::from_row)
+        .query_row(params![id], self::from_row)
         .optional()
 }
 
 /// Every row, by `id`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Analytics>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], Analytics::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    conn: &Connection,
+    after: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<Analytics>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![key, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 
 /// Writes every column of `row` to the row with its `id`;
@@ -162,7 +195,7 @@ pub fn list_by_youtube_video_id(
 ) -> rusqlite::Result<Vec<Analytics>> {
     // No locals: a parameter may have any name a field can have.
     conn.prepare_cached(LIST_BY_YOUTUBE_VIDEO_ID_SQL)?
-        .query_map(params![youtube_video_id], Analytics::from_row)?
+        .query_map(params![youtube_video_id], self::from_row)?
         .collect()
 }
 

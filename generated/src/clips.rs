@@ -43,23 +43,29 @@ const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds,
 const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM clips";
+const PAGE_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips ORDER BY id LIMIT ?1";
+const PAGE_AFTER_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE clips SET run_id = ?2, start_seconds = ?3, end_seconds = ?4, virality_score = ?5, transcript = ?6, file_path = ?7, created_at = ?8 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM clips WHERE id = ?1";
 
-impl Clip {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            run_id: row.get(1)?,
-            start_seconds: row.get(2)?,
-            end_seconds: row.get(3)?,
-            virality_score: row.get(4)?,
-            transcript: row.get(5)?,
-            file_path: row.get(6)?,
-            created_at: row.get::<_, Timestamp>(7)?.0,
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str =
+    "id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Clip> {
+    Ok(Clip {
+        id: row.get(0)?,
+        run_id: row.get(1)?,
+        start_seconds: row.get(2)?,
+        end_seconds: row.get(3)?,
+        virality_score: row.get(4)?,
+        transcript: row.get(5)?,
+        file_path: row.get(6)?,
+        created_at: row.get::<_, Timestamp>(7)?.0,
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
@@ -74,7 +80,7 @@ pub fn insert(conn: &Connection, new: &NewClip) -> rusqlite::Result<Clip> {
             Checked::new("clips", "file_path", &new.file_path),
             Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
         ],
-        Clip::from_row,
+        self::from_row,
     )
 }
 
@@ -102,15 +108,39 @@ pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> rusqlite::Result<usiz
 /// The row with the given `id`, if there is one.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Clip>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], Clip::from_row)
+        .query_row(params![id], self::from_row)
         .optional()
 }
 
 /// Every row, by `id`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Clip>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], Clip::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(conn: &Connection, after: Option<i64>, limit: u32) -> rusqlite::Result<Vec<Clip>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![key, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 
 /// Writes every column of `row` to the row with its `id`;

@@ -37,21 +37,27 @@ const GET_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" = ?1";
 const LIST_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides ORDER BY \"key\"";
+const COUNT_SQL: &str = "SELECT count(*) FROM config_overrides";
+const PAGE_SQL: &str =
+    "SELECT \"key\", value, updated_by, updated_at FROM config_overrides ORDER BY \"key\" LIMIT ?1";
+const PAGE_AFTER_SQL: &str = "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" > ?1 ORDER BY \"key\" LIMIT ?2";
 const UPDATE_SQL: &str =
     "UPDATE config_overrides SET value = ?2, updated_by = ?3, updated_at = ?4 WHERE \"key\" = ?1";
 const DELETE_SQL: &str = "DELETE FROM config_overrides WHERE \"key\" = ?1";
 const UPSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES (?1, ?2, ?3, COALESCE(?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) ON CONFLICT (\"key\") DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at RETURNING \"key\", value, updated_by, updated_at";
 
-impl ConfigOverride {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            key: row.get(0)?,
-            value: row.get(1)?,
-            updated_by: row.get(2)?,
-            updated_at: row.get::<_, Timestamp>(3)?.0,
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str = "\"key\", value, updated_by, updated_at";
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<ConfigOverride> {
+    Ok(ConfigOverride {
+        key: row.get(0)?,
+        value: row.get(1)?,
+        updated_by: row.get(2)?,
+        updated_at: row.get::<_, Timestamp>(3)?.0,
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
@@ -67,7 +73,7 @@ pub fn insert(conn: &Connection, new: &NewConfigOverride) -> rusqlite::Result<Co
                 &new.updated_at.map(Timestamp)
             ),
         ],
-        ConfigOverride::from_row,
+        self::from_row,
     )
 }
 
@@ -107,22 +113,50 @@ pub fn upsert(conn: &Connection, new: &NewConfigOverride) -> rusqlite::Result<Co
                 &new.updated_at.map(Timestamp)
             ),
         ],
-        ConfigOverride::from_row,
+        self::from_row,
     )
 }
 
 /// The row with the given `key`, if there is one.
 pub fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<ConfigOverride>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![key], ConfigOverride::from_row)
+        .query_row(params![key], self::from_row)
         .optional()
 }
 
 /// Every row, by `key`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ConfigOverride>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], ConfigOverride::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `key` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    conn: &Connection,
+    after: Option<&str>,
+    limit: u32,
+) -> rusqlite::Result<Vec<ConfigOverride>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![key, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 
 /// Writes every column of `row` to the row with its `key`;

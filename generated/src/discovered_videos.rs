@@ -124,28 +124,33 @@ const INSERT_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title
 const INSERT_MANY_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?9, 'new'), COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM discovered_videos";
+const PAGE_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos ORDER BY id LIMIT ?1";
+const PAGE_AFTER_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE discovered_videos SET youtube_video_id = ?2, title = ?3, channel_id = ?4, channel_title = ?5, url = ?6, duration_seconds = ?7, view_count = ?8, published_at = ?9, status = ?10, discovered_at = ?11 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM discovered_videos WHERE id = ?1";
 const GET_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE youtube_video_id = ?1";
 const LIST_BY_STATUS_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE status = ?1 ORDER BY id";
 
-impl DiscoveredVideo {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            youtube_video_id: row.get(1)?,
-            title: row.get(2)?,
-            channel_id: row.get(3)?,
-            channel_title: row.get(4)?,
-            url: row.get(5)?,
-            duration_seconds: row.get(6)?,
-            view_count: row.get(7)?,
-            published_at: row.get::<_, Option<Timestamp>>(8)?.map(|t| t.0),
-            status: row.get(9)?,
-            discovered_at: row.get::<_, Timestamp>(10)?.0,
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str = "id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at";
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<DiscoveredVideo> {
+    Ok(DiscoveredVideo {
+        id: row.get(0)?,
+        youtube_video_id: row.get(1)?,
+        title: row.get(2)?,
+        channel_id: row.get(3)?,
+        channel_title: row.get(4)?,
+        url: row.get(5)?,
+        duration_seconds: row.get(6)?,
+        view_count: row.get(7)?,
+        published_at: row.get::<_, Option<Timestamp>>(8)?.map(|t| t.0),
+        status: row.get(9)?,
+        discovered_at: row.get::<_, Timestamp>(10)?.0,
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
@@ -175,7 +180,7 @@ pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> rusqlite::Result<D
                 &new.discovered_at.map(Timestamp)
             ),
         ],
-        DiscoveredVideo::from_row,
+        self::from_row,
     )
 }
 
@@ -218,15 +223,43 @@ pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> rusqlite::
 /// The row with the given `id`, if there is one.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<DiscoveredVideo>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], DiscoveredVideo::from_row)
+        .query_row(params![id], self::from_row)
         .optional()
 }
 
 /// Every row, by `id`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<DiscoveredVideo>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], DiscoveredVideo::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    conn: &Connection,
+    after: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<DiscoveredVideo>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![key, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 
 /// Writes every column of `row` to the row with its `id`;
@@ -272,7 +305,7 @@ pub fn get_by_youtube_video_id(
     youtube_video_id: &str,
 ) -> rusqlite::Result<Option<DiscoveredVideo>> {
     conn.prepare_cached(GET_BY_YOUTUBE_VIDEO_ID_SQL)?
-        .query_row(params![youtube_video_id], DiscoveredVideo::from_row)
+        .query_row(params![youtube_video_id], self::from_row)
         .optional()
 }
 
@@ -284,6 +317,6 @@ pub fn list_by_status(
 ) -> rusqlite::Result<Vec<DiscoveredVideo>> {
     // No locals: a parameter may have any name a field can have.
     conn.prepare_cached(LIST_BY_STATUS_SQL)?
-        .query_map(params![status], DiscoveredVideo::from_row)?
+        .query_map(params![status], self::from_row)?
         .collect()
 }

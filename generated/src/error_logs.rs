@@ -49,28 +49,33 @@ const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module
 const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0), COALESCE(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM error_logs";
+const PAGE_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id LIMIT ?1";
+const PAGE_AFTER_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE error_logs SET run_id = ?2, correlation_id = ?3, module = ?4, error_type = ?5, message = ?6, traceback = ?7, context = ?8, resolved = ?9, occurred_at = ?10 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM error_logs WHERE id = ?1";
 const LIST_BY_MODULE_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE module = ?1 ORDER BY occurred_at DESC, id DESC";
 
-impl ErrorLog {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            run_id: row.get(1)?,
-            correlation_id: row.get(2)?,
-            module: row.get(3)?,
-            error_type: row.get(4)?,
-            message: row.get(5)?,
-            traceback: row.get(6)?,
-            context: row
-                .get::<_, Option<Json<serde_json::Value>>>(7)?
-                .map(|j| j.0),
-            resolved: row.get(8)?,
-            occurred_at: row.get::<_, Timestamp>(9)?.0,
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str = "id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<ErrorLog> {
+    Ok(ErrorLog {
+        id: row.get(0)?,
+        run_id: row.get(1)?,
+        correlation_id: row.get(2)?,
+        module: row.get(3)?,
+        error_type: row.get(4)?,
+        message: row.get(5)?,
+        traceback: row.get(6)?,
+        context: row
+            .get::<_, Option<Json<serde_json::Value>>>(7)?
+            .map(|j| j.0),
+        resolved: row.get(8)?,
+        occurred_at: row.get::<_, Timestamp>(9)?.0,
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
@@ -87,7 +92,7 @@ pub fn insert(conn: &Connection, new: &NewErrorLog) -> rusqlite::Result<ErrorLog
             new.resolved,
             Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
         ],
-        ErrorLog::from_row,
+        self::from_row,
     )
 }
 
@@ -117,15 +122,43 @@ pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> rusqlite::Result<
 /// The row with the given `id`, if there is one.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<ErrorLog>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], ErrorLog::from_row)
+        .query_row(params![id], self::from_row)
         .optional()
 }
 
 /// Every row, by `id`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ErrorLog>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], ErrorLog::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    conn: &Connection,
+    after: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<ErrorLog>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![key, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 
 /// Writes every column of `row` to the row with its `id`;
@@ -157,7 +190,7 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 pub fn list_by_module(conn: &Connection, module: &str) -> rusqlite::Result<Vec<ErrorLog>> {
     // No locals: a parameter may have any name a field can have.
     conn.prepare_cached(LIST_BY_MODULE_SQL)?
-        .query_map(params![module], ErrorLog::from_row)?
+        .query_map(params![module], self::from_row)?
         .collect()
 }
 

@@ -112,26 +112,32 @@ const INSERT_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, s
 const INSERT_MANY_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES (?1, ?2, COALESCE(?3, 'pending'), ?4, COALESCE(?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?6, ?7)";
 const GET_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM pipeline_runs";
+const PAGE_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs ORDER BY id LIMIT ?1";
+const PAGE_AFTER_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE pipeline_runs SET video_id = ?2, correlation_id = ?3, status = ?4, config_snapshot = ?5, started_at = ?6, finished_at = ?7, error_message = ?8 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM pipeline_runs WHERE id = ?1";
 const GET_BY_CORRELATION_ID_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE correlation_id = ?1";
 
-impl PipelineRun {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            video_id: row.get(1)?,
-            correlation_id: row.get(2)?,
-            status: row.get(3)?,
-            config_snapshot: row
-                .get::<_, Option<Json<serde_json::Value>>>(4)?
-                .map(|j| j.0),
-            started_at: row.get::<_, Timestamp>(5)?.0,
-            finished_at: row.get::<_, Option<Timestamp>>(6)?.map(|t| t.0),
-            error_message: row.get(7)?,
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str =
+    "id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message";
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<PipelineRun> {
+    Ok(PipelineRun {
+        id: row.get(0)?,
+        video_id: row.get(1)?,
+        correlation_id: row.get(2)?,
+        status: row.get(3)?,
+        config_snapshot: row
+            .get::<_, Option<Json<serde_json::Value>>>(4)?
+            .map(|j| j.0),
+        started_at: row.get::<_, Timestamp>(5)?.0,
+        finished_at: row.get::<_, Option<Timestamp>>(6)?.map(|t| t.0),
+        error_message: row.get(7)?,
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
@@ -158,7 +164,7 @@ pub fn insert(conn: &Connection, new: &NewPipelineRun) -> rusqlite::Result<Pipel
             ),
             Checked::new("pipeline_runs", "error_message", &new.error_message),
         ],
-        PipelineRun::from_row,
+        self::from_row,
     )
 }
 
@@ -198,15 +204,43 @@ pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> rusqlite::Resu
 /// The row with the given `id`, if there is one.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<PipelineRun>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], PipelineRun::from_row)
+        .query_row(params![id], self::from_row)
         .optional()
 }
 
 /// Every row, by `id`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<PipelineRun>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], PipelineRun::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    conn: &Connection,
+    after: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<PipelineRun>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![key, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 
 /// Writes every column of `row` to the row with its `id`;
@@ -245,7 +279,7 @@ pub fn get_by_correlation_id(
     correlation_id: &str,
 ) -> rusqlite::Result<Option<PipelineRun>> {
     conn.prepare_cached(GET_BY_CORRELATION_ID_SQL)?
-        .query_row(params![correlation_id], PipelineRun::from_row)
+        .query_row(params![correlation_id], self::from_row)
         .optional()
 }
 

@@ -103,22 +103,28 @@ const INSERT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_
 const INSERT_MANY_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM review_logs";
+const PAGE_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs ORDER BY id LIMIT ?1";
+const PAGE_AFTER_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE review_logs SET short_id = ?2, reviewer = ?3, telegram_message_id = ?4, \"action\" = ?5, comment = ?6, reviewed_at = ?7 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM review_logs WHERE id = ?1";
 
-impl ReviewLog {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            short_id: row.get(1)?,
-            reviewer: row.get(2)?,
-            telegram_message_id: row.get(3)?,
-            action: row.get(4)?,
-            comment: row.get(5)?,
-            reviewed_at: row.get::<_, Timestamp>(6)?.0,
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str =
+    "id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<ReviewLog> {
+    Ok(ReviewLog {
+        id: row.get(0)?,
+        short_id: row.get(1)?,
+        reviewer: row.get(2)?,
+        telegram_message_id: row.get(3)?,
+        action: row.get(4)?,
+        comment: row.get(5)?,
+        reviewed_at: row.get::<_, Timestamp>(6)?.0,
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
@@ -136,7 +142,7 @@ pub fn insert(conn: &Connection, new: &NewReviewLog) -> rusqlite::Result<ReviewL
                 &new.reviewed_at.map(Timestamp)
             ),
         ],
-        ReviewLog::from_row,
+        self::from_row,
     )
 }
 
@@ -167,15 +173,43 @@ pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> rusqlite::Result
 /// The row with the given `id`, if there is one.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<ReviewLog>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], ReviewLog::from_row)
+        .query_row(params![id], self::from_row)
         .optional()
 }
 
 /// Every row, by `id`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ReviewLog>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], ReviewLog::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    conn: &Connection,
+    after: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<ReviewLog>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![key, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 
 /// Writes every column of `row` to the row with its `id`;

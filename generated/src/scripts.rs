@@ -46,23 +46,29 @@ const INSERT_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_n
 const INSERT_MANY_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM scripts";
+const PAGE_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts ORDER BY id LIMIT ?1";
+const PAGE_AFTER_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE scripts SET run_id = ?2, clip_id = ?3, content = ?4, model_name = ?5, prompt_tokens = ?6, completion_tokens = ?7, created_at = ?8 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM scripts WHERE id = ?1";
 
-impl Script {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            run_id: row.get(1)?,
-            clip_id: row.get(2)?,
-            content: row.get(3)?,
-            model_name: row.get(4)?,
-            prompt_tokens: row.get(5)?,
-            completion_tokens: row.get(6)?,
-            created_at: row.get::<_, Timestamp>(7)?.0,
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str =
+    "id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Script> {
+    Ok(Script {
+        id: row.get(0)?,
+        run_id: row.get(1)?,
+        clip_id: row.get(2)?,
+        content: row.get(3)?,
+        model_name: row.get(4)?,
+        prompt_tokens: row.get(5)?,
+        completion_tokens: row.get(6)?,
+        created_at: row.get::<_, Timestamp>(7)?.0,
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
@@ -77,7 +83,7 @@ pub fn insert(conn: &Connection, new: &NewScript) -> rusqlite::Result<Script> {
             new.completion_tokens,
             Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
         ],
-        Script::from_row,
+        self::from_row,
     )
 }
 
@@ -105,15 +111,43 @@ pub fn insert_many(conn: &Connection, rows: &[NewScript]) -> rusqlite::Result<us
 /// The row with the given `id`, if there is one.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Script>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], Script::from_row)
+        .query_row(params![id], self::from_row)
         .optional()
 }
 
 /// Every row, by `id`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Script>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], Script::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    conn: &Connection,
+    after: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<Script>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![key, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 
 /// Writes every column of `row` to the row with its `id`;

@@ -129,27 +129,32 @@ const INSERT_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, 
 const INSERT_MANY_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'draft'), ?9, COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM shorts";
+const PAGE_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts ORDER BY id LIMIT ?1";
+const PAGE_AFTER_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE shorts SET clip_id = ?2, script_id = ?3, tts_audio_id = ?4, file_path = ?5, title = ?6, description = ?7, youtube_video_id = ?8, status = ?9, uploaded_at = ?10, created_at = ?11 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM shorts WHERE id = ?1";
 const GET_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE youtube_video_id = ?1";
 
-impl Short {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            clip_id: row.get(1)?,
-            script_id: row.get(2)?,
-            tts_audio_id: row.get(3)?,
-            file_path: row.get(4)?,
-            title: row.get(5)?,
-            description: row.get(6)?,
-            youtube_video_id: row.get(7)?,
-            status: row.get(8)?,
-            uploaded_at: row.get::<_, Option<Timestamp>>(9)?.map(|t| t.0),
-            created_at: row.get::<_, Timestamp>(10)?.0,
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str = "id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at";
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Short> {
+    Ok(Short {
+        id: row.get(0)?,
+        clip_id: row.get(1)?,
+        script_id: row.get(2)?,
+        tts_audio_id: row.get(3)?,
+        file_path: row.get(4)?,
+        title: row.get(5)?,
+        description: row.get(6)?,
+        youtube_video_id: row.get(7)?,
+        status: row.get(8)?,
+        uploaded_at: row.get::<_, Option<Timestamp>>(9)?.map(|t| t.0),
+        created_at: row.get::<_, Timestamp>(10)?.0,
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
@@ -167,7 +172,7 @@ pub fn insert(conn: &Connection, new: &NewShort) -> rusqlite::Result<Short> {
             Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
             Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
         ],
-        Short::from_row,
+        self::from_row,
     )
 }
 
@@ -198,15 +203,43 @@ pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> rusqlite::Result<usi
 /// The row with the given `id`, if there is one.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Short>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], Short::from_row)
+        .query_row(params![id], self::from_row)
         .optional()
 }
 
 /// Every row, by `id`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Short>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], Short::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    conn: &Connection,
+    after: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<Short>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![key, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 
 /// Writes every column of `row` to the row with its `id`;
@@ -240,7 +273,7 @@ pub fn get_by_youtube_video_id(
     youtube_video_id: &str,
 ) -> rusqlite::Result<Option<Short>> {
     conn.prepare_cached(GET_BY_YOUTUBE_VIDEO_ID_SQL)?
-        .query_row(params![youtube_video_id], Short::from_row)
+        .query_row(params![youtube_video_id], self::from_row)
         .optional()
 }
 

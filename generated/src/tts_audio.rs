@@ -41,22 +41,27 @@ const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, pr
 const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM tts_audio";
+const PAGE_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio ORDER BY id LIMIT ?1";
+const PAGE_AFTER_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE tts_audio SET script_id = ?2, file_path = ?3, voice = ?4, provider = ?5, duration_seconds = ?6, created_at = ?7 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM tts_audio WHERE id = ?1";
 
-impl TTSAudio {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            script_id: row.get(1)?,
-            file_path: row.get(2)?,
-            voice: row.get(3)?,
-            provider: row.get(4)?,
-            duration_seconds: row.get(5)?,
-            created_at: row.get::<_, Timestamp>(6)?.0,
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str = "id, script_id, file_path, voice, provider, duration_seconds, created_at";
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<TTSAudio> {
+    Ok(TTSAudio {
+        id: row.get(0)?,
+        script_id: row.get(1)?,
+        file_path: row.get(2)?,
+        voice: row.get(3)?,
+        provider: row.get(4)?,
+        duration_seconds: row.get(5)?,
+        created_at: row.get::<_, Timestamp>(6)?.0,
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
@@ -70,7 +75,7 @@ pub fn insert(conn: &Connection, new: &NewTTSAudio) -> rusqlite::Result<TTSAudio
             Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
             Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
         ],
-        TTSAudio::from_row,
+        self::from_row,
     )
 }
 
@@ -97,15 +102,43 @@ pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> rusqlite::Result<
 /// The row with the given `id`, if there is one.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<TTSAudio>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], TTSAudio::from_row)
+        .query_row(params![id], self::from_row)
         .optional()
 }
 
 /// Every row, by `id`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<TTSAudio>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], TTSAudio::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    conn: &Connection,
+    after: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<TTSAudio>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![key, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 
 /// Writes every column of `row` to the row with its `id`;

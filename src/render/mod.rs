@@ -64,6 +64,10 @@ struct LibTemplate<'a> {
     source_name: &'a str,
     crate_ident: &'a str,
     models: &'a [ModelView],
+    /// The first model, for the example of hand-written SQL.
+    first_module: &'a str,
+    first_model: &'a str,
+    first_table_sql: String,
 }
 
 #[derive(Template)]
@@ -231,6 +235,9 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             source_name: &schema.source_name,
             crate_ident: &crate_ident,
             models: &models,
+            first_module: &models[0].module,
+            first_model: &models[0].name,
+            first_table_sql: view::rust_str(&crate::naming::sql_ident(&models[0].table)),
         }),
     );
     files.insert(

@@ -18,7 +18,13 @@ pub struct ModelTestView {
     pub seed_fn: String,
     pub new_seed_fn: String,
     pub table_literal: String,
+    /// The table's name as SQL spells it, as a Rust string literal.
+    pub table_sql_literal: String,
     pub pk_arg: String,
+    /// `last` (an `Option` of the key, owned) as `list_page` takes it.
+    pub page_after_arg: String,
+    /// The key of `row`, owned.
+    pub page_last_key: String,
     pub has_update: bool,
     pub has_upsert: bool,
     /// A non-key field to change in the update test and how.
@@ -705,7 +711,18 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         seed_fn: seed.insert_fn.clone(),
         new_seed_fn: seed.new_fn.clone(),
         table_literal: rust_str(&model.table),
+        table_sql_literal: rust_str(&crate::naming::sql_ident(&model.table)),
         pk_arg,
+        page_after_arg: if is_textual(&pk.ty) {
+            "last.as_deref()".to_owned()
+        } else {
+            "last".to_owned()
+        },
+        page_last_key: if is_textual(&pk.ty) {
+            format!("row.{}.clone()", pk.rust_name)
+        } else {
+            format!("row.{}", pk.rust_name)
+        },
         has_update: model.fields.iter().any(|f| !f.primary_key),
         has_upsert: !pk.autoincrement && model.fields.iter().any(|f| !f.primary_key),
         update_change,

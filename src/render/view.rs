@@ -157,6 +157,14 @@ pub struct ModelView {
     pub insert_many_sql: String,
     pub get_sql: String,
     pub list_sql: String,
+    pub count_sql: String,
+    /// The first page, and the page after a key.
+    pub page_sql: String,
+    pub page_after_sql: String,
+    /// The bind expression of the key `after` holds (named `key`).
+    pub page_key_bind: String,
+    /// The table's columns in schema order, as a Rust string literal.
+    pub columns_literal: String,
     pub update_sql: Option<String>,
     pub delete_sql: String,
     pub upsert_sql: Option<String>,
@@ -342,6 +350,9 @@ pub struct Statements {
     pub insert_many: String,
     pub get: String,
     pub list: String,
+    pub count: String,
+    pub page: String,
+    pub page_after: String,
     pub update: Option<String>,
     pub delete: String,
     pub upsert: Option<String>,
@@ -421,6 +432,16 @@ pub fn statements(model: &Model, dialect: Dialect) -> Statements {
             dialect.placeholder(1)
         ),
         list: format!("SELECT {columns} FROM {table} ORDER BY {pk}"),
+        count: format!("SELECT count(*) FROM {table}"),
+        page: format!(
+            "SELECT {columns} FROM {table} ORDER BY {pk} LIMIT {}",
+            dialect.placeholder(1)
+        ),
+        page_after: format!(
+            "SELECT {columns} FROM {table} WHERE {pk} > {} ORDER BY {pk} LIMIT {}",
+            dialect.placeholder(1),
+            dialect.placeholder(2)
+        ),
         update,
         delete: format!(
             "DELETE FROM {table} WHERE {pk} = {}",
@@ -796,6 +817,11 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         insert_many_sql: rust_str(&statements.insert_many),
         get_sql: rust_str(&statements.get),
         list_sql: rust_str(&statements.list),
+        count_sql: rust_str(&statements.count),
+        page_sql: rust_str(&statements.page),
+        page_after_sql: rust_str(&statements.page_after),
+        page_key_bind: bind_value(pk_field, "key", dialect),
+        columns_literal: rust_str(&column_list(model)),
         update_sql: statements.update.as_deref().map(rust_str),
         delete_sql: rust_str(&statements.delete),
         upsert_sql: statements.upsert.as_deref().map(rust_str),

@@ -2,9 +2,28 @@
 //! Typed data access for the tables of `{{ source_name }}`, on rusqlite.
 //!
 //! Each table has a module with its row type, the insert type, and the
-//! functions `insert`, `insert_many`, `get`, `list`, `update`, `delete`, a
-//! finder for each unique column and index, and a `load_*` function per
-//! foreign key. Every statement is prepared once per connection and cached.
+//! functions `insert`, `insert_many`, `get`, `list`, `count`, `list_page`
+//! (keyset paging), `update`, `delete`, a finder for each unique column and
+//! index, and a `load_*` function per foreign key. Every statement is
+//! prepared once per connection and cached.
+//!
+//! Hand-written SQL reads into the same types: each module's `COLUMNS` are
+//! its columns in order, and its `from_row` reads them.
+//!
+//! ```
+//! let conn = {{ crate_ident }}::open_in_memory()?;
+//! {{ crate_ident }}::init_db(&conn)?;
+//! let sql = format!("SELECT {} FROM {}", {{ crate_ident }}::{{ first_module }}::COLUMNS, {{ first_table_sql }});
+//! let rows: Vec<{{ crate_ident }}::{{ first_model }}> = conn
+//!     .prepare(&sql)?
+//!     .query_map([], {{ crate_ident }}::{{ first_module }}::from_row)?
+//!     .collect::<Result<_, _>>()?;
+//! assert!(rows.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The crates its API exposes are re-exported (`rusqlite`, `chrono`,
+//! `serde_json`), so a user needs no version of their own.
 //!
 //! With the `postgres` feature, the [`postgres`](crate::postgres) module
 //! has the same functions over a PostgreSQL server, on the same types.
@@ -27,6 +46,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::Connection;
+
+pub use chrono;
+pub use rusqlite;
+pub use serde_json;
 
 pub use codec::{InvalidValue, UnknownVariant};
 pub use migrations::MigrateError;

@@ -115,6 +115,9 @@ const INSERT_SQL: &str = {{ m.insert_sql }};
 const INSERT_MANY_SQL: &str = {{ m.insert_many_sql }};
 const GET_SQL: &str = {{ m.get_sql }};
 const LIST_SQL: &str = {{ m.list_sql }};
+const COUNT_SQL: &str = {{ m.count_sql }};
+const PAGE_SQL: &str = {{ m.page_sql }};
+const PAGE_AFTER_SQL: &str = {{ m.page_after_sql }};
 {%- if let Some(sql) = m.update_sql %}
 const UPDATE_SQL: &str = {{ sql }};
 {%- endif %}
@@ -126,22 +129,24 @@ const UPSERT_SQL: &str = {{ sql }};
 const {{ finder.const_name }}: &str = {{ finder.sql_literal }};
 {%- endfor %}
 
-impl {{ m.name }} {
-    /// Reads a row selected with the table's columns in schema order.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-        {%- for f in m.fields %}
-            {{ f.rust_name }}: {{ f.read }},
-        {%- endfor %}
-        })
-    }
+/// The table's columns in schema order, as [`from_row`] reads them: for
+/// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
+pub const COLUMNS: &str = {{ m.columns_literal }};
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<{{ m.name }}> {
+    Ok({{ m.name }} {
+    {%- for f in m.fields %}
+        {{ f.rust_name }}: {{ f.read }},
+    {%- endfor %}
+    })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> rusqlite::Result<{{ m.name }}> {
     conn.prepare_cached(INSERT_SQL)?.query_row(
         params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
-        {{ m.name }}::from_row,
+        self::from_row,
     )
 }
 
@@ -164,7 +169,7 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> rusqlite::Re
 pub fn upsert(conn: &Connection, new: &{{ m.new_name }}) -> rusqlite::Result<{{ m.name }}> {
     conn.prepare_cached(UPSERT_SQL)?.query_row(
         params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
-        {{ m.name }}::from_row,
+        self::from_row,
     )
 }
 {%- endif %}
@@ -172,15 +177,42 @@ pub fn upsert(conn: &Connection, new: &{{ m.new_name }}) -> rusqlite::Result<{{ 
 /// The row with the given `{{ m.pk.column }}`, if there is one.
 pub fn get(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> rusqlite::Result<Option<{{ m.name }}>> {
     conn.prepare_cached(GET_SQL)?
-        .query_row(params![{{ m.pk_param.bind }}], {{ m.name }}::from_row)
+        .query_row(params![{{ m.pk_param.bind }}], self::from_row)
         .optional()
 }
 
 /// Every row, by `{{ m.pk.column }}`.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<{{ m.name }}>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], {{ m.name }}::from_row)?;
+    let rows = statement.query_map([], self::from_row)?;
     rows.collect()
+}
+
+/// How many rows the table holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(COUNT_SQL)?.query_row([], |row| row.get(0))
+}
+
+/// Up to `limit` rows in `{{ m.pk.column }}` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    conn: &Connection,
+    after: Option<{{ m.pk_param.ty }}>,
+    limit: u32,
+) -> rusqlite::Result<Vec<{{ m.name }}>> {
+    match after {
+        Some(key) => {
+            let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
+            let rows = statement.query_map(params![{{ m.page_key_bind }}, limit], self::from_row)?;
+            rows.collect()
+        }
+        None => {
+            let mut statement = conn.prepare_cached(PAGE_SQL)?;
+            let rows = statement.query_map(params![limit], self::from_row)?;
+            rows.collect()
+        }
+    }
 }
 {%- if m.update_sql.is_some() %}
 
@@ -215,12 +247,12 @@ pub fn {{ finder.name }}(
 ) -> rusqlite::Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
 {%- if finder.returns_one %}
     conn.prepare_cached({{ finder.const_name }})?
-        .query_row(params![{{ finder.binds|join(", ") }}], {{ m.name }}::from_row)
+        .query_row(params![{{ finder.binds|join(", ") }}], self::from_row)
         .optional()
 {%- else %}
     // No locals: a parameter may have any name a field can have.
     conn.prepare_cached({{ finder.const_name }})?
-        .query_map(params![{{ finder.binds|join(", ") }}], {{ m.name }}::from_row)?
+        .query_map(params![{{ finder.binds|join(", ") }}], self::from_row)?
         .collect()
 {%- endif %}
 }

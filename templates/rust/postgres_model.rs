@@ -31,6 +31,9 @@ const INSERT_SQL: &str = {{ m.insert_sql }};
 const INSERT_MANY_SQL: &str = {{ m.insert_many_sql }};
 pub(crate) const GET_SQL: &str = {{ m.get_sql }};
 const LIST_SQL: &str = {{ m.list_sql }};
+const COUNT_SQL: &str = {{ m.count_sql }};
+const PAGE_SQL: &str = {{ m.page_sql }};
+const PAGE_AFTER_SQL: &str = {{ m.page_after_sql }};
 {%- if let Some(sql) = m.update_sql %}
 const UPDATE_SQL: &str = {{ sql }};
 {%- endif %}
@@ -43,8 +46,10 @@ const UPSERT_SQL: &str = {{ sql }};
 {% if finder.returns_one %}pub(crate) {% endif %}const {{ finder.const_name }}: &str = {{ finder.sql_literal }};
 {%- endfor %}
 
-/// Reads a row selected with the table's columns in schema order.
-pub(crate) fn from_row(row: &Row) -> Result<{{ m.name }}, Error> {
+pub use crate::{{ m.module }}::COLUMNS;
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row) -> Result<{{ m.name }}, Error> {
     Ok({{ m.name }} {
     {%- for f in m.fields %}
         {{ f.rust_name }}: {{ f.read }},
@@ -54,7 +59,7 @@ pub(crate) fn from_row(row: &Row) -> Result<{{ m.name }}, Error> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         INSERT_SQL,
         &[{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
     )?)
@@ -77,7 +82,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -
 /// Inserts a row, or replaces every column of the row with the same
 /// `{{ m.pk.column }}`; returns the row as stored.
 pub fn upsert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         UPSERT_SQL,
         &[{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
     )?)
@@ -95,7 +100,28 @@ pub fn get(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param
 
 /// Every row, by `{{ m.pk.column }}`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<{{ m.name }}>, Error> {
-    client.query(LIST_SQL, &[])?.iter().map(from_row).collect()
+    client.query(LIST_SQL, &[])?.iter().map(self::from_row).collect()
+}
+
+/// How many rows the table holds.
+pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+}
+
+/// Up to `limit` rows in `{{ m.pk.column }}` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    client: &mut impl GenericClient,
+    after: Option<{{ m.pk_param.ty }}>,
+    limit: u32,
+) -> Result<Vec<{{ m.name }}>, Error> {
+    let limit = i64::from(limit);
+    let rows = match after {
+        Some(key) => client.query(PAGE_AFTER_SQL, &[{{ m.page_key_bind }}, &limit])?,
+        None => client.query(PAGE_SQL, &[&limit])?,
+    };
+    rows.iter().map(self::from_row).collect()
 }
 {%- if m.update_sql.is_some() %}
 

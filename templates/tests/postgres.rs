@@ -77,6 +77,16 @@ impl TestDb {
         &mut self.client
     }
 
+    /// Runs a hand-written query and reads each row with `read`.
+    pub fn query_with<T>(
+        &mut self,
+        sql: &str,
+        read: fn(&postgres::Row) -> Result<T, postgres::Error>,
+    ) -> Vec<T> {
+        let rows = self.client.query(sql, &[]).unwrap();
+        rows.iter().map(|row| read(row).unwrap()).collect()
+    }
+
     pub fn count(&mut self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM \"{table}\"");
         self.client.query_one(&sql, &[]).unwrap().get(0)

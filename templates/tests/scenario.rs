@@ -67,6 +67,39 @@ fn list_update_and_delete_round_trip() {
 }
 
 #[test]
+fn count_and_list_page_walk_every_row_in_key_order() {
+    let mut db = db();
+    for n in 1..=5 {
+        seeds::{{ t.seed_fn }}(db.conn(), n);
+    }
+    assert_eq!(api::{{ t.module }}::count(db.conn()).unwrap(), 5);
+    let mut seen = Vec::new();
+    let mut last = None;
+    loop {
+        let page = api::{{ t.module }}::list_page(db.conn(), {{ t.page_after_arg }}, 2).unwrap();
+        assert!(page.len() <= 2);
+        let Some(row) = page.last() else {
+            break;
+        };
+        last = Some({{ t.page_last_key }});
+        seen.extend(page);
+    }
+    assert_eq!(seen, api::{{ t.module }}::list(db.conn()).unwrap());
+}
+
+#[test]
+fn hand_written_sql_reads_rows_through_columns_and_from_row() {
+    let mut db = db();
+    let first = seeds::{{ t.seed_fn }}(db.conn(), 1);
+    let sql = format!(
+        "SELECT {} FROM {}",
+        api::{{ t.module }}::COLUMNS,
+        {{ t.table_sql_literal }}
+    );
+    assert_eq!(db.query_with(&sql, api::{{ t.module }}::from_row), vec![first]);
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [

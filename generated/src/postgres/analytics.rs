@@ -11,12 +11,17 @@ const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, vie
 const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM analytics";
+const PAGE_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id LIMIT $1";
+const PAGE_AFTER_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE analytics SET short_id = $2, youtube_video_id = $3, views = $4, likes = $5, comments = $6, average_view_duration_seconds = $7, measured_at = $8 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM analytics WHERE id = $1";
 const LIST_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE youtube_video_id = $1 ORDER BY measured_at DESC, id DESC";
 
-/// Reads a row selected with the table's columns in schema order.
-pub(crate) fn from_row(row: &Row) -> Result<Analytics, Error> {
+pub use crate::analytics::COLUMNS;
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row) -> Result<Analytics, Error> {
     Ok(Analytics {
         id: row.try_get(0)?,
         short_id: row.try_get(1)?,
@@ -31,7 +36,7 @@ pub(crate) fn from_row(row: &Row) -> Result<Analytics, Error> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewAnalytics) -> Result<Analytics, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.short_id,
@@ -88,7 +93,32 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Analytics>
 
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<Analytics>, Error> {
-    client.query(LIST_SQL, &[])?.iter().map(from_row).collect()
+    client
+        .query(LIST_SQL, &[])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// How many rows the table holds.
+pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    client: &mut impl GenericClient,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Analytics>, Error> {
+    let limit = i64::from(limit);
+    let rows = match after {
+        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
+        None => client.query(PAGE_SQL, &[&limit])?,
+    };
+    rows.iter().map(self::from_row).collect()
 }
 
 /// Writes every column of `row` to the row with its `id`;

@@ -11,11 +11,16 @@ const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds,
 const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM clips";
+const PAGE_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips ORDER BY id LIMIT $1";
+const PAGE_AFTER_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE clips SET run_id = $2, start_seconds = $3, end_seconds = $4, virality_score = $5, transcript = $6, file_path = $7, created_at = $8 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM clips WHERE id = $1";
 
-/// Reads a row selected with the table's columns in schema order.
-pub(crate) fn from_row(row: &Row) -> Result<Clip, Error> {
+pub use crate::clips::COLUMNS;
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row) -> Result<Clip, Error> {
     Ok(Clip {
         id: row.try_get(0)?,
         run_id: row.try_get(1)?,
@@ -30,7 +35,7 @@ pub(crate) fn from_row(row: &Row) -> Result<Clip, Error> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewClip) -> Result<Clip, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.run_id,
@@ -79,7 +84,32 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Clip>, Err
 
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<Clip>, Error> {
-    client.query(LIST_SQL, &[])?.iter().map(from_row).collect()
+    client
+        .query(LIST_SQL, &[])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// How many rows the table holds.
+pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    client: &mut impl GenericClient,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Clip>, Error> {
+    let limit = i64::from(limit);
+    let rows = match after {
+        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
+        None => client.query(PAGE_SQL, &[&limit])?,
+    };
+    rows.iter().map(self::from_row).collect()
 }
 
 /// Writes every column of `row` to the row with its `id`;

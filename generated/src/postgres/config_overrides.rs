@@ -13,13 +13,19 @@ pub(crate) const GET_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" = $1";
 const LIST_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides ORDER BY \"key\"";
+const COUNT_SQL: &str = "SELECT count(*) FROM config_overrides";
+const PAGE_SQL: &str =
+    "SELECT \"key\", value, updated_by, updated_at FROM config_overrides ORDER BY \"key\" LIMIT $1";
+const PAGE_AFTER_SQL: &str = "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" > $1 ORDER BY \"key\" LIMIT $2";
 const UPDATE_SQL: &str =
     "UPDATE config_overrides SET value = $2, updated_by = $3, updated_at = $4 WHERE \"key\" = $1";
 const DELETE_SQL: &str = "DELETE FROM config_overrides WHERE \"key\" = $1";
 const UPSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now()))) ON CONFLICT (\"key\") DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at RETURNING \"key\", value, updated_by, updated_at";
 
-/// Reads a row selected with the table's columns in schema order.
-pub(crate) fn from_row(row: &Row) -> Result<ConfigOverride, Error> {
+pub use crate::config_overrides::COLUMNS;
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row) -> Result<ConfigOverride, Error> {
     Ok(ConfigOverride {
         key: row.try_get(0)?,
         value: row.try_get(1)?,
@@ -33,7 +39,7 @@ pub fn insert(
     client: &mut impl GenericClient,
     new: &NewConfigOverride,
 ) -> Result<ConfigOverride, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &Checked::new("config_overrides", "key", &new.key),
@@ -82,7 +88,7 @@ pub fn upsert(
     client: &mut impl GenericClient,
     new: &NewConfigOverride,
 ) -> Result<ConfigOverride, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         UPSERT_SQL,
         &[
             &Checked::new("config_overrides", "key", &new.key),
@@ -108,7 +114,32 @@ pub fn get(client: &mut impl GenericClient, key: &str) -> Result<Option<ConfigOv
 
 /// Every row, by `key`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<ConfigOverride>, Error> {
-    client.query(LIST_SQL, &[])?.iter().map(from_row).collect()
+    client
+        .query(LIST_SQL, &[])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// How many rows the table holds.
+pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+}
+
+/// Up to `limit` rows in `key` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    client: &mut impl GenericClient,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<ConfigOverride>, Error> {
+    let limit = i64::from(limit);
+    let rows = match after {
+        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
+        None => client.query(PAGE_SQL, &[&limit])?,
+    };
+    rows.iter().map(self::from_row).collect()
 }
 
 /// Writes every column of `row` to the row with its `key`;

@@ -27,13 +27,18 @@ const INSERT_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title
 const INSERT_MANY_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9::TEXT, 'new'), COALESCE($10::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM discovered_videos";
+const PAGE_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos ORDER BY id LIMIT $1";
+const PAGE_AFTER_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE discovered_videos SET youtube_video_id = $2, title = $3, channel_id = $4, channel_title = $5, url = $6, duration_seconds = $7, view_count = $8, published_at = $9, status = $10, discovered_at = $11 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM discovered_videos WHERE id = $1";
 pub(crate) const GET_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE youtube_video_id = $1";
 const LIST_BY_STATUS_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE status = $1 ORDER BY id";
 
-/// Reads a row selected with the table's columns in schema order.
-pub(crate) fn from_row(row: &Row) -> Result<DiscoveredVideo, Error> {
+pub use crate::discovered_videos::COLUMNS;
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row) -> Result<DiscoveredVideo, Error> {
     Ok(DiscoveredVideo {
         id: row.try_get(0)?,
         youtube_video_id: row.try_get(1)?,
@@ -54,7 +59,7 @@ pub fn insert(
     client: &mut impl GenericClient,
     new: &NewDiscoveredVideo,
 ) -> Result<DiscoveredVideo, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &Checked::new(
@@ -136,7 +141,32 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Discovered
 
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<DiscoveredVideo>, Error> {
-    client.query(LIST_SQL, &[])?.iter().map(from_row).collect()
+    client
+        .query(LIST_SQL, &[])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// How many rows the table holds.
+pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    client: &mut impl GenericClient,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<DiscoveredVideo>, Error> {
+    let limit = i64::from(limit);
+    let rows = match after {
+        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
+        None => client.query(PAGE_SQL, &[&limit])?,
+    };
+    rows.iter().map(self::from_row).collect()
 }
 
 /// Writes every column of `row` to the row with its `id`;

@@ -11,12 +11,17 @@ const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module
 const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM error_logs";
+const PAGE_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id LIMIT $1";
+const PAGE_AFTER_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE error_logs SET run_id = $2, correlation_id = $3, module = $4, error_type = $5, message = $6, traceback = $7, context = $8, resolved = $9, occurred_at = $10 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM error_logs WHERE id = $1";
 const LIST_BY_MODULE_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE module = $1 ORDER BY occurred_at DESC, id DESC";
 
-/// Reads a row selected with the table's columns in schema order.
-pub(crate) fn from_row(row: &Row) -> Result<ErrorLog, Error> {
+pub use crate::error_logs::COLUMNS;
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row) -> Result<ErrorLog, Error> {
     Ok(ErrorLog {
         id: row.try_get(0)?,
         run_id: row.try_get(1)?,
@@ -33,7 +38,7 @@ pub(crate) fn from_row(row: &Row) -> Result<ErrorLog, Error> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewErrorLog) -> Result<ErrorLog, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.run_id,
@@ -86,7 +91,32 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ErrorLog>,
 
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<ErrorLog>, Error> {
-    client.query(LIST_SQL, &[])?.iter().map(from_row).collect()
+    client
+        .query(LIST_SQL, &[])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// How many rows the table holds.
+pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    client: &mut impl GenericClient,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<ErrorLog>, Error> {
+    let limit = i64::from(limit);
+    let rows = match after {
+        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
+        None => client.query(PAGE_SQL, &[&limit])?,
+    };
+    rows.iter().map(self::from_row).collect()
 }
 
 /// Writes every column of `row` to the row with its `id`;

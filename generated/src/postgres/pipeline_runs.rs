@@ -27,12 +27,17 @@ const INSERT_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, s
 const INSERT_MANY_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES ($1, $2, COALESCE($3::TEXT, 'pending'), $4, COALESCE($5::TIMESTAMPTZ, date_trunc('milliseconds', now())), $6, $7)";
 pub(crate) const GET_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM pipeline_runs";
+const PAGE_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs ORDER BY id LIMIT $1";
+const PAGE_AFTER_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE pipeline_runs SET video_id = $2, correlation_id = $3, status = $4, config_snapshot = $5, started_at = $6, finished_at = $7, error_message = $8 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM pipeline_runs WHERE id = $1";
 pub(crate) const GET_BY_CORRELATION_ID_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE correlation_id = $1";
 
-/// Reads a row selected with the table's columns in schema order.
-pub(crate) fn from_row(row: &Row) -> Result<PipelineRun, Error> {
+pub use crate::pipeline_runs::COLUMNS;
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row) -> Result<PipelineRun, Error> {
     Ok(PipelineRun {
         id: row.try_get(0)?,
         video_id: row.try_get(1)?,
@@ -47,7 +52,7 @@ pub(crate) fn from_row(row: &Row) -> Result<PipelineRun, Error> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewPipelineRun) -> Result<PipelineRun, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.video_id,
@@ -115,7 +120,32 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<PipelineRu
 
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<PipelineRun>, Error> {
-    client.query(LIST_SQL, &[])?.iter().map(from_row).collect()
+    client
+        .query(LIST_SQL, &[])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// How many rows the table holds.
+pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    client: &mut impl GenericClient,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<PipelineRun>, Error> {
+    let limit = i64::from(limit);
+    let rows = match after {
+        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
+        None => client.query(PAGE_SQL, &[&limit])?,
+    };
+    rows.iter().map(self::from_row).collect()
 }
 
 /// Writes every column of `row` to the row with its `id`;

@@ -27,12 +27,17 @@ const INSERT_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, 
 const INSERT_MANY_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::TEXT, 'draft'), $9, COALESCE($10::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM shorts";
+const PAGE_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts ORDER BY id LIMIT $1";
+const PAGE_AFTER_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE shorts SET clip_id = $2, script_id = $3, tts_audio_id = $4, file_path = $5, title = $6, description = $7, youtube_video_id = $8, status = $9, uploaded_at = $10, created_at = $11 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM shorts WHERE id = $1";
 pub(crate) const GET_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE youtube_video_id = $1";
 
-/// Reads a row selected with the table's columns in schema order.
-pub(crate) fn from_row(row: &Row) -> Result<Short, Error> {
+pub use crate::shorts::COLUMNS;
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row) -> Result<Short, Error> {
     Ok(Short {
         id: row.try_get(0)?,
         clip_id: row.try_get(1)?,
@@ -50,7 +55,7 @@ pub(crate) fn from_row(row: &Row) -> Result<Short, Error> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewShort) -> Result<Short, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.clip_id,
@@ -105,7 +110,32 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Short>, Er
 
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<Short>, Error> {
-    client.query(LIST_SQL, &[])?.iter().map(from_row).collect()
+    client
+        .query(LIST_SQL, &[])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// How many rows the table holds.
+pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    client: &mut impl GenericClient,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Short>, Error> {
+    let limit = i64::from(limit);
+    let rows = match after {
+        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
+        None => client.query(PAGE_SQL, &[&limit])?,
+    };
+    rows.iter().map(self::from_row).collect()
 }
 
 /// Writes every column of `row` to the row with its `id`;

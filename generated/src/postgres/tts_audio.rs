@@ -11,11 +11,16 @@ const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, pr
 const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
 pub(crate) const GET_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio ORDER BY id";
+const COUNT_SQL: &str = "SELECT count(*) FROM tts_audio";
+const PAGE_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio ORDER BY id LIMIT $1";
+const PAGE_AFTER_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE tts_audio SET script_id = $2, file_path = $3, voice = $4, provider = $5, duration_seconds = $6, created_at = $7 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM tts_audio WHERE id = $1";
 
-/// Reads a row selected with the table's columns in schema order.
-pub(crate) fn from_row(row: &Row) -> Result<TTSAudio, Error> {
+pub use crate::tts_audio::COLUMNS;
+
+/// Reads a row selected with [`COLUMNS`], in that order.
+pub fn from_row(row: &Row) -> Result<TTSAudio, Error> {
     Ok(TTSAudio {
         id: row.try_get(0)?,
         script_id: row.try_get(1)?,
@@ -29,7 +34,7 @@ pub(crate) fn from_row(row: &Row) -> Result<TTSAudio, Error> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewTTSAudio) -> Result<TTSAudio, Error> {
-    from_row(&client.query_one(
+    self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.script_id,
@@ -76,7 +81,32 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<TTSAudio>,
 
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<TTSAudio>, Error> {
-    client.query(LIST_SQL, &[])?.iter().map(from_row).collect()
+    client
+        .query(LIST_SQL, &[])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// How many rows the table holds.
+pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+}
+
+/// Up to `limit` rows in `id` order, after the row whose key is
+/// `after` (from the first row when `None`): keyset paging, as fast on the
+/// last page as on the first. Pass the last key of a page to get the next.
+pub fn list_page(
+    client: &mut impl GenericClient,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<TTSAudio>, Error> {
+    let limit = i64::from(limit);
+    let rows = match after {
+        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
+        None => client.query(PAGE_SQL, &[&limit])?,
+    };
+    rows.iter().map(self::from_row).collect()
 }
 
 /// Writes every column of `row` to the row with its `id`;

@@ -49,6 +49,17 @@ impl TestDb {
         &mut self.conn
     }
 
+    /// Runs a hand-written query and reads each row with `read`.
+    pub fn query_with<T>(
+        &mut self,
+        sql: &str,
+        read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Vec<T> {
+        let mut statement = self.conn.prepare(sql).unwrap();
+        let rows = statement.query_map([], read).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
     pub fn count(&mut self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM \"{table}\"");
         self.conn.query_row(&sql, [], |row| row.get(0)).unwrap()

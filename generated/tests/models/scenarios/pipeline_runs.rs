@@ -63,6 +63,42 @@ fn list_update_and_delete_round_trip() {
 }
 
 #[test]
+fn count_and_list_page_walk_every_row_in_key_order() {
+    let mut db = db();
+    for n in 1..=5 {
+        seeds::insert_pipeline_run(db.conn(), n);
+    }
+    assert_eq!(api::pipeline_runs::count(db.conn()).unwrap(), 5);
+    let mut seen = Vec::new();
+    let mut last = None;
+    loop {
+        let page = api::pipeline_runs::list_page(db.conn(), last, 2).unwrap();
+        assert!(page.len() <= 2);
+        let Some(row) = page.last() else {
+            break;
+        };
+        last = Some(row.id);
+        seen.extend(page);
+    }
+    assert_eq!(seen, api::pipeline_runs::list(db.conn()).unwrap());
+}
+
+#[test]
+fn hand_written_sql_reads_rows_through_columns_and_from_row() {
+    let mut db = db();
+    let first = seeds::insert_pipeline_run(db.conn(), 1);
+    let sql = format!(
+        "SELECT {} FROM {}",
+        api::pipeline_runs::COLUMNS,
+        "pipeline_runs"
+    );
+    assert_eq!(
+        db.query_with(&sql, api::pipeline_runs::from_row),
+        vec![first]
+    );
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [
