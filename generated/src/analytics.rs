@@ -55,6 +55,7 @@ const PAGE_AFTER_SQL: &str = "SELECT id, short_id, youtube_video_id, views, like
 const UPDATE_SQL: &str = "UPDATE analytics SET short_id = ?2, youtube_video_id = ?3, views = ?4, likes = ?5, comments = ?6, average_view_duration_seconds = ?7, measured_at = ?8 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM analytics WHERE id = ?1";
 const LIST_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE youtube_video_id = ?1 ORDER BY measured_at DESC, id DESC";
+const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE short_id = ?1 ORDER BY id";
 
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
@@ -196,6 +197,16 @@ pub fn list_by_youtube_video_id(
     // No locals: a parameter may have any name a field can have.
     conn.prepare_cached(LIST_BY_YOUTUBE_VIDEO_ID_SQL)?
         .query_map(params![youtube_video_id], self::from_row)?
+        .collect()
+}
+
+/// The rows whose `short_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on
+/// `short_id` under `indexes:`.
+pub fn list_by_short_id(conn: &Connection, short_id: i64) -> rusqlite::Result<Vec<Analytics>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_SHORT_ID_SQL)?
+        .query_map(params![short_id], self::from_row)?
         .collect()
 }
 

@@ -48,6 +48,7 @@ const PAGE_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_
 const PAGE_AFTER_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE clips SET run_id = ?2, start_seconds = ?3, end_seconds = ?4, virality_score = ?5, transcript = ?6, file_path = ?7, created_at = ?8 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM clips WHERE id = ?1";
+const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE run_id = ?1 ORDER BY id";
 
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
@@ -163,6 +164,16 @@ pub fn update(conn: &Connection, row: &Clip) -> rusqlite::Result<bool> {
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
+}
+
+/// The rows whose `run_id` is the given key, in `id` order. No index serves it,
+/// so it reads the whole table: on a large table, add an index on `run_id`
+/// under `indexes:`.
+pub fn list_by_run_id(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<Clip>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_RUN_ID_SQL)?
+        .query_map(params![run_id], self::from_row)?
+        .collect()
 }
 
 /// The `PipelineRun` that `run_id` points at.

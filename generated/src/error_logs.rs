@@ -55,6 +55,7 @@ const PAGE_AFTER_SQL: &str = "SELECT id, run_id, correlation_id, module, error_t
 const UPDATE_SQL: &str = "UPDATE error_logs SET run_id = ?2, correlation_id = ?3, module = ?4, error_type = ?5, message = ?6, traceback = ?7, context = ?8, resolved = ?9, occurred_at = ?10 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM error_logs WHERE id = ?1";
 const LIST_BY_MODULE_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE module = ?1 ORDER BY occurred_at DESC, id DESC";
+const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE run_id = ?1 ORDER BY id";
 
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
@@ -191,6 +192,16 @@ pub fn list_by_module(conn: &Connection, module: &str) -> rusqlite::Result<Vec<E
     // No locals: a parameter may have any name a field can have.
     conn.prepare_cached(LIST_BY_MODULE_SQL)?
         .query_map(params![module], self::from_row)?
+        .collect()
+}
+
+/// The rows whose `run_id` is the given key, in `id` order. No index serves it,
+/// so it reads the whole table: on a large table, add an index on `run_id`
+/// under `indexes:`.
+pub fn list_by_run_id(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<ErrorLog>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_RUN_ID_SQL)?
+        .query_map(params![run_id], self::from_row)?
         .collect()
 }
 

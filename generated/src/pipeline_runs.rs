@@ -118,6 +118,7 @@ const PAGE_AFTER_SQL: &str = "SELECT id, video_id, correlation_id, status, confi
 const UPDATE_SQL: &str = "UPDATE pipeline_runs SET video_id = ?2, correlation_id = ?3, status = ?4, config_snapshot = ?5, started_at = ?6, finished_at = ?7, error_message = ?8 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM pipeline_runs WHERE id = ?1";
 const GET_BY_CORRELATION_ID_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE correlation_id = ?1";
+const LIST_BY_VIDEO_ID_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE video_id = ?1 ORDER BY id";
 
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
@@ -281,6 +282,16 @@ pub fn get_by_correlation_id(
     conn.prepare_cached(GET_BY_CORRELATION_ID_SQL)?
         .query_row(params![correlation_id], self::from_row)
         .optional()
+}
+
+/// The rows whose `video_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on
+/// `video_id` under `indexes:`.
+pub fn list_by_video_id(conn: &Connection, video_id: i64) -> rusqlite::Result<Vec<PipelineRun>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_VIDEO_ID_SQL)?
+        .query_map(params![video_id], self::from_row)?
+        .collect()
 }
 
 /// The `DiscoveredVideo` that `video_id` points at.

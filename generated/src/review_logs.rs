@@ -108,6 +108,7 @@ const PAGE_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"ac
 const PAGE_AFTER_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE review_logs SET short_id = ?2, reviewer = ?3, telegram_message_id = ?4, \"action\" = ?5, comment = ?6, reviewed_at = ?7 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM review_logs WHERE id = ?1";
+const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE short_id = ?1 ORDER BY id";
 
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
@@ -231,6 +232,16 @@ pub fn update(conn: &Connection, row: &ReviewLog) -> rusqlite::Result<bool> {
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
+}
+
+/// The rows whose `short_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on
+/// `short_id` under `indexes:`.
+pub fn list_by_short_id(conn: &Connection, short_id: i64) -> rusqlite::Result<Vec<ReviewLog>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_SHORT_ID_SQL)?
+        .query_map(params![short_id], self::from_row)?
+        .collect()
 }
 
 /// The `Short` that `short_id` points at.

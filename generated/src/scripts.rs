@@ -51,6 +51,8 @@ const PAGE_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_
 const PAGE_AFTER_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE scripts SET run_id = ?2, clip_id = ?3, content = ?4, model_name = ?5, prompt_tokens = ?6, completion_tokens = ?7, created_at = ?8 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM scripts WHERE id = ?1";
+const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE run_id = ?1 ORDER BY id";
+const LIST_BY_CLIP_ID_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE clip_id = ?1 ORDER BY id";
 
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
@@ -170,6 +172,26 @@ pub fn update(conn: &Connection, row: &Script) -> rusqlite::Result<bool> {
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
+}
+
+/// The rows whose `run_id` is the given key, in `id` order. No index serves it,
+/// so it reads the whole table: on a large table, add an index on `run_id`
+/// under `indexes:`.
+pub fn list_by_run_id(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<Script>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_RUN_ID_SQL)?
+        .query_map(params![run_id], self::from_row)?
+        .collect()
+}
+
+/// The rows whose `clip_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on `clip_id`
+/// under `indexes:`.
+pub fn list_by_clip_id(conn: &Connection, clip_id: i64) -> rusqlite::Result<Vec<Script>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_CLIP_ID_SQL)?
+        .query_map(params![clip_id], self::from_row)?
+        .collect()
 }
 
 /// The `PipelineRun` that `run_id` points at.

@@ -135,6 +135,9 @@ const PAGE_AFTER_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_
 const UPDATE_SQL: &str = "UPDATE shorts SET clip_id = ?2, script_id = ?3, tts_audio_id = ?4, file_path = ?5, title = ?6, description = ?7, youtube_video_id = ?8, status = ?9, uploaded_at = ?10, created_at = ?11 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM shorts WHERE id = ?1";
 const GET_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE youtube_video_id = ?1";
+const LIST_BY_CLIP_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE clip_id = ?1 ORDER BY id";
+const LIST_BY_SCRIPT_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE script_id = ?1 ORDER BY id";
+const LIST_BY_TTS_AUDIO_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE tts_audio_id = ?1 ORDER BY id";
 
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
@@ -275,6 +278,36 @@ pub fn get_by_youtube_video_id(
     conn.prepare_cached(GET_BY_YOUTUBE_VIDEO_ID_SQL)?
         .query_row(params![youtube_video_id], self::from_row)
         .optional()
+}
+
+/// The rows whose `clip_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on `clip_id`
+/// under `indexes:`.
+pub fn list_by_clip_id(conn: &Connection, clip_id: i64) -> rusqlite::Result<Vec<Short>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_CLIP_ID_SQL)?
+        .query_map(params![clip_id], self::from_row)?
+        .collect()
+}
+
+/// The rows whose `script_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on
+/// `script_id` under `indexes:`.
+pub fn list_by_script_id(conn: &Connection, script_id: i64) -> rusqlite::Result<Vec<Short>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_SCRIPT_ID_SQL)?
+        .query_map(params![script_id], self::from_row)?
+        .collect()
+}
+
+/// The rows whose `tts_audio_id` is the given key, in `id` order. No index
+/// serves it, so it reads the whole table: on a large table, add an index on
+/// `tts_audio_id` under `indexes:`.
+pub fn list_by_tts_audio_id(conn: &Connection, tts_audio_id: i64) -> rusqlite::Result<Vec<Short>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_TTS_AUDIO_ID_SQL)?
+        .query_map(params![tts_audio_id], self::from_row)?
+        .collect()
 }
 
 /// The `Clip` that `clip_id` points at.

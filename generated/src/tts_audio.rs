@@ -46,6 +46,7 @@ const PAGE_SQL: &str = "SELECT id, script_id, file_path, voice, provider, durati
 const PAGE_AFTER_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id > ?1 ORDER BY id LIMIT ?2";
 const UPDATE_SQL: &str = "UPDATE tts_audio SET script_id = ?2, file_path = ?3, voice = ?4, provider = ?5, duration_seconds = ?6, created_at = ?7 WHERE id = ?1";
 const DELETE_SQL: &str = "DELETE FROM tts_audio WHERE id = ?1";
+const LIST_BY_SCRIPT_ID_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE script_id = ?1 ORDER BY id";
 
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
@@ -160,6 +161,16 @@ pub fn update(conn: &Connection, row: &TTSAudio) -> rusqlite::Result<bool> {
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
     Ok(changed > 0)
+}
+
+/// The rows whose `script_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on
+/// `script_id` under `indexes:`.
+pub fn list_by_script_id(conn: &Connection, script_id: i64) -> rusqlite::Result<Vec<TTSAudio>> {
+    // No locals: a parameter may have any name a field can have.
+    conn.prepare_cached(LIST_BY_SCRIPT_ID_SQL)?
+        .query_map(params![script_id], self::from_row)?
+        .collect()
 }
 
 /// The `Script` that `script_id` points at.

@@ -663,6 +663,27 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             descending: index.descending,
         });
     }
+    // The children finders of foreign keys an index does not already list.
+    for field in &model.fields {
+        let Some(fk) = &field.foreign_key else {
+            continue;
+        };
+        let name = join_ident(&["list_by", &field.rust_name]);
+        let by_index = model.indexes.iter().any(|i| finder_name(model, i) == name);
+        // A row cannot point at itself in a seed: nothing to find.
+        if field.primary_key || by_index || fk.model == model_index {
+            continue;
+        }
+        finders.push(FinderCase {
+            test_name: format!("{}_lists_the_rows_of_a_parent", unraw(&name)),
+            name,
+            returns_one: false,
+            args: vec![arg_from(field, "first")],
+            share: Vec::new(),
+            differ: Vec::new(),
+            descending: false,
+        });
+    }
     let timestamps = model
         .fields
         .iter()

@@ -566,7 +566,48 @@ pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
             index.unique,
         );
     }
+    // The children of a parent row, per foreign key, unless an index's
+    // finder of that name already lists them.
+    for (position, field) in model.fields.iter().enumerate() {
+        if field.foreign_key.is_none() || field.primary_key {
+            continue;
+        }
+        let name = join_ident(&["list_by", &field.rust_name]);
+        if model
+            .indexes
+            .iter()
+            .any(|index| finder_name(model, index) == name)
+        {
+            continue;
+        }
+        let pk = &model.primary_key().column;
+        let doc = format!(
+            "The rows whose `{}` is the given key, in `{pk}` order. {}",
+            field.column,
+            serving_index(model, position)
+        );
+        add(name, doc, &[position], None, false, false);
+    }
     finders
+}
+
+/// Which index serves a lookup on one column, in words, or that none does.
+fn serving_index(model: &Model, column: usize) -> String {
+    let field = &model.fields[column];
+    if field.unique {
+        return "The unique constraint's index serves it.".to_owned();
+    }
+    match model
+        .indexes
+        .iter()
+        .find(|index| index.columns.first() == Some(&column))
+    {
+        Some(index) => format!("Index `{}` serves it.", index.name),
+        None => format!(
+            "No index serves it, so it reads the whole table: on a large table, add an index on `{}` under `indexes:`.",
+            field.column
+        ),
+    }
 }
 
 fn finder_doc(model: &Model, index: &Index) -> String {

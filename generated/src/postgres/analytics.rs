@@ -17,6 +17,7 @@ const PAGE_AFTER_SQL: &str = "SELECT id, short_id, youtube_video_id, views, like
 const UPDATE_SQL: &str = "UPDATE analytics SET short_id = $2, youtube_video_id = $3, views = $4, likes = $5, comments = $6, average_view_duration_seconds = $7, measured_at = $8 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM analytics WHERE id = $1";
 const LIST_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE youtube_video_id = $1 ORDER BY measured_at DESC, id DESC";
+const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE short_id = $1 ORDER BY id";
 
 pub use crate::analytics::COLUMNS;
 
@@ -158,6 +159,20 @@ pub fn list_by_youtube_video_id(
 ) -> Result<Vec<Analytics>, Error> {
     client
         .query(LIST_BY_YOUTUBE_VIDEO_ID_SQL, &[&youtube_video_id])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// The rows whose `short_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on
+/// `short_id` under `indexes:`.
+pub fn list_by_short_id(
+    client: &mut impl GenericClient,
+    short_id: i64,
+) -> Result<Vec<Analytics>, Error> {
+    client
+        .query(LIST_BY_SHORT_ID_SQL, &[&short_id])?
         .iter()
         .map(self::from_row)
         .collect()

@@ -16,6 +16,7 @@ const PAGE_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_
 const PAGE_AFTER_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE clips SET run_id = $2, start_seconds = $3, end_seconds = $4, virality_score = $5, transcript = $6, file_path = $7, created_at = $8 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM clips WHERE id = $1";
+const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE run_id = $1 ORDER BY id";
 
 pub use crate::clips::COLUMNS;
 
@@ -135,6 +136,17 @@ pub fn update(client: &mut impl GenericClient, row: &Clip) -> Result<bool, Error
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
+}
+
+/// The rows whose `run_id` is the given key, in `id` order. No index serves it,
+/// so it reads the whole table: on a large table, add an index on `run_id`
+/// under `indexes:`.
+pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Vec<Clip>, Error> {
+    client
+        .query(LIST_BY_RUN_ID_SQL, &[&run_id])?
+        .iter()
+        .map(self::from_row)
+        .collect()
 }
 
 /// The `PipelineRun` that `run_id` points at.

@@ -17,6 +17,7 @@ const PAGE_AFTER_SQL: &str = "SELECT id, run_id, correlation_id, module, error_t
 const UPDATE_SQL: &str = "UPDATE error_logs SET run_id = $2, correlation_id = $3, module = $4, error_type = $5, message = $6, traceback = $7, context = $8, resolved = $9, occurred_at = $10 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM error_logs WHERE id = $1";
 const LIST_BY_MODULE_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE module = $1 ORDER BY occurred_at DESC, id DESC";
+const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE run_id = $1 ORDER BY id";
 
 pub use crate::error_logs::COLUMNS;
 
@@ -154,6 +155,20 @@ pub fn list_by_module(
 ) -> Result<Vec<ErrorLog>, Error> {
     client
         .query(LIST_BY_MODULE_SQL, &[&module])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// The rows whose `run_id` is the given key, in `id` order. No index serves it,
+/// so it reads the whole table: on a large table, add an index on `run_id`
+/// under `indexes:`.
+pub fn list_by_run_id(
+    client: &mut impl GenericClient,
+    run_id: i64,
+) -> Result<Vec<ErrorLog>, Error> {
+    client
+        .query(LIST_BY_RUN_ID_SQL, &[&run_id])?
         .iter()
         .map(self::from_row)
         .collect()

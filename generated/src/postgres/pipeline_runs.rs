@@ -33,6 +33,7 @@ const PAGE_AFTER_SQL: &str = "SELECT id, video_id, correlation_id, status, confi
 const UPDATE_SQL: &str = "UPDATE pipeline_runs SET video_id = $2, correlation_id = $3, status = $4, config_snapshot = $5, started_at = $6, finished_at = $7, error_message = $8 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM pipeline_runs WHERE id = $1";
 pub(crate) const GET_BY_CORRELATION_ID_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE correlation_id = $1";
+const LIST_BY_VIDEO_ID_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE video_id = $1 ORDER BY id";
 
 pub use crate::pipeline_runs::COLUMNS;
 
@@ -187,6 +188,20 @@ pub fn get_by_correlation_id(
         .as_ref()
         .map(self::from_row)
         .transpose()
+}
+
+/// The rows whose `video_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on
+/// `video_id` under `indexes:`.
+pub fn list_by_video_id(
+    client: &mut impl GenericClient,
+    video_id: i64,
+) -> Result<Vec<PipelineRun>, Error> {
+    client
+        .query(LIST_BY_VIDEO_ID_SQL, &[&video_id])?
+        .iter()
+        .map(self::from_row)
+        .collect()
 }
 
 /// The `DiscoveredVideo` that `video_id` points at.

@@ -32,6 +32,7 @@ const PAGE_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"ac
 const PAGE_AFTER_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE review_logs SET short_id = $2, reviewer = $3, telegram_message_id = $4, \"action\" = $5, comment = $6, reviewed_at = $7 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM review_logs WHERE id = $1";
+const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE short_id = $1 ORDER BY id";
 
 pub use crate::review_logs::COLUMNS;
 
@@ -155,6 +156,20 @@ pub fn update(client: &mut impl GenericClient, row: &ReviewLog) -> Result<bool, 
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
+}
+
+/// The rows whose `short_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on
+/// `short_id` under `indexes:`.
+pub fn list_by_short_id(
+    client: &mut impl GenericClient,
+    short_id: i64,
+) -> Result<Vec<ReviewLog>, Error> {
+    client
+        .query(LIST_BY_SHORT_ID_SQL, &[&short_id])?
+        .iter()
+        .map(self::from_row)
+        .collect()
 }
 
 /// The `Short` that `short_id` points at.

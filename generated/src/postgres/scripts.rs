@@ -16,6 +16,8 @@ const PAGE_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_
 const PAGE_AFTER_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE scripts SET run_id = $2, clip_id = $3, content = $4, model_name = $5, prompt_tokens = $6, completion_tokens = $7, created_at = $8 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM scripts WHERE id = $1";
+const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE run_id = $1 ORDER BY id";
+const LIST_BY_CLIP_ID_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE clip_id = $1 ORDER BY id";
 
 pub use crate::scripts::COLUMNS;
 
@@ -135,6 +137,31 @@ pub fn update(client: &mut impl GenericClient, row: &Script) -> Result<bool, Err
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
+}
+
+/// The rows whose `run_id` is the given key, in `id` order. No index serves it,
+/// so it reads the whole table: on a large table, add an index on `run_id`
+/// under `indexes:`.
+pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Vec<Script>, Error> {
+    client
+        .query(LIST_BY_RUN_ID_SQL, &[&run_id])?
+        .iter()
+        .map(self::from_row)
+        .collect()
+}
+
+/// The rows whose `clip_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on `clip_id`
+/// under `indexes:`.
+pub fn list_by_clip_id(
+    client: &mut impl GenericClient,
+    clip_id: i64,
+) -> Result<Vec<Script>, Error> {
+    client
+        .query(LIST_BY_CLIP_ID_SQL, &[&clip_id])?
+        .iter()
+        .map(self::from_row)
+        .collect()
 }
 
 /// The `PipelineRun` that `run_id` points at.

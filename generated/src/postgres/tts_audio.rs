@@ -16,6 +16,7 @@ const PAGE_SQL: &str = "SELECT id, script_id, file_path, voice, provider, durati
 const PAGE_AFTER_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id > $1 ORDER BY id LIMIT $2";
 const UPDATE_SQL: &str = "UPDATE tts_audio SET script_id = $2, file_path = $3, voice = $4, provider = $5, duration_seconds = $6, created_at = $7 WHERE id = $1";
 const DELETE_SQL: &str = "DELETE FROM tts_audio WHERE id = $1";
+const LIST_BY_SCRIPT_ID_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE script_id = $1 ORDER BY id";
 
 pub use crate::tts_audio::COLUMNS;
 
@@ -131,6 +132,20 @@ pub fn update(client: &mut impl GenericClient, row: &TTSAudio) -> Result<bool, E
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
+}
+
+/// The rows whose `script_id` is the given key, in `id` order. No index serves
+/// it, so it reads the whole table: on a large table, add an index on
+/// `script_id` under `indexes:`.
+pub fn list_by_script_id(
+    client: &mut impl GenericClient,
+    script_id: i64,
+) -> Result<Vec<TTSAudio>, Error> {
+    client
+        .query(LIST_BY_SCRIPT_ID_SQL, &[&script_id])?
+        .iter()
+        .map(self::from_row)
+        .collect()
 }
 
 /// The `Script` that `script_id` points at.

@@ -167,6 +167,14 @@ fn list_by_youtube_video_id_finds_the_matching_rows() {
 }
 
 #[test]
+fn list_by_short_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_analytics(db.conn(), 1);
+    let found = api::analytics::list_by_short_id(db.conn(), first.short_id.unwrap()).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
 fn load_short_returns_the_row_the_key_points_at() {
     let mut db = db();
     let inserted = seeds::insert_analytics(db.conn(), 1);

@@ -126,6 +126,14 @@ fn deleting_the_run_deletes_this_row() {
 }
 
 #[test]
+fn list_by_run_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_clip(db.conn(), 1);
+    let found = api::clips::list_by_run_id(db.conn(), first.run_id).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
 fn load_run_returns_the_row_the_key_points_at() {
     let mut db = db();
     let inserted = seeds::insert_clip(db.conn(), 1);

@@ -161,6 +161,14 @@ fn list_by_module_finds_the_matching_rows() {
 }
 
 #[test]
+fn list_by_run_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_error_log(db.conn(), 1);
+    let found = api::error_logs::list_by_run_id(db.conn(), first.run_id.unwrap()).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
 fn load_run_returns_the_row_the_key_points_at() {
     let mut db = db();
     let inserted = seeds::insert_error_log(db.conn(), 1);

@@ -176,6 +176,14 @@ fn get_by_correlation_id_finds_the_row() {
 }
 
 #[test]
+fn list_by_video_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_pipeline_run(db.conn(), 1);
+    let found = api::pipeline_runs::list_by_video_id(db.conn(), first.video_id).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
 fn load_video_returns_the_row_the_key_points_at() {
     let mut db = db();
     let inserted = seeds::insert_pipeline_run(db.conn(), 1);

@@ -141,6 +141,14 @@ fn deleting_the_short_deletes_this_row() {
 }
 
 #[test]
+fn list_by_short_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_review_log(db.conn(), 1);
+    let found = api::review_logs::list_by_short_id(db.conn(), first.short_id).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
 fn load_short_returns_the_row_the_key_points_at() {
     let mut db = db();
     let inserted = seeds::insert_review_log(db.conn(), 1);

@@ -151,6 +151,22 @@ fn deleting_the_clip_sets_clip_id_to_null() {
 }
 
 #[test]
+fn list_by_run_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_script(db.conn(), 1);
+    let found = api::scripts::list_by_run_id(db.conn(), first.run_id).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
+fn list_by_clip_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_script(db.conn(), 1);
+    let found = api::scripts::list_by_clip_id(db.conn(), first.clip_id.unwrap()).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
 fn load_run_returns_the_row_the_key_points_at() {
     let mut db = db();
     let inserted = seeds::insert_script(db.conn(), 1);

@@ -208,6 +208,30 @@ fn get_by_youtube_video_id_finds_the_row() {
 }
 
 #[test]
+fn list_by_clip_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_short(db.conn(), 1);
+    let found = api::shorts::list_by_clip_id(db.conn(), first.clip_id).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
+fn list_by_script_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_short(db.conn(), 1);
+    let found = api::shorts::list_by_script_id(db.conn(), first.script_id.unwrap()).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
+fn list_by_tts_audio_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_short(db.conn(), 1);
+    let found = api::shorts::list_by_tts_audio_id(db.conn(), first.tts_audio_id.unwrap()).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
 fn load_clip_returns_the_row_the_key_points_at() {
     let mut db = db();
     let inserted = seeds::insert_short(db.conn(), 1);

@@ -128,6 +128,14 @@ fn deleting_the_script_deletes_this_row() {
 }
 
 #[test]
+fn list_by_script_id_lists_the_rows_of_a_parent() {
+    let mut db = db();
+    let first = seeds::insert_tts_audio(db.conn(), 1);
+    let found = api::tts_audio::list_by_script_id(db.conn(), first.script_id).unwrap();
+    assert!(found.contains(&first));
+}
+
+#[test]
 fn load_script_returns_the_row_the_key_points_at() {
     let mut db = db();
     let inserted = seeds::insert_tts_audio(db.conn(), 1);
