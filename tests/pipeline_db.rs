@@ -169,3 +169,34 @@ fn max_json_depth_is_the_deepest_json_the_reader_accepts() {
     assert!(serde_json::from_str::<serde_json::Value>(&nested(depth)).is_ok());
     assert!(serde_json::from_str::<serde_json::Value>(&nested(depth + 1)).is_err());
 }
+
+/// Rows written by other tools (SQLAlchemy, sqlite3's own functions, a
+/// hand-written INSERT) read back as the instants they mean.
+#[test]
+fn datetimes_other_tools_write_read_back_as_their_instants() {
+    let conn = db();
+    let run = run(&conn);
+    let cases = [
+        ("2026-01-01 10:00:00.123456", "2026-01-01T10:00:00.123456+00:00"),
+        ("2026-01-01 10:00:00", "2026-01-01T10:00:00+00:00"),
+        ("2026-01-01T10:00:00Z", "2026-01-01T10:00:00+00:00"),
+        ("2026-01-01T12:00:00.5+02:00", "2026-01-01T10:00:00.500+00:00"),
+        ("2026-01-01T10:00:00.123456789Z", "2026-01-01T10:00:00.123456789+00:00"),
+    ];
+    for (stored, expected) in cases {
+        conn.execute(
+            "UPDATE pipeline_runs SET started_at = ?1 WHERE id = ?2",
+            rusqlite::params![stored, run.id],
+        )
+        .unwrap();
+        let read = pipeline_runs::get(&conn, run.id).unwrap().unwrap();
+        assert_eq!(read.started_at.to_rfc3339(), expected, "{stored}");
+    }
+    conn.execute(
+        "UPDATE pipeline_runs SET started_at = 'last tuesday' WHERE id = ?1",
+        [run.id],
+    )
+    .unwrap();
+    let error = pipeline_runs::get(&conn, run.id).unwrap_err();
+    assert!(error.to_string().contains("last tuesday"), "{error}");
+}

@@ -74,6 +74,7 @@ struct LibTemplate<'a> {
 #[template(path = "rust/codec.rs", escape = "none")]
 struct CodecTemplate<'a> {
     header: &'a str,
+    crate_ident: &'a str,
 }
 
 #[derive(Template)]
@@ -242,7 +243,10 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     );
     files.insert(
         "src/codec.rs".to_owned(),
-        render_template(&CodecTemplate { header: &header }),
+        render_template(&CodecTemplate {
+            header: &header,
+            crate_ident: &crate_ident,
+        }),
     );
     files.insert(
         "src/migrations.rs".to_owned(),

@@ -12,7 +12,7 @@
 //! JSON nested deeper than [`MAX_JSON_DEPTH`] or holding a NUL, a datetime
 //! outside the years 0000 to 9999, and NaN or an infinity.
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 /// The stored datetime format, as `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`
@@ -33,11 +33,71 @@ impl ToSql for Timestamp {
 impl FromSql for Timestamp {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         let text = value.as_str()?;
-        NaiveDateTime::parse_from_str(text, DATETIME_FORMAT)
-            .map(|naive| Timestamp(naive.and_utc()))
-            .map_err(|error| FromSqlError::Other(Box::new(error)))
+        parse_datetime(text)
+            .map(Timestamp)
+            .ok_or_else(|| FromSqlError::Other(Box::new(UnreadableDatetime(text.to_owned()))))
     }
 }
+
+/// Reads a datetime as this crate and other tools write it into SQLite:
+/// `T` or a space between date and time, 0 to 9 fractional digits, and
+/// `Z`, an offset (`+02:00`, `+0200`, `+02`) or nothing, which means UTC.
+///
+/// ```
+/// use {{ crate_ident }}::codec::parse_datetime;
+/// let at = |text| parse_datetime(text).unwrap().to_rfc3339();
+/// assert_eq!(at("2026-01-01T10:00:00.123Z"), "2026-01-01T10:00:00.123+00:00");
+/// assert_eq!(at("2026-01-01 10:00:00.123456"), "2026-01-01T10:00:00.123456+00:00");
+/// assert_eq!(at("2026-01-01 12:00:00+02:00"), "2026-01-01T10:00:00+00:00");
+/// assert_eq!(at("2026-01-01T08:30:00-0130"), "2026-01-01T10:00:00+00:00");
+/// assert_eq!(at("2026-01-01T10:00:00+02"), "2026-01-01T08:00:00+00:00");
+/// assert!(parse_datetime("yesterday").is_none());
+/// ```
+pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
+    let (date, rest) = (text.get(..10)?, text.get(10..)?);
+    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    let (time, offset_seconds) = match rest.strip_suffix(['Z', 'z']) {
+        Some(time) => (time, 0),
+        None => match rest.rfind(['+', '-']) {
+            Some(at) => (&rest[..at], offset_seconds(&rest[at..])?),
+            None => (rest, 0),
+        },
+    };
+    let naive = NaiveDateTime::parse_from_str(&format!("{date}T{time}"), "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    let offset = FixedOffset::east_opt(offset_seconds)?;
+    Some(naive.and_local_timezone(offset).single()?.with_timezone(&Utc))
+}
+
+/// `+02:00`, `+0200` or `+02` (or with `-`) in seconds east of UTC.
+fn offset_seconds(text: &str) -> Option<i32> {
+    let sign = if text.starts_with('-') { -1 } else { 1 };
+    let digits: String = text[1..].chars().filter(|c| *c != ':').collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (hours, minutes) = match digits.len() {
+        2 => (digits.parse::<i32>().ok()?, 0),
+        4 => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
+        _ => return None,
+    };
+    Some(sign * (hours * 3600 + minutes * 60))
+}
+
+/// Stored text that is not a datetime [`parse_datetime`] reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableDatetime(pub String);
+
+impl std::fmt::Display for UnreadableDatetime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` is not a datetime: expected ISO 8601, like 2026-01-01T10:00:00.123Z",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnreadableDatetime {}
 
 /// A JSON document stored as text; `T` is a `serde_json::Value` or a
 /// reference to one.
