@@ -177,11 +177,20 @@ fn datetimes_other_tools_write_read_back_as_their_instants() {
     let conn = db();
     let run = run(&conn);
     let cases = [
-        ("2026-01-01 10:00:00.123456", "2026-01-01T10:00:00.123456+00:00"),
+        (
+            "2026-01-01 10:00:00.123456",
+            "2026-01-01T10:00:00.123456+00:00",
+        ),
         ("2026-01-01 10:00:00", "2026-01-01T10:00:00+00:00"),
         ("2026-01-01T10:00:00Z", "2026-01-01T10:00:00+00:00"),
-        ("2026-01-01T12:00:00.5+02:00", "2026-01-01T10:00:00.500+00:00"),
-        ("2026-01-01T10:00:00.123456789Z", "2026-01-01T10:00:00.123456789+00:00"),
+        (
+            "2026-01-01T12:00:00.5+02:00",
+            "2026-01-01T10:00:00.500+00:00",
+        ),
+        (
+            "2026-01-01T10:00:00.123456789Z",
+            "2026-01-01T10:00:00.123456789+00:00",
+        ),
     ];
     for (stored, expected) in cases {
         conn.execute(
@@ -199,4 +208,80 @@ fn datetimes_other_tools_write_read_back_as_their_instants() {
     .unwrap();
     let error = pipeline_runs::get(&conn, run.id).unwrap_err();
     assert!(error.to_string().contains("last tuesday"), "{error}");
+}
+
+/// The variable that makes `one_worker_process` a worker writing to the
+/// file it names.
+const WORKER_DB: &str = "PIPELINE_DB_WORKER_DB";
+const WORKER_ROWS: i64 = 100;
+
+/// One of the processes of `four_processes_write_one_file_at_once`: run
+/// only by it, with `WORKER_DB` set.
+#[test]
+#[ignore = "a worker process that four_processes_write_one_file_at_once starts"]
+fn one_worker_process() {
+    let Ok(path) = std::env::var(WORKER_DB) else {
+        return;
+    };
+    let conn = pipeline_db::open(&path).unwrap();
+    let worker = std::process::id();
+    for n in 0..WORKER_ROWS {
+        let video = NewDiscoveredVideo {
+            youtube_video_id: format!("{worker}-{n}"),
+            title: "t".into(),
+            channel_id: "c".into(),
+            channel_title: None,
+            url: "u".into(),
+            duration_seconds: None,
+            view_count: None,
+            published_at: None,
+            status: None,
+            discovered_at: None,
+        };
+        discovered_videos::insert(&conn, &video).unwrap();
+    }
+}
+
+/// `open` makes an SQLite file safe for several workers: four processes
+/// writing at once never see "database is locked".
+#[test]
+fn four_processes_write_one_file_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let conn = pipeline_db::open(&path).unwrap();
+    pipeline_db::init_db(&conn).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    // All four start before any is waited for.
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "one_worker_process", "--ignored", "--quiet"])
+                .env(WORKER_DB, &path)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let workers: Vec<_> = workers
+        .into_iter()
+        .map(|worker| worker.wait_with_output().unwrap())
+        .collect();
+    for worker in &workers {
+        assert!(
+            worker.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&worker.stdout),
+            String::from_utf8_lossy(&worker.stderr)
+        );
+    }
+    let rows: i64 = conn
+        .query_row("SELECT COUNT(*) FROM discovered_videos", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(rows, 4 * WORKER_ROWS);
 }

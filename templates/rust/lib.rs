@@ -63,10 +63,17 @@ pub const SCHEMA_SQL: &str = include_str!("../schema.sql");
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Opens (creating if needed) the database file at `path`, with foreign
-/// keys enforced.
+/// Opens (creating if needed) the database file at `path`, ready for
+/// several workers: write-ahead logging (readers never wait for a writer),
+/// `synchronous=NORMAL` (in WAL mode a crash can lose the last commits but
+/// never corrupts the file), a busy timeout (a writer waits for another
+/// instead of failing with "database is locked") and foreign keys enforced.
 pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Connection> {
-    configure(Connection::open(path)?)
+    let conn = configure(Connection::open(path)?)?;
+    // Answers the mode it is in; a file can always take WAL.
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
 }
 
 /// Opens a private in-memory database, with foreign keys enforced.
