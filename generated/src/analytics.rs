@@ -45,6 +45,22 @@ pub struct NewAnalytics {
     pub measured_at: Option<DateTime<Utc>>,
 }
 
+impl NewAnalytics {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+    pub fn new(youtube_video_id: impl Into<String>) -> Self {
+        Self {
+            short_id: None,
+            youtube_video_id: youtube_video_id.into(),
+            views: None,
+            likes: None,
+            comments: None,
+            average_view_duration_seconds: None,
+            measured_at: None,
+        }
+    }
+}
+
 const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, COALESCE(?3, 0), COALESCE(?4, 0), COALESCE(?5, 0), ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, COALESCE(?3, 0), COALESCE(?4, 0), COALESCE(?5, 0), ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id = ?1";

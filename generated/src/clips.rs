@@ -39,6 +39,22 @@ pub struct NewClip {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+impl NewClip {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+    pub fn new(run_id: i64, start_seconds: f64, end_seconds: f64) -> Self {
+        Self {
+            run_id,
+            start_seconds,
+            end_seconds,
+            virality_score: None,
+            transcript: None,
+            file_path: None,
+            created_at: None,
+        }
+    }
+}
+
 const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id = ?1";

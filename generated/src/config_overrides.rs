@@ -31,6 +31,19 @@ pub struct NewConfigOverride {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+impl NewConfigOverride {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+            updated_by: None,
+            updated_at: None,
+        }
+    }
+}
+
 const INSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES (?1, ?2, ?3, COALESCE(?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING \"key\", value, updated_by, updated_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES (?1, ?2, ?3, COALESCE(?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str =

@@ -120,6 +120,30 @@ pub struct NewDiscoveredVideo {
     pub discovered_at: Option<DateTime<Utc>>,
 }
 
+impl NewDiscoveredVideo {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+    pub fn new(
+        youtube_video_id: impl Into<String>,
+        title: impl Into<String>,
+        channel_id: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            youtube_video_id: youtube_video_id.into(),
+            title: title.into(),
+            channel_id: channel_id.into(),
+            channel_title: None,
+            url: url.into(),
+            duration_seconds: None,
+            view_count: None,
+            published_at: None,
+            status: None,
+            discovered_at: None,
+        }
+    }
+}
+
 const INSERT_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?9, 'new'), COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?9, 'new'), COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE id = ?1";

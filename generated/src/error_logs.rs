@@ -45,6 +45,28 @@ pub struct NewErrorLog {
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
+impl NewErrorLog {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+    pub fn new(
+        module: impl Into<String>,
+        error_type: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            run_id: None,
+            correlation_id: None,
+            module: module.into(),
+            error_type: error_type.into(),
+            message: message.into(),
+            traceback: None,
+            context: None,
+            resolved: None,
+            occurred_at: None,
+        }
+    }
+}
+
 const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0), COALESCE(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0), COALESCE(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id = ?1";

@@ -108,6 +108,22 @@ pub struct NewPipelineRun {
     pub error_message: Option<String>,
 }
 
+impl NewPipelineRun {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+    pub fn new(video_id: i64, correlation_id: impl Into<String>) -> Self {
+        Self {
+            video_id,
+            correlation_id: correlation_id.into(),
+            status: None,
+            config_snapshot: None,
+            started_at: None,
+            finished_at: None,
+            error_message: None,
+        }
+    }
+}
+
 const INSERT_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES (?1, ?2, COALESCE(?3, 'pending'), ?4, COALESCE(?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?6, ?7) RETURNING id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message";
 const INSERT_MANY_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES (?1, ?2, COALESCE(?3, 'pending'), ?4, COALESCE(?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?6, ?7)";
 const GET_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE id = ?1";

@@ -99,6 +99,21 @@ pub struct NewReviewLog {
     pub reviewed_at: Option<DateTime<Utc>>,
 }
 
+impl NewReviewLog {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+    pub fn new(short_id: i64, reviewer: impl Into<String>, action: ReviewLogAction) -> Self {
+        Self {
+            short_id,
+            reviewer: reviewer.into(),
+            telegram_message_id: None,
+            action,
+            comment: None,
+            reviewed_at: None,
+        }
+    }
+}
+
 const INSERT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id = ?1";

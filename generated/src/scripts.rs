@@ -42,6 +42,22 @@ pub struct NewScript {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+impl NewScript {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+    pub fn new(run_id: i64, content: impl Into<String>, model_name: impl Into<String>) -> Self {
+        Self {
+            run_id,
+            clip_id: None,
+            content: content.into(),
+            model_name: model_name.into(),
+            prompt_tokens: None,
+            completion_tokens: None,
+            created_at: None,
+        }
+    }
+}
+
 const INSERT_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE id = ?1";

@@ -125,6 +125,25 @@ pub struct NewShort {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+impl NewShort {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+    pub fn new(clip_id: i64, file_path: impl Into<String>) -> Self {
+        Self {
+            clip_id,
+            script_id: None,
+            tts_audio_id: None,
+            file_path: file_path.into(),
+            title: None,
+            description: None,
+            youtube_video_id: None,
+            status: None,
+            uploaded_at: None,
+            created_at: None,
+        }
+    }
+}
+
 const INSERT_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'draft'), ?9, COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'draft'), ?9, COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE id = ?1";

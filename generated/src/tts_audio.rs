@@ -37,6 +37,21 @@ pub struct NewTTSAudio {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+impl NewTTSAudio {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+    pub fn new(script_id: i64, file_path: impl Into<String>, voice: impl Into<String>) -> Self {
+        Self {
+            script_id,
+            file_path: file_path.into(),
+            voice: voice.into(),
+            provider: None,
+            duration_seconds: None,
+            created_at: None,
+        }
+    }
+}
+
 const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, script_id, file_path, voice, provider, duration_seconds, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const GET_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id = ?1";

@@ -158,6 +158,7 @@ struct TestPostgresTemplate<'a> {
 #[template(path = "tests/scenario.rs", escape = "none")]
 struct TestScenarioTemplate<'a> {
     header: &'a str,
+    crate_ident: &'a str,
     t: &'a ModelTestView,
 }
 
@@ -366,6 +367,7 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             format!("tests/models/scenarios/{}.rs", test.file_stem),
             render_template(&TestScenarioTemplate {
                 header: &header,
+                crate_ident: &crate_ident,
                 t: test,
             }),
         );

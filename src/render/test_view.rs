@@ -25,6 +25,10 @@ pub struct ModelTestView {
     pub page_after_arg: String,
     /// The key of `row`, owned.
     pub page_last_key: String,
+    /// `new`'s arguments from a seed named `seed`, and the insert value it
+    /// must give, field by field.
+    pub constructor_args: Vec<String>,
+    pub constructor_expected: Vec<String>,
     pub has_update: bool,
     pub has_upsert: bool,
     /// A non-key field to change in the update test and how.
@@ -720,6 +724,23 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             (f.rust_name.clone(), value)
         });
     let (refusals, edges) = value_cases(krate, model);
+    let mut constructor_args = Vec::new();
+    let mut constructor_expected = Vec::new();
+    for field in model.fields.iter().filter(|f| !f.is_generated()) {
+        let name = &field.rust_name;
+        if field.nullable || field.default.is_some() {
+            constructor_expected.push(format!("{name}: None"));
+            continue;
+        }
+        let value = match field.ty {
+            FieldType::String { .. } | FieldType::Text | FieldType::Json => {
+                format!("seed.{name}.clone()")
+            }
+            _ => format!("seed.{name}"),
+        };
+        constructor_args.push(value.clone());
+        constructor_expected.push(format!("{name}: {value}"));
+    }
     let pk_arg = if is_textual(&pk.ty) {
         format!("&inserted.{}", pk.rust_name)
     } else {
@@ -759,6 +780,8 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         timestamps,
         refusals,
         edges,
+        constructor_args,
+        constructor_expected,
         seed,
         pk_field: pk.rust_name.clone(),
         pk_copy: copy_into_new(pk, "inserted"),

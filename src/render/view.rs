@@ -170,6 +170,13 @@ pub struct ModelView {
     pub upsert_sql: Option<String>,
     pub finders: Vec<FinderView>,
     pub relations: Vec<RelationView>,
+    /// `New<Model>::new`'s parameters (`name: type`), the fields with
+    /// neither a default nor NULL, in schema order.
+    pub constructor_params: Vec<String>,
+    /// The insert struct's fields as `new` fills them.
+    pub constructor_inits: Vec<String>,
+    /// More parameters than clippy's `too_many_arguments` allows.
+    pub constructor_is_long: bool,
     /// Non-key fields, in update parameter order (`?2` onwards).
     pub update_fields: Vec<FieldView>,
 }
@@ -801,6 +808,28 @@ fn postgres_imports(
     (imports, crate_imports)
 }
 
+/// `New<Model>::new`: a parameter per required field, text taken as
+/// `impl Into<String>`; every other field starts as `None`.
+fn constructor(model: &Model) -> (Vec<String>, Vec<String>) {
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    for field in model.fields.iter().filter(|f| !f.is_generated()) {
+        let name = &field.rust_name;
+        if field.nullable || field.default.is_some() {
+            inits.push(format!("{name}: None"));
+            continue;
+        }
+        if matches!(field.ty, FieldType::String { .. } | FieldType::Text) {
+            params.push(format!("{name}: impl Into<String>"));
+            inits.push(format!("{name}: {name}.into()"));
+        } else {
+            params.push(format!("{name}: {}", value_type(field)));
+            inits.push(name.clone());
+        }
+    }
+    (params, inits)
+}
+
 /// The view of one model.
 pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView {
     let fields: Vec<FieldView> = model
@@ -838,7 +867,11 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         .chain([&pk_param])
         .collect();
     let (imports, crate_imports) = imports(model, &relations, &enums, &params, dialect);
+    let (constructor_params, constructor_inits) = constructor(model);
     ModelView {
+        constructor_is_long: constructor_params.len() > 7,
+        constructor_params,
+        constructor_inits,
         name: model.name.clone(),
         new_name: format!("New{}", model.name),
         table: model.table.clone(),

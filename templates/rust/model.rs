@@ -101,7 +101,7 @@ pub struct {{ m.name }} {
 {%- if m.any_new_optional %}; a
 /// `None` takes the column's default, or NULL where it has none
 {%- endif %}.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq{% if m.constructor_params.is_empty() %}, Default{% endif %})]
 pub struct {{ m.new_name }} {
 {%- for f in m.new_fields %}
 {%- for line in f.doc_lines %}
@@ -109,6 +109,22 @@ pub struct {{ m.new_name }} {
 {%- endfor %}
     pub {{ f.rust_name }}: {{ f.new_type }},
 {%- endfor %}
+}
+
+impl {{ m.new_name }} {
+    /// The values of a new row from the fields it cannot do without, in
+    /// schema order; every other field starts as `None`.
+{%- if m.constructor_is_long %}
+    // One parameter per required field, in schema order, is the point.
+    #[allow(clippy::too_many_arguments)]
+{%- endif %}
+    pub fn new({{ m.constructor_params|join(", ") }}) -> Self {
+        Self {
+        {%- for init in m.constructor_inits %}
+            {{ init }},
+        {%- endfor %}
+        }
+    }
 }
 
 const INSERT_SQL: &str = {{ m.insert_sql }};

@@ -100,6 +100,24 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+{%- if !t.constructor_args.is_empty() %}
+    let seed = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
+{%- endif %}
+    let new = {{ crate_ident }}::{{ t.seed.new_name }}::new({{ t.constructor_args|join(", ") }});
+    assert_eq!(
+        new,
+        {{ crate_ident }}::{{ t.seed.new_name }} {
+        {%- for field in t.constructor_expected %}
+            {{ field }},
+        {%- endfor %}
+        }
+    );
+    api::{{ t.module }}::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [

@@ -96,6 +96,26 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+    let seed = seeds::new_analytics(db.conn(), 1);
+    let new = pipeline_db::NewAnalytics::new(seed.youtube_video_id.clone());
+    assert_eq!(
+        new,
+        pipeline_db::NewAnalytics {
+            short_id: None,
+            youtube_video_id: seed.youtube_video_id.clone(),
+            views: None,
+            likes: None,
+            comments: None,
+            average_view_duration_seconds: None,
+            measured_at: None,
+        }
+    );
+    api::analytics::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [

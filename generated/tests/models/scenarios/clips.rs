@@ -87,6 +87,26 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+    let seed = seeds::new_clip(db.conn(), 1);
+    let new = pipeline_db::NewClip::new(seed.run_id, seed.start_seconds, seed.end_seconds);
+    assert_eq!(
+        new,
+        pipeline_db::NewClip {
+            run_id: seed.run_id,
+            start_seconds: seed.start_seconds,
+            end_seconds: seed.end_seconds,
+            virality_score: None,
+            transcript: None,
+            file_path: None,
+            created_at: None,
+        }
+    );
+    api::clips::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [seeds::new_clip(db.conn(), 1), seeds::new_clip(db.conn(), 2)];

@@ -97,6 +97,23 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+    let seed = seeds::new_config_override(db.conn(), 1);
+    let new = pipeline_db::NewConfigOverride::new(seed.key.clone(), seed.value.clone());
+    assert_eq!(
+        new,
+        pipeline_db::NewConfigOverride {
+            key: seed.key.clone(),
+            value: seed.value.clone(),
+            updated_by: None,
+            updated_at: None,
+        }
+    );
+    api::config_overrides::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [

@@ -105,6 +105,34 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+    let seed = seeds::new_discovered_video(db.conn(), 1);
+    let new = pipeline_db::NewDiscoveredVideo::new(
+        seed.youtube_video_id.clone(),
+        seed.title.clone(),
+        seed.channel_id.clone(),
+        seed.url.clone(),
+    );
+    assert_eq!(
+        new,
+        pipeline_db::NewDiscoveredVideo {
+            youtube_video_id: seed.youtube_video_id.clone(),
+            title: seed.title.clone(),
+            channel_id: seed.channel_id.clone(),
+            channel_title: None,
+            url: seed.url.clone(),
+            duration_seconds: None,
+            view_count: None,
+            published_at: None,
+            status: None,
+            discovered_at: None,
+        }
+    );
+    api::discovered_videos::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [

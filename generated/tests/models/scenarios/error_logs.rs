@@ -91,6 +91,32 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+    let seed = seeds::new_error_log(db.conn(), 1);
+    let new = pipeline_db::NewErrorLog::new(
+        seed.module.clone(),
+        seed.error_type.clone(),
+        seed.message.clone(),
+    );
+    assert_eq!(
+        new,
+        pipeline_db::NewErrorLog {
+            run_id: None,
+            correlation_id: None,
+            module: seed.module.clone(),
+            error_type: seed.error_type.clone(),
+            message: seed.message.clone(),
+            traceback: None,
+            context: None,
+            resolved: None,
+            occurred_at: None,
+        }
+    );
+    api::error_logs::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [

@@ -99,6 +99,26 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+    let seed = seeds::new_pipeline_run(db.conn(), 1);
+    let new = pipeline_db::NewPipelineRun::new(seed.video_id, seed.correlation_id.clone());
+    assert_eq!(
+        new,
+        pipeline_db::NewPipelineRun {
+            video_id: seed.video_id,
+            correlation_id: seed.correlation_id.clone(),
+            status: None,
+            config_snapshot: None,
+            started_at: None,
+            finished_at: None,
+            error_message: None,
+        }
+    );
+    api::pipeline_runs::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [

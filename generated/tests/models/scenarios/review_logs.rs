@@ -90,6 +90,25 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+    let seed = seeds::new_review_log(db.conn(), 1);
+    let new = pipeline_db::NewReviewLog::new(seed.short_id, seed.reviewer.clone(), seed.action);
+    assert_eq!(
+        new,
+        pipeline_db::NewReviewLog {
+            short_id: seed.short_id,
+            reviewer: seed.reviewer.clone(),
+            telegram_message_id: None,
+            action: seed.action,
+            comment: None,
+            reviewed_at: None,
+        }
+    );
+    api::review_logs::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [

@@ -87,6 +87,27 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+    let seed = seeds::new_script(db.conn(), 1);
+    let new =
+        pipeline_db::NewScript::new(seed.run_id, seed.content.clone(), seed.model_name.clone());
+    assert_eq!(
+        new,
+        pipeline_db::NewScript {
+            run_id: seed.run_id,
+            clip_id: None,
+            content: seed.content.clone(),
+            model_name: seed.model_name.clone(),
+            prompt_tokens: None,
+            completion_tokens: None,
+            created_at: None,
+        }
+    );
+    api::scripts::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [

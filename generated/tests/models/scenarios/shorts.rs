@@ -92,6 +92,29 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+    let seed = seeds::new_short(db.conn(), 1);
+    let new = pipeline_db::NewShort::new(seed.clip_id, seed.file_path.clone());
+    assert_eq!(
+        new,
+        pipeline_db::NewShort {
+            clip_id: seed.clip_id,
+            script_id: None,
+            tts_audio_id: None,
+            file_path: seed.file_path.clone(),
+            title: None,
+            description: None,
+            youtube_video_id: None,
+            status: None,
+            uploaded_at: None,
+            created_at: None,
+        }
+    );
+    api::shorts::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [

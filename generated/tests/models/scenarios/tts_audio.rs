@@ -86,6 +86,26 @@ fn hand_written_sql_reads_rows_through_columns_and_from_row() {
 }
 
 #[test]
+fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
+    let mut db = db();
+    let seed = seeds::new_tts_audio(db.conn(), 1);
+    let new =
+        pipeline_db::NewTTSAudio::new(seed.script_id, seed.file_path.clone(), seed.voice.clone());
+    assert_eq!(
+        new,
+        pipeline_db::NewTTSAudio {
+            script_id: seed.script_id,
+            file_path: seed.file_path.clone(),
+            voice: seed.voice.clone(),
+            provider: None,
+            duration_seconds: None,
+            created_at: None,
+        }
+    );
+    api::tts_audio::insert(db.conn(), &new).unwrap();
+}
+
+#[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();
     let rows = [
