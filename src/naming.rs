@@ -81,6 +81,7 @@ pub const RESERVED_CRATE_NAMES: &[&str] = &[
     "postgres",
     "proc_macro",
     "rusqlite",
+    "serde",
     "serde_json",
     "std",
     "test",

@@ -285,3 +285,21 @@ fn four_processes_write_one_file_at_once() {
         .unwrap();
     assert_eq!(rows, 4 * WORKER_ROWS);
 }
+
+/// With the `serde` feature rows, insert values and enums serialize, enums
+/// as the string the database stores.
+#[test]
+fn rows_inserts_and_enums_round_trip_through_serde() {
+    let conn = db();
+    let run = run(&conn);
+    let json = serde_json::to_value(&run).unwrap();
+    assert_eq!(json["status"], "running");
+    assert_eq!(json["correlation_id"], run.correlation_id);
+    let back: pipeline_db::PipelineRun = serde_json::from_value(json).unwrap();
+    assert_eq!(back, run);
+    let new = clip(run.id, 1.0, 2.0);
+    let text = serde_json::to_string(&new).unwrap();
+    assert_eq!(serde_json::from_str::<NewClip>(&text).unwrap(), new);
+    let status: PipelineRunStatus = serde_json::from_str("\"succeeded\"").unwrap();
+    assert_eq!(status, PipelineRunStatus::Succeeded);
+}

@@ -13,6 +13,7 @@ use crate::shorts::Short;
 ///
 /// A YouTube analytics snapshot of one video.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Analytics {
     pub id: i64,
     pub short_id: Option<i64>,
@@ -31,6 +32,7 @@ pub struct Analytics {
 /// The values of a new `analytics` row. The database assigns the key; a
 /// `None` takes the column's default, or NULL where it has none.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NewAnalytics {
     pub short_id: Option<i64>,
     pub youtube_video_id: String,

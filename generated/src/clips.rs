@@ -13,6 +13,7 @@ use crate::pipeline_runs::PipelineRun;
 ///
 /// A stretch of a video cut out as material for a short.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Clip {
     pub id: i64,
     pub run_id: i64,
@@ -28,6 +29,7 @@ pub struct Clip {
 /// The values of a new `clips` row. The database assigns the key; a
 /// `None` takes the column's default, or NULL where it has none.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NewClip {
     pub run_id: i64,
     pub start_seconds: f64,

@@ -12,6 +12,7 @@ use crate::codec::{Checked, Timestamp};
 ///
 /// A runtime setting changed through Telegram.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct ConfigOverride {
     pub key: String,
     pub value: String,
@@ -23,6 +24,7 @@ pub struct ConfigOverride {
 /// The values of a new `config_overrides` row. The database assigns the key; a
 /// `None` takes the column's default, or NULL where it has none.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NewConfigOverride {
     pub key: String,
     pub value: String,

@@ -14,13 +14,20 @@ use crate::codec::{Checked, Timestamp, UnknownVariant};
 
 /// The allowed values of `discovered_videos.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub enum DiscoveredVideoStatus {
+    #[cfg_attr(feature = "serde", serde(rename = "new"))]
     #[default]
     New,
+    #[cfg_attr(feature = "serde", serde(rename = "queued"))]
     Queued,
+    #[cfg_attr(feature = "serde", serde(rename = "processing"))]
     Processing,
+    #[cfg_attr(feature = "serde", serde(rename = "processed"))]
     Processed,
+    #[cfg_attr(feature = "serde", serde(rename = "skipped"))]
     Skipped,
+    #[cfg_attr(feature = "serde", serde(rename = "failed"))]
     Failed,
 }
 
@@ -86,6 +93,7 @@ impl FromSql for DiscoveredVideoStatus {
 ///
 /// A long YouTube video found by discovery, a candidate for clipping.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct DiscoveredVideo {
     pub id: i64,
     pub youtube_video_id: String,
@@ -105,6 +113,7 @@ pub struct DiscoveredVideo {
 /// The values of a new `discovered_videos` row. The database assigns the key; a
 /// `None` takes the column's default, or NULL where it has none.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NewDiscoveredVideo {
     pub youtube_video_id: String,
     pub title: String,

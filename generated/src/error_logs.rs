@@ -13,6 +13,7 @@ use crate::pipeline_runs::PipelineRun;
 ///
 /// An error met while processing.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct ErrorLog {
     pub id: i64,
     pub run_id: Option<i64>,
@@ -31,6 +32,7 @@ pub struct ErrorLog {
 /// The values of a new `error_logs` row. The database assigns the key; a
 /// `None` takes the column's default, or NULL where it has none.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NewErrorLog {
     pub run_id: Option<i64>,
     pub correlation_id: Option<String>,

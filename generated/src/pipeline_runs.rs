@@ -15,11 +15,16 @@ use crate::discovered_videos::DiscoveredVideo;
 
 /// The allowed values of `pipeline_runs.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub enum PipelineRunStatus {
+    #[cfg_attr(feature = "serde", serde(rename = "pending"))]
     #[default]
     Pending,
+    #[cfg_attr(feature = "serde", serde(rename = "running"))]
     Running,
+    #[cfg_attr(feature = "serde", serde(rename = "succeeded"))]
     Succeeded,
+    #[cfg_attr(feature = "serde", serde(rename = "failed"))]
     Failed,
 }
 
@@ -76,6 +81,7 @@ impl FromSql for PipelineRunStatus {
 ///
 /// One run of the pipeline over a discovered video.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct PipelineRun {
     pub id: i64,
     pub video_id: i64,
@@ -94,6 +100,7 @@ pub struct PipelineRun {
 /// The values of a new `pipeline_runs` row. The database assigns the key; a
 /// `None` takes the column's default, or NULL where it has none.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NewPipelineRun {
     pub video_id: i64,
     /// Ties log lines to the run.

@@ -15,9 +15,13 @@ use crate::shorts::Short;
 
 /// The allowed values of `review_logs.action`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub enum ReviewLogAction {
+    #[cfg_attr(feature = "serde", serde(rename = "approve"))]
     Approve,
+    #[cfg_attr(feature = "serde", serde(rename = "reject"))]
     Reject,
+    #[cfg_attr(feature = "serde", serde(rename = "request_changes"))]
     RequestChanges,
 }
 
@@ -73,6 +77,7 @@ impl FromSql for ReviewLogAction {
 ///
 /// One review decision on a short, made in Telegram.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct ReviewLog {
     pub id: i64,
     pub short_id: i64,
@@ -88,6 +93,7 @@ pub struct ReviewLog {
 /// The values of a new `review_logs` row. The database assigns the key; a
 /// `None` takes the column's default, or NULL where it has none.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NewReviewLog {
     pub short_id: i64,
     /// The Telegram user who decided.

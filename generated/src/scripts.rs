@@ -14,6 +14,7 @@ use crate::pipeline_runs::PipelineRun;
 ///
 /// An AI-generated script for a run.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Script {
     pub id: i64,
     pub run_id: i64,
@@ -30,6 +31,7 @@ pub struct Script {
 /// The values of a new `scripts` row. The database assigns the key; a
 /// `None` takes the column's default, or NULL where it has none.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NewScript {
     pub run_id: i64,
     pub clip_id: Option<i64>,

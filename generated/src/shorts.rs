@@ -17,13 +17,20 @@ use crate::tts_audio::TTSAudio;
 
 /// The allowed values of `shorts.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub enum ShortStatus {
+    #[cfg_attr(feature = "serde", serde(rename = "draft"))]
     #[default]
     Draft,
+    #[cfg_attr(feature = "serde", serde(rename = "pending_review"))]
     PendingReview,
+    #[cfg_attr(feature = "serde", serde(rename = "approved"))]
     Approved,
+    #[cfg_attr(feature = "serde", serde(rename = "rejected"))]
     Rejected,
+    #[cfg_attr(feature = "serde", serde(rename = "uploaded"))]
     Uploaded,
+    #[cfg_attr(feature = "serde", serde(rename = "failed"))]
     Failed,
 }
 
@@ -89,6 +96,7 @@ impl FromSql for ShortStatus {
 ///
 /// A short video assembled from a clip.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct Short {
     pub id: i64,
     pub clip_id: i64,
@@ -109,6 +117,7 @@ pub struct Short {
 /// The values of a new `shorts` row. The database assigns the key; a
 /// `None` takes the column's default, or NULL where it has none.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NewShort {
     pub clip_id: i64,
     pub script_id: Option<i64>,

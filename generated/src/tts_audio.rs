@@ -13,6 +13,7 @@ use crate::scripts::Script;
 ///
 /// A TTS audio file spoken from a script.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct TTSAudio {
     pub id: i64,
     pub script_id: i64,
@@ -27,6 +28,7 @@ pub struct TTSAudio {
 /// The values of a new `tts_audio` row. The database assigns the key; a
 /// `None` takes the column's default, or NULL where it has none.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct NewTTSAudio {
     pub script_id: i64,
     pub file_path: String,

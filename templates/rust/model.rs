@@ -20,8 +20,10 @@
 
 /// The allowed values of `{{ m.table }}.{{ e.column }}`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash{% if e.has_default %}, Default{% endif %})]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub enum {{ e.rust_name }} {
 {%- for v in e.variants %}
+    #[cfg_attr(feature = "serde", serde(rename = {{ v.value_literal }}))]
     {%- if v.is_default %}
     #[default]
     {%- endif %}
@@ -88,6 +90,7 @@ impl FromSql for {{ e.rust_name }} {
 ///{% if !line.is_empty() %} {{ line }}{% endif %}
 {%- endfor %}
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct {{ m.name }} {
 {%- for f in m.fields %}
 {%- for line in f.doc_lines %}
@@ -102,6 +105,7 @@ pub struct {{ m.name }} {
 /// `None` takes the column's default, or NULL where it has none
 {%- endif %}.
 #[derive(Debug, Clone, PartialEq{% if m.constructor_params.is_empty() %}, Default{% endif %})]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct {{ m.new_name }} {
 {%- for f in m.new_fields %}
 {%- for line in f.doc_lines %}
