@@ -303,3 +303,41 @@ fn rows_inserts_and_enums_round_trip_through_serde() {
     let status: PipelineRunStatus = serde_json::from_str("\"succeeded\"").unwrap();
     assert_eq!(status, PipelineRunStatus::Succeeded);
 }
+
+/// The pipeline's own case: two workers both try to claim a pending run;
+/// exactly one moves it to running.
+#[test]
+fn two_workers_cannot_both_move_a_run_from_pending_to_running() {
+    let conn = db();
+    let mut run = run(&conn);
+    run = pipeline_runs::patch(
+        &conn,
+        run.id,
+        &pipeline_db::PipelineRunPatch {
+            status: Some(PipelineRunStatus::Pending),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .unwrap();
+    let pending = pipeline_db::PipelineRunPatch {
+        status: Some(PipelineRunStatus::Pending),
+        ..Default::default()
+    };
+    let running = pipeline_db::PipelineRunPatch {
+        status: Some(PipelineRunStatus::Running),
+        ..Default::default()
+    };
+    let claims: Vec<bool> = (0..2)
+        .map(|_| {
+            pipeline_runs::patch_if(&conn, run.id, &pending, &running)
+                .unwrap()
+                .is_some()
+        })
+        .collect();
+    assert_eq!(claims, [true, false]);
+    let stored = pipeline_runs::get(&conn, run.id).unwrap().unwrap();
+    assert_eq!(stored.status, PipelineRunStatus::Running);
+    // Nothing else of the row was written.
+    assert_eq!(stored.correlation_id, run.correlation_id);
+}

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Checked, Timestamp};
+use crate::codec::{Checked, CheckedValue, Timestamp};
 use crate::shorts::Short;
 
 /// A row of `analytics`.
@@ -198,6 +198,150 @@ pub fn update(conn: &Connection, row: &Analytics) -> rusqlite::Result<bool> {
         Checked::new("analytics", "measured_at", &Timestamp(row.measured_at)),
     ])?;
     Ok(changed > 0)
+}
+/// Changes to one `analytics` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct AnalyticsPatch {
+    pub short_id: Option<Option<i64>>,
+    pub youtube_video_id: Option<String>,
+    pub views: Option<i64>,
+    pub likes: Option<i64>,
+    pub comments: Option<i64>,
+    pub average_view_duration_seconds: Option<Option<f64>>,
+    pub measured_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    conn: &Connection,
+    key: i64,
+    patch: &AnalyticsPatch,
+) -> rusqlite::Result<Option<Analytics>> {
+    patch_if(conn, key, &AnalyticsPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: i64,
+    expected: &AnalyticsPatch,
+    patch: &AnalyticsPatch,
+) -> rusqlite::Result<Option<Analytics>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.short_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "short_id", binds.len()));
+    }
+    if let Some(value) = &patch.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "youtube_video_id", binds.len()));
+    }
+    if let Some(value) = &patch.views {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "views", binds.len()));
+    }
+    if let Some(value) = &patch.likes {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "likes", binds.len()));
+    }
+    if let Some(value) = &patch.comments {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "comments", binds.len()));
+    }
+    if let Some(value) = &patch.average_view_duration_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "average_view_duration_seconds",
+            *value,
+        )));
+        sets.push(format!(
+            "{} = ?{}",
+            "average_view_duration_seconds",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &patch.measured_at {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "measured_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ?{}", "measured_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
+    if let Some(value) = &expected.short_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "short_id", binds.len()));
+    }
+    if let Some(value) = &expected.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "youtube_video_id", binds.len()));
+    }
+    if let Some(value) = &expected.views {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "views", binds.len()));
+    }
+    if let Some(value) = &expected.likes {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "likes", binds.len()));
+    }
+    if let Some(value) = &expected.comments {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "comments", binds.len()));
+    }
+    if let Some(value) = &expected.average_view_duration_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "average_view_duration_seconds",
+            *value,
+        )));
+        conditions.push(format!(
+            "{} IS ?{}",
+            "average_view_duration_seconds",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.measured_at {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "measured_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!("{} IS ?{}", "measured_at", binds.len()));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "analytics",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

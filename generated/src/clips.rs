@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Checked, Timestamp};
+use crate::codec::{Checked, CheckedValue, Timestamp};
 use crate::pipeline_runs::PipelineRun;
 
 /// A row of `clips`.
@@ -176,6 +176,154 @@ pub fn update(conn: &Connection, row: &Clip) -> rusqlite::Result<bool> {
         Checked::new("clips", "created_at", &Timestamp(row.created_at)),
     ])?;
     Ok(changed > 0)
+}
+/// Changes to one `clips` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct ClipPatch {
+    pub run_id: Option<i64>,
+    pub start_seconds: Option<f64>,
+    pub end_seconds: Option<f64>,
+    pub virality_score: Option<Option<f64>>,
+    pub transcript: Option<Option<String>>,
+    pub file_path: Option<Option<String>>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(conn: &Connection, key: i64, patch: &ClipPatch) -> rusqlite::Result<Option<Clip>> {
+    patch_if(conn, key, &ClipPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: i64,
+    expected: &ClipPatch,
+    patch: &ClipPatch,
+) -> rusqlite::Result<Option<Clip>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.run_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "run_id", binds.len()));
+    }
+    if let Some(value) = &patch.start_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "start_seconds",
+            *value,
+        )));
+        sets.push(format!("{} = ?{}", "start_seconds", binds.len()));
+    }
+    if let Some(value) = &patch.end_seconds {
+        binds.push(Box::new(CheckedValue::new("clips", "end_seconds", *value)));
+        sets.push(format!("{} = ?{}", "end_seconds", binds.len()));
+    }
+    if let Some(value) = &patch.virality_score {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "virality_score",
+            *value,
+        )));
+        sets.push(format!("{} = ?{}", "virality_score", binds.len()));
+    }
+    if let Some(value) = &patch.transcript {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "transcript",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "transcript", binds.len()));
+    }
+    if let Some(value) = &patch.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "file_path",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "file_path", binds.len()));
+    }
+    if let Some(value) = &patch.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "created_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ?{}", "created_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
+    if let Some(value) = &expected.run_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "run_id", binds.len()));
+    }
+    if let Some(value) = &expected.start_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "start_seconds",
+            *value,
+        )));
+        conditions.push(format!("{} IS ?{}", "start_seconds", binds.len()));
+    }
+    if let Some(value) = &expected.end_seconds {
+        binds.push(Box::new(CheckedValue::new("clips", "end_seconds", *value)));
+        conditions.push(format!("{} IS ?{}", "end_seconds", binds.len()));
+    }
+    if let Some(value) = &expected.virality_score {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "virality_score",
+            *value,
+        )));
+        conditions.push(format!("{} IS ?{}", "virality_score", binds.len()));
+    }
+    if let Some(value) = &expected.transcript {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "transcript",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "transcript", binds.len()));
+    }
+    if let Some(value) = &expected.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "file_path",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "file_path", binds.len()));
+    }
+    if let Some(value) = &expected.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "created_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!("{} IS ?{}", "created_at", binds.len()));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "clips",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

@@ -327,3 +327,36 @@ impl<T: Storable + ToSql> ToSql for Checked<'_, T> {
             .to_sql()
     }
 }
+
+/// A value on its way into `table.column`, owned: [`Checked`] for the
+/// statements a patch builds at run time.
+#[derive(Debug)]
+pub struct CheckedValue<T> {
+    table: &'static str,
+    column: &'static str,
+    value: T,
+}
+
+impl<T: Storable> CheckedValue<T> {
+    /// `value`, to be bound as a value of `table.column`.
+    pub fn new(table: &'static str, column: &'static str, value: T) -> Self {
+        Self {
+            table,
+            column,
+            value,
+        }
+    }
+
+    /// The value, unless it cannot be stored.
+    pub fn value(&self) -> Result<&T, InvalidValue> {
+        Checked::new(self.table, self.column, &self.value).value()
+    }
+}
+
+impl<T: Storable + ToSql> ToSql for CheckedValue<T> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.value()
+            .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?
+            .to_sql()
+    }
+}

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Checked, Timestamp};
+use crate::codec::{Checked, CheckedValue, Timestamp};
 
 /// A row of `config_overrides`.
 ///
@@ -184,6 +184,106 @@ pub fn update(conn: &Connection, row: &ConfigOverride) -> rusqlite::Result<bool>
         Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at)),
     ])?;
     Ok(changed > 0)
+}
+/// Changes to one `config_overrides` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct ConfigOverridePatch {
+    pub value: Option<String>,
+    pub updated_by: Option<Option<String>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the columns `patch` gives to the row whose `key` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    conn: &Connection,
+    key: &str,
+    patch: &ConfigOverridePatch,
+) -> rusqlite::Result<Option<ConfigOverride>> {
+    patch_if(conn, key, &ConfigOverridePatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: &str,
+    expected: &ConfigOverridePatch,
+    patch: &ConfigOverridePatch,
+) -> rusqlite::Result<Option<ConfigOverride>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.value {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "value",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "value", binds.len()));
+    }
+    if let Some(value) = &patch.updated_by {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "updated_by",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "updated_by", binds.len()));
+    }
+    if let Some(value) = &patch.updated_at {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "updated_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ?{}", "updated_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "\"key\""));
+    }
+    binds.push(Box::new(key.to_owned()));
+    let mut conditions = vec![format!("{} = ?{}", "\"key\"", binds.len())];
+    if let Some(value) = &expected.value {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "value",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "value", binds.len()));
+    }
+    if let Some(value) = &expected.updated_by {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "updated_by",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "updated_by", binds.len()));
+    }
+    if let Some(value) = &expected.updated_at {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "updated_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!("{} IS ?{}", "updated_at", binds.len()));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "config_overrides",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
 }
 
 /// Deletes the row with the given `key`; returns whether it existed.

@@ -10,7 +10,7 @@ use rusqlite::{
     Connection, OptionalExtension, Row,
 };
 
-use crate::codec::{Checked, Timestamp, UnknownVariant};
+use crate::codec::{Checked, CheckedValue, Timestamp, UnknownVariant};
 
 /// The allowed values of `discovered_videos.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -324,6 +324,201 @@ pub fn update(conn: &Connection, row: &DiscoveredVideo) -> rusqlite::Result<bool
         ),
     ])?;
     Ok(changed > 0)
+}
+/// Changes to one `discovered_videos` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct DiscoveredVideoPatch {
+    pub youtube_video_id: Option<String>,
+    pub title: Option<String>,
+    pub channel_id: Option<String>,
+    pub channel_title: Option<Option<String>>,
+    pub url: Option<String>,
+    pub duration_seconds: Option<Option<i64>>,
+    pub view_count: Option<Option<i64>>,
+    pub published_at: Option<Option<DateTime<Utc>>>,
+    pub status: Option<DiscoveredVideoStatus>,
+    pub discovered_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    conn: &Connection,
+    key: i64,
+    patch: &DiscoveredVideoPatch,
+) -> rusqlite::Result<Option<DiscoveredVideo>> {
+    patch_if(conn, key, &DiscoveredVideoPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: i64,
+    expected: &DiscoveredVideoPatch,
+    patch: &DiscoveredVideoPatch,
+) -> rusqlite::Result<Option<DiscoveredVideo>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "youtube_video_id", binds.len()));
+    }
+    if let Some(value) = &patch.title {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "title",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "title", binds.len()));
+    }
+    if let Some(value) = &patch.channel_id {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "channel_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "channel_id", binds.len()));
+    }
+    if let Some(value) = &patch.channel_title {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "channel_title",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "channel_title", binds.len()));
+    }
+    if let Some(value) = &patch.url {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "url",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "url", binds.len()));
+    }
+    if let Some(value) = &patch.duration_seconds {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "duration_seconds", binds.len()));
+    }
+    if let Some(value) = &patch.view_count {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "view_count", binds.len()));
+    }
+    if let Some(value) = &patch.published_at {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "published_at",
+            value.map(Timestamp),
+        )));
+        sets.push(format!("{} = ?{}", "published_at", binds.len()));
+    }
+    if let Some(value) = &patch.status {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "status", binds.len()));
+    }
+    if let Some(value) = &patch.discovered_at {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "discovered_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ?{}", "discovered_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
+    if let Some(value) = &expected.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "youtube_video_id", binds.len()));
+    }
+    if let Some(value) = &expected.title {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "title",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "title", binds.len()));
+    }
+    if let Some(value) = &expected.channel_id {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "channel_id",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "channel_id", binds.len()));
+    }
+    if let Some(value) = &expected.channel_title {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "channel_title",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "channel_title", binds.len()));
+    }
+    if let Some(value) = &expected.url {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "url",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "url", binds.len()));
+    }
+    if let Some(value) = &expected.duration_seconds {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "duration_seconds", binds.len()));
+    }
+    if let Some(value) = &expected.view_count {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "view_count", binds.len()));
+    }
+    if let Some(value) = &expected.published_at {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "published_at",
+            value.map(Timestamp),
+        )));
+        conditions.push(format!("{} IS ?{}", "published_at", binds.len()));
+    }
+    if let Some(value) = &expected.status {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "status", binds.len()));
+    }
+    if let Some(value) = &expected.discovered_at {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "discovered_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!("{} IS ?{}", "discovered_at", binds.len()));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "discovered_videos",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

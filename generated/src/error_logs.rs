@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Checked, Json, Timestamp};
+use crate::codec::{Checked, CheckedValue, Json, Timestamp};
 use crate::pipeline_runs::PipelineRun;
 
 /// A row of `error_logs`.
@@ -202,6 +202,192 @@ pub fn update(conn: &Connection, row: &ErrorLog) -> rusqlite::Result<bool> {
         Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at)),
     ])?;
     Ok(changed > 0)
+}
+/// Changes to one `error_logs` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct ErrorLogPatch {
+    pub run_id: Option<Option<i64>>,
+    pub correlation_id: Option<Option<String>>,
+    pub module: Option<String>,
+    pub error_type: Option<String>,
+    pub message: Option<String>,
+    pub traceback: Option<Option<String>>,
+    pub context: Option<Option<serde_json::Value>>,
+    pub resolved: Option<bool>,
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    conn: &Connection,
+    key: i64,
+    patch: &ErrorLogPatch,
+) -> rusqlite::Result<Option<ErrorLog>> {
+    patch_if(conn, key, &ErrorLogPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: i64,
+    expected: &ErrorLogPatch,
+    patch: &ErrorLogPatch,
+) -> rusqlite::Result<Option<ErrorLog>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.run_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "run_id", binds.len()));
+    }
+    if let Some(value) = &patch.correlation_id {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "correlation_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "correlation_id", binds.len()));
+    }
+    if let Some(value) = &patch.module {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "module",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "module", binds.len()));
+    }
+    if let Some(value) = &patch.error_type {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "error_type",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "error_type", binds.len()));
+    }
+    if let Some(value) = &patch.message {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "message",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "message", binds.len()));
+    }
+    if let Some(value) = &patch.traceback {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "traceback",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "traceback", binds.len()));
+    }
+    if let Some(value) = &patch.context {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "context",
+            value.clone().map(Json),
+        )));
+        sets.push(format!("{} = ?{}", "context", binds.len()));
+    }
+    if let Some(value) = &patch.resolved {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "resolved", binds.len()));
+    }
+    if let Some(value) = &patch.occurred_at {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "occurred_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ?{}", "occurred_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
+    if let Some(value) = &expected.run_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "run_id", binds.len()));
+    }
+    if let Some(value) = &expected.correlation_id {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "correlation_id",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "correlation_id", binds.len()));
+    }
+    if let Some(value) = &expected.module {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "module",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "module", binds.len()));
+    }
+    if let Some(value) = &expected.error_type {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "error_type",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "error_type", binds.len()));
+    }
+    if let Some(value) = &expected.message {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "message",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "message", binds.len()));
+    }
+    if let Some(value) = &expected.traceback {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "traceback",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "traceback", binds.len()));
+    }
+    if let Some(value) = &expected.context {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "context",
+            value.clone().map(Json),
+        )));
+        conditions.push(format!("{} IS ?{}", "context", binds.len()));
+    }
+    if let Some(value) = &expected.resolved {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "resolved", binds.len()));
+    }
+    if let Some(value) = &expected.occurred_at {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "occurred_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!("{} IS ?{}", "occurred_at", binds.len()));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "error_logs",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

@@ -58,18 +58,20 @@ pub use chrono;
 pub use rusqlite;
 pub use serde_json;
 
-pub use analytics::{Analytics, NewAnalytics};
-pub use clips::{Clip, NewClip};
+pub use analytics::{Analytics, AnalyticsPatch, NewAnalytics};
+pub use clips::{Clip, ClipPatch, NewClip};
 pub use codec::{InvalidValue, UnknownVariant};
-pub use config_overrides::{ConfigOverride, NewConfigOverride};
-pub use discovered_videos::{DiscoveredVideo, DiscoveredVideoStatus, NewDiscoveredVideo};
-pub use error_logs::{ErrorLog, NewErrorLog};
+pub use config_overrides::{ConfigOverride, ConfigOverridePatch, NewConfigOverride};
+pub use discovered_videos::{
+    DiscoveredVideo, DiscoveredVideoPatch, DiscoveredVideoStatus, NewDiscoveredVideo,
+};
+pub use error_logs::{ErrorLog, ErrorLogPatch, NewErrorLog};
 pub use migrations::MigrateError;
-pub use pipeline_runs::{NewPipelineRun, PipelineRun, PipelineRunStatus};
-pub use review_logs::{NewReviewLog, ReviewLog, ReviewLogAction};
-pub use scripts::{NewScript, Script};
-pub use shorts::{NewShort, Short, ShortStatus};
-pub use tts_audio::{NewTTSAudio, TTSAudio};
+pub use pipeline_runs::{NewPipelineRun, PipelineRun, PipelineRunPatch, PipelineRunStatus};
+pub use review_logs::{NewReviewLog, ReviewLog, ReviewLogAction, ReviewLogPatch};
+pub use scripts::{NewScript, Script, ScriptPatch};
+pub use shorts::{NewShort, Short, ShortPatch, ShortStatus};
+pub use tts_audio::{NewTTSAudio, TTSAudio, TTSAudioPatch};
 
 /// The SQLite DDL of every table and index; safe to run again.
 pub const SCHEMA_SQL: &str = include_str!("../schema.sql");

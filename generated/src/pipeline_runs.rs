@@ -10,7 +10,7 @@ use rusqlite::{
     Connection, OptionalExtension, Row,
 };
 
-use crate::codec::{Checked, Json, Timestamp, UnknownVariant};
+use crate::codec::{Checked, CheckedValue, Json, Timestamp, UnknownVariant};
 use crate::discovered_videos::DiscoveredVideo;
 
 /// The allowed values of `pipeline_runs.status`, stored as their string.
@@ -289,6 +289,158 @@ pub fn update(conn: &Connection, row: &PipelineRun) -> rusqlite::Result<bool> {
         Checked::new("pipeline_runs", "error_message", &row.error_message),
     ])?;
     Ok(changed > 0)
+}
+/// Changes to one `pipeline_runs` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct PipelineRunPatch {
+    pub video_id: Option<i64>,
+    pub correlation_id: Option<String>,
+    pub status: Option<PipelineRunStatus>,
+    pub config_snapshot: Option<Option<serde_json::Value>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<Option<DateTime<Utc>>>,
+    pub error_message: Option<Option<String>>,
+}
+
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    conn: &Connection,
+    key: i64,
+    patch: &PipelineRunPatch,
+) -> rusqlite::Result<Option<PipelineRun>> {
+    patch_if(conn, key, &PipelineRunPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: i64,
+    expected: &PipelineRunPatch,
+    patch: &PipelineRunPatch,
+) -> rusqlite::Result<Option<PipelineRun>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.video_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "video_id", binds.len()));
+    }
+    if let Some(value) = &patch.correlation_id {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "correlation_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "correlation_id", binds.len()));
+    }
+    if let Some(value) = &patch.status {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "status", binds.len()));
+    }
+    if let Some(value) = &patch.config_snapshot {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "config_snapshot",
+            value.clone().map(Json),
+        )));
+        sets.push(format!("{} = ?{}", "config_snapshot", binds.len()));
+    }
+    if let Some(value) = &patch.started_at {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "started_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ?{}", "started_at", binds.len()));
+    }
+    if let Some(value) = &patch.finished_at {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "finished_at",
+            value.map(Timestamp),
+        )));
+        sets.push(format!("{} = ?{}", "finished_at", binds.len()));
+    }
+    if let Some(value) = &patch.error_message {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "error_message",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "error_message", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
+    if let Some(value) = &expected.video_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "video_id", binds.len()));
+    }
+    if let Some(value) = &expected.correlation_id {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "correlation_id",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "correlation_id", binds.len()));
+    }
+    if let Some(value) = &expected.status {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "status", binds.len()));
+    }
+    if let Some(value) = &expected.config_snapshot {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "config_snapshot",
+            value.clone().map(Json),
+        )));
+        conditions.push(format!("{} IS ?{}", "config_snapshot", binds.len()));
+    }
+    if let Some(value) = &expected.started_at {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "started_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!("{} IS ?{}", "started_at", binds.len()));
+    }
+    if let Some(value) = &expected.finished_at {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "finished_at",
+            value.map(Timestamp),
+        )));
+        conditions.push(format!("{} IS ?{}", "finished_at", binds.len()));
+    }
+    if let Some(value) = &expected.error_message {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "error_message",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "error_message", binds.len()));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "pipeline_runs",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

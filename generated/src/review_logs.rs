@@ -10,7 +10,7 @@ use rusqlite::{
     Connection, OptionalExtension, Row,
 };
 
-use crate::codec::{Checked, Timestamp, UnknownVariant};
+use crate::codec::{Checked, CheckedValue, Timestamp, UnknownVariant};
 use crate::shorts::Short;
 
 /// The allowed values of `review_logs.action`, stored as their string.
@@ -247,6 +247,133 @@ pub fn update(conn: &Connection, row: &ReviewLog) -> rusqlite::Result<bool> {
         Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at)),
     ])?;
     Ok(changed > 0)
+}
+/// Changes to one `review_logs` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct ReviewLogPatch {
+    pub short_id: Option<i64>,
+    pub reviewer: Option<String>,
+    pub telegram_message_id: Option<Option<i64>>,
+    pub action: Option<ReviewLogAction>,
+    pub comment: Option<Option<String>>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    conn: &Connection,
+    key: i64,
+    patch: &ReviewLogPatch,
+) -> rusqlite::Result<Option<ReviewLog>> {
+    patch_if(conn, key, &ReviewLogPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: i64,
+    expected: &ReviewLogPatch,
+    patch: &ReviewLogPatch,
+) -> rusqlite::Result<Option<ReviewLog>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.short_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "short_id", binds.len()));
+    }
+    if let Some(value) = &patch.reviewer {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "reviewer",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "reviewer", binds.len()));
+    }
+    if let Some(value) = &patch.telegram_message_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "telegram_message_id", binds.len()));
+    }
+    if let Some(value) = &patch.action {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "\"action\"", binds.len()));
+    }
+    if let Some(value) = &patch.comment {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "comment",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "comment", binds.len()));
+    }
+    if let Some(value) = &patch.reviewed_at {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "reviewed_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ?{}", "reviewed_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
+    if let Some(value) = &expected.short_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "short_id", binds.len()));
+    }
+    if let Some(value) = &expected.reviewer {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "reviewer",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "reviewer", binds.len()));
+    }
+    if let Some(value) = &expected.telegram_message_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "telegram_message_id", binds.len()));
+    }
+    if let Some(value) = &expected.action {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "\"action\"", binds.len()));
+    }
+    if let Some(value) = &expected.comment {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "comment",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "comment", binds.len()));
+    }
+    if let Some(value) = &expected.reviewed_at {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "reviewed_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!("{} IS ?{}", "reviewed_at", binds.len()));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "review_logs",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

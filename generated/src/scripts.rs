@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::clips::Clip;
-use crate::codec::{Checked, Timestamp};
+use crate::codec::{Checked, CheckedValue, Timestamp};
 use crate::pipeline_runs::PipelineRun;
 
 /// A row of `scripts`.
@@ -184,6 +184,138 @@ pub fn update(conn: &Connection, row: &Script) -> rusqlite::Result<bool> {
         Checked::new("scripts", "created_at", &Timestamp(row.created_at)),
     ])?;
     Ok(changed > 0)
+}
+/// Changes to one `scripts` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct ScriptPatch {
+    pub run_id: Option<i64>,
+    pub clip_id: Option<Option<i64>>,
+    pub content: Option<String>,
+    pub model_name: Option<String>,
+    pub prompt_tokens: Option<Option<i64>>,
+    pub completion_tokens: Option<Option<i64>>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(conn: &Connection, key: i64, patch: &ScriptPatch) -> rusqlite::Result<Option<Script>> {
+    patch_if(conn, key, &ScriptPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: i64,
+    expected: &ScriptPatch,
+    patch: &ScriptPatch,
+) -> rusqlite::Result<Option<Script>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.run_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "run_id", binds.len()));
+    }
+    if let Some(value) = &patch.clip_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "clip_id", binds.len()));
+    }
+    if let Some(value) = &patch.content {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "content",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "content", binds.len()));
+    }
+    if let Some(value) = &patch.model_name {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "model_name",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "model_name", binds.len()));
+    }
+    if let Some(value) = &patch.prompt_tokens {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "prompt_tokens", binds.len()));
+    }
+    if let Some(value) = &patch.completion_tokens {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "completion_tokens", binds.len()));
+    }
+    if let Some(value) = &patch.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "created_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ?{}", "created_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
+    if let Some(value) = &expected.run_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "run_id", binds.len()));
+    }
+    if let Some(value) = &expected.clip_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "clip_id", binds.len()));
+    }
+    if let Some(value) = &expected.content {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "content",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "content", binds.len()));
+    }
+    if let Some(value) = &expected.model_name {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "model_name",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "model_name", binds.len()));
+    }
+    if let Some(value) = &expected.prompt_tokens {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "prompt_tokens", binds.len()));
+    }
+    if let Some(value) = &expected.completion_tokens {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "completion_tokens", binds.len()));
+    }
+    if let Some(value) = &expected.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "created_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!("{} IS ?{}", "created_at", binds.len()));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "scripts",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

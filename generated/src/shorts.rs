@@ -11,7 +11,7 @@ use rusqlite::{
 };
 
 use crate::clips::Clip;
-use crate::codec::{Checked, Timestamp, UnknownVariant};
+use crate::codec::{Checked, CheckedValue, Timestamp, UnknownVariant};
 use crate::scripts::Script;
 use crate::tts_audio::TTSAudio;
 
@@ -290,6 +290,189 @@ pub fn update(conn: &Connection, row: &Short) -> rusqlite::Result<bool> {
         Checked::new("shorts", "created_at", &Timestamp(row.created_at)),
     ])?;
     Ok(changed > 0)
+}
+/// Changes to one `shorts` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct ShortPatch {
+    pub clip_id: Option<i64>,
+    pub script_id: Option<Option<i64>>,
+    pub tts_audio_id: Option<Option<i64>>,
+    pub file_path: Option<String>,
+    pub title: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub youtube_video_id: Option<Option<String>>,
+    pub status: Option<ShortStatus>,
+    pub uploaded_at: Option<Option<DateTime<Utc>>>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(conn: &Connection, key: i64, patch: &ShortPatch) -> rusqlite::Result<Option<Short>> {
+    patch_if(conn, key, &ShortPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: i64,
+    expected: &ShortPatch,
+    patch: &ShortPatch,
+) -> rusqlite::Result<Option<Short>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.clip_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "clip_id", binds.len()));
+    }
+    if let Some(value) = &patch.script_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "script_id", binds.len()));
+    }
+    if let Some(value) = &patch.tts_audio_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "tts_audio_id", binds.len()));
+    }
+    if let Some(value) = &patch.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "file_path",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "file_path", binds.len()));
+    }
+    if let Some(value) = &patch.title {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "title",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "title", binds.len()));
+    }
+    if let Some(value) = &patch.description {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "description",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "description", binds.len()));
+    }
+    if let Some(value) = &patch.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "youtube_video_id", binds.len()));
+    }
+    if let Some(value) = &patch.status {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "status", binds.len()));
+    }
+    if let Some(value) = &patch.uploaded_at {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "uploaded_at",
+            value.map(Timestamp),
+        )));
+        sets.push(format!("{} = ?{}", "uploaded_at", binds.len()));
+    }
+    if let Some(value) = &patch.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "created_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ?{}", "created_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
+    if let Some(value) = &expected.clip_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "clip_id", binds.len()));
+    }
+    if let Some(value) = &expected.script_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "script_id", binds.len()));
+    }
+    if let Some(value) = &expected.tts_audio_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "tts_audio_id", binds.len()));
+    }
+    if let Some(value) = &expected.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "file_path",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "file_path", binds.len()));
+    }
+    if let Some(value) = &expected.title {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "title",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "title", binds.len()));
+    }
+    if let Some(value) = &expected.description {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "description",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "description", binds.len()));
+    }
+    if let Some(value) = &expected.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "youtube_video_id", binds.len()));
+    }
+    if let Some(value) = &expected.status {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "status", binds.len()));
+    }
+    if let Some(value) = &expected.uploaded_at {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "uploaded_at",
+            value.map(Timestamp),
+        )));
+        conditions.push(format!("{} IS ?{}", "uploaded_at", binds.len()));
+    }
+    if let Some(value) = &expected.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "created_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!("{} IS ?{}", "created_at", binds.len()));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "shorts",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Checked, Timestamp};
+use crate::codec::{Checked, CheckedValue, Timestamp};
 use crate::scripts::Script;
 
 /// A row of `tts_audio`.
@@ -172,6 +172,149 @@ pub fn update(conn: &Connection, row: &TTSAudio) -> rusqlite::Result<bool> {
         Checked::new("tts_audio", "created_at", &Timestamp(row.created_at)),
     ])?;
     Ok(changed > 0)
+}
+/// Changes to one `tts_audio` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct TTSAudioPatch {
+    pub script_id: Option<i64>,
+    pub file_path: Option<String>,
+    pub voice: Option<String>,
+    pub provider: Option<Option<String>>,
+    pub duration_seconds: Option<Option<f64>>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    conn: &Connection,
+    key: i64,
+    patch: &TTSAudioPatch,
+) -> rusqlite::Result<Option<TTSAudio>> {
+    patch_if(conn, key, &TTSAudioPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: i64,
+    expected: &TTSAudioPatch,
+    patch: &TTSAudioPatch,
+) -> rusqlite::Result<Option<TTSAudio>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.script_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ?{}", "script_id", binds.len()));
+    }
+    if let Some(value) = &patch.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "file_path",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "file_path", binds.len()));
+    }
+    if let Some(value) = &patch.voice {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "voice",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "voice", binds.len()));
+    }
+    if let Some(value) = &patch.provider {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "provider",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ?{}", "provider", binds.len()));
+    }
+    if let Some(value) = &patch.duration_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "duration_seconds",
+            *value,
+        )));
+        sets.push(format!("{} = ?{}", "duration_seconds", binds.len()));
+    }
+    if let Some(value) = &patch.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "created_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ?{}", "created_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
+    if let Some(value) = &expected.script_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS ?{}", "script_id", binds.len()));
+    }
+    if let Some(value) = &expected.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "file_path",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "file_path", binds.len()));
+    }
+    if let Some(value) = &expected.voice {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "voice",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "voice", binds.len()));
+    }
+    if let Some(value) = &expected.provider {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "provider",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS ?{}", "provider", binds.len()));
+    }
+    if let Some(value) = &expected.duration_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "duration_seconds",
+            *value,
+        )));
+        conditions.push(format!("{} IS ?{}", "duration_seconds", binds.len()));
+    }
+    if let Some(value) = &expected.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "created_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!("{} IS ?{}", "created_at", binds.len()));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "tts_audio",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

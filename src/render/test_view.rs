@@ -33,6 +33,9 @@ pub struct ModelTestView {
     pub has_upsert: bool,
     /// A non-key field to change in the update test and how.
     pub update_change: Option<(String, String)>,
+    /// The same field for the patch tests: its name, its new value, and
+    /// how to take it owned from a row named `inserted` or `changed`.
+    pub patch_case: Option<PatchCase>,
     pub field_checks: Vec<FieldCheck>,
     pub defaults: Vec<DefaultCheck>,
     pub dangling: Vec<DanglingCase>,
@@ -79,6 +82,16 @@ pub struct ValueCases {
     pub row_value_kept: String,
     /// The helper of `tests/models/common.rs` the values call, if any.
     pub helper: Option<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PatchCase {
+    pub field: String,
+    pub value: String,
+    pub from_inserted: String,
+    pub from_changed: String,
+    /// `..Default::default()` where the patch has other fields to fill.
+    pub rest: &'static str,
 }
 
 /// `assert_eq!` of an inserted field against the value it was given.
@@ -723,6 +736,31 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             };
             (f.rust_name.clone(), value)
         });
+    let patch_case = update_change.as_ref().map(|(field, value)| {
+        let ty = &model
+            .fields
+            .iter()
+            .find(|f| &f.rust_name == field)
+            .expect("a field")
+            .ty;
+        let take = |row: &str| match ty {
+            FieldType::String { .. } | FieldType::Text | FieldType::Json => {
+                format!("{row}.{field}.clone()")
+            }
+            _ => format!("{row}.{field}"),
+        };
+        PatchCase {
+            field: field.clone(),
+            value: value.clone(),
+            from_inserted: take("inserted"),
+            from_changed: take("changed"),
+            rest: if model.fields.iter().filter(|f| !f.primary_key).count() > 1 {
+                "..Default::default()"
+            } else {
+                ""
+            },
+        }
+    });
     let (refusals, edges) = value_cases(krate, model);
     let mut constructor_args = Vec::new();
     let mut constructor_expected = Vec::new();
@@ -766,6 +804,7 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             format!("row.{}", pk.rust_name)
         },
         has_update: model.fields.iter().any(|f| !f.primary_key),
+        patch_case,
         has_upsert: !pk.autoincrement && model.fields.iter().any(|f| !f.primary_key),
         update_change,
         field_checks,

@@ -81,6 +81,18 @@ pub struct FieldView {
     pub is_new_optional: bool,
 }
 
+/// One column of a `<Model>Patch`.
+#[derive(Debug, Clone)]
+pub struct PatchFieldView {
+    pub rust_name: String,
+    /// `Option<T>`, or `Option<Option<T>>` for a nullable column.
+    pub patch_type: String,
+    /// The column as SQL names it, as a Rust string literal.
+    pub column_sql: String,
+    /// An owned, boxed bind of `value` (a reference to the field's value).
+    pub bind: String,
+}
+
 /// The pieces of one enum type.
 #[derive(Debug, Clone)]
 pub struct EnumView {
@@ -177,6 +189,14 @@ pub struct ModelView {
     pub constructor_inits: Vec<String>,
     /// More parameters than clippy's `too_many_arguments` allows.
     pub constructor_is_long: bool,
+    /// The `<Model>Patch` fields: every column but the key.
+    pub patch_fields: Vec<PatchFieldView>,
+    /// The owned value of the key parameter (`key`), for a statement built
+    /// at run time.
+    pub patch_key_bind: String,
+    /// Table and key column as SQL names them, as Rust string literals.
+    pub table_sql: String,
+    pub pk_sql: String,
     /// Non-key fields, in update parameter order (`?2` onwards).
     pub update_fields: Vec<FieldView>,
 }
@@ -727,6 +747,14 @@ fn imports(
     if has(is_checked) {
         codec.push("Checked");
     }
+    // A patch binds owned values of every column but the key.
+    if model
+        .fields
+        .iter()
+        .any(|f| !f.primary_key && is_checked(&f.ty))
+    {
+        codec.push("CheckedValue");
+    }
     if has_json && dialect == Dialect::Sqlite {
         codec.push("Json");
     }
@@ -795,6 +823,9 @@ fn postgres_imports(
         imports.push("use postgres::types::FromSql;".to_owned());
     }
     let mut types = vec![model.name.clone(), format!("New{}", model.name)];
+    if model.fields.iter().any(|f| !f.primary_key) {
+        types.push(format!("{}Patch", model.name));
+    }
     types.extend(enums.iter().map(|e| e.rust_name.clone()));
     types.extend(
         relations
@@ -806,6 +837,34 @@ fn postgres_imports(
     types.dedup();
     let crate_imports = vec![format!("use crate::{{{}}};", types.join(", "))];
     (imports, crate_imports)
+}
+
+/// An owned bind of `value`, a reference to the field's value (an
+/// `Option` when nullable), for a statement built at run time.
+fn owned_bind(field: &Field, table: &str, dialect: Dialect) -> String {
+    let nullable = field.nullable;
+    let value = match (&field.ty, nullable, dialect) {
+        (FieldType::String { .. } | FieldType::Text, _, _) => "value.clone()".to_owned(),
+        (FieldType::DateTime, false, _) => "Timestamp(*value)".to_owned(),
+        (FieldType::DateTime, true, _) => "value.map(Timestamp)".to_owned(),
+        (FieldType::Json, false, Dialect::Sqlite) => "Json(value.clone())".to_owned(),
+        (FieldType::Json, true, Dialect::Sqlite) => "value.clone().map(Json)".to_owned(),
+        (FieldType::Json, _, Dialect::Postgres) => "value.clone()".to_owned(),
+        (FieldType::Enum(_), false, Dialect::Postgres) => "value.as_str()".to_owned(),
+        (FieldType::Enum(e), true, Dialect::Postgres) => {
+            format!("value.map({}::as_str)", e.rust_name)
+        }
+        _ => "*value".to_owned(),
+    };
+    if is_checked(&field.ty) {
+        format!(
+            "CheckedValue::new({}, {}, {value})",
+            rust_str(table),
+            rust_str(&field.column)
+        )
+    } else {
+        value
+    }
 }
 
 /// `New<Model>::new`: a parameter per required field, text taken as
@@ -847,6 +906,9 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         .collect();
     let enums = enums(model);
     let mut exports = vec![model.name.clone(), format!("New{}", model.name)];
+    if model.fields.iter().any(|f| !f.primary_key) {
+        exports.push(format!("{}Patch", model.name));
+    }
     exports.extend(enums.iter().map(|e| e.rust_name.clone()));
     let update_fields = model
         .fields
@@ -868,7 +930,34 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         .collect();
     let (imports, crate_imports) = imports(model, &relations, &enums, &params, dialect);
     let (constructor_params, constructor_inits) = constructor(model);
+    let patch_fields = model
+        .fields
+        .iter()
+        .filter(|f| !f.primary_key)
+        .map(|f| {
+            let value = value_type(f);
+            PatchFieldView {
+                rust_name: f.rust_name.clone(),
+                patch_type: if f.nullable {
+                    format!("Option<Option<{value}>>")
+                } else {
+                    format!("Option<{value}>")
+                },
+                column_sql: rust_str(&sql_ident(&f.column)),
+                bind: owned_bind(f, &model.table, dialect),
+            }
+        })
+        .collect();
+    let patch_key_bind = if matches!(pk_field.ty, FieldType::String { .. } | FieldType::Text) {
+        "key.to_owned()".to_owned()
+    } else {
+        "key".to_owned()
+    };
     ModelView {
+        table_sql: rust_str(&sql_ident(&model.table)),
+        pk_sql: rust_str(&sql_ident(&pk_field.column)),
+        patch_fields,
+        patch_key_bind,
         constructor_is_long: constructor_params.len() > 7,
         constructor_params,
         constructor_inits,

@@ -978,7 +978,11 @@ impl Validator {
                 .or_insert((model.table.clone(), table_path));
             // Every type the model generates: the struct, its insert type and
             // one enum per enum field.
-            let mut generated = vec![model.name.clone(), format!("New{}", model.name)];
+            let mut generated = vec![
+                model.name.clone(),
+                format!("New{}", model.name),
+                format!("{}Patch", model.name),
+            ];
             generated.extend(model.fields.iter().filter_map(|field| match &field.ty {
                 FieldType::Enum(enum_type) => Some(enum_type.rust_name.clone()),
                 _ => None,

@@ -249,6 +249,74 @@ pub fn update(conn: &Connection, row: &{{ m.name }}) -> rusqlite::Result<bool> {
 }
 {%- endif %}
 
+{%- if !m.patch_fields.is_empty() %}
+/// Changes to one `{{ m.table }}` row, for [`patch`] and [`patch_if`]: each
+/// `Some` is a value to write, each `None` leaves its column as it is; a
+/// nullable column takes `Some(None)` to become NULL.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+pub struct {{ m.name }}Patch {
+{%- for f in m.patch_fields %}
+    pub {{ f.rust_name }}: {{ f.patch_type }},
+{%- endfor %}
+}
+
+/// Writes the columns `patch` gives to the row whose `{{ m.pk.column }}` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    conn: &Connection,
+    key: {{ m.pk_param.ty }},
+    patch: &{{ m.name }}Patch,
+) -> rusqlite::Result<Option<{{ m.name }}>> {
+    patch_if(conn, key, &{{ m.name }}Patch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    conn: &Connection,
+    key: {{ m.pk_param.ty }},
+    expected: &{{ m.name }}Patch,
+    patch: &{{ m.name }}Patch,
+) -> rusqlite::Result<Option<{{ m.name }}>> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
+    let mut sets = Vec::new();
+{%- for f in m.patch_fields %}
+    if let Some(value) = &patch.{{ f.rust_name }} {
+        binds.push(Box::new({{ f.bind }}));
+        sets.push(format!("{} = ?{}", {{ f.column_sql }}, binds.len()));
+    }
+{%- endfor %}
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", {{ m.pk_sql }}));
+    }
+    binds.push(Box::new({{ m.patch_key_bind }}));
+    let mut conditions = vec![format!("{} = ?{}", {{ m.pk_sql }}, binds.len())];
+{%- for f in m.patch_fields %}
+    if let Some(value) = &expected.{{ f.rust_name }} {
+        binds.push(Box::new({{ f.bind }}));
+        conditions.push(format!("{} IS ?{}", {{ f.column_sql }}, binds.len()));
+    }
+{%- endfor %}
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        {{ m.table_sql }},
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(binds), self::from_row)
+        .optional()
+}
+{%- endif %}
+
+
 /// Deletes the row with the given `{{ m.pk.column }}`; returns whether it existed.
 pub fn delete(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> rusqlite::Result<bool> {
     let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![{{ m.pk_param.bind }}])?;

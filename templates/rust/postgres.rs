@@ -22,7 +22,7 @@ use chrono::SubsecRound;
 use postgres::types::{IsNull, ToSql, Type};
 use postgres::{Client, Error, GenericClient, NoTls};
 
-use crate::codec::{Checked, Storable, Timestamp};
+use crate::codec::{Checked, CheckedValue, Storable, Timestamp};
 use crate::MigrateError;
 
 /// The PostgreSQL DDL of every table and index; safe to run again.
@@ -65,6 +65,19 @@ impl ToSql for Timestamp {
 /// Refuses a value that is not [`Storable`]; the [`crate::codec::InvalidValue`]
 /// is the source of the error the query returns.
 impl<T: Storable + ToSql> ToSql for Checked<'_, T> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        self.value()?.to_sql(ty, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        T::accepts(ty)
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// Refuses a value that is not [`Storable`], as [`Checked`] does.
+impl<T: Storable + ToSql> ToSql for CheckedValue<T> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
         self.value()?.to_sql(ty, out)
     }

@@ -141,6 +141,67 @@ pub fn update(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<boo
 }
 {%- endif %}
 
+{%- if !m.patch_fields.is_empty() %}
+/// Writes the columns `patch` gives to the row whose `{{ m.pk.column }}` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: {{ m.pk_param.ty }},
+    patch: &{{ m.name }}Patch,
+) -> Result<Option<{{ m.name }}>, Error> {
+    patch_if(client, key, &{{ m.name }}Patch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: {{ m.pk_param.ty }},
+    expected: &{{ m.name }}Patch,
+    patch: &{{ m.name }}Patch,
+) -> Result<Option<{{ m.name }}>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+{%- for f in m.patch_fields %}
+    if let Some(value) = &patch.{{ f.rust_name }} {
+        binds.push(Box::new({{ f.bind }}));
+        sets.push(format!("{} = ${}", {{ f.column_sql }}, binds.len()));
+    }
+{%- endfor %}
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", {{ m.pk_sql }}));
+    }
+    binds.push(Box::new({{ m.patch_key_bind }}));
+    let mut conditions = vec![format!("{} = ${}", {{ m.pk_sql }}, binds.len())];
+{%- for f in m.patch_fields %}
+    if let Some(value) = &expected.{{ f.rust_name }} {
+        binds.push(Box::new({{ f.bind }}));
+        conditions.push(format!("{} IS NOT DISTINCT FROM ${}", {{ f.column_sql }}, binds.len()));
+    }
+{%- endfor %}
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        {{ m.table_sql }},
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
+}
+{%- endif %}
+
+
 /// Deletes the row with the given `{{ m.pk.column }}`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<bool, Error> {
     let changed = client.execute(DELETE_SQL, &[{{ m.pk_param.bind }}])?;

@@ -117,6 +117,49 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     api::{{ t.module }}::insert(db.conn(), &new).unwrap();
 }
 
+{%- if let Some(p) = t.patch_case %}
+#[test]
+fn patch_writes_only_the_given_columns() {
+    let mut db = db();
+    let inserted = seeds::{{ t.seed_fn }}(db.conn(), 1);
+    let untouched = {{ crate_ident }}::{{ t.name }}Patch::default();
+    let same = api::{{ t.module }}::patch(db.conn(), {{ t.pk_arg }}, &untouched).unwrap();
+    assert_eq!(same, Some(inserted.clone()));
+    let mut changed = inserted.clone();
+    changed.{{ p.field }} = {{ p.value }};
+    let patch = {{ crate_ident }}::{{ t.name }}Patch {
+        {{ p.field }}: Some({{ p.from_changed }}),
+        {{ p.rest }}
+    };
+    let patched = api::{{ t.module }}::patch(db.conn(), {{ t.pk_arg }}, &patch).unwrap();
+    assert_eq!(patched, Some(changed.clone()));
+    assert_eq!(api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap(), Some(changed));
+}
+
+#[test]
+fn patch_if_writes_only_while_the_expected_values_hold() {
+    let mut db = db();
+    let inserted = seeds::{{ t.seed_fn }}(db.conn(), 1);
+    let mut changed = inserted.clone();
+    changed.{{ p.field }} = {{ p.value }};
+    let expected = {{ crate_ident }}::{{ t.name }}Patch {
+        {{ p.field }}: Some({{ p.from_inserted }}),
+        {{ p.rest }}
+    };
+    let patch = {{ crate_ident }}::{{ t.name }}Patch {
+        {{ p.field }}: Some({{ p.from_changed }}),
+        {{ p.rest }}
+    };
+    // The first of two workers expecting the same value writes; the second
+    // finds it changed and writes nothing.
+    let first = api::{{ t.module }}::patch_if(db.conn(), {{ t.pk_arg }}, &expected, &patch).unwrap();
+    assert_eq!(first, Some(changed.clone()));
+    let second = api::{{ t.module }}::patch_if(db.conn(), {{ t.pk_arg }}, &expected, &patch).unwrap();
+    assert_eq!(second, None);
+    assert_eq!(api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap(), Some(changed));
+}
+
+{% endif %}
 #[test]
 fn insert_many_inserts_every_row() {
     let mut db = db();

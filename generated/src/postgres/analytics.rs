@@ -4,8 +4,8 @@
 
 use postgres::{Error, GenericClient, Row};
 
-use crate::codec::{Checked, Timestamp};
-use crate::{Analytics, NewAnalytics, Short};
+use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::{Analytics, AnalyticsPatch, NewAnalytics, Short};
 
 const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -143,6 +143,155 @@ pub fn update(client: &mut impl GenericClient, row: &Analytics) -> Result<bool, 
         ],
     )?;
     Ok(changed > 0)
+}
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: i64,
+    patch: &AnalyticsPatch,
+) -> Result<Option<Analytics>, Error> {
+    patch_if(client, key, &AnalyticsPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: i64,
+    expected: &AnalyticsPatch,
+    patch: &AnalyticsPatch,
+) -> Result<Option<Analytics>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.short_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "short_id", binds.len()));
+    }
+    if let Some(value) = &patch.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
+    }
+    if let Some(value) = &patch.views {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "views", binds.len()));
+    }
+    if let Some(value) = &patch.likes {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "likes", binds.len()));
+    }
+    if let Some(value) = &patch.comments {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "comments", binds.len()));
+    }
+    if let Some(value) = &patch.average_view_duration_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "average_view_duration_seconds",
+            *value,
+        )));
+        sets.push(format!(
+            "{} = ${}",
+            "average_view_duration_seconds",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &patch.measured_at {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "measured_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ${}", "measured_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
+    if let Some(value) = &expected.short_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "short_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "youtube_video_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.views {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "views", binds.len()));
+    }
+    if let Some(value) = &expected.likes {
+        binds.push(Box::new(*value));
+        conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "likes", binds.len()));
+    }
+    if let Some(value) = &expected.comments {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "comments",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.average_view_duration_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "average_view_duration_seconds",
+            *value,
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "average_view_duration_seconds",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.measured_at {
+        binds.push(Box::new(CheckedValue::new(
+            "analytics",
+            "measured_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "measured_at",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "analytics",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

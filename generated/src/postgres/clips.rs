@@ -4,8 +4,8 @@
 
 use postgres::{Error, GenericClient, Row};
 
-use crate::codec::{Checked, Timestamp};
-use crate::{Clip, NewClip, PipelineRun};
+use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::{Clip, ClipPatch, NewClip, PipelineRun};
 
 const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -130,6 +130,175 @@ pub fn update(client: &mut impl GenericClient, row: &Clip) -> Result<bool, Error
         ],
     )?;
     Ok(changed > 0)
+}
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: i64,
+    patch: &ClipPatch,
+) -> Result<Option<Clip>, Error> {
+    patch_if(client, key, &ClipPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: i64,
+    expected: &ClipPatch,
+    patch: &ClipPatch,
+) -> Result<Option<Clip>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.run_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "run_id", binds.len()));
+    }
+    if let Some(value) = &patch.start_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "start_seconds",
+            *value,
+        )));
+        sets.push(format!("{} = ${}", "start_seconds", binds.len()));
+    }
+    if let Some(value) = &patch.end_seconds {
+        binds.push(Box::new(CheckedValue::new("clips", "end_seconds", *value)));
+        sets.push(format!("{} = ${}", "end_seconds", binds.len()));
+    }
+    if let Some(value) = &patch.virality_score {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "virality_score",
+            *value,
+        )));
+        sets.push(format!("{} = ${}", "virality_score", binds.len()));
+    }
+    if let Some(value) = &patch.transcript {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "transcript",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "transcript", binds.len()));
+    }
+    if let Some(value) = &patch.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "file_path",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "file_path", binds.len()));
+    }
+    if let Some(value) = &patch.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "created_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ${}", "created_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
+    if let Some(value) = &expected.run_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "run_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.start_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "start_seconds",
+            *value,
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "start_seconds",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.end_seconds {
+        binds.push(Box::new(CheckedValue::new("clips", "end_seconds", *value)));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "end_seconds",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.virality_score {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "virality_score",
+            *value,
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "virality_score",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.transcript {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "transcript",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "transcript",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "file_path",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "file_path",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "clips",
+            "created_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "created_at",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "clips",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

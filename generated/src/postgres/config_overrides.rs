@@ -4,8 +4,8 @@
 
 use postgres::{Error, GenericClient, Row};
 
-use crate::codec::{Checked, Timestamp};
-use crate::{ConfigOverride, NewConfigOverride};
+use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::{ConfigOverride, ConfigOverridePatch, NewConfigOverride};
 
 const INSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING \"key\", value, updated_by, updated_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -155,6 +155,107 @@ pub fn update(client: &mut impl GenericClient, row: &ConfigOverride) -> Result<b
         ],
     )?;
     Ok(changed > 0)
+}
+/// Writes the columns `patch` gives to the row whose `key` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: &str,
+    patch: &ConfigOverridePatch,
+) -> Result<Option<ConfigOverride>, Error> {
+    patch_if(client, key, &ConfigOverridePatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: &str,
+    expected: &ConfigOverridePatch,
+    patch: &ConfigOverridePatch,
+) -> Result<Option<ConfigOverride>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.value {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "value",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "value", binds.len()));
+    }
+    if let Some(value) = &patch.updated_by {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "updated_by",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "updated_by", binds.len()));
+    }
+    if let Some(value) = &patch.updated_at {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "updated_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ${}", "updated_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "\"key\""));
+    }
+    binds.push(Box::new(key.to_owned()));
+    let mut conditions = vec![format!("{} = ${}", "\"key\"", binds.len())];
+    if let Some(value) = &expected.value {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "value",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "value", binds.len()));
+    }
+    if let Some(value) = &expected.updated_by {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "updated_by",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "updated_by",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.updated_at {
+        binds.push(Box::new(CheckedValue::new(
+            "config_overrides",
+            "updated_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "updated_at",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "config_overrides",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
 }
 
 /// Deletes the row with the given `key`; returns whether it existed.

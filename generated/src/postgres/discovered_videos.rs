@@ -5,8 +5,8 @@
 use postgres::types::FromSql;
 use postgres::{Error, GenericClient, Row};
 
-use crate::codec::{Checked, Timestamp};
-use crate::{DiscoveredVideo, DiscoveredVideoStatus, NewDiscoveredVideo};
+use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::{DiscoveredVideo, DiscoveredVideoPatch, DiscoveredVideoStatus, NewDiscoveredVideo};
 
 /// Reads the stored string; a value outside the enum is an error, not a
 /// panic.
@@ -201,6 +201,219 @@ pub fn update(client: &mut impl GenericClient, row: &DiscoveredVideo) -> Result<
         ],
     )?;
     Ok(changed > 0)
+}
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: i64,
+    patch: &DiscoveredVideoPatch,
+) -> Result<Option<DiscoveredVideo>, Error> {
+    patch_if(client, key, &DiscoveredVideoPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: i64,
+    expected: &DiscoveredVideoPatch,
+    patch: &DiscoveredVideoPatch,
+) -> Result<Option<DiscoveredVideo>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
+    }
+    if let Some(value) = &patch.title {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "title",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "title", binds.len()));
+    }
+    if let Some(value) = &patch.channel_id {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "channel_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "channel_id", binds.len()));
+    }
+    if let Some(value) = &patch.channel_title {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "channel_title",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "channel_title", binds.len()));
+    }
+    if let Some(value) = &patch.url {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "url",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "url", binds.len()));
+    }
+    if let Some(value) = &patch.duration_seconds {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "duration_seconds", binds.len()));
+    }
+    if let Some(value) = &patch.view_count {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "view_count", binds.len()));
+    }
+    if let Some(value) = &patch.published_at {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "published_at",
+            value.map(Timestamp),
+        )));
+        sets.push(format!("{} = ${}", "published_at", binds.len()));
+    }
+    if let Some(value) = &patch.status {
+        binds.push(Box::new(value.as_str()));
+        sets.push(format!("{} = ${}", "status", binds.len()));
+    }
+    if let Some(value) = &patch.discovered_at {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "discovered_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ${}", "discovered_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
+    if let Some(value) = &expected.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "youtube_video_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.title {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "title",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
+    }
+    if let Some(value) = &expected.channel_id {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "channel_id",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "channel_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.channel_title {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "channel_title",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "channel_title",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.url {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "url",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "url", binds.len()));
+    }
+    if let Some(value) = &expected.duration_seconds {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "duration_seconds",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.view_count {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "view_count",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.published_at {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "published_at",
+            value.map(Timestamp),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "published_at",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.status {
+        binds.push(Box::new(value.as_str()));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "status",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.discovered_at {
+        binds.push(Box::new(CheckedValue::new(
+            "discovered_videos",
+            "discovered_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "discovered_at",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "discovered_videos",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

@@ -4,8 +4,8 @@
 
 use postgres::{Error, GenericClient, Row};
 
-use crate::codec::{Checked, Timestamp};
-use crate::{ErrorLog, NewErrorLog, PipelineRun};
+use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::{ErrorLog, ErrorLogPatch, NewErrorLog, PipelineRun};
 
 const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -139,6 +139,215 @@ pub fn update(client: &mut impl GenericClient, row: &ErrorLog) -> Result<bool, E
         ],
     )?;
     Ok(changed > 0)
+}
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: i64,
+    patch: &ErrorLogPatch,
+) -> Result<Option<ErrorLog>, Error> {
+    patch_if(client, key, &ErrorLogPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: i64,
+    expected: &ErrorLogPatch,
+    patch: &ErrorLogPatch,
+) -> Result<Option<ErrorLog>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.run_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "run_id", binds.len()));
+    }
+    if let Some(value) = &patch.correlation_id {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "correlation_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "correlation_id", binds.len()));
+    }
+    if let Some(value) = &patch.module {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "module",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "module", binds.len()));
+    }
+    if let Some(value) = &patch.error_type {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "error_type",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "error_type", binds.len()));
+    }
+    if let Some(value) = &patch.message {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "message",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "message", binds.len()));
+    }
+    if let Some(value) = &patch.traceback {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "traceback",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "traceback", binds.len()));
+    }
+    if let Some(value) = &patch.context {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "context",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "context", binds.len()));
+    }
+    if let Some(value) = &patch.resolved {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "resolved", binds.len()));
+    }
+    if let Some(value) = &patch.occurred_at {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "occurred_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ${}", "occurred_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
+    if let Some(value) = &expected.run_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "run_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.correlation_id {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "correlation_id",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "correlation_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.module {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "module",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "module",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.error_type {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "error_type",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "error_type",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.message {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "message",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "message",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.traceback {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "traceback",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "traceback",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.context {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "context",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "context",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.resolved {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "resolved",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.occurred_at {
+        binds.push(Box::new(CheckedValue::new(
+            "error_logs",
+            "occurred_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "occurred_at",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "error_logs",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

@@ -5,8 +5,8 @@
 use postgres::types::FromSql;
 use postgres::{Error, GenericClient, Row};
 
-use crate::codec::{Checked, Timestamp};
-use crate::{DiscoveredVideo, NewPipelineRun, PipelineRun, PipelineRunStatus};
+use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::{DiscoveredVideo, NewPipelineRun, PipelineRun, PipelineRunPatch, PipelineRunStatus};
 
 /// Reads the stored string; a value outside the enum is an error, not a
 /// panic.
@@ -170,6 +170,175 @@ pub fn update(client: &mut impl GenericClient, row: &PipelineRun) -> Result<bool
         ],
     )?;
     Ok(changed > 0)
+}
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: i64,
+    patch: &PipelineRunPatch,
+) -> Result<Option<PipelineRun>, Error> {
+    patch_if(client, key, &PipelineRunPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: i64,
+    expected: &PipelineRunPatch,
+    patch: &PipelineRunPatch,
+) -> Result<Option<PipelineRun>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.video_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "video_id", binds.len()));
+    }
+    if let Some(value) = &patch.correlation_id {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "correlation_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "correlation_id", binds.len()));
+    }
+    if let Some(value) = &patch.status {
+        binds.push(Box::new(value.as_str()));
+        sets.push(format!("{} = ${}", "status", binds.len()));
+    }
+    if let Some(value) = &patch.config_snapshot {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "config_snapshot",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "config_snapshot", binds.len()));
+    }
+    if let Some(value) = &patch.started_at {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "started_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ${}", "started_at", binds.len()));
+    }
+    if let Some(value) = &patch.finished_at {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "finished_at",
+            value.map(Timestamp),
+        )));
+        sets.push(format!("{} = ${}", "finished_at", binds.len()));
+    }
+    if let Some(value) = &patch.error_message {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "error_message",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "error_message", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
+    if let Some(value) = &expected.video_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "video_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.correlation_id {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "correlation_id",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "correlation_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.status {
+        binds.push(Box::new(value.as_str()));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "status",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.config_snapshot {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "config_snapshot",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "config_snapshot",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.started_at {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "started_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "started_at",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.finished_at {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "finished_at",
+            value.map(Timestamp),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "finished_at",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.error_message {
+        binds.push(Box::new(CheckedValue::new(
+            "pipeline_runs",
+            "error_message",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "error_message",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "pipeline_runs",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

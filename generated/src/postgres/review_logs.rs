@@ -5,8 +5,8 @@
 use postgres::types::FromSql;
 use postgres::{Error, GenericClient, Row};
 
-use crate::codec::{Checked, Timestamp};
-use crate::{NewReviewLog, ReviewLog, ReviewLogAction, Short};
+use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::{NewReviewLog, ReviewLog, ReviewLogAction, ReviewLogPatch, Short};
 
 /// Reads the stored string; a value outside the enum is an error, not a
 /// panic.
@@ -150,6 +150,147 @@ pub fn update(client: &mut impl GenericClient, row: &ReviewLog) -> Result<bool, 
         ],
     )?;
     Ok(changed > 0)
+}
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: i64,
+    patch: &ReviewLogPatch,
+) -> Result<Option<ReviewLog>, Error> {
+    patch_if(client, key, &ReviewLogPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: i64,
+    expected: &ReviewLogPatch,
+    patch: &ReviewLogPatch,
+) -> Result<Option<ReviewLog>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.short_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "short_id", binds.len()));
+    }
+    if let Some(value) = &patch.reviewer {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "reviewer",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "reviewer", binds.len()));
+    }
+    if let Some(value) = &patch.telegram_message_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "telegram_message_id", binds.len()));
+    }
+    if let Some(value) = &patch.action {
+        binds.push(Box::new(value.as_str()));
+        sets.push(format!("{} = ${}", "\"action\"", binds.len()));
+    }
+    if let Some(value) = &patch.comment {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "comment",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "comment", binds.len()));
+    }
+    if let Some(value) = &patch.reviewed_at {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "reviewed_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ${}", "reviewed_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
+    if let Some(value) = &expected.short_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "short_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.reviewer {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "reviewer",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "reviewer",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.telegram_message_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "telegram_message_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.action {
+        binds.push(Box::new(value.as_str()));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "\"action\"",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.comment {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "comment",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "comment",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.reviewed_at {
+        binds.push(Box::new(CheckedValue::new(
+            "review_logs",
+            "reviewed_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "reviewed_at",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "review_logs",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

@@ -4,8 +4,8 @@
 
 use postgres::{Error, GenericClient, Row};
 
-use crate::codec::{Checked, Timestamp};
-use crate::{Clip, NewScript, PipelineRun, Script};
+use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::{Clip, NewScript, PipelineRun, Script, ScriptPatch};
 
 const INSERT_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -131,6 +131,159 @@ pub fn update(client: &mut impl GenericClient, row: &Script) -> Result<bool, Err
         ],
     )?;
     Ok(changed > 0)
+}
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: i64,
+    patch: &ScriptPatch,
+) -> Result<Option<Script>, Error> {
+    patch_if(client, key, &ScriptPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: i64,
+    expected: &ScriptPatch,
+    patch: &ScriptPatch,
+) -> Result<Option<Script>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.run_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "run_id", binds.len()));
+    }
+    if let Some(value) = &patch.clip_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "clip_id", binds.len()));
+    }
+    if let Some(value) = &patch.content {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "content",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "content", binds.len()));
+    }
+    if let Some(value) = &patch.model_name {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "model_name",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "model_name", binds.len()));
+    }
+    if let Some(value) = &patch.prompt_tokens {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "prompt_tokens", binds.len()));
+    }
+    if let Some(value) = &patch.completion_tokens {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "completion_tokens", binds.len()));
+    }
+    if let Some(value) = &patch.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "created_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ${}", "created_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
+    if let Some(value) = &expected.run_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "run_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.clip_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "clip_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.content {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "content",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "content",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.model_name {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "model_name",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "model_name",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.prompt_tokens {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "prompt_tokens",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.completion_tokens {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "completion_tokens",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "scripts",
+            "created_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "created_at",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "scripts",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

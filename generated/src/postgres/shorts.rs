@@ -5,8 +5,8 @@
 use postgres::types::FromSql;
 use postgres::{Error, GenericClient, Row};
 
-use crate::codec::{Checked, Timestamp};
-use crate::{Clip, NewShort, Script, Short, ShortStatus, TTSAudio};
+use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::{Clip, NewShort, Script, Short, ShortPatch, ShortStatus, TTSAudio};
 
 /// Reads the stored string; a value outside the enum is an error, not a
 /// panic.
@@ -161,6 +161,215 @@ pub fn update(client: &mut impl GenericClient, row: &Short) -> Result<bool, Erro
         ],
     )?;
     Ok(changed > 0)
+}
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: i64,
+    patch: &ShortPatch,
+) -> Result<Option<Short>, Error> {
+    patch_if(client, key, &ShortPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: i64,
+    expected: &ShortPatch,
+    patch: &ShortPatch,
+) -> Result<Option<Short>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.clip_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "clip_id", binds.len()));
+    }
+    if let Some(value) = &patch.script_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "script_id", binds.len()));
+    }
+    if let Some(value) = &patch.tts_audio_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "tts_audio_id", binds.len()));
+    }
+    if let Some(value) = &patch.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "file_path",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "file_path", binds.len()));
+    }
+    if let Some(value) = &patch.title {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "title",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "title", binds.len()));
+    }
+    if let Some(value) = &patch.description {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "description",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "description", binds.len()));
+    }
+    if let Some(value) = &patch.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
+    }
+    if let Some(value) = &patch.status {
+        binds.push(Box::new(value.as_str()));
+        sets.push(format!("{} = ${}", "status", binds.len()));
+    }
+    if let Some(value) = &patch.uploaded_at {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "uploaded_at",
+            value.map(Timestamp),
+        )));
+        sets.push(format!("{} = ${}", "uploaded_at", binds.len()));
+    }
+    if let Some(value) = &patch.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "created_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ${}", "created_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
+    if let Some(value) = &expected.clip_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "clip_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.script_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "script_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.tts_audio_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "tts_audio_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "file_path",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "file_path",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.title {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "title",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
+    }
+    if let Some(value) = &expected.description {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "description",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "description",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.youtube_video_id {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "youtube_video_id",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "youtube_video_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.status {
+        binds.push(Box::new(value.as_str()));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "status",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.uploaded_at {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "uploaded_at",
+            value.map(Timestamp),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "uploaded_at",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "shorts",
+            "created_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "created_at",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "shorts",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

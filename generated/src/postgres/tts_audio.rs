@@ -4,8 +4,8 @@
 
 use postgres::{Error, GenericClient, Row};
 
-use crate::codec::{Checked, Timestamp};
-use crate::{NewTTSAudio, Script, TTSAudio};
+use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::{NewTTSAudio, Script, TTSAudio, TTSAudioPatch};
 
 const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, script_id, file_path, voice, provider, duration_seconds, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -126,6 +126,159 @@ pub fn update(client: &mut impl GenericClient, row: &TTSAudio) -> Result<bool, E
         ],
     )?;
     Ok(changed > 0)
+}
+/// Writes the columns `patch` gives to the row whose `id` is `key`,
+/// and no other; returns the row as stored, or `None` when there is no such
+/// row.
+pub fn patch(
+    client: &mut impl GenericClient,
+    key: i64,
+    patch: &TTSAudioPatch,
+) -> Result<Option<TTSAudio>, Error> {
+    patch_if(client, key, &TTSAudioPatch::default(), patch)
+}
+
+/// Like [`patch`], but writes only while every column `expected` gives
+/// still holds that value, in one statement: of two workers moving a row
+/// out of the same state, one succeeds. Returns the row as stored, or
+/// `None` when nothing was written.
+pub fn patch_if(
+    client: &mut impl GenericClient,
+    key: i64,
+    expected: &TTSAudioPatch,
+    patch: &TTSAudioPatch,
+) -> Result<Option<TTSAudio>, Error> {
+    // Built per call: which columns are set and compared varies.
+    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(value) = &patch.script_id {
+        binds.push(Box::new(*value));
+        sets.push(format!("{} = ${}", "script_id", binds.len()));
+    }
+    if let Some(value) = &patch.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "file_path",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "file_path", binds.len()));
+    }
+    if let Some(value) = &patch.voice {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "voice",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "voice", binds.len()));
+    }
+    if let Some(value) = &patch.provider {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "provider",
+            value.clone(),
+        )));
+        sets.push(format!("{} = ${}", "provider", binds.len()));
+    }
+    if let Some(value) = &patch.duration_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "duration_seconds",
+            *value,
+        )));
+        sets.push(format!("{} = ${}", "duration_seconds", binds.len()));
+    }
+    if let Some(value) = &patch.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "created_at",
+            Timestamp(*value),
+        )));
+        sets.push(format!("{} = ${}", "created_at", binds.len()));
+    }
+    if sets.is_empty() {
+        // Nothing to write: the row is returned while `expected` holds.
+        sets.push(format!("{0} = {0}", "id"));
+    }
+    binds.push(Box::new(key));
+    let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
+    if let Some(value) = &expected.script_id {
+        binds.push(Box::new(*value));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "script_id",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.file_path {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "file_path",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "file_path",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.voice {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "voice",
+            value.clone(),
+        )));
+        conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "voice", binds.len()));
+    }
+    if let Some(value) = &expected.provider {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "provider",
+            value.clone(),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "provider",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.duration_seconds {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "duration_seconds",
+            *value,
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "duration_seconds",
+            binds.len()
+        ));
+    }
+    if let Some(value) = &expected.created_at {
+        binds.push(Box::new(CheckedValue::new(
+            "tts_audio",
+            "created_at",
+            Timestamp(*value),
+        )));
+        conditions.push(format!(
+            "{} IS NOT DISTINCT FROM ${}",
+            "created_at",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {} RETURNING {}",
+        "tts_audio",
+        sets.join(", "),
+        conditions.join(" AND "),
+        COLUMNS
+    );
+    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+        binds.iter().map(|bind| bind.as_ref()).collect();
+    client
+        .query_opt(&sql, &params)?
+        .as_ref()
+        .map(self::from_row)
+        .transpose()
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.

@@ -114,6 +114,52 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     );
     api::analytics::insert(db.conn(), &new).unwrap();
 }
+#[test]
+fn patch_writes_only_the_given_columns() {
+    let mut db = db();
+    let inserted = seeds::insert_analytics(db.conn(), 1);
+    let untouched = pipeline_db::AnalyticsPatch::default();
+    let same = api::analytics::patch(db.conn(), inserted.id, &untouched).unwrap();
+    assert_eq!(same, Some(inserted.clone()));
+    let mut changed = inserted.clone();
+    changed.youtube_video_id = inserted.youtube_video_id.chars().rev().collect();
+    let patch = pipeline_db::AnalyticsPatch {
+        youtube_video_id: Some(changed.youtube_video_id.clone()),
+        ..Default::default()
+    };
+    let patched = api::analytics::patch(db.conn(), inserted.id, &patch).unwrap();
+    assert_eq!(patched, Some(changed.clone()));
+    assert_eq!(
+        api::analytics::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
+
+#[test]
+fn patch_if_writes_only_while_the_expected_values_hold() {
+    let mut db = db();
+    let inserted = seeds::insert_analytics(db.conn(), 1);
+    let mut changed = inserted.clone();
+    changed.youtube_video_id = inserted.youtube_video_id.chars().rev().collect();
+    let expected = pipeline_db::AnalyticsPatch {
+        youtube_video_id: Some(inserted.youtube_video_id.clone()),
+        ..Default::default()
+    };
+    let patch = pipeline_db::AnalyticsPatch {
+        youtube_video_id: Some(changed.youtube_video_id.clone()),
+        ..Default::default()
+    };
+    // The first of two workers expecting the same value writes; the second
+    // finds it changed and writes nothing.
+    let first = api::analytics::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(first, Some(changed.clone()));
+    let second = api::analytics::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(second, None);
+    assert_eq!(
+        api::analytics::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
 
 #[test]
 fn insert_many_inserts_every_row() {

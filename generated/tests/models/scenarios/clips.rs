@@ -105,6 +105,52 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     );
     api::clips::insert(db.conn(), &new).unwrap();
 }
+#[test]
+fn patch_writes_only_the_given_columns() {
+    let mut db = db();
+    let inserted = seeds::insert_clip(db.conn(), 1);
+    let untouched = pipeline_db::ClipPatch::default();
+    let same = api::clips::patch(db.conn(), inserted.id, &untouched).unwrap();
+    assert_eq!(same, Some(inserted.clone()));
+    let mut changed = inserted.clone();
+    changed.transcript = None;
+    let patch = pipeline_db::ClipPatch {
+        transcript: Some(changed.transcript.clone()),
+        ..Default::default()
+    };
+    let patched = api::clips::patch(db.conn(), inserted.id, &patch).unwrap();
+    assert_eq!(patched, Some(changed.clone()));
+    assert_eq!(
+        api::clips::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
+
+#[test]
+fn patch_if_writes_only_while_the_expected_values_hold() {
+    let mut db = db();
+    let inserted = seeds::insert_clip(db.conn(), 1);
+    let mut changed = inserted.clone();
+    changed.transcript = None;
+    let expected = pipeline_db::ClipPatch {
+        transcript: Some(inserted.transcript.clone()),
+        ..Default::default()
+    };
+    let patch = pipeline_db::ClipPatch {
+        transcript: Some(changed.transcript.clone()),
+        ..Default::default()
+    };
+    // The first of two workers expecting the same value writes; the second
+    // finds it changed and writes nothing.
+    let first = api::clips::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(first, Some(changed.clone()));
+    let second = api::clips::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(second, None);
+    assert_eq!(
+        api::clips::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
 
 #[test]
 fn insert_many_inserts_every_row() {

@@ -112,6 +112,54 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     );
     api::config_overrides::insert(db.conn(), &new).unwrap();
 }
+#[test]
+fn patch_writes_only_the_given_columns() {
+    let mut db = db();
+    let inserted = seeds::insert_config_override(db.conn(), 1);
+    let untouched = pipeline_db::ConfigOverridePatch::default();
+    let same = api::config_overrides::patch(db.conn(), &inserted.key, &untouched).unwrap();
+    assert_eq!(same, Some(inserted.clone()));
+    let mut changed = inserted.clone();
+    changed.value = inserted.value.chars().rev().collect();
+    let patch = pipeline_db::ConfigOverridePatch {
+        value: Some(changed.value.clone()),
+        ..Default::default()
+    };
+    let patched = api::config_overrides::patch(db.conn(), &inserted.key, &patch).unwrap();
+    assert_eq!(patched, Some(changed.clone()));
+    assert_eq!(
+        api::config_overrides::get(db.conn(), &inserted.key).unwrap(),
+        Some(changed)
+    );
+}
+
+#[test]
+fn patch_if_writes_only_while_the_expected_values_hold() {
+    let mut db = db();
+    let inserted = seeds::insert_config_override(db.conn(), 1);
+    let mut changed = inserted.clone();
+    changed.value = inserted.value.chars().rev().collect();
+    let expected = pipeline_db::ConfigOverridePatch {
+        value: Some(inserted.value.clone()),
+        ..Default::default()
+    };
+    let patch = pipeline_db::ConfigOverridePatch {
+        value: Some(changed.value.clone()),
+        ..Default::default()
+    };
+    // The first of two workers expecting the same value writes; the second
+    // finds it changed and writes nothing.
+    let first =
+        api::config_overrides::patch_if(db.conn(), &inserted.key, &expected, &patch).unwrap();
+    assert_eq!(first, Some(changed.clone()));
+    let second =
+        api::config_overrides::patch_if(db.conn(), &inserted.key, &expected, &patch).unwrap();
+    assert_eq!(second, None);
+    assert_eq!(
+        api::config_overrides::get(db.conn(), &inserted.key).unwrap(),
+        Some(changed)
+    );
+}
 
 #[test]
 fn insert_many_inserts_every_row() {

@@ -115,6 +115,52 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     );
     api::error_logs::insert(db.conn(), &new).unwrap();
 }
+#[test]
+fn patch_writes_only_the_given_columns() {
+    let mut db = db();
+    let inserted = seeds::insert_error_log(db.conn(), 1);
+    let untouched = pipeline_db::ErrorLogPatch::default();
+    let same = api::error_logs::patch(db.conn(), inserted.id, &untouched).unwrap();
+    assert_eq!(same, Some(inserted.clone()));
+    let mut changed = inserted.clone();
+    changed.correlation_id = None;
+    let patch = pipeline_db::ErrorLogPatch {
+        correlation_id: Some(changed.correlation_id.clone()),
+        ..Default::default()
+    };
+    let patched = api::error_logs::patch(db.conn(), inserted.id, &patch).unwrap();
+    assert_eq!(patched, Some(changed.clone()));
+    assert_eq!(
+        api::error_logs::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
+
+#[test]
+fn patch_if_writes_only_while_the_expected_values_hold() {
+    let mut db = db();
+    let inserted = seeds::insert_error_log(db.conn(), 1);
+    let mut changed = inserted.clone();
+    changed.correlation_id = None;
+    let expected = pipeline_db::ErrorLogPatch {
+        correlation_id: Some(inserted.correlation_id.clone()),
+        ..Default::default()
+    };
+    let patch = pipeline_db::ErrorLogPatch {
+        correlation_id: Some(changed.correlation_id.clone()),
+        ..Default::default()
+    };
+    // The first of two workers expecting the same value writes; the second
+    // finds it changed and writes nothing.
+    let first = api::error_logs::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(first, Some(changed.clone()));
+    let second = api::error_logs::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(second, None);
+    assert_eq!(
+        api::error_logs::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
 
 #[test]
 fn insert_many_inserts_every_row() {

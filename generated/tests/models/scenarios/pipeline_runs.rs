@@ -117,6 +117,52 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     );
     api::pipeline_runs::insert(db.conn(), &new).unwrap();
 }
+#[test]
+fn patch_writes_only_the_given_columns() {
+    let mut db = db();
+    let inserted = seeds::insert_pipeline_run(db.conn(), 1);
+    let untouched = pipeline_db::PipelineRunPatch::default();
+    let same = api::pipeline_runs::patch(db.conn(), inserted.id, &untouched).unwrap();
+    assert_eq!(same, Some(inserted.clone()));
+    let mut changed = inserted.clone();
+    changed.config_snapshot = None;
+    let patch = pipeline_db::PipelineRunPatch {
+        config_snapshot: Some(changed.config_snapshot.clone()),
+        ..Default::default()
+    };
+    let patched = api::pipeline_runs::patch(db.conn(), inserted.id, &patch).unwrap();
+    assert_eq!(patched, Some(changed.clone()));
+    assert_eq!(
+        api::pipeline_runs::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
+
+#[test]
+fn patch_if_writes_only_while_the_expected_values_hold() {
+    let mut db = db();
+    let inserted = seeds::insert_pipeline_run(db.conn(), 1);
+    let mut changed = inserted.clone();
+    changed.config_snapshot = None;
+    let expected = pipeline_db::PipelineRunPatch {
+        config_snapshot: Some(inserted.config_snapshot.clone()),
+        ..Default::default()
+    };
+    let patch = pipeline_db::PipelineRunPatch {
+        config_snapshot: Some(changed.config_snapshot.clone()),
+        ..Default::default()
+    };
+    // The first of two workers expecting the same value writes; the second
+    // finds it changed and writes nothing.
+    let first = api::pipeline_runs::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(first, Some(changed.clone()));
+    let second = api::pipeline_runs::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(second, None);
+    assert_eq!(
+        api::pipeline_runs::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
 
 #[test]
 fn insert_many_inserts_every_row() {

@@ -106,6 +106,52 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     );
     api::scripts::insert(db.conn(), &new).unwrap();
 }
+#[test]
+fn patch_writes_only_the_given_columns() {
+    let mut db = db();
+    let inserted = seeds::insert_script(db.conn(), 1);
+    let untouched = pipeline_db::ScriptPatch::default();
+    let same = api::scripts::patch(db.conn(), inserted.id, &untouched).unwrap();
+    assert_eq!(same, Some(inserted.clone()));
+    let mut changed = inserted.clone();
+    changed.content = inserted.content.chars().rev().collect();
+    let patch = pipeline_db::ScriptPatch {
+        content: Some(changed.content.clone()),
+        ..Default::default()
+    };
+    let patched = api::scripts::patch(db.conn(), inserted.id, &patch).unwrap();
+    assert_eq!(patched, Some(changed.clone()));
+    assert_eq!(
+        api::scripts::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
+
+#[test]
+fn patch_if_writes_only_while_the_expected_values_hold() {
+    let mut db = db();
+    let inserted = seeds::insert_script(db.conn(), 1);
+    let mut changed = inserted.clone();
+    changed.content = inserted.content.chars().rev().collect();
+    let expected = pipeline_db::ScriptPatch {
+        content: Some(inserted.content.clone()),
+        ..Default::default()
+    };
+    let patch = pipeline_db::ScriptPatch {
+        content: Some(changed.content.clone()),
+        ..Default::default()
+    };
+    // The first of two workers expecting the same value writes; the second
+    // finds it changed and writes nothing.
+    let first = api::scripts::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(first, Some(changed.clone()));
+    let second = api::scripts::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(second, None);
+    assert_eq!(
+        api::scripts::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
 
 #[test]
 fn insert_many_inserts_every_row() {

@@ -104,6 +104,52 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     );
     api::tts_audio::insert(db.conn(), &new).unwrap();
 }
+#[test]
+fn patch_writes_only_the_given_columns() {
+    let mut db = db();
+    let inserted = seeds::insert_tts_audio(db.conn(), 1);
+    let untouched = pipeline_db::TTSAudioPatch::default();
+    let same = api::tts_audio::patch(db.conn(), inserted.id, &untouched).unwrap();
+    assert_eq!(same, Some(inserted.clone()));
+    let mut changed = inserted.clone();
+    changed.file_path = inserted.file_path.chars().rev().collect();
+    let patch = pipeline_db::TTSAudioPatch {
+        file_path: Some(changed.file_path.clone()),
+        ..Default::default()
+    };
+    let patched = api::tts_audio::patch(db.conn(), inserted.id, &patch).unwrap();
+    assert_eq!(patched, Some(changed.clone()));
+    assert_eq!(
+        api::tts_audio::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
+
+#[test]
+fn patch_if_writes_only_while_the_expected_values_hold() {
+    let mut db = db();
+    let inserted = seeds::insert_tts_audio(db.conn(), 1);
+    let mut changed = inserted.clone();
+    changed.file_path = inserted.file_path.chars().rev().collect();
+    let expected = pipeline_db::TTSAudioPatch {
+        file_path: Some(inserted.file_path.clone()),
+        ..Default::default()
+    };
+    let patch = pipeline_db::TTSAudioPatch {
+        file_path: Some(changed.file_path.clone()),
+        ..Default::default()
+    };
+    // The first of two workers expecting the same value writes; the second
+    // finds it changed and writes nothing.
+    let first = api::tts_audio::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(first, Some(changed.clone()));
+    let second = api::tts_audio::patch_if(db.conn(), inserted.id, &expected, &patch).unwrap();
+    assert_eq!(second, None);
+    assert_eq!(
+        api::tts_audio::get(db.conn(), inserted.id).unwrap(),
+        Some(changed)
+    );
+}
 
 #[test]
 fn insert_many_inserts_every_row() {
