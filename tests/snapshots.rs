@@ -1,6 +1,8 @@
-//! Snapshots of every file the generator renders, for the pipeline's
-//! `schema.yaml` and for each fixture under `tests/fixtures/`. A change to a
-//! template shows up here as a reviewable diff, file by file.
+//! Snapshots of every file the generator renders for each fixture under
+//! `tests/fixtures/`. A change to a template shows up here as a reviewable
+//! diff, file by file. The pipeline's own `generated/` is committed and
+//! reviewed as it is (the freshness test keeps it current), so changing
+//! `schema.yaml` never breaks these tests.
 
 use std::path::Path;
 
@@ -17,14 +19,6 @@ fn snapshot_schema(case: &str, schema: &Path) {
             insta::assert_snapshot!(format!("{case}__{}", path.replace('/', "__")), text);
         });
     }
-}
-
-#[test]
-fn pipeline_schema() {
-    snapshot_schema(
-        "pipeline",
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.yaml"),
-    );
 }
 
 fn snapshot_fixture(case: &str) {
@@ -72,7 +66,7 @@ fn every_fixture_is_snapshotted() {
 fn no_orphaned_snapshots() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut expected = std::collections::BTreeSet::new();
-    let mut cases = vec![("pipeline".to_owned(), root.join("schema.yaml"))];
+    let mut cases = Vec::new();
     for entry in std::fs::read_dir(root.join("tests/fixtures")).unwrap() {
         let path = entry.unwrap().path();
         let case = path.file_name().unwrap().to_string_lossy().into_owned();
