@@ -42,6 +42,16 @@ fn header(schema: &Schema) -> String {
 }
 
 #[derive(Template)]
+#[template(path = "docs/README.md", escape = "none")]
+struct ReadmeTemplate<'a> {
+    header: &'a str,
+    crate_name: &'a str,
+    source_name: &'a str,
+    tables: &'a [view::ReadmeTable],
+    relations: &'a [String],
+}
+
+#[derive(Template)]
 #[template(path = "rust/Cargo.toml", escape = "none")]
 struct CargoTomlTemplate<'a> {
     header: &'a str,
@@ -240,6 +250,17 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             first_module: &models[0].module,
             first_model: &models[0].name,
             first_table_sql: view::rust_str(&crate::naming::sql_ident(&models[0].table)),
+        }),
+    );
+    let (readme_tables, readme_relations) = view::readme_view(schema);
+    files.insert(
+        "README.md".to_owned(),
+        render_template(&ReadmeTemplate {
+            header: &header,
+            crate_name: &schema.crate_name,
+            source_name: &schema.source_name,
+            tables: &readme_tables,
+            relations: &readme_relations,
         }),
     );
     files.insert(

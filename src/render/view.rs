@@ -1012,3 +1012,74 @@ pub fn table_view(schema: &Schema, model: &Model, dialect: Dialect) -> TableView
         indexes,
     }
 }
+
+/// One table in the generated README.
+#[derive(Debug, Clone)]
+pub struct ReadmeTable {
+    pub table: String,
+    pub model: String,
+    /// The first line of the model's doc, made safe for a table cell.
+    pub purpose: String,
+    /// Mermaid attribute lines: type, name, PK/FK/UK.
+    pub columns: Vec<String>,
+}
+
+/// The tables, in creation order, and the Mermaid relation lines of the
+/// generated README.
+pub fn readme_view(schema: &Schema) -> (Vec<ReadmeTable>, Vec<String>) {
+    let tables = schema
+        .models_in_creation_order()
+        .map(|model| ReadmeTable {
+            table: model.table.clone(),
+            model: model.name.clone(),
+            purpose: model
+                .doc
+                .as_deref()
+                .and_then(|doc| doc.lines().find(|line| !line.trim().is_empty()))
+                .map_or_else(String::new, |line| line.trim().replace('|', "\\|")),
+            columns: model
+                .fields
+                .iter()
+                .map(|field| {
+                    let mut keys = Vec::new();
+                    if field.primary_key {
+                        keys.push("PK");
+                    }
+                    if field.foreign_key.is_some() {
+                        keys.push("FK");
+                    }
+                    if field.unique && !field.primary_key {
+                        keys.push("UK");
+                    }
+                    let ty = match &field.ty {
+                        FieldType::String { .. } => "string".to_owned(),
+                        other => other.schema_name(),
+                    };
+                    format!("{ty} {} {}", field.column, keys.join(", "))
+                        .trim_end()
+                        .to_owned()
+                })
+                .collect(),
+        })
+        .collect();
+    let mut relations = Vec::new();
+    for model in schema.models_in_creation_order() {
+        for field in &model.fields {
+            let Some(fk) = &field.foreign_key else {
+                continue;
+            };
+            let parent = &schema.models[fk.model];
+            let parent_side = if field.nullable { "|o" } else { "||" };
+            let child_side = if field.unique || field.primary_key {
+                "o|"
+            } else {
+                "o{"
+            };
+            relations.push(format!(
+                "{} {parent_side}--{child_side} {} : {}",
+                parent.table, model.table, field.column
+            ));
+        }
+    }
+    (tables, relations)
+}

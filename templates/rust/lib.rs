@@ -1,4 +1,6 @@
 // {{ header }}
+#![doc = include_str!("../README.md")]
+//!
 //! Typed data access for the tables of `{{ source_name }}`, on rusqlite.
 //!
 //! Each table has a module with its row type, the insert type, and the
