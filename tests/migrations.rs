@@ -244,6 +244,10 @@ fn assert_same_catalog(migrated: &Catalog, fresh: &Catalog, sequence: &Path, eng
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set PIPELINE_DB_TEST_POSTGRES_URL to run"
+)]
 fn every_sequence_migrates_postgres_to_the_fresh_catalog_keeping_rows() {
     let Some(url) = common::postgres_url() else {
         return;
@@ -289,6 +293,10 @@ fn every_sequence_migrates_postgres_to_the_fresh_catalog_keeping_rows() {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set PIPELINE_DB_TEST_POSTGRES_URL to run"
+)]
 fn a_migration_that_fails_half_way_leaves_postgres_as_it_was() {
     let Some(url) = common::postgres_url() else {
         return;
@@ -442,6 +450,10 @@ fn drift_is_reported_in_schema_words() {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set PIPELINE_DB_TEST_POSTGRES_URL to run"
+)]
 fn two_processes_migrating_postgres_at_once_apply_each_migration_once() {
     let Some(url) = common::postgres_url() else {
         return;
@@ -507,6 +519,10 @@ fn the_catalog_comparison_sees_every_kind_of_difference() {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set PIPELINE_DB_TEST_POSTGRES_URL to run"
+)]
 fn a_postgres_migration_behind_a_long_query_fails_instead_of_stalling_the_table() {
     let Some(url) = common::postgres_url() else {
         return;

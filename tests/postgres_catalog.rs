@@ -280,6 +280,10 @@ fn check_table(db: &mut Scratch, schema: &Schema, model: &Model) {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set PIPELINE_DB_TEST_POSTGRES_URL to run"
+)]
 fn schema_postgres_sql_creates_exactly_what_schema_yaml_describes() {
     let Some(url) = common::postgres_url() else {
         return;
@@ -337,6 +341,10 @@ fn schema_postgres_sql_creates_parents_before_children() {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set PIPELINE_DB_TEST_POSTGRES_URL to run"
+)]
 fn init_db_creates_the_tables_on_a_postgres_url_and_is_safe_to_run_again() {
     let Some(url) = common::postgres_url() else {
         return;
