@@ -26,9 +26,11 @@ pub mod tts_audio;
 use std::error::Error as StdError;
 
 use ::bytes::BytesMut;
+/// The postgres crate's types this API takes and returns, so a user needs
+/// no version of the crate of their own.
+pub use ::postgres::{Client, Error, GenericClient, NoTls, Transaction};
 use chrono::SubsecRound;
 use postgres::types::{IsNull, ToSql, Type};
-use postgres::{Client, Error, GenericClient, NoTls};
 
 use crate::codec::{Checked, CheckedValue, Storable, Timestamp};
 use crate::MigrateError;

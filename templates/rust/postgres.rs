@@ -20,7 +20,9 @@ use std::error::Error as StdError;
 use ::bytes::BytesMut;
 use chrono::SubsecRound;
 use postgres::types::{IsNull, ToSql, Type};
-use postgres::{Client, Error, GenericClient, NoTls};
+/// The postgres crate's types this API takes and returns, so a user needs
+/// no version of the crate of their own.
+pub use ::postgres::{Client, Error, GenericClient, NoTls, Transaction};
 
 use crate::codec::{Checked, CheckedValue, Storable, Timestamp};
 use crate::MigrateError;
