@@ -45,6 +45,8 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "FromSqlResult",
     "FromStr",
     "GenericClient",
+    // `New<Model>::new` takes text as `impl Into<String>`.
+    "Into",
     "InvalidValue",
     "Json",
     "MigrateError",
