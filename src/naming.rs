@@ -27,6 +27,8 @@ const RUST_UNRAWABLE: &[&str] = &["self", "Self", "crate", "super", "_"];
 /// The list holds every name a generated file or test imports and every
 /// public item of the crate besides the models'.
 pub const RESERVED_TYPE_NAMES: &[&str] = &[
+    // Prelude traits lib.rs names (`impl AsRef<Path>`, `impl FnOnce()`).
+    "AsRef",
     "AtomicI64",
     "AtomicU32",
     "Box",
@@ -43,6 +45,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "FromSql",
     "FromSqlError",
     "FromSqlResult",
+    "FnOnce",
     "FromStr",
     "GenericClient",
     // `New<Model>::new` takes text as `impl Into<String>`.
@@ -59,7 +62,11 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "Result",
     "Row",
     "Self",
+    // `dyn ToSql + Sync` in the PostgreSQL patch; `Send` beside it in
+    // the error boxes.
+    "Send",
     "String",
+    "Sync",
     "SystemTime",
     "TimeZone",
     "Timestamp",
