@@ -350,10 +350,9 @@ fn schema_yaml(rng: &mut Rng) -> String {
                 "      - {{ name: {name}, columns: [{column}], order: {order}, unique: {unique} }}\n"
             ));
         }
-        if let Some((column, ty)) = plain.iter().find(|(_, ty)| *ty == "int") {
+        if let Some((column, _)) = plain.iter().find(|(_, ty)| *ty == "int") {
             if rng.chance(50) {
                 let name = fresh(rng, &mut sql_names);
-                let _ = ty;
                 yaml.push_str(&format!(
                     "    checks:\n      - {{ name: {name}, expr: \"{column} >= -5 OR {column} IS NULL\" }}\n"
                 ));

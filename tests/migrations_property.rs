@@ -17,7 +17,7 @@ use std::path::Path;
 
 use schemagen::catalog;
 use schemagen::migrate::runner::{self, Target};
-use schemagen::migrate::{self, history, Engine};
+use schemagen::migrate::{history, Engine};
 
 #[derive(Clone, Debug)]
 struct FieldSpec {
@@ -389,13 +389,11 @@ fn migrating_random_schema_pairs_gives_the_fresh_catalog() {
         let (a_text, b_text) = (yaml(&first), yaml(&second));
         let a = write(dir.path(), "a.yaml", &a_text);
         let b = write(dir.path(), "b.yaml", &b_text);
-        let (Ok(old), Ok(new)) = (
-            schemagen::load_and_validate(&a),
-            schemagen::load_and_validate(&b),
-        ) else {
+        let valid = |path: &Path| schemagen::load_and_validate(path).is_ok();
+        if !valid(&a) || !valid(&b) {
             // An edit the validator refuses (a unique json, say) is fine.
             continue;
-        };
+        }
         checked += 1;
         let context = format!("case {case}, seed {seed}\n--- from:\n{a_text}--- to:\n{b_text}");
         let migrations = dir.path().join("migrations");
@@ -459,11 +457,9 @@ fn migrating_random_schema_pairs_gives_the_fresh_catalog() {
                 list[1].sql(Engine::Postgres).unwrap()
             );
         }
-        let _ = (old, new);
     }
     assert!(
         checked * 2 >= cases,
         "only {checked} of {cases} pairs were valid"
     );
-    let _ = migrate::Engine::ALL;
 }

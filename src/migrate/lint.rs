@@ -133,8 +133,7 @@ pub fn lint(diff: &SchemaDiff) -> Vec<Finding> {
         }
         for &index in &table.indexes_added {
             let index_def = &new_model.indexes[index];
-            let is_new_table_data = table.added.len() == new_model.fields.len();
-            if index_def.unique && !is_new_table_data {
+            if index_def.unique {
                 push_unique_index(
                     &mut findings,
                     &new_model.name,
