@@ -35,10 +35,13 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "Checked",
     "Client",
     "Connection",
+    // The crate's error types are re-exported at its root, as the models are.
+    "ConstraintKind",
     "DateTime",
     "Default",
     "Duration",
     "Error",
+    "ErrorKind",
     // `impl FromRow { fn from_row() -> Self }` reads as a constructor named
     // like its type (clippy::self_named_constructors).
     "FromRow",
@@ -74,10 +77,12 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "ToSqlOutput",
     "UNIX_EPOCH",
     "UnknownVariant",
+    "UnreadableValue",
     "Utc",
     "Value",
     "ValueRef",
     "Vec",
+    "Violation",
 ];
 
 /// Crates a generated crate's name (or a table's module) must not shadow:
@@ -106,6 +111,7 @@ pub const RESERVED_MODULE_NAMES: &[&str] = &[
     "common",
     "core",
     "db",
+    "error",
     "migrations",
     // `src/postgres/mod.rs` would be the `postgres` module's own file.
     "mod",

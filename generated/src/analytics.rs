@@ -6,8 +6,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::codec::{read_column, Checked, CheckedValue, Timestamp};
 use crate::shorts::Short;
+use crate::Result;
 
 /// A row of `analytics`.
 ///
@@ -79,124 +80,153 @@ const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Analytics> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<Analytics> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Analytics> {
     Ok(Analytics {
-        id: row.get(0)?,
-        short_id: row.get(1)?,
-        youtube_video_id: row.get(2)?,
-        views: row.get(3)?,
-        likes: row.get(4)?,
-        comments: row.get(5)?,
-        average_view_duration_seconds: row.get(6)?,
-        measured_at: row.get::<_, Timestamp>(7)?.0,
+        id: read_column(row, 0, "analytics", "id")?,
+        short_id: read_column(row, 1, "analytics", "short_id")?,
+        youtube_video_id: read_column(row, 2, "analytics", "youtube_video_id")?,
+        views: read_column(row, 3, "analytics", "views")?,
+        likes: read_column(row, 4, "analytics", "likes")?,
+        comments: read_column(row, 5, "analytics", "comments")?,
+        average_view_duration_seconds: read_column(
+            row,
+            6,
+            "analytics",
+            "average_view_duration_seconds",
+        )?,
+        measured_at: read_column::<Timestamp>(row, 7, "analytics", "measured_at")?.0,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &NewAnalytics) -> rusqlite::Result<Analytics> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![
-            new.short_id,
-            Checked::new("analytics", "youtube_video_id", &new.youtube_video_id),
-            new.views,
-            new.likes,
-            new.comments,
-            Checked::new(
-                "analytics",
-                "average_view_duration_seconds",
-                &new.average_view_duration_seconds
-            ),
-            Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
-        ],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &NewAnalytics) -> Result<Analytics> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    new.short_id,
+                    Checked::new("analytics", "youtube_video_id", &new.youtube_video_id)
+                        .at_most(32),
+                    new.views,
+                    new.likes,
+                    new.comments,
+                    Checked::new(
+                        "analytics",
+                        "average_view_duration_seconds",
+                        &new.average_view_duration_seconds
+                    ),
+                    Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "analytics", params![new.short_id])
+        })
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![
-                new.short_id,
-                Checked::new("analytics", "youtube_video_id", &new.youtube_video_id),
-                new.views,
-                new.likes,
-                new.comments,
-                Checked::new(
-                    "analytics",
-                    "average_view_duration_seconds",
-                    &new.average_view_duration_seconds
-                ),
-                Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
-            ])?;
+            statement
+                .execute(params![
+                    new.short_id,
+                    Checked::new("analytics", "youtube_video_id", &new.youtube_video_id)
+                        .at_most(32),
+                    new.views,
+                    new.likes,
+                    new.comments,
+                    Checked::new(
+                        "analytics",
+                        "average_view_duration_seconds",
+                        &new.average_view_duration_seconds
+                    ),
+                    Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
+                ])
+                .map_err(|error| {
+                    crate::error::sqlite_write(conn, error, "analytics", params![new.short_id])
+                })?;
         }
         Ok(rows.len())
     })
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Analytics>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Analytics>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![id], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `id`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Analytics>> {
+pub fn list(conn: &Connection) -> Result<Vec<Analytics>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?
-        .query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
-pub fn list_page(
-    conn: &Connection,
-    after: Option<i64>,
-    limit: u32,
-) -> rusqlite::Result<Vec<Analytics>> {
-    match after {
+pub fn list_page(conn: &Connection, after: Option<i64>, limit: u32) -> Result<Vec<Analytics>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![key, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![key, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &Analytics) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        row.id,
-        row.short_id,
-        Checked::new("analytics", "youtube_video_id", &row.youtube_video_id),
-        row.views,
-        row.likes,
-        row.comments,
-        Checked::new(
-            "analytics",
-            "average_view_duration_seconds",
-            &row.average_view_duration_seconds
-        ),
-        Checked::new("analytics", "measured_at", &Timestamp(row.measured_at)),
-    ])?;
+pub fn update(conn: &Connection, row: &Analytics) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                row.id,
+                row.short_id,
+                Checked::new("analytics", "youtube_video_id", &row.youtube_video_id).at_most(32),
+                row.views,
+                row.likes,
+                row.comments,
+                Checked::new(
+                    "analytics",
+                    "average_view_duration_seconds",
+                    &row.average_view_duration_seconds
+                ),
+                Checked::new("analytics", "measured_at", &Timestamp(row.measured_at)),
+            ])
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "analytics", params![row.short_id])
+        })?;
     Ok(changed > 0)
 }
 /// Changes to one `analytics` row, for [`patch`] and [`patch_if`]: each
@@ -217,11 +247,7 @@ pub struct AnalyticsPatch {
 /// Writes the columns `patch` gives to the row whose `id` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(
-    conn: &Connection,
-    key: i64,
-    patch: &AnalyticsPatch,
-) -> rusqlite::Result<Option<Analytics>> {
+pub fn patch(conn: &Connection, key: i64, patch: &AnalyticsPatch) -> Result<Option<Analytics>> {
     patch_if(conn, key, &AnalyticsPatch::default(), patch)
 }
 
@@ -234,7 +260,7 @@ pub fn patch_if(
     key: i64,
     expected: &AnalyticsPatch,
     patch: &AnalyticsPatch,
-) -> rusqlite::Result<Option<Analytics>> {
+) -> Result<Option<Analytics>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -243,11 +269,9 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "analytics",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32),
+        ));
         sets.push(format!("{} = ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.views {
@@ -293,11 +317,9 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "short_id", binds.len()));
     }
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "analytics",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32),
+        ));
         conditions.push(format!("{} IS ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &expected.views {
@@ -339,14 +361,23 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "analytics", params![patch.short_id])
+        })
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![id]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, "analytics", &id))?;
     Ok(changed > 0)
 }
 
@@ -355,25 +386,27 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 pub fn list_by_youtube_video_id(
     conn: &Connection,
     youtube_video_id: &str,
-) -> rusqlite::Result<Vec<Analytics>> {
+) -> Result<Vec<Analytics>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_YOUTUBE_VIDEO_ID_SQL)?
-        .query_map(params![youtube_video_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_YOUTUBE_VIDEO_ID_SQL)?
+        .query_map(params![youtube_video_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The rows whose `short_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on
 /// `short_id` under `indexes:`.
-pub fn list_by_short_id(conn: &Connection, short_id: i64) -> rusqlite::Result<Vec<Analytics>> {
+pub fn list_by_short_id(conn: &Connection, short_id: i64) -> Result<Vec<Analytics>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_SHORT_ID_SQL)?
-        .query_map(params![short_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_SHORT_ID_SQL)?
+        .query_map(params![short_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The `Short` that `short_id` points at, or `None` when it is NULL.
-pub fn load_short(conn: &Connection, row: &Analytics) -> rusqlite::Result<Option<Short>> {
+pub fn load_short(conn: &Connection, row: &Analytics) -> Result<Option<Short>> {
     match row.short_id {
         Some(key) => crate::shorts::get(conn, key),
         None => Ok(None),

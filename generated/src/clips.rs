@@ -6,8 +6,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::codec::{read_column, Checked, CheckedValue, Timestamp};
 use crate::pipeline_runs::PipelineRun;
+use crate::Result;
 
 /// A row of `clips`.
 ///
@@ -73,108 +74,130 @@ const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds,
 pub const COLUMNS: &str =
     "id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Clip> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<Clip> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Clip> {
     Ok(Clip {
-        id: row.get(0)?,
-        run_id: row.get(1)?,
-        start_seconds: row.get(2)?,
-        end_seconds: row.get(3)?,
-        virality_score: row.get(4)?,
-        transcript: row.get(5)?,
-        file_path: row.get(6)?,
-        created_at: row.get::<_, Timestamp>(7)?.0,
+        id: read_column(row, 0, "clips", "id")?,
+        run_id: read_column(row, 1, "clips", "run_id")?,
+        start_seconds: read_column(row, 2, "clips", "start_seconds")?,
+        end_seconds: read_column(row, 3, "clips", "end_seconds")?,
+        virality_score: read_column(row, 4, "clips", "virality_score")?,
+        transcript: read_column(row, 5, "clips", "transcript")?,
+        file_path: read_column(row, 6, "clips", "file_path")?,
+        created_at: read_column::<Timestamp>(row, 7, "clips", "created_at")?.0,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &NewClip) -> rusqlite::Result<Clip> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![
-            new.run_id,
-            Checked::new("clips", "start_seconds", &new.start_seconds),
-            Checked::new("clips", "end_seconds", &new.end_seconds),
-            Checked::new("clips", "virality_score", &new.virality_score),
-            Checked::new("clips", "transcript", &new.transcript),
-            Checked::new("clips", "file_path", &new.file_path),
-            Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
-        ],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &NewClip) -> Result<Clip> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    new.run_id,
+                    Checked::new("clips", "start_seconds", &new.start_seconds),
+                    Checked::new("clips", "end_seconds", &new.end_seconds),
+                    Checked::new("clips", "virality_score", &new.virality_score),
+                    Checked::new("clips", "transcript", &new.transcript),
+                    Checked::new("clips", "file_path", &new.file_path).at_most(1024),
+                    Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "clips", params![new.run_id]))
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![
-                new.run_id,
-                Checked::new("clips", "start_seconds", &new.start_seconds),
-                Checked::new("clips", "end_seconds", &new.end_seconds),
-                Checked::new("clips", "virality_score", &new.virality_score),
-                Checked::new("clips", "transcript", &new.transcript),
-                Checked::new("clips", "file_path", &new.file_path),
-                Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
-            ])?;
+            statement
+                .execute(params![
+                    new.run_id,
+                    Checked::new("clips", "start_seconds", &new.start_seconds),
+                    Checked::new("clips", "end_seconds", &new.end_seconds),
+                    Checked::new("clips", "virality_score", &new.virality_score),
+                    Checked::new("clips", "transcript", &new.transcript),
+                    Checked::new("clips", "file_path", &new.file_path).at_most(1024),
+                    Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
+                ])
+                .map_err(|error| {
+                    crate::error::sqlite_write(conn, error, "clips", params![new.run_id])
+                })?;
         }
         Ok(rows.len())
     })
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Clip>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Clip>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![id], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `id`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Clip>> {
+pub fn list(conn: &Connection) -> Result<Vec<Clip>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?
-        .query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
-pub fn list_page(conn: &Connection, after: Option<i64>, limit: u32) -> rusqlite::Result<Vec<Clip>> {
-    match after {
+pub fn list_page(conn: &Connection, after: Option<i64>, limit: u32) -> Result<Vec<Clip>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![key, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![key, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &Clip) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        row.id,
-        row.run_id,
-        Checked::new("clips", "start_seconds", &row.start_seconds),
-        Checked::new("clips", "end_seconds", &row.end_seconds),
-        Checked::new("clips", "virality_score", &row.virality_score),
-        Checked::new("clips", "transcript", &row.transcript),
-        Checked::new("clips", "file_path", &row.file_path),
-        Checked::new("clips", "created_at", &Timestamp(row.created_at)),
-    ])?;
+pub fn update(conn: &Connection, row: &Clip) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                row.id,
+                row.run_id,
+                Checked::new("clips", "start_seconds", &row.start_seconds),
+                Checked::new("clips", "end_seconds", &row.end_seconds),
+                Checked::new("clips", "virality_score", &row.virality_score),
+                Checked::new("clips", "transcript", &row.transcript),
+                Checked::new("clips", "file_path", &row.file_path).at_most(1024),
+                Checked::new("clips", "created_at", &Timestamp(row.created_at)),
+            ])
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "clips", params![row.run_id]))?;
     Ok(changed > 0)
 }
 /// Changes to one `clips` row, for [`patch`] and [`patch_if`]: each
@@ -195,7 +218,7 @@ pub struct ClipPatch {
 /// Writes the columns `patch` gives to the row whose `id` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(conn: &Connection, key: i64, patch: &ClipPatch) -> rusqlite::Result<Option<Clip>> {
+pub fn patch(conn: &Connection, key: i64, patch: &ClipPatch) -> Result<Option<Clip>> {
     patch_if(conn, key, &ClipPatch::default(), patch)
 }
 
@@ -208,7 +231,7 @@ pub fn patch_if(
     key: i64,
     expected: &ClipPatch,
     patch: &ClipPatch,
-) -> rusqlite::Result<Option<Clip>> {
+) -> Result<Option<Clip>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -245,11 +268,9 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "transcript", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("clips", "file_path", value.clone()).at_most(1024),
+        ));
         sets.push(format!("{} = ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.created_at {
@@ -299,11 +320,9 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "transcript", binds.len()));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("clips", "file_path", value.clone()).at_most(1024),
+        ));
         conditions.push(format!("{} IS ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &expected.created_at {
@@ -321,29 +340,38 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "clips", params![patch.run_id]))
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![id]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, "clips", &id))?;
     Ok(changed > 0)
 }
 
 /// The rows whose `run_id` is the given key, in `id` order. No index serves it,
 /// so it reads the whole table: on a large table, add an index on `run_id`
 /// under `indexes:`.
-pub fn list_by_run_id(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<Clip>> {
+pub fn list_by_run_id(conn: &Connection, run_id: i64) -> Result<Vec<Clip>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_RUN_ID_SQL)?
-        .query_map(params![run_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_RUN_ID_SQL)?
+        .query_map(params![run_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The `PipelineRun` that `run_id` points at.
-pub fn load_run(conn: &Connection, row: &Clip) -> rusqlite::Result<PipelineRun> {
+pub fn load_run(conn: &Connection, row: &Clip) -> Result<PipelineRun> {
     // The foreign key guarantees the parent exists.
-    crate::pipeline_runs::get(conn, row.run_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    crate::pipeline_runs::get(conn, row.run_id)?
+        .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
 }

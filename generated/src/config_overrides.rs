@@ -6,7 +6,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::codec::{read_column, Checked, CheckedValue, Timestamp};
+use crate::Result;
 
 /// A row of `config_overrides`.
 ///
@@ -65,50 +66,64 @@ const UPSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "\"key\", value, updated_by, updated_at";
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<ConfigOverride> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<ConfigOverride> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<ConfigOverride> {
     Ok(ConfigOverride {
-        key: row.get(0)?,
-        value: row.get(1)?,
-        updated_by: row.get(2)?,
-        updated_at: row.get::<_, Timestamp>(3)?.0,
+        key: read_column(row, 0, "config_overrides", "key")?,
+        value: read_column(row, 1, "config_overrides", "value")?,
+        updated_by: read_column(row, 2, "config_overrides", "updated_by")?,
+        updated_at: read_column::<Timestamp>(row, 3, "config_overrides", "updated_at")?.0,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &NewConfigOverride) -> rusqlite::Result<ConfigOverride> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![
-            Checked::new("config_overrides", "key", &new.key),
-            Checked::new("config_overrides", "value", &new.value),
-            Checked::new("config_overrides", "updated_by", &new.updated_by),
-            Checked::new(
-                "config_overrides",
-                "updated_at",
-                &new.updated_at.map(Timestamp)
-            ),
-        ],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverride> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    Checked::new("config_overrides", "key", &new.key).at_most(100),
+                    Checked::new("config_overrides", "value", &new.value),
+                    Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                    Checked::new(
+                        "config_overrides",
+                        "updated_at",
+                        &new.updated_at.map(Timestamp)
+                    ),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![
-                Checked::new("config_overrides", "key", &new.key),
-                Checked::new("config_overrides", "value", &new.value),
-                Checked::new("config_overrides", "updated_by", &new.updated_by),
-                Checked::new(
-                    "config_overrides",
-                    "updated_at",
-                    &new.updated_at.map(Timestamp)
-                ),
-            ])?;
+            statement
+                .execute(params![
+                    Checked::new("config_overrides", "key", &new.key).at_most(100),
+                    Checked::new("config_overrides", "value", &new.value),
+                    Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                    Checked::new(
+                        "config_overrides",
+                        "updated_at",
+                        &new.updated_at.map(Timestamp)
+                    ),
+                ])
+                .map_err(|error| {
+                    crate::error::sqlite_write(conn, error, "config_overrides", &[])
+                })?;
         }
         Ok(rows.len())
     })
@@ -116,40 +131,46 @@ pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> rusqlite::R
 
 /// Inserts a row, or replaces every column of the row with the same
 /// `key`; returns the row as stored.
-pub fn upsert(conn: &Connection, new: &NewConfigOverride) -> rusqlite::Result<ConfigOverride> {
-    conn.prepare_cached(UPSERT_SQL)?.query_row(
-        params![
-            Checked::new("config_overrides", "key", &new.key),
-            Checked::new("config_overrides", "value", &new.value),
-            Checked::new("config_overrides", "updated_by", &new.updated_by),
-            Checked::new(
-                "config_overrides",
-                "updated_at",
-                &new.updated_at.map(Timestamp)
-            ),
-        ],
-        self::from_row,
-    )
+pub fn upsert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverride> {
+    conn.prepare_cached(UPSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    Checked::new("config_overrides", "key", &new.key).at_most(100),
+                    Checked::new("config_overrides", "value", &new.value),
+                    Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                    Checked::new(
+                        "config_overrides",
+                        "updated_at",
+                        &new.updated_at.map(Timestamp)
+                    ),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))
 }
 
 /// The row with the given `key`, if there is one.
-pub fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<ConfigOverride>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![key], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, key: &str) -> Result<Option<ConfigOverride>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![key], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `key`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ConfigOverride>> {
+pub fn list(conn: &Connection) -> Result<Vec<ConfigOverride>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?
-        .query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `key` order, after the row whose key is
@@ -159,30 +180,36 @@ pub fn list_page(
     conn: &Connection,
     after: Option<&str>,
     limit: u32,
-) -> rusqlite::Result<Vec<ConfigOverride>> {
-    match after {
+) -> Result<Vec<ConfigOverride>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![key, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![key, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 
 /// Writes every column of `row` to the row with its `key`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &ConfigOverride) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        Checked::new("config_overrides", "key", &row.key),
-        Checked::new("config_overrides", "value", &row.value),
-        Checked::new("config_overrides", "updated_by", &row.updated_by),
-        Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at)),
-    ])?;
+pub fn update(conn: &Connection, row: &ConfigOverride) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                Checked::new("config_overrides", "key", &row.key).at_most(100),
+                Checked::new("config_overrides", "value", &row.value),
+                Checked::new("config_overrides", "updated_by", &row.updated_by).at_most(100),
+                Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at)),
+            ])
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))?;
     Ok(changed > 0)
 }
 /// Changes to one `config_overrides` row, for [`patch`] and [`patch_if`]: each
@@ -203,7 +230,7 @@ pub fn patch(
     conn: &Connection,
     key: &str,
     patch: &ConfigOverridePatch,
-) -> rusqlite::Result<Option<ConfigOverride>> {
+) -> Result<Option<ConfigOverride>> {
     patch_if(conn, key, &ConfigOverridePatch::default(), patch)
 }
 
@@ -216,7 +243,7 @@ pub fn patch_if(
     key: &str,
     expected: &ConfigOverridePatch,
     patch: &ConfigOverridePatch,
-) -> rusqlite::Result<Option<ConfigOverride>> {
+) -> Result<Option<ConfigOverride>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -229,11 +256,9 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "value", binds.len()));
     }
     if let Some(value) = &patch.updated_by {
-        binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
-            "updated_by",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ?{}", "updated_by", binds.len()));
     }
     if let Some(value) = &patch.updated_at {
@@ -259,11 +284,9 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "value", binds.len()));
     }
     if let Some(value) = &expected.updated_by {
-        binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
-            "updated_by",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
+        ));
         conditions.push(format!("{} IS ?{}", "updated_by", binds.len()));
     }
     if let Some(value) = &expected.updated_at {
@@ -281,13 +304,20 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))
 }
 
 /// Deletes the row with the given `key`; returns whether it existed.
-pub fn delete(conn: &Connection, key: &str) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![key])?;
+pub fn delete(conn: &Connection, key: &str) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![key]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, "config_overrides", &key))?;
     Ok(changed > 0)
 }

@@ -10,7 +10,8 @@ use rusqlite::{
     Connection, OptionalExtension, Row,
 };
 
-use crate::codec::{Checked, CheckedValue, Timestamp, UnknownVariant};
+use crate::codec::{read_column, Checked, CheckedValue, Timestamp, UnknownVariant};
+use crate::Result;
 
 /// The allowed values of `discovered_videos.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -169,108 +170,134 @@ const LIST_BY_STATUS_SQL: &str = "SELECT id, youtube_video_id, title, channel_id
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at";
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<DiscoveredVideo> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<DiscoveredVideo> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<DiscoveredVideo> {
     Ok(DiscoveredVideo {
-        id: row.get(0)?,
-        youtube_video_id: row.get(1)?,
-        title: row.get(2)?,
-        channel_id: row.get(3)?,
-        channel_title: row.get(4)?,
-        url: row.get(5)?,
-        duration_seconds: row.get(6)?,
-        view_count: row.get(7)?,
-        published_at: row.get::<_, Option<Timestamp>>(8)?.map(|t| t.0),
-        status: row.get(9)?,
-        discovered_at: row.get::<_, Timestamp>(10)?.0,
+        id: read_column(row, 0, "discovered_videos", "id")?,
+        youtube_video_id: read_column(row, 1, "discovered_videos", "youtube_video_id")?,
+        title: read_column(row, 2, "discovered_videos", "title")?,
+        channel_id: read_column(row, 3, "discovered_videos", "channel_id")?,
+        channel_title: read_column(row, 4, "discovered_videos", "channel_title")?,
+        url: read_column(row, 5, "discovered_videos", "url")?,
+        duration_seconds: read_column(row, 6, "discovered_videos", "duration_seconds")?,
+        view_count: read_column(row, 7, "discovered_videos", "view_count")?,
+        published_at: read_column::<Option<Timestamp>>(
+            row,
+            8,
+            "discovered_videos",
+            "published_at",
+        )?
+        .map(|t| t.0),
+        status: read_column(row, 9, "discovered_videos", "status")?,
+        discovered_at: read_column::<Timestamp>(row, 10, "discovered_videos", "discovered_at")?.0,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> rusqlite::Result<DiscoveredVideo> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![
-            Checked::new(
-                "discovered_videos",
-                "youtube_video_id",
-                &new.youtube_video_id
-            ),
-            Checked::new("discovered_videos", "title", &new.title),
-            Checked::new("discovered_videos", "channel_id", &new.channel_id),
-            Checked::new("discovered_videos", "channel_title", &new.channel_title),
-            Checked::new("discovered_videos", "url", &new.url),
-            new.duration_seconds,
-            new.view_count,
-            Checked::new(
-                "discovered_videos",
-                "published_at",
-                &new.published_at.map(Timestamp)
-            ),
-            new.status,
-            Checked::new(
-                "discovered_videos",
-                "discovered_at",
-                &new.discovered_at.map(Timestamp)
-            ),
-        ],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> Result<DiscoveredVideo> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    Checked::new(
+                        "discovered_videos",
+                        "youtube_video_id",
+                        &new.youtube_video_id
+                    )
+                    .at_most(32),
+                    Checked::new("discovered_videos", "title", &new.title).at_most(500),
+                    Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
+                    Checked::new("discovered_videos", "channel_title", &new.channel_title)
+                        .at_most(255),
+                    Checked::new("discovered_videos", "url", &new.url).at_most(500),
+                    new.duration_seconds,
+                    new.view_count,
+                    Checked::new(
+                        "discovered_videos",
+                        "published_at",
+                        &new.published_at.map(Timestamp)
+                    ),
+                    new.status,
+                    Checked::new(
+                        "discovered_videos",
+                        "discovered_at",
+                        &new.discovered_at.map(Timestamp)
+                    ),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![
-                Checked::new(
-                    "discovered_videos",
-                    "youtube_video_id",
-                    &new.youtube_video_id
-                ),
-                Checked::new("discovered_videos", "title", &new.title),
-                Checked::new("discovered_videos", "channel_id", &new.channel_id),
-                Checked::new("discovered_videos", "channel_title", &new.channel_title),
-                Checked::new("discovered_videos", "url", &new.url),
-                new.duration_seconds,
-                new.view_count,
-                Checked::new(
-                    "discovered_videos",
-                    "published_at",
-                    &new.published_at.map(Timestamp)
-                ),
-                new.status,
-                Checked::new(
-                    "discovered_videos",
-                    "discovered_at",
-                    &new.discovered_at.map(Timestamp)
-                ),
-            ])?;
+            statement
+                .execute(params![
+                    Checked::new(
+                        "discovered_videos",
+                        "youtube_video_id",
+                        &new.youtube_video_id
+                    )
+                    .at_most(32),
+                    Checked::new("discovered_videos", "title", &new.title).at_most(500),
+                    Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
+                    Checked::new("discovered_videos", "channel_title", &new.channel_title)
+                        .at_most(255),
+                    Checked::new("discovered_videos", "url", &new.url).at_most(500),
+                    new.duration_seconds,
+                    new.view_count,
+                    Checked::new(
+                        "discovered_videos",
+                        "published_at",
+                        &new.published_at.map(Timestamp)
+                    ),
+                    new.status,
+                    Checked::new(
+                        "discovered_videos",
+                        "discovered_at",
+                        &new.discovered_at.map(Timestamp)
+                    ),
+                ])
+                .map_err(|error| {
+                    crate::error::sqlite_write(conn, error, "discovered_videos", &[])
+                })?;
         }
         Ok(rows.len())
     })
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<DiscoveredVideo>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, id: i64) -> Result<Option<DiscoveredVideo>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![id], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `id`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<DiscoveredVideo>> {
+pub fn list(conn: &Connection) -> Result<Vec<DiscoveredVideo>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?
-        .query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
@@ -280,49 +307,56 @@ pub fn list_page(
     conn: &Connection,
     after: Option<i64>,
     limit: u32,
-) -> rusqlite::Result<Vec<DiscoveredVideo>> {
-    match after {
+) -> Result<Vec<DiscoveredVideo>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![key, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![key, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &DiscoveredVideo) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        row.id,
-        Checked::new(
-            "discovered_videos",
-            "youtube_video_id",
-            &row.youtube_video_id
-        ),
-        Checked::new("discovered_videos", "title", &row.title),
-        Checked::new("discovered_videos", "channel_id", &row.channel_id),
-        Checked::new("discovered_videos", "channel_title", &row.channel_title),
-        Checked::new("discovered_videos", "url", &row.url),
-        row.duration_seconds,
-        row.view_count,
-        Checked::new(
-            "discovered_videos",
-            "published_at",
-            &row.published_at.map(Timestamp)
-        ),
-        row.status,
-        Checked::new(
-            "discovered_videos",
-            "discovered_at",
-            &Timestamp(row.discovered_at)
-        ),
-    ])?;
+pub fn update(conn: &Connection, row: &DiscoveredVideo) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                row.id,
+                Checked::new(
+                    "discovered_videos",
+                    "youtube_video_id",
+                    &row.youtube_video_id
+                )
+                .at_most(32),
+                Checked::new("discovered_videos", "title", &row.title).at_most(500),
+                Checked::new("discovered_videos", "channel_id", &row.channel_id).at_most(64),
+                Checked::new("discovered_videos", "channel_title", &row.channel_title).at_most(255),
+                Checked::new("discovered_videos", "url", &row.url).at_most(500),
+                row.duration_seconds,
+                row.view_count,
+                Checked::new(
+                    "discovered_videos",
+                    "published_at",
+                    &row.published_at.map(Timestamp)
+                ),
+                row.status,
+                Checked::new(
+                    "discovered_videos",
+                    "discovered_at",
+                    &Timestamp(row.discovered_at)
+                ),
+            ])
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))?;
     Ok(changed > 0)
 }
 /// Changes to one `discovered_videos` row, for [`patch`] and [`patch_if`]: each
@@ -350,7 +384,7 @@ pub fn patch(
     conn: &Connection,
     key: i64,
     patch: &DiscoveredVideoPatch,
-) -> rusqlite::Result<Option<DiscoveredVideo>> {
+) -> Result<Option<DiscoveredVideo>> {
     patch_if(conn, key, &DiscoveredVideoPatch::default(), patch)
 }
 
@@ -363,48 +397,38 @@ pub fn patch_if(
     key: i64,
     expected: &DiscoveredVideoPatch,
     patch: &DiscoveredVideoPatch,
-) -> rusqlite::Result<Option<DiscoveredVideo>> {
+) -> Result<Option<DiscoveredVideo>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "youtube_video_id", value.clone()).at_most(32),
+        ));
         sets.push(format!("{} = ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.title {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500),
+        ));
         sets.push(format!("{} = ?{}", "title", binds.len()));
     }
     if let Some(value) = &patch.channel_id {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "channel_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
+        ));
         sets.push(format!("{} = ?{}", "channel_id", binds.len()));
     }
     if let Some(value) = &patch.channel_title {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "channel_title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
+        ));
         sets.push(format!("{} = ?{}", "channel_title", binds.len()));
     }
     if let Some(value) = &patch.url {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "url",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500),
+        ));
         sets.push(format!("{} = ?{}", "url", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
@@ -442,43 +466,33 @@ pub fn patch_if(
     binds.push(Box::new(key));
     let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "youtube_video_id", value.clone()).at_most(32),
+        ));
         conditions.push(format!("{} IS ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &expected.title {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500),
+        ));
         conditions.push(format!("{} IS ?{}", "title", binds.len()));
     }
     if let Some(value) = &expected.channel_id {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "channel_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
+        ));
         conditions.push(format!("{} IS ?{}", "channel_id", binds.len()));
     }
     if let Some(value) = &expected.channel_title {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "channel_title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
+        ));
         conditions.push(format!("{} IS ?{}", "channel_title", binds.len()));
     }
     if let Some(value) = &expected.url {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "url",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500),
+        ));
         conditions.push(format!("{} IS ?{}", "url", binds.len()));
     }
     if let Some(value) = &expected.duration_seconds {
@@ -516,14 +530,21 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![id]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, "discovered_videos", &id))?;
     Ok(changed > 0)
 }
 
@@ -531,10 +552,11 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 pub fn get_by_youtube_video_id(
     conn: &Connection,
     youtube_video_id: &str,
-) -> rusqlite::Result<Option<DiscoveredVideo>> {
-    conn.prepare_cached(GET_BY_YOUTUBE_VIDEO_ID_SQL)?
-        .query_row(params![youtube_video_id], self::from_row)
-        .optional()
+) -> Result<Option<DiscoveredVideo>> {
+    Ok(conn
+        .prepare_cached(GET_BY_YOUTUBE_VIDEO_ID_SQL)?
+        .query_row(params![youtube_video_id], self::read_row)
+        .optional()?)
 }
 
 /// The rows with the given `status`, oldest first, through index
@@ -542,9 +564,10 @@ pub fn get_by_youtube_video_id(
 pub fn list_by_status(
     conn: &Connection,
     status: DiscoveredVideoStatus,
-) -> rusqlite::Result<Vec<DiscoveredVideo>> {
+) -> Result<Vec<DiscoveredVideo>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_STATUS_SQL)?
-        .query_map(params![status], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_STATUS_SQL)?
+        .query_map(params![status], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }

@@ -6,8 +6,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Checked, CheckedValue, Json, Timestamp};
+use crate::codec::{read_column, Checked, CheckedValue, Json, Timestamp};
 use crate::pipeline_runs::PipelineRun;
+use crate::Result;
 
 /// A row of `error_logs`.
 ///
@@ -85,122 +86,141 @@ const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, correlation_id, module, err
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<ErrorLog> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<ErrorLog> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<ErrorLog> {
     Ok(ErrorLog {
-        id: row.get(0)?,
-        run_id: row.get(1)?,
-        correlation_id: row.get(2)?,
-        module: row.get(3)?,
-        error_type: row.get(4)?,
-        message: row.get(5)?,
-        traceback: row.get(6)?,
-        context: row
-            .get::<_, Option<Json<serde_json::Value>>>(7)?
+        id: read_column(row, 0, "error_logs", "id")?,
+        run_id: read_column(row, 1, "error_logs", "run_id")?,
+        correlation_id: read_column(row, 2, "error_logs", "correlation_id")?,
+        module: read_column(row, 3, "error_logs", "module")?,
+        error_type: read_column(row, 4, "error_logs", "error_type")?,
+        message: read_column(row, 5, "error_logs", "message")?,
+        traceback: read_column(row, 6, "error_logs", "traceback")?,
+        context: read_column::<Option<Json<serde_json::Value>>>(row, 7, "error_logs", "context")?
             .map(|j| j.0),
-        resolved: row.get(8)?,
-        occurred_at: row.get::<_, Timestamp>(9)?.0,
+        resolved: read_column(row, 8, "error_logs", "resolved")?,
+        occurred_at: read_column::<Timestamp>(row, 9, "error_logs", "occurred_at")?.0,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &NewErrorLog) -> rusqlite::Result<ErrorLog> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![
-            new.run_id,
-            Checked::new("error_logs", "correlation_id", &new.correlation_id),
-            Checked::new("error_logs", "module", &new.module),
-            Checked::new("error_logs", "error_type", &new.error_type),
-            Checked::new("error_logs", "message", &new.message),
-            Checked::new("error_logs", "traceback", &new.traceback),
-            Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
-            new.resolved,
-            Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
-        ],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &NewErrorLog) -> Result<ErrorLog> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    new.run_id,
+                    Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
+                    Checked::new("error_logs", "module", &new.module).at_most(100),
+                    Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+                    Checked::new("error_logs", "message", &new.message),
+                    Checked::new("error_logs", "traceback", &new.traceback),
+                    Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
+                    new.resolved,
+                    Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, "error_logs", params![new.run_id]))
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![
-                new.run_id,
-                Checked::new("error_logs", "correlation_id", &new.correlation_id),
-                Checked::new("error_logs", "module", &new.module),
-                Checked::new("error_logs", "error_type", &new.error_type),
-                Checked::new("error_logs", "message", &new.message),
-                Checked::new("error_logs", "traceback", &new.traceback),
-                Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
-                new.resolved,
-                Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
-            ])?;
+            statement
+                .execute(params![
+                    new.run_id,
+                    Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
+                    Checked::new("error_logs", "module", &new.module).at_most(100),
+                    Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+                    Checked::new("error_logs", "message", &new.message),
+                    Checked::new("error_logs", "traceback", &new.traceback),
+                    Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
+                    new.resolved,
+                    Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
+                ])
+                .map_err(|error| {
+                    crate::error::sqlite_write(conn, error, "error_logs", params![new.run_id])
+                })?;
         }
         Ok(rows.len())
     })
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<ErrorLog>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, id: i64) -> Result<Option<ErrorLog>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![id], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `id`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ErrorLog>> {
+pub fn list(conn: &Connection) -> Result<Vec<ErrorLog>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?
-        .query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
-pub fn list_page(
-    conn: &Connection,
-    after: Option<i64>,
-    limit: u32,
-) -> rusqlite::Result<Vec<ErrorLog>> {
-    match after {
+pub fn list_page(conn: &Connection, after: Option<i64>, limit: u32) -> Result<Vec<ErrorLog>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![key, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![key, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &ErrorLog) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        row.id,
-        row.run_id,
-        Checked::new("error_logs", "correlation_id", &row.correlation_id),
-        Checked::new("error_logs", "module", &row.module),
-        Checked::new("error_logs", "error_type", &row.error_type),
-        Checked::new("error_logs", "message", &row.message),
-        Checked::new("error_logs", "traceback", &row.traceback),
-        Checked::new("error_logs", "context", &row.context.as_ref().map(Json)),
-        row.resolved,
-        Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at)),
-    ])?;
+pub fn update(conn: &Connection, row: &ErrorLog) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                row.id,
+                row.run_id,
+                Checked::new("error_logs", "correlation_id", &row.correlation_id).at_most(36),
+                Checked::new("error_logs", "module", &row.module).at_most(100),
+                Checked::new("error_logs", "error_type", &row.error_type).at_most(100),
+                Checked::new("error_logs", "message", &row.message),
+                Checked::new("error_logs", "traceback", &row.traceback),
+                Checked::new("error_logs", "context", &row.context.as_ref().map(Json)),
+                row.resolved,
+                Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at)),
+            ])
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "error_logs", params![row.run_id])
+        })?;
     Ok(changed > 0)
 }
 /// Changes to one `error_logs` row, for [`patch`] and [`patch_if`]: each
@@ -223,11 +243,7 @@ pub struct ErrorLogPatch {
 /// Writes the columns `patch` gives to the row whose `id` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(
-    conn: &Connection,
-    key: i64,
-    patch: &ErrorLogPatch,
-) -> rusqlite::Result<Option<ErrorLog>> {
+pub fn patch(conn: &Connection, key: i64, patch: &ErrorLogPatch) -> Result<Option<ErrorLog>> {
     patch_if(conn, key, &ErrorLogPatch::default(), patch)
 }
 
@@ -240,7 +256,7 @@ pub fn patch_if(
     key: i64,
     expected: &ErrorLogPatch,
     patch: &ErrorLogPatch,
-) -> rusqlite::Result<Option<ErrorLog>> {
+) -> Result<Option<ErrorLog>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -249,27 +265,21 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "correlation_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36),
+        ));
         sets.push(format!("{} = ?{}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.module {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "module",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "module", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ?{}", "module", binds.len()));
     }
     if let Some(value) = &patch.error_type {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "error_type",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ?{}", "error_type", binds.len()));
     }
     if let Some(value) = &patch.message {
@@ -319,27 +329,21 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "run_id", binds.len()));
     }
     if let Some(value) = &expected.correlation_id {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "correlation_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36),
+        ));
         conditions.push(format!("{} IS ?{}", "correlation_id", binds.len()));
     }
     if let Some(value) = &expected.module {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "module",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "module", value.clone()).at_most(100),
+        ));
         conditions.push(format!("{} IS ?{}", "module", binds.len()));
     }
     if let Some(value) = &expected.error_type {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "error_type",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100),
+        ));
         conditions.push(format!("{} IS ?{}", "error_type", binds.len()));
     }
     if let Some(value) = &expected.message {
@@ -385,38 +389,49 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "error_logs", params![patch.run_id])
+        })
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![id]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, "error_logs", &id))?;
     Ok(changed > 0)
 }
 
 /// The rows with the given `module`, newest `occurred_at` first, through index
 /// `idx_error_log_module`.
-pub fn list_by_module(conn: &Connection, module: &str) -> rusqlite::Result<Vec<ErrorLog>> {
+pub fn list_by_module(conn: &Connection, module: &str) -> Result<Vec<ErrorLog>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_MODULE_SQL)?
-        .query_map(params![module], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_MODULE_SQL)?
+        .query_map(params![module], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The rows whose `run_id` is the given key, in `id` order. No index serves it,
 /// so it reads the whole table: on a large table, add an index on `run_id`
 /// under `indexes:`.
-pub fn list_by_run_id(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<ErrorLog>> {
+pub fn list_by_run_id(conn: &Connection, run_id: i64) -> Result<Vec<ErrorLog>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_RUN_ID_SQL)?
-        .query_map(params![run_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_RUN_ID_SQL)?
+        .query_map(params![run_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The `PipelineRun` that `run_id` points at, or `None` when it is NULL.
-pub fn load_run(conn: &Connection, row: &ErrorLog) -> rusqlite::Result<Option<PipelineRun>> {
+pub fn load_run(conn: &Connection, row: &ErrorLog) -> Result<Option<PipelineRun>> {
     match row.run_id {
         Some(key) => crate::pipeline_runs::get(conn, key),
         None => Ok(None),

@@ -9,6 +9,11 @@
 //! index, and a `load_*` function per foreign key. Every statement is
 //! prepared once per connection and cached.
 //!
+//! Every function returns [`Result`], whose [`Error`] says what went wrong
+//! in the same terms on SQLite and PostgreSQL: which constraint a write
+//! broke, which value was refused before it was stored, which stored value
+//! could not be read (see [`error`]).
+//!
 //! Hand-written SQL reads into the same types: each module's `COLUMNS` are
 //! its columns in order, and its `from_row` reads them.
 //!
@@ -18,10 +23,10 @@
 //! let sql = format!("SELECT {} FROM {}", pipeline_db::discovered_videos::COLUMNS, "discovered_videos");
 //! let rows: Vec<pipeline_db::DiscoveredVideo> = conn
 //!     .prepare(&sql)?
-//!     .query_map([], pipeline_db::discovered_videos::from_row)?
-//!     .collect::<Result<_, _>>()?;
+//!     .query_and_then([], pipeline_db::discovered_videos::from_row)?
+//!     .collect::<pipeline_db::Result<_>>()?;
 //! assert!(rows.is_empty());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), pipeline_db::Error>(())
 //! ```
 //!
 //! The crates its API exposes are re-exported (`rusqlite`, `chrono`,
@@ -33,7 +38,7 @@
 //! ```no_run
 //! let conn = pipeline_db::open("pipeline.db")?;
 //! pipeline_db::init_db(&conn)?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), pipeline_db::Error>(())
 //! ```
 
 pub mod analytics;
@@ -41,6 +46,7 @@ pub mod clips;
 pub mod codec;
 pub mod config_overrides;
 pub mod discovered_videos;
+pub mod error;
 pub mod error_logs;
 pub mod migrations;
 pub mod pipeline_runs;
@@ -67,6 +73,7 @@ pub use config_overrides::{ConfigOverride, ConfigOverridePatch, NewConfigOverrid
 pub use discovered_videos::{
     DiscoveredVideo, DiscoveredVideoPatch, DiscoveredVideoStatus, NewDiscoveredVideo,
 };
+pub use error::{ConstraintKind, Error, ErrorKind, Result, UnreadableValue, Violation};
 pub use error_logs::{ErrorLog, ErrorLogPatch, NewErrorLog};
 pub use migrations::MigrateError;
 pub use pipeline_runs::{NewPipelineRun, PipelineRun, PipelineRunPatch, PipelineRunStatus};
@@ -86,7 +93,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// `synchronous=NORMAL` (in WAL mode a crash can lose the last commits but
 /// never corrupts the file), a busy timeout (a writer waits for another
 /// instead of failing with "database is locked") and foreign keys enforced.
-pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Connection> {
+pub fn open(path: impl AsRef<Path>) -> Result<Connection> {
     let conn = configure(Connection::open(path)?)?;
     // Answers the mode it is in; a file can always take WAL.
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
@@ -95,8 +102,8 @@ pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Connection> {
 }
 
 /// Opens a private in-memory database, with foreign keys enforced.
-pub fn open_in_memory() -> rusqlite::Result<Connection> {
-    configure(Connection::open_in_memory()?)
+pub fn open_in_memory() -> Result<Connection> {
+    Ok(configure(Connection::open_in_memory()?)?)
 }
 
 /// SQLite leaves foreign keys off unless each connection turns them on.
@@ -110,24 +117,22 @@ fn configure(conn: Connection) -> rusqlite::Result<Connection> {
 /// that the database lacks, each in one transaction; gives the ids of
 /// those it applied. A database made by an `init_db` from before
 /// migrations, equal to what the first one makes, is taken as migrated.
-pub fn migrate(conn: &mut Connection) -> Result<Vec<&'static str>, MigrateError> {
-    migrations::migrate_sqlite(conn)
+pub fn migrate(conn: &mut Connection) -> Result<Vec<&'static str>> {
+    Ok(migrations::migrate_sqlite(conn)?)
 }
 
 /// Brings the database to this crate's schema: [`migrate`], for callers
 /// that hold only a shared connection. Safe to run again, and from several
 /// processes at once.
-pub fn init_db(conn: &Connection) -> Result<(), MigrateError> {
-    migrations::migrate_sqlite(conn).map(|_| ())
+pub fn init_db(conn: &Connection) -> Result<()> {
+    migrations::migrate_sqlite(conn)?;
+    Ok(())
 }
 
 /// Runs `work` inside a savepoint: its changes are kept if it succeeds and
 /// undone if it fails. A savepoint, unlike BEGIN, also nests inside a
 /// transaction the caller holds.
-fn all_or_nothing<T>(
-    conn: &Connection,
-    work: impl FnOnce() -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
+fn all_or_nothing<T>(conn: &Connection, work: impl FnOnce() -> Result<T>) -> Result<T> {
     conn.execute_batch("SAVEPOINT all_or_nothing")?;
     let result = work();
     let end = match result {

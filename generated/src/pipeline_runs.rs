@@ -10,8 +10,9 @@ use rusqlite::{
     Connection, OptionalExtension, Row,
 };
 
-use crate::codec::{Checked, CheckedValue, Json, Timestamp, UnknownVariant};
+use crate::codec::{read_column, Checked, CheckedValue, Json, Timestamp, UnknownVariant};
 use crate::discovered_videos::DiscoveredVideo;
+use crate::Result;
 
 /// The allowed values of `pipeline_runs.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -148,146 +149,175 @@ const LIST_BY_VIDEO_ID_SQL: &str = "SELECT id, video_id, correlation_id, status,
 pub const COLUMNS: &str =
     "id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message";
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<PipelineRun> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<PipelineRun> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<PipelineRun> {
     Ok(PipelineRun {
-        id: row.get(0)?,
-        video_id: row.get(1)?,
-        correlation_id: row.get(2)?,
-        status: row.get(3)?,
-        config_snapshot: row
-            .get::<_, Option<Json<serde_json::Value>>>(4)?
-            .map(|j| j.0),
-        started_at: row.get::<_, Timestamp>(5)?.0,
-        finished_at: row.get::<_, Option<Timestamp>>(6)?.map(|t| t.0),
-        error_message: row.get(7)?,
+        id: read_column(row, 0, "pipeline_runs", "id")?,
+        video_id: read_column(row, 1, "pipeline_runs", "video_id")?,
+        correlation_id: read_column(row, 2, "pipeline_runs", "correlation_id")?,
+        status: read_column(row, 3, "pipeline_runs", "status")?,
+        config_snapshot: read_column::<Option<Json<serde_json::Value>>>(
+            row,
+            4,
+            "pipeline_runs",
+            "config_snapshot",
+        )?
+        .map(|j| j.0),
+        started_at: read_column::<Timestamp>(row, 5, "pipeline_runs", "started_at")?.0,
+        finished_at: read_column::<Option<Timestamp>>(row, 6, "pipeline_runs", "finished_at")?
+            .map(|t| t.0),
+        error_message: read_column(row, 7, "pipeline_runs", "error_message")?,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &NewPipelineRun) -> rusqlite::Result<PipelineRun> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![
-            new.video_id,
-            Checked::new("pipeline_runs", "correlation_id", &new.correlation_id),
-            new.status,
-            Checked::new(
-                "pipeline_runs",
-                "config_snapshot",
-                &new.config_snapshot.as_ref().map(Json)
-            ),
-            Checked::new(
-                "pipeline_runs",
-                "started_at",
-                &new.started_at.map(Timestamp)
-            ),
-            Checked::new(
-                "pipeline_runs",
-                "finished_at",
-                &new.finished_at.map(Timestamp)
-            ),
-            Checked::new("pipeline_runs", "error_message", &new.error_message),
-        ],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &NewPipelineRun) -> Result<PipelineRun> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    new.video_id,
+                    Checked::new("pipeline_runs", "correlation_id", &new.correlation_id)
+                        .at_most(36),
+                    new.status,
+                    Checked::new(
+                        "pipeline_runs",
+                        "config_snapshot",
+                        &new.config_snapshot.as_ref().map(Json)
+                    ),
+                    Checked::new(
+                        "pipeline_runs",
+                        "started_at",
+                        &new.started_at.map(Timestamp)
+                    ),
+                    Checked::new(
+                        "pipeline_runs",
+                        "finished_at",
+                        &new.finished_at.map(Timestamp)
+                    ),
+                    Checked::new("pipeline_runs", "error_message", &new.error_message),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "pipeline_runs", params![new.video_id])
+        })
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![
-                new.video_id,
-                Checked::new("pipeline_runs", "correlation_id", &new.correlation_id),
-                new.status,
-                Checked::new(
-                    "pipeline_runs",
-                    "config_snapshot",
-                    &new.config_snapshot.as_ref().map(Json)
-                ),
-                Checked::new(
-                    "pipeline_runs",
-                    "started_at",
-                    &new.started_at.map(Timestamp)
-                ),
-                Checked::new(
-                    "pipeline_runs",
-                    "finished_at",
-                    &new.finished_at.map(Timestamp)
-                ),
-                Checked::new("pipeline_runs", "error_message", &new.error_message),
-            ])?;
+            statement
+                .execute(params![
+                    new.video_id,
+                    Checked::new("pipeline_runs", "correlation_id", &new.correlation_id)
+                        .at_most(36),
+                    new.status,
+                    Checked::new(
+                        "pipeline_runs",
+                        "config_snapshot",
+                        &new.config_snapshot.as_ref().map(Json)
+                    ),
+                    Checked::new(
+                        "pipeline_runs",
+                        "started_at",
+                        &new.started_at.map(Timestamp)
+                    ),
+                    Checked::new(
+                        "pipeline_runs",
+                        "finished_at",
+                        &new.finished_at.map(Timestamp)
+                    ),
+                    Checked::new("pipeline_runs", "error_message", &new.error_message),
+                ])
+                .map_err(|error| {
+                    crate::error::sqlite_write(conn, error, "pipeline_runs", params![new.video_id])
+                })?;
         }
         Ok(rows.len())
     })
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<PipelineRun>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, id: i64) -> Result<Option<PipelineRun>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![id], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `id`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<PipelineRun>> {
+pub fn list(conn: &Connection) -> Result<Vec<PipelineRun>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?
-        .query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
-pub fn list_page(
-    conn: &Connection,
-    after: Option<i64>,
-    limit: u32,
-) -> rusqlite::Result<Vec<PipelineRun>> {
-    match after {
+pub fn list_page(conn: &Connection, after: Option<i64>, limit: u32) -> Result<Vec<PipelineRun>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![key, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![key, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &PipelineRun) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        row.id,
-        row.video_id,
-        Checked::new("pipeline_runs", "correlation_id", &row.correlation_id),
-        row.status,
-        Checked::new(
-            "pipeline_runs",
-            "config_snapshot",
-            &row.config_snapshot.as_ref().map(Json)
-        ),
-        Checked::new("pipeline_runs", "started_at", &Timestamp(row.started_at)),
-        Checked::new(
-            "pipeline_runs",
-            "finished_at",
-            &row.finished_at.map(Timestamp)
-        ),
-        Checked::new("pipeline_runs", "error_message", &row.error_message),
-    ])?;
+pub fn update(conn: &Connection, row: &PipelineRun) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                row.id,
+                row.video_id,
+                Checked::new("pipeline_runs", "correlation_id", &row.correlation_id).at_most(36),
+                row.status,
+                Checked::new(
+                    "pipeline_runs",
+                    "config_snapshot",
+                    &row.config_snapshot.as_ref().map(Json)
+                ),
+                Checked::new("pipeline_runs", "started_at", &Timestamp(row.started_at)),
+                Checked::new(
+                    "pipeline_runs",
+                    "finished_at",
+                    &row.finished_at.map(Timestamp)
+                ),
+                Checked::new("pipeline_runs", "error_message", &row.error_message),
+            ])
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "pipeline_runs", params![row.video_id])
+        })?;
     Ok(changed > 0)
 }
 /// Changes to one `pipeline_runs` row, for [`patch`] and [`patch_if`]: each
@@ -308,11 +338,7 @@ pub struct PipelineRunPatch {
 /// Writes the columns `patch` gives to the row whose `id` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(
-    conn: &Connection,
-    key: i64,
-    patch: &PipelineRunPatch,
-) -> rusqlite::Result<Option<PipelineRun>> {
+pub fn patch(conn: &Connection, key: i64, patch: &PipelineRunPatch) -> Result<Option<PipelineRun>> {
     patch_if(conn, key, &PipelineRunPatch::default(), patch)
 }
 
@@ -325,7 +351,7 @@ pub fn patch_if(
     key: i64,
     expected: &PipelineRunPatch,
     patch: &PipelineRunPatch,
-) -> rusqlite::Result<Option<PipelineRun>> {
+) -> Result<Option<PipelineRun>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -334,11 +360,9 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "video_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "correlation_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
+        ));
         sets.push(format!("{} = ?{}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.status {
@@ -388,11 +412,9 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "video_id", binds.len()));
     }
     if let Some(value) = &expected.correlation_id {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "correlation_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
+        ));
         conditions.push(format!("{} IS ?{}", "correlation_id", binds.len()));
     }
     if let Some(value) = &expected.status {
@@ -438,14 +460,23 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "pipeline_runs", params![patch.video_id])
+        })
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![id]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, "pipeline_runs", &id))?;
     Ok(changed > 0)
 }
 
@@ -453,24 +484,27 @@ pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 pub fn get_by_correlation_id(
     conn: &Connection,
     correlation_id: &str,
-) -> rusqlite::Result<Option<PipelineRun>> {
-    conn.prepare_cached(GET_BY_CORRELATION_ID_SQL)?
-        .query_row(params![correlation_id], self::from_row)
-        .optional()
+) -> Result<Option<PipelineRun>> {
+    Ok(conn
+        .prepare_cached(GET_BY_CORRELATION_ID_SQL)?
+        .query_row(params![correlation_id], self::read_row)
+        .optional()?)
 }
 
 /// The rows whose `video_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on
 /// `video_id` under `indexes:`.
-pub fn list_by_video_id(conn: &Connection, video_id: i64) -> rusqlite::Result<Vec<PipelineRun>> {
+pub fn list_by_video_id(conn: &Connection, video_id: i64) -> Result<Vec<PipelineRun>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_VIDEO_ID_SQL)?
-        .query_map(params![video_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_VIDEO_ID_SQL)?
+        .query_map(params![video_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The `DiscoveredVideo` that `video_id` points at.
-pub fn load_video(conn: &Connection, row: &PipelineRun) -> rusqlite::Result<DiscoveredVideo> {
+pub fn load_video(conn: &Connection, row: &PipelineRun) -> Result<DiscoveredVideo> {
     // The foreign key guarantees the parent exists.
-    crate::discovered_videos::get(conn, row.video_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    crate::discovered_videos::get(conn, row.video_id)?
+        .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
 }

@@ -10,8 +10,9 @@ use rusqlite::{
     Connection, OptionalExtension, Row,
 };
 
-use crate::codec::{Checked, CheckedValue, Timestamp, UnknownVariant};
+use crate::codec::{read_column, Checked, CheckedValue, Timestamp, UnknownVariant};
 use crate::shorts::Short;
+use crate::Result;
 
 /// The allowed values of `review_logs.action`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,116 +137,138 @@ const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, reviewer, telegram_mess
 pub const COLUMNS: &str =
     "id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<ReviewLog> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<ReviewLog> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<ReviewLog> {
     Ok(ReviewLog {
-        id: row.get(0)?,
-        short_id: row.get(1)?,
-        reviewer: row.get(2)?,
-        telegram_message_id: row.get(3)?,
-        action: row.get(4)?,
-        comment: row.get(5)?,
-        reviewed_at: row.get::<_, Timestamp>(6)?.0,
+        id: read_column(row, 0, "review_logs", "id")?,
+        short_id: read_column(row, 1, "review_logs", "short_id")?,
+        reviewer: read_column(row, 2, "review_logs", "reviewer")?,
+        telegram_message_id: read_column(row, 3, "review_logs", "telegram_message_id")?,
+        action: read_column(row, 4, "review_logs", "action")?,
+        comment: read_column(row, 5, "review_logs", "comment")?,
+        reviewed_at: read_column::<Timestamp>(row, 6, "review_logs", "reviewed_at")?.0,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &NewReviewLog) -> rusqlite::Result<ReviewLog> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![
-            new.short_id,
-            Checked::new("review_logs", "reviewer", &new.reviewer),
-            new.telegram_message_id,
-            new.action,
-            Checked::new("review_logs", "comment", &new.comment),
-            Checked::new(
-                "review_logs",
-                "reviewed_at",
-                &new.reviewed_at.map(Timestamp)
-            ),
-        ],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &NewReviewLog) -> Result<ReviewLog> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    new.short_id,
+                    Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
+                    new.telegram_message_id,
+                    new.action,
+                    Checked::new("review_logs", "comment", &new.comment),
+                    Checked::new(
+                        "review_logs",
+                        "reviewed_at",
+                        &new.reviewed_at.map(Timestamp)
+                    ),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "review_logs", params![new.short_id])
+        })
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![
-                new.short_id,
-                Checked::new("review_logs", "reviewer", &new.reviewer),
-                new.telegram_message_id,
-                new.action,
-                Checked::new("review_logs", "comment", &new.comment),
-                Checked::new(
-                    "review_logs",
-                    "reviewed_at",
-                    &new.reviewed_at.map(Timestamp)
-                ),
-            ])?;
+            statement
+                .execute(params![
+                    new.short_id,
+                    Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
+                    new.telegram_message_id,
+                    new.action,
+                    Checked::new("review_logs", "comment", &new.comment),
+                    Checked::new(
+                        "review_logs",
+                        "reviewed_at",
+                        &new.reviewed_at.map(Timestamp)
+                    ),
+                ])
+                .map_err(|error| {
+                    crate::error::sqlite_write(conn, error, "review_logs", params![new.short_id])
+                })?;
         }
         Ok(rows.len())
     })
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<ReviewLog>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, id: i64) -> Result<Option<ReviewLog>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![id], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `id`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ReviewLog>> {
+pub fn list(conn: &Connection) -> Result<Vec<ReviewLog>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?
-        .query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
-pub fn list_page(
-    conn: &Connection,
-    after: Option<i64>,
-    limit: u32,
-) -> rusqlite::Result<Vec<ReviewLog>> {
-    match after {
+pub fn list_page(conn: &Connection, after: Option<i64>, limit: u32) -> Result<Vec<ReviewLog>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![key, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![key, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &ReviewLog) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        row.id,
-        row.short_id,
-        Checked::new("review_logs", "reviewer", &row.reviewer),
-        row.telegram_message_id,
-        row.action,
-        Checked::new("review_logs", "comment", &row.comment),
-        Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at)),
-    ])?;
+pub fn update(conn: &Connection, row: &ReviewLog) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                row.id,
+                row.short_id,
+                Checked::new("review_logs", "reviewer", &row.reviewer).at_most(100),
+                row.telegram_message_id,
+                row.action,
+                Checked::new("review_logs", "comment", &row.comment),
+                Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at)),
+            ])
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "review_logs", params![row.short_id])
+        })?;
     Ok(changed > 0)
 }
 /// Changes to one `review_logs` row, for [`patch`] and [`patch_if`]: each
@@ -265,11 +288,7 @@ pub struct ReviewLogPatch {
 /// Writes the columns `patch` gives to the row whose `id` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(
-    conn: &Connection,
-    key: i64,
-    patch: &ReviewLogPatch,
-) -> rusqlite::Result<Option<ReviewLog>> {
+pub fn patch(conn: &Connection, key: i64, patch: &ReviewLogPatch) -> Result<Option<ReviewLog>> {
     patch_if(conn, key, &ReviewLogPatch::default(), patch)
 }
 
@@ -282,7 +301,7 @@ pub fn patch_if(
     key: i64,
     expected: &ReviewLogPatch,
     patch: &ReviewLogPatch,
-) -> rusqlite::Result<Option<ReviewLog>> {
+) -> Result<Option<ReviewLog>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -291,11 +310,9 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.reviewer {
-        binds.push(Box::new(CheckedValue::new(
-            "review_logs",
-            "reviewer",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ?{}", "reviewer", binds.len()));
     }
     if let Some(value) = &patch.telegram_message_id {
@@ -333,11 +350,9 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "short_id", binds.len()));
     }
     if let Some(value) = &expected.reviewer {
-        binds.push(Box::new(CheckedValue::new(
-            "review_logs",
-            "reviewer",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100),
+        ));
         conditions.push(format!("{} IS ?{}", "reviewer", binds.len()));
     }
     if let Some(value) = &expected.telegram_message_id {
@@ -371,29 +386,40 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "review_logs", params![patch.short_id])
+        })
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![id]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, "review_logs", &id))?;
     Ok(changed > 0)
 }
 
 /// The rows whose `short_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on
 /// `short_id` under `indexes:`.
-pub fn list_by_short_id(conn: &Connection, short_id: i64) -> rusqlite::Result<Vec<ReviewLog>> {
+pub fn list_by_short_id(conn: &Connection, short_id: i64) -> Result<Vec<ReviewLog>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_SHORT_ID_SQL)?
-        .query_map(params![short_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_SHORT_ID_SQL)?
+        .query_map(params![short_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The `Short` that `short_id` points at.
-pub fn load_short(conn: &Connection, row: &ReviewLog) -> rusqlite::Result<Short> {
+pub fn load_short(conn: &Connection, row: &ReviewLog) -> Result<Short> {
     // The foreign key guarantees the parent exists.
-    crate::shorts::get(conn, row.short_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    crate::shorts::get(conn, row.short_id)?
+        .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
 }

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::clips::Clip;
-use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::codec::{read_column, Checked, CheckedValue, Timestamp};
 use crate::pipeline_runs::PipelineRun;
+use crate::Result;
 
 /// A row of `scripts`.
 ///
@@ -77,112 +78,139 @@ const LIST_BY_CLIP_ID_SQL: &str = "SELECT id, run_id, clip_id, content, model_na
 pub const COLUMNS: &str =
     "id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Script> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<Script> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Script> {
     Ok(Script {
-        id: row.get(0)?,
-        run_id: row.get(1)?,
-        clip_id: row.get(2)?,
-        content: row.get(3)?,
-        model_name: row.get(4)?,
-        prompt_tokens: row.get(5)?,
-        completion_tokens: row.get(6)?,
-        created_at: row.get::<_, Timestamp>(7)?.0,
+        id: read_column(row, 0, "scripts", "id")?,
+        run_id: read_column(row, 1, "scripts", "run_id")?,
+        clip_id: read_column(row, 2, "scripts", "clip_id")?,
+        content: read_column(row, 3, "scripts", "content")?,
+        model_name: read_column(row, 4, "scripts", "model_name")?,
+        prompt_tokens: read_column(row, 5, "scripts", "prompt_tokens")?,
+        completion_tokens: read_column(row, 6, "scripts", "completion_tokens")?,
+        created_at: read_column::<Timestamp>(row, 7, "scripts", "created_at")?.0,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &NewScript) -> rusqlite::Result<Script> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![
-            new.run_id,
-            new.clip_id,
-            Checked::new("scripts", "content", &new.content),
-            Checked::new("scripts", "model_name", &new.model_name),
-            new.prompt_tokens,
-            new.completion_tokens,
-            Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
-        ],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &NewScript) -> Result<Script> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    new.run_id,
+                    new.clip_id,
+                    Checked::new("scripts", "content", &new.content),
+                    Checked::new("scripts", "model_name", &new.model_name).at_most(100),
+                    new.prompt_tokens,
+                    new.completion_tokens,
+                    Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "scripts", params![new.run_id, new.clip_id])
+        })
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[NewScript]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[NewScript]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![
-                new.run_id,
-                new.clip_id,
-                Checked::new("scripts", "content", &new.content),
-                Checked::new("scripts", "model_name", &new.model_name),
-                new.prompt_tokens,
-                new.completion_tokens,
-                Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
-            ])?;
+            statement
+                .execute(params![
+                    new.run_id,
+                    new.clip_id,
+                    Checked::new("scripts", "content", &new.content),
+                    Checked::new("scripts", "model_name", &new.model_name).at_most(100),
+                    new.prompt_tokens,
+                    new.completion_tokens,
+                    Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
+                ])
+                .map_err(|error| {
+                    crate::error::sqlite_write(
+                        conn,
+                        error,
+                        "scripts",
+                        params![new.run_id, new.clip_id],
+                    )
+                })?;
         }
         Ok(rows.len())
     })
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Script>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Script>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![id], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `id`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Script>> {
+pub fn list(conn: &Connection) -> Result<Vec<Script>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?
-        .query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
-pub fn list_page(
-    conn: &Connection,
-    after: Option<i64>,
-    limit: u32,
-) -> rusqlite::Result<Vec<Script>> {
-    match after {
+pub fn list_page(conn: &Connection, after: Option<i64>, limit: u32) -> Result<Vec<Script>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![key, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![key, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &Script) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        row.id,
-        row.run_id,
-        row.clip_id,
-        Checked::new("scripts", "content", &row.content),
-        Checked::new("scripts", "model_name", &row.model_name),
-        row.prompt_tokens,
-        row.completion_tokens,
-        Checked::new("scripts", "created_at", &Timestamp(row.created_at)),
-    ])?;
+pub fn update(conn: &Connection, row: &Script) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                row.id,
+                row.run_id,
+                row.clip_id,
+                Checked::new("scripts", "content", &row.content),
+                Checked::new("scripts", "model_name", &row.model_name).at_most(100),
+                row.prompt_tokens,
+                row.completion_tokens,
+                Checked::new("scripts", "created_at", &Timestamp(row.created_at)),
+            ])
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "scripts", params![row.run_id, row.clip_id])
+        })?;
     Ok(changed > 0)
 }
 /// Changes to one `scripts` row, for [`patch`] and [`patch_if`]: each
@@ -203,7 +231,7 @@ pub struct ScriptPatch {
 /// Writes the columns `patch` gives to the row whose `id` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(conn: &Connection, key: i64, patch: &ScriptPatch) -> rusqlite::Result<Option<Script>> {
+pub fn patch(conn: &Connection, key: i64, patch: &ScriptPatch) -> Result<Option<Script>> {
     patch_if(conn, key, &ScriptPatch::default(), patch)
 }
 
@@ -216,7 +244,7 @@ pub fn patch_if(
     key: i64,
     expected: &ScriptPatch,
     patch: &ScriptPatch,
-) -> rusqlite::Result<Option<Script>> {
+) -> Result<Option<Script>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -237,11 +265,9 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "content", binds.len()));
     }
     if let Some(value) = &patch.model_name {
-        binds.push(Box::new(CheckedValue::new(
-            "scripts",
-            "model_name",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("scripts", "model_name", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ?{}", "model_name", binds.len()));
     }
     if let Some(value) = &patch.prompt_tokens {
@@ -283,11 +309,9 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "content", binds.len()));
     }
     if let Some(value) = &expected.model_name {
-        binds.push(Box::new(CheckedValue::new(
-            "scripts",
-            "model_name",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("scripts", "model_name", value.clone()).at_most(100),
+        ));
         conditions.push(format!("{} IS ?{}", "model_name", binds.len()));
     }
     if let Some(value) = &expected.prompt_tokens {
@@ -313,45 +337,57 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "scripts", params![patch.run_id, patch.clip_id])
+        })
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![id]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, "scripts", &id))?;
     Ok(changed > 0)
 }
 
 /// The rows whose `run_id` is the given key, in `id` order. No index serves it,
 /// so it reads the whole table: on a large table, add an index on `run_id`
 /// under `indexes:`.
-pub fn list_by_run_id(conn: &Connection, run_id: i64) -> rusqlite::Result<Vec<Script>> {
+pub fn list_by_run_id(conn: &Connection, run_id: i64) -> Result<Vec<Script>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_RUN_ID_SQL)?
-        .query_map(params![run_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_RUN_ID_SQL)?
+        .query_map(params![run_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The rows whose `clip_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on `clip_id`
 /// under `indexes:`.
-pub fn list_by_clip_id(conn: &Connection, clip_id: i64) -> rusqlite::Result<Vec<Script>> {
+pub fn list_by_clip_id(conn: &Connection, clip_id: i64) -> Result<Vec<Script>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_CLIP_ID_SQL)?
-        .query_map(params![clip_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_CLIP_ID_SQL)?
+        .query_map(params![clip_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The `PipelineRun` that `run_id` points at.
-pub fn load_run(conn: &Connection, row: &Script) -> rusqlite::Result<PipelineRun> {
+pub fn load_run(conn: &Connection, row: &Script) -> Result<PipelineRun> {
     // The foreign key guarantees the parent exists.
-    crate::pipeline_runs::get(conn, row.run_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    crate::pipeline_runs::get(conn, row.run_id)?
+        .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
 }
 
 /// The `Clip` that `clip_id` points at, or `None` when it is NULL.
-pub fn load_clip(conn: &Connection, row: &Script) -> rusqlite::Result<Option<Clip>> {
+pub fn load_clip(conn: &Connection, row: &Script) -> Result<Option<Clip>> {
     match row.clip_id {
         Some(key) => crate::clips::get(conn, key),
         None => Ok(None),

@@ -11,9 +11,10 @@ use rusqlite::{
 };
 
 use crate::clips::Clip;
-use crate::codec::{Checked, CheckedValue, Timestamp, UnknownVariant};
+use crate::codec::{read_column, Checked, CheckedValue, Timestamp, UnknownVariant};
 use crate::scripts::Script;
 use crate::tts_audio::TTSAudio;
+use crate::Result;
 
 /// The allowed values of `shorts.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -171,124 +172,162 @@ const LIST_BY_TTS_AUDIO_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at";
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Short> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<Short> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Short> {
     Ok(Short {
-        id: row.get(0)?,
-        clip_id: row.get(1)?,
-        script_id: row.get(2)?,
-        tts_audio_id: row.get(3)?,
-        file_path: row.get(4)?,
-        title: row.get(5)?,
-        description: row.get(6)?,
-        youtube_video_id: row.get(7)?,
-        status: row.get(8)?,
-        uploaded_at: row.get::<_, Option<Timestamp>>(9)?.map(|t| t.0),
-        created_at: row.get::<_, Timestamp>(10)?.0,
+        id: read_column(row, 0, "shorts", "id")?,
+        clip_id: read_column(row, 1, "shorts", "clip_id")?,
+        script_id: read_column(row, 2, "shorts", "script_id")?,
+        tts_audio_id: read_column(row, 3, "shorts", "tts_audio_id")?,
+        file_path: read_column(row, 4, "shorts", "file_path")?,
+        title: read_column(row, 5, "shorts", "title")?,
+        description: read_column(row, 6, "shorts", "description")?,
+        youtube_video_id: read_column(row, 7, "shorts", "youtube_video_id")?,
+        status: read_column(row, 8, "shorts", "status")?,
+        uploaded_at: read_column::<Option<Timestamp>>(row, 9, "shorts", "uploaded_at")?
+            .map(|t| t.0),
+        created_at: read_column::<Timestamp>(row, 10, "shorts", "created_at")?.0,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &NewShort) -> rusqlite::Result<Short> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![
-            new.clip_id,
-            new.script_id,
-            new.tts_audio_id,
-            Checked::new("shorts", "file_path", &new.file_path),
-            Checked::new("shorts", "title", &new.title),
-            Checked::new("shorts", "description", &new.description),
-            Checked::new("shorts", "youtube_video_id", &new.youtube_video_id),
-            new.status,
-            Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
-            Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
-        ],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &NewShort) -> Result<Short> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    new.clip_id,
+                    new.script_id,
+                    new.tts_audio_id,
+                    Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
+                    Checked::new("shorts", "title", &new.title).at_most(100),
+                    Checked::new("shorts", "description", &new.description),
+                    Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                    new.status,
+                    Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                    Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(
+                conn,
+                error,
+                "shorts",
+                params![new.clip_id, new.script_id, new.tts_audio_id],
+            )
+        })
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![
-                new.clip_id,
-                new.script_id,
-                new.tts_audio_id,
-                Checked::new("shorts", "file_path", &new.file_path),
-                Checked::new("shorts", "title", &new.title),
-                Checked::new("shorts", "description", &new.description),
-                Checked::new("shorts", "youtube_video_id", &new.youtube_video_id),
-                new.status,
-                Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
-                Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
-            ])?;
+            statement
+                .execute(params![
+                    new.clip_id,
+                    new.script_id,
+                    new.tts_audio_id,
+                    Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
+                    Checked::new("shorts", "title", &new.title).at_most(100),
+                    Checked::new("shorts", "description", &new.description),
+                    Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                    new.status,
+                    Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                    Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
+                ])
+                .map_err(|error| {
+                    crate::error::sqlite_write(
+                        conn,
+                        error,
+                        "shorts",
+                        params![new.clip_id, new.script_id, new.tts_audio_id],
+                    )
+                })?;
         }
         Ok(rows.len())
     })
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Short>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Short>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![id], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `id`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Short>> {
+pub fn list(conn: &Connection) -> Result<Vec<Short>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?
-        .query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
-pub fn list_page(
-    conn: &Connection,
-    after: Option<i64>,
-    limit: u32,
-) -> rusqlite::Result<Vec<Short>> {
-    match after {
+pub fn list_page(conn: &Connection, after: Option<i64>, limit: u32) -> Result<Vec<Short>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![key, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![key, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &Short) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        row.id,
-        row.clip_id,
-        row.script_id,
-        row.tts_audio_id,
-        Checked::new("shorts", "file_path", &row.file_path),
-        Checked::new("shorts", "title", &row.title),
-        Checked::new("shorts", "description", &row.description),
-        Checked::new("shorts", "youtube_video_id", &row.youtube_video_id),
-        row.status,
-        Checked::new("shorts", "uploaded_at", &row.uploaded_at.map(Timestamp)),
-        Checked::new("shorts", "created_at", &Timestamp(row.created_at)),
-    ])?;
+pub fn update(conn: &Connection, row: &Short) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                row.id,
+                row.clip_id,
+                row.script_id,
+                row.tts_audio_id,
+                Checked::new("shorts", "file_path", &row.file_path).at_most(1024),
+                Checked::new("shorts", "title", &row.title).at_most(100),
+                Checked::new("shorts", "description", &row.description),
+                Checked::new("shorts", "youtube_video_id", &row.youtube_video_id).at_most(32),
+                row.status,
+                Checked::new("shorts", "uploaded_at", &row.uploaded_at.map(Timestamp)),
+                Checked::new("shorts", "created_at", &Timestamp(row.created_at)),
+            ])
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(
+                conn,
+                error,
+                "shorts",
+                params![row.clip_id, row.script_id, row.tts_audio_id],
+            )
+        })?;
     Ok(changed > 0)
 }
 /// Changes to one `shorts` row, for [`patch`] and [`patch_if`]: each
@@ -312,7 +351,7 @@ pub struct ShortPatch {
 /// Writes the columns `patch` gives to the row whose `id` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(conn: &Connection, key: i64, patch: &ShortPatch) -> rusqlite::Result<Option<Short>> {
+pub fn patch(conn: &Connection, key: i64, patch: &ShortPatch) -> Result<Option<Short>> {
     patch_if(conn, key, &ShortPatch::default(), patch)
 }
 
@@ -325,7 +364,7 @@ pub fn patch_if(
     key: i64,
     expected: &ShortPatch,
     patch: &ShortPatch,
-) -> rusqlite::Result<Option<Short>> {
+) -> Result<Option<Short>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -342,19 +381,15 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "tts_audio_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024),
+        ));
         sets.push(format!("{} = ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.title {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "title", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ?{}", "title", binds.len()));
     }
     if let Some(value) = &patch.description {
@@ -366,11 +401,9 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "description", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32),
+        ));
         sets.push(format!("{} = ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.status {
@@ -412,19 +445,15 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "tts_audio_id", binds.len()));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024),
+        ));
         conditions.push(format!("{} IS ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &expected.title {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "title", value.clone()).at_most(100),
+        ));
         conditions.push(format!("{} IS ?{}", "title", binds.len()));
     }
     if let Some(value) = &expected.description {
@@ -436,11 +465,9 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "description", binds.len()));
     }
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32),
+        ));
         conditions.push(format!("{} IS ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &expected.status {
@@ -470,65 +497,80 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(
+                conn,
+                error,
+                "shorts",
+                params![patch.clip_id, patch.script_id, patch.tts_audio_id],
+            )
+        })
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![id]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, "shorts", &id))?;
     Ok(changed > 0)
 }
 
 /// The row whose unique `youtube_video_id` is the given value.
-pub fn get_by_youtube_video_id(
-    conn: &Connection,
-    youtube_video_id: &str,
-) -> rusqlite::Result<Option<Short>> {
-    conn.prepare_cached(GET_BY_YOUTUBE_VIDEO_ID_SQL)?
-        .query_row(params![youtube_video_id], self::from_row)
-        .optional()
+pub fn get_by_youtube_video_id(conn: &Connection, youtube_video_id: &str) -> Result<Option<Short>> {
+    Ok(conn
+        .prepare_cached(GET_BY_YOUTUBE_VIDEO_ID_SQL)?
+        .query_row(params![youtube_video_id], self::read_row)
+        .optional()?)
 }
 
 /// The rows whose `clip_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on `clip_id`
 /// under `indexes:`.
-pub fn list_by_clip_id(conn: &Connection, clip_id: i64) -> rusqlite::Result<Vec<Short>> {
+pub fn list_by_clip_id(conn: &Connection, clip_id: i64) -> Result<Vec<Short>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_CLIP_ID_SQL)?
-        .query_map(params![clip_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_CLIP_ID_SQL)?
+        .query_map(params![clip_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The rows whose `script_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on
 /// `script_id` under `indexes:`.
-pub fn list_by_script_id(conn: &Connection, script_id: i64) -> rusqlite::Result<Vec<Short>> {
+pub fn list_by_script_id(conn: &Connection, script_id: i64) -> Result<Vec<Short>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_SCRIPT_ID_SQL)?
-        .query_map(params![script_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_SCRIPT_ID_SQL)?
+        .query_map(params![script_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The rows whose `tts_audio_id` is the given key, in `id` order. No index
 /// serves it, so it reads the whole table: on a large table, add an index on
 /// `tts_audio_id` under `indexes:`.
-pub fn list_by_tts_audio_id(conn: &Connection, tts_audio_id: i64) -> rusqlite::Result<Vec<Short>> {
+pub fn list_by_tts_audio_id(conn: &Connection, tts_audio_id: i64) -> Result<Vec<Short>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_TTS_AUDIO_ID_SQL)?
-        .query_map(params![tts_audio_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_TTS_AUDIO_ID_SQL)?
+        .query_map(params![tts_audio_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The `Clip` that `clip_id` points at.
-pub fn load_clip(conn: &Connection, row: &Short) -> rusqlite::Result<Clip> {
+pub fn load_clip(conn: &Connection, row: &Short) -> Result<Clip> {
     // The foreign key guarantees the parent exists.
-    crate::clips::get(conn, row.clip_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    crate::clips::get(conn, row.clip_id)?.ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
 }
 
 /// The `Script` that `script_id` points at, or `None` when it is NULL.
-pub fn load_script(conn: &Connection, row: &Short) -> rusqlite::Result<Option<Script>> {
+pub fn load_script(conn: &Connection, row: &Short) -> Result<Option<Script>> {
     match row.script_id {
         Some(key) => crate::scripts::get(conn, key),
         None => Ok(None),
@@ -536,7 +578,7 @@ pub fn load_script(conn: &Connection, row: &Short) -> rusqlite::Result<Option<Sc
 }
 
 /// The `TTSAudio` that `tts_audio_id` points at, or `None` when it is NULL.
-pub fn load_tts_audio(conn: &Connection, row: &Short) -> rusqlite::Result<Option<TTSAudio>> {
+pub fn load_tts_audio(conn: &Connection, row: &Short) -> Result<Option<TTSAudio>> {
     match row.tts_audio_id {
         Some(key) => crate::tts_audio::get(conn, key),
         None => Ok(None),

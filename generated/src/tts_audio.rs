@@ -6,8 +6,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{Checked, CheckedValue, Timestamp};
+use crate::codec::{read_column, Checked, CheckedValue, Timestamp};
 use crate::scripts::Script;
+use crate::Result;
 
 /// A row of `tts_audio`.
 ///
@@ -69,108 +70,130 @@ const LIST_BY_SCRIPT_ID_SQL: &str = "SELECT id, script_id, file_path, voice, pro
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "id, script_id, file_path, voice, provider, duration_seconds, created_at";
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<TTSAudio> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<TTSAudio> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<TTSAudio> {
     Ok(TTSAudio {
-        id: row.get(0)?,
-        script_id: row.get(1)?,
-        file_path: row.get(2)?,
-        voice: row.get(3)?,
-        provider: row.get(4)?,
-        duration_seconds: row.get(5)?,
-        created_at: row.get::<_, Timestamp>(6)?.0,
+        id: read_column(row, 0, "tts_audio", "id")?,
+        script_id: read_column(row, 1, "tts_audio", "script_id")?,
+        file_path: read_column(row, 2, "tts_audio", "file_path")?,
+        voice: read_column(row, 3, "tts_audio", "voice")?,
+        provider: read_column(row, 4, "tts_audio", "provider")?,
+        duration_seconds: read_column(row, 5, "tts_audio", "duration_seconds")?,
+        created_at: read_column::<Timestamp>(row, 6, "tts_audio", "created_at")?.0,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &NewTTSAudio) -> rusqlite::Result<TTSAudio> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![
-            new.script_id,
-            Checked::new("tts_audio", "file_path", &new.file_path),
-            Checked::new("tts_audio", "voice", &new.voice),
-            Checked::new("tts_audio", "provider", &new.provider),
-            Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
-            Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
-        ],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &NewTTSAudio) -> Result<TTSAudio> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![
+                    new.script_id,
+                    Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
+                    Checked::new("tts_audio", "voice", &new.voice).at_most(100),
+                    Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+                    Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+                    Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
+                ],
+                self::read_row,
+            )
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "tts_audio", params![new.script_id])
+        })
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![
-                new.script_id,
-                Checked::new("tts_audio", "file_path", &new.file_path),
-                Checked::new("tts_audio", "voice", &new.voice),
-                Checked::new("tts_audio", "provider", &new.provider),
-                Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
-                Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
-            ])?;
+            statement
+                .execute(params![
+                    new.script_id,
+                    Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
+                    Checked::new("tts_audio", "voice", &new.voice).at_most(100),
+                    Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+                    Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+                    Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
+                ])
+                .map_err(|error| {
+                    crate::error::sqlite_write(conn, error, "tts_audio", params![new.script_id])
+                })?;
         }
         Ok(rows.len())
     })
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<TTSAudio>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![id], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, id: i64) -> Result<Option<TTSAudio>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![id], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `id`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<TTSAudio>> {
+pub fn list(conn: &Connection) -> Result<Vec<TTSAudio>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?
-        .query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(COUNT_SQL)?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
-pub fn list_page(
-    conn: &Connection,
-    after: Option<i64>,
-    limit: u32,
-) -> rusqlite::Result<Vec<TTSAudio>> {
-    match after {
+pub fn list_page(conn: &Connection, after: Option<i64>, limit: u32) -> Result<Vec<TTSAudio>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![key, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![key, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &TTSAudio) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        row.id,
-        row.script_id,
-        Checked::new("tts_audio", "file_path", &row.file_path),
-        Checked::new("tts_audio", "voice", &row.voice),
-        Checked::new("tts_audio", "provider", &row.provider),
-        Checked::new("tts_audio", "duration_seconds", &row.duration_seconds),
-        Checked::new("tts_audio", "created_at", &Timestamp(row.created_at)),
-    ])?;
+pub fn update(conn: &Connection, row: &TTSAudio) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                row.id,
+                row.script_id,
+                Checked::new("tts_audio", "file_path", &row.file_path).at_most(1024),
+                Checked::new("tts_audio", "voice", &row.voice).at_most(100),
+                Checked::new("tts_audio", "provider", &row.provider).at_most(50),
+                Checked::new("tts_audio", "duration_seconds", &row.duration_seconds),
+                Checked::new("tts_audio", "created_at", &Timestamp(row.created_at)),
+            ])
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "tts_audio", params![row.script_id])
+        })?;
     Ok(changed > 0)
 }
 /// Changes to one `tts_audio` row, for [`patch`] and [`patch_if`]: each
@@ -190,11 +213,7 @@ pub struct TTSAudioPatch {
 /// Writes the columns `patch` gives to the row whose `id` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(
-    conn: &Connection,
-    key: i64,
-    patch: &TTSAudioPatch,
-) -> rusqlite::Result<Option<TTSAudio>> {
+pub fn patch(conn: &Connection, key: i64, patch: &TTSAudioPatch) -> Result<Option<TTSAudio>> {
     patch_if(conn, key, &TTSAudioPatch::default(), patch)
 }
 
@@ -207,7 +226,7 @@ pub fn patch_if(
     key: i64,
     expected: &TTSAudioPatch,
     patch: &TTSAudioPatch,
-) -> rusqlite::Result<Option<TTSAudio>> {
+) -> Result<Option<TTSAudio>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -216,27 +235,21 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "script_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024),
+        ));
         sets.push(format!("{} = ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.voice {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "voice",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ?{}", "voice", binds.len()));
     }
     if let Some(value) = &patch.provider {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "provider",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50),
+        ));
         sets.push(format!("{} = ?{}", "provider", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
@@ -266,27 +279,21 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "script_id", binds.len()));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024),
+        ));
         conditions.push(format!("{} IS ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &expected.voice {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "voice",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100),
+        ));
         conditions.push(format!("{} IS ?{}", "voice", binds.len()));
     }
     if let Some(value) = &expected.provider {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "provider",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50),
+        ));
         conditions.push(format!("{} IS ?{}", "provider", binds.len()));
     }
     if let Some(value) = &expected.duration_seconds {
@@ -312,29 +319,40 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| {
+            crate::error::sqlite_write(conn, error, "tts_audio", params![patch.script_id])
+        })
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![id])?;
+pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![id]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, "tts_audio", &id))?;
     Ok(changed > 0)
 }
 
 /// The rows whose `script_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on
 /// `script_id` under `indexes:`.
-pub fn list_by_script_id(conn: &Connection, script_id: i64) -> rusqlite::Result<Vec<TTSAudio>> {
+pub fn list_by_script_id(conn: &Connection, script_id: i64) -> Result<Vec<TTSAudio>> {
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached(LIST_BY_SCRIPT_ID_SQL)?
-        .query_map(params![script_id], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached(LIST_BY_SCRIPT_ID_SQL)?
+        .query_map(params![script_id], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The `Script` that `script_id` points at.
-pub fn load_script(conn: &Connection, row: &TTSAudio) -> rusqlite::Result<Script> {
+pub fn load_script(conn: &Connection, row: &TTSAudio) -> Result<Script> {
     // The foreign key guarantees the parent exists.
-    crate::scripts::get(conn, row.script_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    crate::scripts::get(conn, row.script_id)?
+        .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
 }

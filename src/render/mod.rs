@@ -3,6 +3,7 @@
 //! cannot fail and touches no disk; `format` then passes the Rust files
 //! through rustfmt, and `write` is the only stage that writes.
 
+pub mod error_view;
 pub mod test_view;
 pub mod view;
 
@@ -88,6 +89,14 @@ struct CodecTemplate<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "rust/error.rs", escape = "none")]
+struct ErrorTemplate<'a> {
+    header: &'a str,
+    crate_ident: &'a str,
+    e: &'a error_view::ErrorView,
+}
+
+#[derive(Template)]
 #[template(path = "rust/migrations.rs", escape = "none")]
 struct MigrationsTemplate<'a> {
     header: &'a str,
@@ -117,6 +126,13 @@ struct PostgresModelTemplate<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "rust/build.rs", escape = "none")]
+struct BuildScriptTemplate<'a> {
+    header: &'a str,
+    env_var: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "tests/main.rs", escape = "none")]
 struct TestMainTemplate<'a> {
     header: &'a str,
@@ -132,6 +148,8 @@ struct TestCommonTemplate<'a> {
     uses_unique: bool,
     crate_ident: &'a str,
     uses_refusals: bool,
+    uses_violations: bool,
+    uses_enums: bool,
     uses_json: bool,
     uses_edge_text: bool,
 }
@@ -271,6 +289,14 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
         }),
     );
     files.insert(
+        "src/error.rs".to_owned(),
+        render_template(&ErrorTemplate {
+            header: &header,
+            crate_ident: &crate_ident,
+            e: &error_view::error_view(schema),
+        }),
+    );
+    files.insert(
         "src/migrations.rs".to_owned(),
         render_template(&MigrationsTemplate {
             header: &header,
@@ -325,6 +351,13 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     sorted_tables.sort();
     let env_var = format!("{}_TEST_POSTGRES_URL", crate_ident.to_ascii_uppercase());
     files.insert(
+        "build.rs".to_owned(),
+        render_template(&BuildScriptTemplate {
+            header: &header,
+            env_var: &env_var,
+        }),
+    );
+    files.insert(
         "tests/models/main.rs".to_owned(),
         render_template(&TestMainTemplate {
             header: &header,
@@ -351,6 +384,10 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             uses_unique: common_imports.contains(&"unique"),
             crate_ident: &crate_ident,
             uses_refusals: test_views.iter().any(|t| !t.refusals.is_empty()),
+            uses_violations: test_views.iter().any(|t| {
+                !t.dangling.is_empty() || !t.duplicates.is_empty() || t.deletions.iter().any(|d| d.action == "refuse")
+            }),
+            uses_enums: test_views.iter().any(|t| !t.enums.is_empty()),
             uses_json: calls_helper("nested_json"),
             uses_edge_text: calls_helper("edge_text"),
         }),

@@ -3,7 +3,8 @@
 //! Rust expressions; the test templates only place them.
 
 use crate::dialect::format_float;
-use crate::ir::{DefaultValue, Field, FieldType, OnDelete, Schema};
+use crate::ddl::{field_constraint_name, FieldConstraint};
+use crate::ir::{DefaultValue, Field, FieldType, Model, OnDelete, Schema};
 use crate::naming::{join_ident, unraw};
 use crate::render::view::rust_str;
 use crate::validate::finder_name;
@@ -115,6 +116,8 @@ pub struct DanglingCase {
     pub test_name: String,
     pub field: String,
     pub value: String,
+    /// The arguments of `assert_violation` after the error.
+    pub violation: String,
 }
 
 #[derive(Debug, Clone)]
@@ -122,16 +125,23 @@ pub struct DuplicateCase {
     pub test_name: String,
     pub field: String,
     pub copy: String,
+    pub violation: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct EnumCase {
     pub test_name: String,
+    pub unreadable_test_name: String,
     pub sql_literal: String,
+    pub column_literal: String,
+    /// The enum's check as PostgreSQL names it.
+    pub check_literal: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct DeletionCase {
+    /// For a refused delete, the arguments of `assert_violation`.
+    pub violation: String,
     pub test_name: String,
     pub load_fn: String,
     pub nullable: bool,
@@ -478,6 +488,18 @@ fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
 }
 
 /// The test view of one model.
+/// The arguments of the generated tests' `assert_violation` after the
+/// error: kind, table, columns and constraint name.
+fn violation_args(krate: &str, kind: &str, model: &Model, columns: &[&str], name: &str) -> String {
+    let columns: Vec<String> = columns.iter().map(|column| rust_str(column)).collect();
+    format!(
+        "{krate}::ConstraintKind::{kind}, {}, &[{}], {}",
+        rust_str(&model.table),
+        columns.join(", "),
+        rust_str(name)
+    )
+}
+
 pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> ModelTestView {
     let model = &schema.models[model_index];
     let pk = model.primary_key();
@@ -532,10 +554,13 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         } else {
             "999_999_999".to_owned()
         };
+        let foreign_key = field_constraint_name(&model.table, &field.column, FieldConstraint::ForeignKey);
+        let violation = violation_args(krate, "ForeignKey", model, &[&field.column], &foreign_key);
         dangling.push(DanglingCase {
             test_name: format!("dangling_{name}_is_rejected_and_leaves_no_row"),
             field: field.rust_name.clone(),
             value: wrap_new(field, missing),
+            violation: violation.clone(),
         });
         let load_fn = join_ident(&["load", &fk.relation]);
         let target = &parent.fields[fk.field];
@@ -571,6 +596,7 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             format!("parent.{}", parent_pk.rust_name)
         };
         deletions.push(DeletionCase {
+            violation,
             test_name,
             load_fn,
             nullable: field.nullable,
@@ -588,6 +614,15 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             test_name: format!("duplicate_{}_is_rejected", unraw(&f.rust_name)),
             field: f.rust_name.clone(),
             copy: copy_into_new(f, "first"),
+            violation: {
+                let kind = if f.primary_key {
+                    FieldConstraint::PrimaryKey
+                } else {
+                    FieldConstraint::Unique
+                };
+                let name = field_constraint_name(&model.table, &f.column, kind);
+                violation_args(krate, "Unique", model, &[&f.column], &name)
+            },
         })
         .collect();
     let enums = model
@@ -599,6 +634,16 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
                 "{}_outside_its_values_is_rejected_by_the_database",
                 unraw(&f.rust_name)
             ),
+            unreadable_test_name: format!(
+                "{}_outside_its_values_is_read_as_an_error_naming_it",
+                unraw(&f.rust_name)
+            ),
+            column_literal: rust_str(&f.column),
+            check_literal: rust_str(&field_constraint_name(
+                &model.table,
+                &f.column,
+                FieldConstraint::TypeCheck,
+            )),
             sql_literal: rust_str(&format!(
                 "UPDATE {} SET {} = 'not a value'",
                 crate::naming::sql_ident(&model.table),

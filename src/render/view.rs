@@ -149,6 +149,14 @@ pub struct RelationView {
 /// Everything a model's module needs.
 #[derive(Debug, Clone)]
 pub struct ModelView {
+    /// The table name as a Rust string literal.
+    pub table_literal: String,
+    /// The values of the foreign key columns, in schema order, as
+    /// `params![...]` of an insert (`new`), an update (`row`) and a patch,
+    /// for finding which foreign key a write broke.
+    pub reference_keys_new: String,
+    pub reference_keys_row: String,
+    pub reference_keys_patch: String,
     pub name: String,
     pub new_name: String,
     pub table: String,
@@ -293,9 +301,10 @@ fn write_bind(field: &Field, table: &str, place: &str, optional: bool, dialect: 
         _ => place.to_owned(),
     };
     let checked = format!(
-        "Checked::new({}, {}, &{value})",
+        "Checked::new({}, {}, &{value}){}",
         rust_str(table),
-        rust_str(&field.column)
+        rust_str(&field.column),
+        at_most(&field.ty)
     );
     match dialect {
         Dialect::Sqlite => checked,
@@ -303,23 +312,33 @@ fn write_bind(field: &Field, table: &str, place: &str, optional: bool, dialect: 
     }
 }
 
-/// Reads column `index` of a row into the field's type.
-fn read_column(field: &Field, index: usize, dialect: Dialect) -> String {
+/// `.at_most(n)` for a `string(n)` column's checked bind, else nothing.
+fn at_most(ty: &FieldType) -> String {
+    match ty {
+        FieldType::String { max_len: Some(max) } => format!(".at_most({max})"),
+        _ => String::new(),
+    }
+}
+
+/// Reads column `index` of a row of `table` into the field's type; a value
+/// that is not one is an error naming table, column and value.
+fn read_column(field: &Field, table: &str, index: usize, dialect: Dialect) -> String {
+    let place = format!("row, {index}, {}, {}", rust_str(table), rust_str(&field.column));
     if dialect == Dialect::Postgres {
         // The postgres crate reads every schema type, enums included,
         // straight into the field's type.
-        return format!("row.try_get({index})?");
+        return format!("read_column({place})?");
     }
     match (&field.ty, field.nullable) {
-        (FieldType::DateTime, false) => format!("row.get::<_, Timestamp>({index})?.0"),
+        (FieldType::DateTime, false) => format!("read_column::<Timestamp>({place})?.0"),
         (FieldType::DateTime, true) => {
-            format!("row.get::<_, Option<Timestamp>>({index})?.map(|t| t.0)")
+            format!("read_column::<Option<Timestamp>>({place})?.map(|t| t.0)")
         }
-        (FieldType::Json, false) => format!("row.get::<_, Json<serde_json::Value>>({index})?.0"),
+        (FieldType::Json, false) => format!("read_column::<Json<serde_json::Value>>({place})?.0"),
         (FieldType::Json, true) => {
-            format!("row.get::<_, Option<Json<serde_json::Value>>>({index})?.map(|j| j.0)")
+            format!("read_column::<Option<Json<serde_json::Value>>>({place})?.map(|j| j.0)")
         }
-        _ => format!("row.get({index})?"),
+        _ => format!("read_column({place})?"),
     }
 }
 
@@ -363,7 +382,7 @@ fn field_view(field: &Field, table: &str, index: usize, dialect: Dialect) -> Fie
         rust_type,
         new_type,
         doc_lines: docs,
-        read: read_column(field, index, dialect),
+        read: read_column(field, table, index, dialect),
         bind,
         new_bind,
         is_new_optional,
@@ -526,11 +545,12 @@ fn param_view(field: &Field, dialect: Dialect) -> ParamView {
 }
 
 /// A parameter for `field` whose name differs from the connection
-/// parameter of either backend (`conn`, `client`) and from `taken`, the
+/// parameter of either backend (`conn`, `client`), from the closure
+/// parameters beside it (`statement`, `error`) and from `taken`, the
 /// parameters before it.
 fn param_view_among(field: &Field, dialect: Dialect, taken: &[ParamView]) -> ParamView {
     let mut name = field.rust_name.clone();
-    if matches!(unraw(&name), "conn" | "client") {
+    if matches!(unraw(&name), "conn" | "client" | "statement" | "error") {
         name = format!("{}_value", unraw(&name));
     }
     while taken.iter().any(|p| p.name == name) {
@@ -744,6 +764,9 @@ fn imports(
     let has_json = has(|t| matches!(t, FieldType::Json));
     let has_enum = has(|t| matches!(t, FieldType::Enum(_)));
     let mut codec = Vec::new();
+    if dialect == Dialect::Sqlite {
+        codec.push("read_column");
+    }
     if has(is_checked) {
         codec.push("Checked");
     }
@@ -793,7 +816,7 @@ fn sqlite_imports(
             .push("types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef}");
     }
     imports.push(format!("use rusqlite::{{{}}};", rusqlite.join(", ")));
-    let mut crate_imports = Vec::new();
+    let mut crate_imports = vec!["use crate::Result;".to_owned()];
     let mut parents: Vec<String> = relations
         .iter()
         .filter(|r| r.parent_type != model.name)
@@ -817,7 +840,7 @@ fn postgres_imports(
     if params.iter().any(|p| p.ty == DATETIME_TYPE) {
         imports.push("use chrono::{DateTime, Utc};".to_owned());
     }
-    imports.push("use postgres::{Error, GenericClient, Row};".to_owned());
+    imports.push("use postgres::{GenericClient, Row};".to_owned());
     if !enums.is_empty() {
         // `Type` is spelled in full where it is used: a model may be named so.
         imports.push("use postgres::types::FromSql;".to_owned());
@@ -833,9 +856,13 @@ fn postgres_imports(
             .filter(|r| r.parent_type != model.name)
             .map(|r| r.parent_type.clone()),
     );
+    types.push("Result".to_owned());
     types.sort();
     types.dedup();
-    let crate_imports = vec![format!("use crate::{{{}}};", types.join(", "))];
+    let crate_imports = vec![
+        format!("use crate::{{{}}};", types.join(", ")),
+        "use crate::postgres::read_column;".to_owned(),
+    ];
     (imports, crate_imports)
 }
 
@@ -858,9 +885,10 @@ fn owned_bind(field: &Field, table: &str, dialect: Dialect) -> String {
     };
     if is_checked(&field.ty) {
         format!(
-            "CheckedValue::new({}, {}, {value})",
+            "CheckedValue::new({}, {}, {value}){}",
             rust_str(table),
-            rust_str(&field.column)
+            rust_str(&field.column),
+            at_most(&field.ty)
         )
     } else {
         value
@@ -887,6 +915,42 @@ fn constructor(model: &Model) -> (Vec<String>, Vec<String>) {
         }
     }
     (params, inits)
+}
+
+/// The foreign key values of `place` (a row, insert or patch), as a
+/// `params![...]` list; `depth` is how many `Option`s wrap a value of a
+/// non-null column there.
+/// A field `place` lacks (the key, which a patch cannot change, or one the
+/// database assigns) gives NULL: a foreign key it cannot have broken.
+fn reference_keys(
+    model: &Model,
+    place: &str,
+    depth: impl Fn(&Field) -> usize,
+    has: impl Fn(&Field) -> bool,
+) -> String {
+    let keys: Vec<String> = model
+        .fields
+        .iter()
+        .filter(|field| field.foreign_key.is_some())
+        .map(|field| {
+            if !has(field) {
+                return "rusqlite::types::Null".to_owned();
+            }
+            let value = format!("{place}.{}", field.rust_name);
+            let depth = depth(field) + usize::from(field.nullable);
+            match (&field.ty, depth) {
+                (FieldType::DateTime, 0) => format!("Timestamp({value})"),
+                (FieldType::DateTime, 1) => format!("{value}.map(Timestamp)"),
+                (FieldType::DateTime, _) => format!("{value}.flatten().map(Timestamp)"),
+                _ => value,
+            }
+        })
+        .collect();
+    if keys.is_empty() {
+        "&[]".to_owned()
+    } else {
+        format!("params![{}]", keys.join(", "))
+    }
 }
 
 /// The view of one model.
@@ -954,6 +1018,15 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         "key".to_owned()
     };
     ModelView {
+        table_literal: rust_str(&model.table),
+        reference_keys_new: reference_keys(
+            model,
+            "new",
+            |field| usize::from(field.default.is_some() && !field.nullable),
+            |field| !field.is_generated(),
+        ),
+        reference_keys_row: reference_keys(model, "row", |_| 0, |_| true),
+        reference_keys_patch: reference_keys(model, "patch", |_| 1, |field| !field.primary_key),
         table_sql: rust_str(&sql_ident(&model.table)),
         pk_sql: rust_str(&sql_ident(&pk_field.column)),
         patch_fields,

@@ -14,6 +14,9 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::Row;
+
+use crate::error::UnreadableValue;
 
 /// The stored datetime format, as `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`
 /// writes it: milliseconds, so text order is time order.
@@ -165,6 +168,9 @@ pub enum ValueProblem {
     DateTimeOutOfRange,
     /// NaN or an infinity: SQLite stores NaN as NULL.
     NotFinite,
+    /// More characters than the column's `string(n)` holds: SQLite's check
+    /// and PostgreSQL's `varchar(n)` would refuse it, each in its own words.
+    TooLong { max: u32 },
 }
 
 impl std::fmt::Display for ValueProblem {
@@ -177,6 +183,9 @@ impl std::fmt::Display for ValueProblem {
             Self::JsonTooDeep => "the JSON is nested deeper than 127 levels and could not be read back",
             Self::DateTimeOutOfRange => "the datetime lies outside the years 0000 to 9999",
             Self::NotFinite => "the number is NaN or infinite, which SQLite cannot store",
+            Self::TooLong { max } => {
+                return write!(f, "the text is longer than the {max} characters the column holds");
+            }
         })
     }
 }
@@ -205,17 +214,31 @@ impl std::error::Error for InvalidValue {}
 pub trait Storable {
     /// Why the value cannot be stored, if it cannot.
     fn problem(&self) -> Option<ValueProblem>;
+
+    /// Whether the value is text of more than `max` characters.
+    fn is_longer_than(&self, _max: u32) -> bool {
+        false
+    }
 }
 
 impl Storable for str {
     fn problem(&self) -> Option<ValueProblem> {
         self.contains('\0').then_some(ValueProblem::NulInText)
     }
+
+    fn is_longer_than(&self, max: u32) -> bool {
+        // Counting characters only when the bytes could be too many.
+        self.len() > max as usize && self.chars().count() > max as usize
+    }
 }
 
 impl Storable for String {
     fn problem(&self) -> Option<ValueProblem> {
         self.as_str().problem()
+    }
+
+    fn is_longer_than(&self, max: u32) -> bool {
+        self.as_str().is_longer_than(max)
     }
 }
 
@@ -273,6 +296,10 @@ impl<T: Storable> Storable for Option<T> {
     fn problem(&self) -> Option<ValueProblem> {
         self.as_ref().and_then(Storable::problem)
     }
+
+    fn is_longer_than(&self, max: u32) -> bool {
+        self.as_ref().is_some_and(|value| value.is_longer_than(max))
+    }
 }
 
 /// A value on its way into `table.column`: binding it refuses the value
@@ -282,6 +309,7 @@ pub struct Checked<'a, T> {
     table: &'static str,
     column: &'static str,
     value: &'a T,
+    max_chars: Option<u32>,
 }
 
 impl<'a, T: Storable> Checked<'a, T> {
@@ -291,12 +319,25 @@ impl<'a, T: Storable> Checked<'a, T> {
             table,
             column,
             value,
+            max_chars: None,
+        }
+    }
+
+    /// The same, for a `string(max)` column.
+    pub fn at_most(self, max: u32) -> Self {
+        Self {
+            max_chars: Some(max),
+            ..self
         }
     }
 
     /// The value, unless it cannot be stored.
     pub fn value(&self) -> Result<&'a T, InvalidValue> {
-        match self.value.problem() {
+        let too_long = self
+            .max_chars
+            .filter(|&max| self.value.is_longer_than(max))
+            .map(|max| ValueProblem::TooLong { max });
+        match self.value.problem().or(too_long) {
             None => Ok(self.value),
             Some(problem) => Err(InvalidValue {
                 table: self.table,
@@ -322,6 +363,7 @@ pub struct CheckedValue<T> {
     table: &'static str,
     column: &'static str,
     value: T,
+    max_chars: Option<u32>,
 }
 
 impl<T: Storable> CheckedValue<T> {
@@ -331,12 +373,25 @@ impl<T: Storable> CheckedValue<T> {
             table,
             column,
             value,
+            max_chars: None,
+        }
+    }
+
+    /// The same, for a `string(max)` column.
+    pub fn at_most(self, max: u32) -> Self {
+        Self {
+            max_chars: Some(max),
+            ..self
         }
     }
 
     /// The value, unless it cannot be stored.
     pub fn value(&self) -> Result<&T, InvalidValue> {
-        Checked::new(self.table, self.column, &self.value).value()
+        let checked = Checked::new(self.table, self.column, &self.value);
+        match self.max_chars {
+            Some(max) => checked.at_most(max).value(),
+            None => checked.value(),
+        }
     }
 }
 
@@ -346,4 +401,49 @@ impl<T: Storable + ToSql> ToSql for CheckedValue<T> {
             .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?
             .to_sql()
     }
+}
+
+/// Reads column `index` of `row`, a value of `table.column`, as a `T`; a
+/// stored value that is not one is an [`UnreadableValue`] saying where it
+/// is and what it is.
+pub(crate) fn read_column<T: FromSql>(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    column: &'static str,
+) -> rusqlite::Result<T> {
+    let value = row.get_ref(index)?;
+    T::column_result(value).map_err(|error| {
+        let reason = match error {
+            FromSqlError::InvalidType => {
+                format!("a {} value is not of the column's type", value.data_type())
+            }
+            FromSqlError::Other(inner) => inner.to_string(),
+            other => other.to_string(),
+        };
+        let value_text = match value {
+            ValueRef::Null => "NULL".to_owned(),
+            ValueRef::Integer(number) => number.to_string(),
+            ValueRef::Real(number) => number.to_string(),
+            ValueRef::Text(bytes) => sql_text(&String::from_utf8_lossy(bytes)),
+            ValueRef::Blob(bytes) => format!("a blob of {} bytes", bytes.len()),
+        };
+        let unreadable = UnreadableValue {
+            table,
+            column,
+            value: value_text,
+            reason,
+        };
+        rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), Box::new(unreadable))
+    })
+}
+
+/// Text as an SQL literal for a message: quoted, inner quotes doubled, cut
+/// after 100 characters.
+pub(crate) fn sql_text(text: &str) -> String {
+    let mut literal: String = text.chars().take(100).collect::<String>().replace('\'', "''");
+    if text.chars().nth(100).is_some() {
+        literal.push_str("...");
+    }
+    format!("'{literal}'")
 }

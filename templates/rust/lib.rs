@@ -9,6 +9,11 @@
 //! index, and a `load_*` function per foreign key. Every statement is
 //! prepared once per connection and cached.
 //!
+//! Every function returns [`Result`], whose [`Error`] says what went wrong
+//! in the same terms on SQLite and PostgreSQL: which constraint a write
+//! broke, which value was refused before it was stored, which stored value
+//! could not be read (see [`error`]).
+//!
 //! Hand-written SQL reads into the same types: each module's `COLUMNS` are
 //! its columns in order, and its `from_row` reads them.
 //!
@@ -18,10 +23,10 @@
 //! let sql = format!("SELECT {} FROM {}", {{ crate_ident }}::{{ first_module }}::COLUMNS, {{ first_table_sql }});
 //! let rows: Vec<{{ crate_ident }}::{{ first_model }}> = conn
 //!     .prepare(&sql)?
-//!     .query_map([], {{ crate_ident }}::{{ first_module }}::from_row)?
-//!     .collect::<Result<_, _>>()?;
+//!     .query_and_then([], {{ crate_ident }}::{{ first_module }}::from_row)?
+//!     .collect::<{{ crate_ident }}::Result<_>>()?;
 //! assert!(rows.is_empty());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), {{ crate_ident }}::Error>(())
 //! ```
 //!
 //! The crates its API exposes are re-exported (`rusqlite`, `chrono`,
@@ -33,10 +38,11 @@
 //! ```no_run
 //! let conn = {{ crate_ident }}::open("pipeline.db")?;
 //! {{ crate_ident }}::init_db(&conn)?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), {{ crate_ident }}::Error>(())
 //! ```
 
 pub mod codec;
+pub mod error;
 pub mod migrations;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -54,6 +60,7 @@ pub use rusqlite;
 pub use serde_json;
 
 pub use codec::{InvalidValue, UnknownVariant};
+pub use error::{ConstraintKind, Error, ErrorKind, Result, UnreadableValue, Violation};
 pub use migrations::MigrateError;
 {%- for m in models %}
 pub use {{ m.module }}::{ {{- m.exports|join(", ") -}} };
@@ -70,7 +77,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// `synchronous=NORMAL` (in WAL mode a crash can lose the last commits but
 /// never corrupts the file), a busy timeout (a writer waits for another
 /// instead of failing with "database is locked") and foreign keys enforced.
-pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Connection> {
+pub fn open(path: impl AsRef<Path>) -> Result<Connection> {
     let conn = configure(Connection::open(path)?)?;
     // Answers the mode it is in; a file can always take WAL.
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
@@ -79,8 +86,8 @@ pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Connection> {
 }
 
 /// Opens a private in-memory database, with foreign keys enforced.
-pub fn open_in_memory() -> rusqlite::Result<Connection> {
-    configure(Connection::open_in_memory()?)
+pub fn open_in_memory() -> Result<Connection> {
+    Ok(configure(Connection::open_in_memory()?)?)
 }
 
 /// SQLite leaves foreign keys off unless each connection turns them on.
@@ -94,24 +101,22 @@ fn configure(conn: Connection) -> rusqlite::Result<Connection> {
 /// that the database lacks, each in one transaction; gives the ids of
 /// those it applied. A database made by an `init_db` from before
 /// migrations, equal to what the first one makes, is taken as migrated.
-pub fn migrate(conn: &mut Connection) -> Result<Vec<&'static str>, MigrateError> {
-    migrations::migrate_sqlite(conn)
+pub fn migrate(conn: &mut Connection) -> Result<Vec<&'static str>> {
+    Ok(migrations::migrate_sqlite(conn)?)
 }
 
 /// Brings the database to this crate's schema: [`migrate`], for callers
 /// that hold only a shared connection. Safe to run again, and from several
 /// processes at once.
-pub fn init_db(conn: &Connection) -> Result<(), MigrateError> {
-    migrations::migrate_sqlite(conn).map(|_| ())
+pub fn init_db(conn: &Connection) -> Result<()> {
+    migrations::migrate_sqlite(conn)?;
+    Ok(())
 }
 
 /// Runs `work` inside a savepoint: its changes are kept if it succeeds and
 /// undone if it fails. A savepoint, unlike BEGIN, also nests inside a
 /// transaction the caller holds.
-fn all_or_nothing<T>(
-    conn: &Connection,
-    work: impl FnOnce() -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
+fn all_or_nothing<T>(conn: &Connection, work: impl FnOnce() -> Result<T>) -> Result<T> {
     conn.execute_batch("SAVEPOINT all_or_nothing")?;
     let result = work();
     let end = match result {

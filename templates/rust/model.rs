@@ -153,8 +153,14 @@ const {{ finder.const_name }}: &str = {{ finder.sql_literal }};
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = {{ m.columns_literal }};
 
-/// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row<'_>) -> rusqlite::Result<{{ m.name }}> {
+/// Reads a row selected with [`COLUMNS`], in that order: with rusqlite's
+/// `query_and_then`, or for a row in hand.
+pub fn from_row(row: &Row<'_>) -> Result<{{ m.name }}> {
+    Ok(self::read_row(row)?)
+}
+
+/// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<{{ m.name }}> {
     Ok({{ m.name }} {
     {%- for f in m.fields %}
         {{ f.rust_name }}: {{ f.read }},
@@ -163,21 +169,27 @@ pub fn from_row(row: &Row<'_>) -> rusqlite::Result<{{ m.name }}> {
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> rusqlite::Result<{{ m.name }}> {
-    conn.prepare_cached(INSERT_SQL)?.query_row(
-        params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
-        self::from_row,
-    )
+pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
+    conn.prepare_cached(INSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
+                self::read_row,
+            )
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
-pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> rusqlite::Result<usize> {
+pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}])?;
+            statement
+                .execute(params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}])
+                .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))?;
         }
         Ok(rows.len())
     })
@@ -186,31 +198,36 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> rusqlite::Re
 
 /// Inserts a row, or replaces every column of the row with the same
 /// `{{ m.pk.column }}`; returns the row as stored.
-pub fn upsert(conn: &Connection, new: &{{ m.new_name }}) -> rusqlite::Result<{{ m.name }}> {
-    conn.prepare_cached(UPSERT_SQL)?.query_row(
-        params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
-        self::from_row,
-    )
+pub fn upsert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
+    conn.prepare_cached(UPSERT_SQL)
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
+                self::read_row,
+            )
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))
 }
 {%- endif %}
 
 /// The row with the given `{{ m.pk.column }}`, if there is one.
-pub fn get(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> rusqlite::Result<Option<{{ m.name }}>> {
-    conn.prepare_cached(GET_SQL)?
-        .query_row(params![{{ m.pk_param.bind }}], self::from_row)
-        .optional()
+pub fn get(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<Option<{{ m.name }}>> {
+    Ok(conn
+        .prepare_cached(GET_SQL)?
+        .query_row(params![{{ m.pk_param.bind }}], self::read_row)
+        .optional()?)
 }
 
 /// Every row, by `{{ m.pk.column }}`.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<{{ m.name }}>> {
+pub fn list(conn: &Connection) -> Result<Vec<{{ m.name }}>> {
     let mut statement = conn.prepare_cached(LIST_SQL)?;
-    let rows = statement.query_map([], self::from_row)?;
-    rows.collect()
+    let rows = statement.query_map([], self::read_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many rows the table holds.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached(COUNT_SQL)?.query_row([], |row| row.get(0))
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.prepare_cached(COUNT_SQL)?.query_row([], |row| row.get(0))?)
 }
 
 /// Up to `limit` rows in `{{ m.pk.column }}` order, after the row whose key is
@@ -220,31 +237,37 @@ pub fn list_page(
     conn: &Connection,
     after: Option<{{ m.pk_param.ty }}>,
     limit: u32,
-) -> rusqlite::Result<Vec<{{ m.name }}>> {
-    match after {
+) -> Result<Vec<{{ m.name }}>> {
+    let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
-            let rows = statement.query_map(params![{{ m.page_key_bind }}, limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![{{ m.page_key_bind }}, limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
         None => {
             let mut statement = conn.prepare_cached(PAGE_SQL)?;
-            let rows = statement.query_map(params![limit], self::from_row)?;
-            rows.collect()
+            let rows = statement.query_map(params![limit], self::read_row)?;
+            rows.collect::<rusqlite::Result<_>>()
         }
-    }
+    };
+    Ok(page?)
 }
 {%- if m.update_sql.is_some() %}
 
 /// Writes every column of `row` to the row with its `{{ m.pk.column }}`;
 /// returns whether that row exists.
-pub fn update(conn: &Connection, row: &{{ m.name }}) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL)?.execute(params![
-        {{ m.pk.bind }},
-        {%- for f in m.update_fields %}
-        {{ f.bind }},
-        {%- endfor %}
-    ])?;
+pub fn update(conn: &Connection, row: &{{ m.name }}) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(UPDATE_SQL)
+        .and_then(|mut statement| {
+            statement.execute(params![
+                {{ m.pk.bind }},
+                {%- for f in m.update_fields %}
+                {{ f.bind }},
+                {%- endfor %}
+            ])
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_row }}))?;
     Ok(changed > 0)
 }
 {%- endif %}
@@ -268,7 +291,7 @@ pub fn patch(
     conn: &Connection,
     key: {{ m.pk_param.ty }},
     patch: &{{ m.name }}Patch,
-) -> rusqlite::Result<Option<{{ m.name }}>> {
+) -> Result<Option<{{ m.name }}>> {
     patch_if(conn, key, &{{ m.name }}Patch::default(), patch)
 }
 
@@ -281,7 +304,7 @@ pub fn patch_if(
     key: {{ m.pk_param.ty }},
     expected: &{{ m.name }}Patch,
     patch: &{{ m.name }}Patch,
-) -> rusqlite::Result<Option<{{ m.name }}>> {
+) -> Result<Option<{{ m.name }}>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -310,16 +333,23 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(binds), self::from_row)
-        .optional()
+    conn.prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_row(rusqlite::params_from_iter(binds), self::read_row)
+                .optional()
+        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_patch }}))
 }
 {%- endif %}
 
 
 /// Deletes the row with the given `{{ m.pk.column }}`; returns whether it existed.
-pub fn delete(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> rusqlite::Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL)?.execute(params![{{ m.pk_param.bind }}])?;
+pub fn delete(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(DELETE_SQL)
+        .and_then(|mut statement| statement.execute(params![{{ m.pk_param.bind }}]))
+        .map_err(|error| crate::error::sqlite_delete(conn, error, {{ m.table_literal }}, &{{ m.pk_param.bind }}))?;
     Ok(changed > 0)
 }
 {%- for finder in m.finders %}
@@ -332,16 +362,18 @@ pub fn {{ finder.name }}(
     {%- for p in finder.params %}
     {{ p.name }}: {{ p.ty }},
     {%- endfor %}
-) -> rusqlite::Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
+) -> Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
 {%- if finder.returns_one %}
-    conn.prepare_cached({{ finder.const_name }})?
-        .query_row(params![{{ finder.binds|join(", ") }}], self::from_row)
-        .optional()
+    Ok(conn
+        .prepare_cached({{ finder.const_name }})?
+        .query_row(params![{{ finder.binds|join(", ") }}], self::read_row)
+        .optional()?)
 {%- else %}
     // No locals: a parameter may have any name a field can have.
-    conn.prepare_cached({{ finder.const_name }})?
-        .query_map(params![{{ finder.binds|join(", ") }}], self::from_row)?
-        .collect()
+    Ok(conn
+        .prepare_cached({{ finder.const_name }})?
+        .query_map(params![{{ finder.binds|join(", ") }}], self::read_row)?
+        .collect::<rusqlite::Result<_>>()?)
 {%- endif %}
 }
 {%- endfor %}
@@ -349,7 +381,7 @@ pub fn {{ finder.name }}(
 
 /// The `{{ r.parent_type }}` that `{{ r.field }}` points at
 {%- if r.nullable %}, or `None` when it is NULL{% endif %}.
-pub fn {{ r.fn_name }}(conn: &Connection, row: &{{ m.name }}) -> rusqlite::Result<{% if r.nullable %}Option<{{ r.parent_type }}>{% else %}{{ r.parent_type }}{% endif %}> {
+pub fn {{ r.fn_name }}(conn: &Connection, row: &{{ m.name }}) -> Result<{% if r.nullable %}Option<{{ r.parent_type }}>{% else %}{{ r.parent_type }}{% endif %}> {
 {%- if r.nullable %}
     match {{ r.key_arg }} {
         Some(key) => crate::{{ r.parent_module }}::{{ r.parent_getter }}(conn, key),
@@ -357,7 +389,8 @@ pub fn {{ r.fn_name }}(conn: &Connection, row: &{{ m.name }}) -> rusqlite::Resul
     }
 {%- else %}
     // The foreign key guarantees the parent exists.
-    crate::{{ r.parent_module }}::{{ r.parent_getter }}(conn, {{ r.key_arg }})?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    crate::{{ r.parent_module }}::{{ r.parent_getter }}(conn, {{ r.key_arg }})?
+        .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
 {%- endif %}
 }
 {%- endfor %}

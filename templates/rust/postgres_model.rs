@@ -49,7 +49,7 @@ const UPSERT_SQL: &str = {{ sql }};
 pub use crate::{{ m.module }}::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<{{ m.name }}, Error> {
+pub fn from_row(row: &Row) -> Result<{{ m.name }}> {
     Ok({{ m.name }} {
     {%- for f in m.fields %}
         {{ f.rust_name }}: {{ f.read }},
@@ -58,7 +58,7 @@ pub fn from_row(row: &Row) -> Result<{{ m.name }}, Error> {
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}, Error> {
+pub fn insert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
     self::from_row(&client.query_one(
         INSERT_SQL,
         &[{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
@@ -68,7 +68,7 @@ pub fn insert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
@@ -81,7 +81,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -
 
 /// Inserts a row, or replaces every column of the row with the same
 /// `{{ m.pk.column }}`; returns the row as stored.
-pub fn upsert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}, Error> {
+pub fn upsert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
     self::from_row(&client.query_one(
         UPSERT_SQL,
         &[{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
@@ -90,7 +90,7 @@ pub fn upsert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result
 {%- endif %}
 
 /// The row with the given `{{ m.pk.column }}`, if there is one.
-pub fn get(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<Option<{{ m.name }}>, Error> {
+pub fn get(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<Option<{{ m.name }}>> {
     client
         .query_opt(GET_SQL, &[{{ m.pk_param.bind }}])?
         .as_ref()
@@ -99,12 +99,12 @@ pub fn get(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param
 }
 
 /// Every row, by `{{ m.pk.column }}`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<{{ m.name }}>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<{{ m.name }}>> {
     client.query(LIST_SQL, &[])?.iter().map(self::from_row).collect()
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -115,7 +115,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<{{ m.pk_param.ty }}>,
     limit: u32,
-) -> Result<Vec<{{ m.name }}>, Error> {
+) -> Result<Vec<{{ m.name }}>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[{{ m.page_key_bind }}, &limit])?,
@@ -127,7 +127,7 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `{{ m.pk.column }}`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
@@ -149,7 +149,7 @@ pub fn patch(
     client: &mut impl GenericClient,
     key: {{ m.pk_param.ty }},
     patch: &{{ m.name }}Patch,
-) -> Result<Option<{{ m.name }}>, Error> {
+) -> Result<Option<{{ m.name }}>> {
     patch_if(client, key, &{{ m.name }}Patch::default(), patch)
 }
 
@@ -162,7 +162,7 @@ pub fn patch_if(
     key: {{ m.pk_param.ty }},
     expected: &{{ m.name }}Patch,
     patch: &{{ m.name }}Patch,
-) -> Result<Option<{{ m.name }}>, Error> {
+) -> Result<Option<{{ m.name }}>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
@@ -203,7 +203,7 @@ pub fn patch_if(
 
 
 /// Deletes the row with the given `{{ m.pk.column }}`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[{{ m.pk_param.bind }}])?;
     Ok(changed > 0)
 }
@@ -217,7 +217,7 @@ pub fn {{ finder.name }}(
     {%- for p in finder.params %}
     {{ p.name }}: {{ p.ty }},
     {%- endfor %}
-) -> Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}, Error> {
+) -> Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
 {%- if finder.returns_one %}
     client
         .query_opt({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
@@ -237,7 +237,7 @@ pub fn {{ finder.name }}(
 
 /// The `{{ r.parent_type }}` that `{{ r.field }}` points at
 {%- if r.nullable %}, or `None` when it is NULL{% endif %}.
-pub fn {{ r.fn_name }}(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<{% if r.nullable %}Option<{{ r.parent_type }}>{% else %}{{ r.parent_type }}{% endif %}, Error> {
+pub fn {{ r.fn_name }}(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<{% if r.nullable %}Option<{{ r.parent_type }}>{% else %}{{ r.parent_type }}{% endif %}> {
 {%- if r.nullable %}
     match {{ r.key_arg }} {
         Some(key) => super::{{ r.parent_module }}::{{ r.parent_getter }}(client, key),

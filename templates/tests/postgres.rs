@@ -81,7 +81,7 @@ impl TestDb {
     pub fn query_with<T>(
         &mut self,
         sql: &str,
-        read: fn(&postgres::Row) -> Result<T, postgres::Error>,
+        read: fn(&postgres::Row) -> {{ crate_ident }}::Result<T>,
     ) -> Vec<T> {
         let rows = self.client.query(sql, &[]).unwrap();
         rows.iter().map(|row| read(row).unwrap()).collect()
@@ -92,8 +92,16 @@ impl TestDb {
         self.client.query_one(&sql, &[]).unwrap().get(0)
     }
 
-    pub fn execute(&mut self, sql: &str) -> Result<u64, postgres::Error> {
-        self.client.execute(sql, &[])
+    /// Runs a hand-written statement; its error converts as a user's would.
+    pub fn execute(&mut self, sql: &str) -> {{ crate_ident }}::Result<()> {
+        self.client.execute(sql, &[])?;
+        Ok(())
+    }
+
+    /// Drops the check `check` of `table`, to store what another tool might.
+    pub fn drop_check(&mut self, table: &str, check: &str) {
+        let sql = format!("ALTER TABLE \"{table}\" DROP CONSTRAINT \"{check}\"");
+        self.client.batch_execute(&sql).unwrap();
     }
 
     /// The columns of an index in this test's schema, in index order.

@@ -180,7 +180,8 @@ fn insert_many_inserts_nothing_when_one_row_is_refused() {
     let mut bad = seeds::{{ t.new_seed_fn }}(db.conn(), 2);
     bad.{{ d.field }} = {{ d.value }};
     let before = db.count({{ t.table_literal }});
-    assert!(api::{{ t.module }}::insert_many(db.conn(), &[good, bad]).is_err());
+    let error = api::{{ t.module }}::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_violation(&error, {{ d.violation }});
     assert_eq!(db.count({{ t.table_literal }}), before);
 }
 {%- endif %}
@@ -206,7 +207,8 @@ fn {{ d.test_name }}() {
     let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
     new.{{ d.field }} = {{ d.value }};
     let before = db.count({{ t.table_literal }});
-    assert!(api::{{ t.module }}::insert(db.conn(), &new).is_err());
+    let error = api::{{ t.module }}::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(&error, {{ d.violation }});
     assert_eq!(db.count({{ t.table_literal }}), before);
 }
 {%- endfor %}
@@ -218,7 +220,8 @@ fn {{ d.test_name }}() {
     let first = seeds::{{ t.seed_fn }}(db.conn(), 1);
     let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), 2);
     new.{{ d.field }} = {{ d.copy }};
-    assert!(api::{{ t.module }}::insert(db.conn(), &new).is_err());
+    let error = api::{{ t.module }}::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(&error, {{ d.violation }});
     assert_eq!(db.count({{ t.table_literal }}), 1);
 }
 {%- endfor %}
@@ -228,7 +231,18 @@ fn {{ d.test_name }}() {
 fn {{ e.test_name }}() {
     let mut db = db();
     seeds::{{ t.seed_fn }}(db.conn(), 1);
-    assert!(db.execute({{ e.sql_literal }}).is_err());
+    let error = db.execute({{ e.sql_literal }}).unwrap_err();
+    crate::common::assert_check_violation(&error, {{ t.table_literal }}, {{ e.column_literal }}, {{ e.check_literal }});
+}
+
+#[test]
+fn {{ e.unreadable_test_name }}() {
+    let mut db = db();
+    seeds::{{ t.seed_fn }}(db.conn(), 1);
+    db.drop_check({{ t.table_literal }}, {{ e.check_literal }});
+    db.execute({{ e.sql_literal }}).unwrap();
+    let error = api::{{ t.module }}::list(db.conn()).unwrap_err();
+    crate::common::assert_unreadable(&error, {{ t.table_literal }}, {{ e.column_literal }}, "'not a value'");
 }
 {%- endfor %}
 {%- for d in t.deletions %}
@@ -239,7 +253,8 @@ fn {{ d.test_name }}() {
     let inserted = seeds::{{ t.seed_fn }}(db.conn(), 1);
     let parent = api::{{ t.module }}::{{ d.load_fn }}(db.conn(), &inserted).unwrap(){% if d.nullable %}.unwrap(){% endif %};
 {%- if d.action == "refuse" %}
-    assert!(api::{{ d.parent_module }}::delete(db.conn(), {{ d.parent_key }}).is_err());
+    let error = api::{{ d.parent_module }}::delete(db.conn(), {{ d.parent_key }}).unwrap_err();
+    crate::common::assert_violation(&error, {{ d.violation }});
     assert_eq!(api::{{ t.module }}::get(db.conn(), {{ t.pk_arg }}).unwrap(), Some(inserted));
 {%- else %}
     assert!(api::{{ d.parent_module }}::delete(db.conn(), {{ d.parent_key }}).unwrap());

@@ -2,10 +2,11 @@
 //! The `analytics` table over PostgreSQL: the functions of
 //! [`crate::analytics`], on any [`GenericClient`].
 
-use postgres::{Error, GenericClient, Row};
+use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
-use crate::{Analytics, AnalyticsPatch, NewAnalytics, Short};
+use crate::postgres::read_column;
+use crate::{Analytics, AnalyticsPatch, NewAnalytics, Result, Short};
 
 const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -22,26 +23,31 @@ const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views
 pub use crate::analytics::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<Analytics, Error> {
+pub fn from_row(row: &Row) -> Result<Analytics> {
     Ok(Analytics {
-        id: row.try_get(0)?,
-        short_id: row.try_get(1)?,
-        youtube_video_id: row.try_get(2)?,
-        views: row.try_get(3)?,
-        likes: row.try_get(4)?,
-        comments: row.try_get(5)?,
-        average_view_duration_seconds: row.try_get(6)?,
-        measured_at: row.try_get(7)?,
+        id: read_column(row, 0, "analytics", "id")?,
+        short_id: read_column(row, 1, "analytics", "short_id")?,
+        youtube_video_id: read_column(row, 2, "analytics", "youtube_video_id")?,
+        views: read_column(row, 3, "analytics", "views")?,
+        likes: read_column(row, 4, "analytics", "likes")?,
+        comments: read_column(row, 5, "analytics", "comments")?,
+        average_view_duration_seconds: read_column(
+            row,
+            6,
+            "analytics",
+            "average_view_duration_seconds",
+        )?,
+        measured_at: read_column(row, 7, "analytics", "measured_at")?,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl GenericClient, new: &NewAnalytics) -> Result<Analytics, Error> {
+pub fn insert(client: &mut impl GenericClient, new: &NewAnalytics) -> Result<Analytics> {
     self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.short_id,
-            &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id),
+            &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id).at_most(32),
             &new.views,
             &new.likes,
             &new.comments,
@@ -58,7 +64,7 @@ pub fn insert(client: &mut impl GenericClient, new: &NewAnalytics) -> Result<Ana
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(client: &mut impl GenericClient, rows: &[NewAnalytics]) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewAnalytics]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
@@ -66,7 +72,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewAnalytics]) -> Re
             &statement,
             &[
                 &new.short_id,
-                &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id),
+                &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id).at_most(32),
                 &new.views,
                 &new.likes,
                 &new.comments,
@@ -84,7 +90,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewAnalytics]) -> Re
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Analytics>, Error> {
+pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Analytics>> {
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
@@ -93,7 +99,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Analytics>
 }
 
 /// Every row, by `id`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<Analytics>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<Analytics>> {
     client
         .query(LIST_SQL, &[])?
         .iter()
@@ -102,7 +108,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<Analytics>, Error> {
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -113,7 +119,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<i64>,
     limit: u32,
-) -> Result<Vec<Analytics>, Error> {
+) -> Result<Vec<Analytics>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
@@ -124,13 +130,13 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &Analytics) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &Analytics) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
             &row.id,
             &row.short_id,
-            &Checked::new("analytics", "youtube_video_id", &row.youtube_video_id),
+            &Checked::new("analytics", "youtube_video_id", &row.youtube_video_id).at_most(32),
             &row.views,
             &row.likes,
             &row.comments,
@@ -151,7 +157,7 @@ pub fn patch(
     client: &mut impl GenericClient,
     key: i64,
     patch: &AnalyticsPatch,
-) -> Result<Option<Analytics>, Error> {
+) -> Result<Option<Analytics>> {
     patch_if(client, key, &AnalyticsPatch::default(), patch)
 }
 
@@ -164,7 +170,7 @@ pub fn patch_if(
     key: i64,
     expected: &AnalyticsPatch,
     patch: &AnalyticsPatch,
-) -> Result<Option<Analytics>, Error> {
+) -> Result<Option<Analytics>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
@@ -173,11 +179,9 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "analytics",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32),
+        ));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.views {
@@ -227,11 +231,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "analytics",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "youtube_video_id",
@@ -295,7 +297,7 @@ pub fn patch_if(
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
 }
@@ -305,7 +307,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
 pub fn list_by_youtube_video_id(
     client: &mut impl GenericClient,
     youtube_video_id: &str,
-) -> Result<Vec<Analytics>, Error> {
+) -> Result<Vec<Analytics>> {
     client
         .query(LIST_BY_YOUTUBE_VIDEO_ID_SQL, &[&youtube_video_id])?
         .iter()
@@ -316,10 +318,7 @@ pub fn list_by_youtube_video_id(
 /// The rows whose `short_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on
 /// `short_id` under `indexes:`.
-pub fn list_by_short_id(
-    client: &mut impl GenericClient,
-    short_id: i64,
-) -> Result<Vec<Analytics>, Error> {
+pub fn list_by_short_id(client: &mut impl GenericClient, short_id: i64) -> Result<Vec<Analytics>> {
     client
         .query(LIST_BY_SHORT_ID_SQL, &[&short_id])?
         .iter()
@@ -328,10 +327,7 @@ pub fn list_by_short_id(
 }
 
 /// The `Short` that `short_id` points at, or `None` when it is NULL.
-pub fn load_short(
-    client: &mut impl GenericClient,
-    row: &Analytics,
-) -> Result<Option<Short>, Error> {
+pub fn load_short(client: &mut impl GenericClient, row: &Analytics) -> Result<Option<Short>> {
     match row.short_id {
         Some(key) => super::shorts::get(client, key),
         None => Ok(None),

@@ -2,10 +2,11 @@
 //! The `clips` table over PostgreSQL: the functions of
 //! [`crate::clips`], on any [`GenericClient`].
 
-use postgres::{Error, GenericClient, Row};
+use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
-use crate::{Clip, ClipPatch, NewClip, PipelineRun};
+use crate::postgres::read_column;
+use crate::{Clip, ClipPatch, NewClip, PipelineRun, Result};
 
 const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -21,21 +22,21 @@ const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds,
 pub use crate::clips::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<Clip, Error> {
+pub fn from_row(row: &Row) -> Result<Clip> {
     Ok(Clip {
-        id: row.try_get(0)?,
-        run_id: row.try_get(1)?,
-        start_seconds: row.try_get(2)?,
-        end_seconds: row.try_get(3)?,
-        virality_score: row.try_get(4)?,
-        transcript: row.try_get(5)?,
-        file_path: row.try_get(6)?,
-        created_at: row.try_get(7)?,
+        id: read_column(row, 0, "clips", "id")?,
+        run_id: read_column(row, 1, "clips", "run_id")?,
+        start_seconds: read_column(row, 2, "clips", "start_seconds")?,
+        end_seconds: read_column(row, 3, "clips", "end_seconds")?,
+        virality_score: read_column(row, 4, "clips", "virality_score")?,
+        transcript: read_column(row, 5, "clips", "transcript")?,
+        file_path: read_column(row, 6, "clips", "file_path")?,
+        created_at: read_column(row, 7, "clips", "created_at")?,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl GenericClient, new: &NewClip) -> Result<Clip, Error> {
+pub fn insert(client: &mut impl GenericClient, new: &NewClip) -> Result<Clip> {
     self::from_row(&client.query_one(
         INSERT_SQL,
         &[
@@ -44,7 +45,7 @@ pub fn insert(client: &mut impl GenericClient, new: &NewClip) -> Result<Clip, Er
             &Checked::new("clips", "end_seconds", &new.end_seconds),
             &Checked::new("clips", "virality_score", &new.virality_score),
             &Checked::new("clips", "transcript", &new.transcript),
-            &Checked::new("clips", "file_path", &new.file_path),
+            &Checked::new("clips", "file_path", &new.file_path).at_most(1024),
             &Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
         ],
     )?)
@@ -53,7 +54,7 @@ pub fn insert(client: &mut impl GenericClient, new: &NewClip) -> Result<Clip, Er
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(client: &mut impl GenericClient, rows: &[NewClip]) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewClip]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
@@ -65,7 +66,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewClip]) -> Result<
                 &Checked::new("clips", "end_seconds", &new.end_seconds),
                 &Checked::new("clips", "virality_score", &new.virality_score),
                 &Checked::new("clips", "transcript", &new.transcript),
-                &Checked::new("clips", "file_path", &new.file_path),
+                &Checked::new("clips", "file_path", &new.file_path).at_most(1024),
                 &Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
             ],
         )?;
@@ -75,7 +76,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewClip]) -> Result<
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Clip>, Error> {
+pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Clip>> {
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
@@ -84,7 +85,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Clip>, Err
 }
 
 /// Every row, by `id`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<Clip>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<Clip>> {
     client
         .query(LIST_SQL, &[])?
         .iter()
@@ -93,7 +94,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<Clip>, Error> {
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -104,7 +105,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<i64>,
     limit: u32,
-) -> Result<Vec<Clip>, Error> {
+) -> Result<Vec<Clip>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
@@ -115,7 +116,7 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &Clip) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &Clip) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
@@ -125,7 +126,7 @@ pub fn update(client: &mut impl GenericClient, row: &Clip) -> Result<bool, Error
             &Checked::new("clips", "end_seconds", &row.end_seconds),
             &Checked::new("clips", "virality_score", &row.virality_score),
             &Checked::new("clips", "transcript", &row.transcript),
-            &Checked::new("clips", "file_path", &row.file_path),
+            &Checked::new("clips", "file_path", &row.file_path).at_most(1024),
             &Checked::new("clips", "created_at", &Timestamp(row.created_at)),
         ],
     )?;
@@ -134,11 +135,7 @@ pub fn update(client: &mut impl GenericClient, row: &Clip) -> Result<bool, Error
 /// Writes the columns `patch` gives to the row whose `id` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(
-    client: &mut impl GenericClient,
-    key: i64,
-    patch: &ClipPatch,
-) -> Result<Option<Clip>, Error> {
+pub fn patch(client: &mut impl GenericClient, key: i64, patch: &ClipPatch) -> Result<Option<Clip>> {
     patch_if(client, key, &ClipPatch::default(), patch)
 }
 
@@ -151,7 +148,7 @@ pub fn patch_if(
     key: i64,
     expected: &ClipPatch,
     patch: &ClipPatch,
-) -> Result<Option<Clip>, Error> {
+) -> Result<Option<Clip>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
@@ -188,11 +185,9 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "transcript", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("clips", "file_path", value.clone()).at_most(1024),
+        ));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.created_at {
@@ -262,11 +257,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("clips", "file_path", value.clone()).at_most(1024),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "file_path",
@@ -302,7 +295,7 @@ pub fn patch_if(
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
 }
@@ -310,7 +303,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
 /// The rows whose `run_id` is the given key, in `id` order. No index serves it,
 /// so it reads the whole table: on a large table, add an index on `run_id`
 /// under `indexes:`.
-pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Vec<Clip>, Error> {
+pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Vec<Clip>> {
     client
         .query(LIST_BY_RUN_ID_SQL, &[&run_id])?
         .iter()
@@ -319,7 +312,7 @@ pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Ve
 }
 
 /// The `PipelineRun` that `run_id` points at.
-pub fn load_run(client: &mut impl GenericClient, row: &Clip) -> Result<PipelineRun, Error> {
+pub fn load_run(client: &mut impl GenericClient, row: &Clip) -> Result<PipelineRun> {
     // The foreign key guarantees the parent exists; `query_one` reports it
     // as an error if it does not.
     let parent = client.query_one(super::pipeline_runs::GET_SQL, &[&row.run_id])?;

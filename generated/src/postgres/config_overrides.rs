@@ -2,10 +2,11 @@
 //! The `config_overrides` table over PostgreSQL: the functions of
 //! [`crate::config_overrides`], on any [`GenericClient`].
 
-use postgres::{Error, GenericClient, Row};
+use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
-use crate::{ConfigOverride, ConfigOverridePatch, NewConfigOverride};
+use crate::postgres::read_column;
+use crate::{ConfigOverride, ConfigOverridePatch, NewConfigOverride, Result};
 
 const INSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING \"key\", value, updated_by, updated_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -25,26 +26,23 @@ const UPSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_
 pub use crate::config_overrides::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<ConfigOverride, Error> {
+pub fn from_row(row: &Row) -> Result<ConfigOverride> {
     Ok(ConfigOverride {
-        key: row.try_get(0)?,
-        value: row.try_get(1)?,
-        updated_by: row.try_get(2)?,
-        updated_at: row.try_get(3)?,
+        key: read_column(row, 0, "config_overrides", "key")?,
+        value: read_column(row, 1, "config_overrides", "value")?,
+        updated_by: read_column(row, 2, "config_overrides", "updated_by")?,
+        updated_at: read_column(row, 3, "config_overrides", "updated_at")?,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(
-    client: &mut impl GenericClient,
-    new: &NewConfigOverride,
-) -> Result<ConfigOverride, Error> {
+pub fn insert(client: &mut impl GenericClient, new: &NewConfigOverride) -> Result<ConfigOverride> {
     self::from_row(&client.query_one(
         INSERT_SQL,
         &[
-            &Checked::new("config_overrides", "key", &new.key),
+            &Checked::new("config_overrides", "key", &new.key).at_most(100),
             &Checked::new("config_overrides", "value", &new.value),
-            &Checked::new("config_overrides", "updated_by", &new.updated_by),
+            &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
             &Checked::new(
                 "config_overrides",
                 "updated_at",
@@ -57,19 +55,16 @@ pub fn insert(
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(
-    client: &mut impl GenericClient,
-    rows: &[NewConfigOverride],
-) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewConfigOverride]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
         transaction.execute(
             &statement,
             &[
-                &Checked::new("config_overrides", "key", &new.key),
+                &Checked::new("config_overrides", "key", &new.key).at_most(100),
                 &Checked::new("config_overrides", "value", &new.value),
-                &Checked::new("config_overrides", "updated_by", &new.updated_by),
+                &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
                 &Checked::new(
                     "config_overrides",
                     "updated_at",
@@ -84,16 +79,13 @@ pub fn insert_many(
 
 /// Inserts a row, or replaces every column of the row with the same
 /// `key`; returns the row as stored.
-pub fn upsert(
-    client: &mut impl GenericClient,
-    new: &NewConfigOverride,
-) -> Result<ConfigOverride, Error> {
+pub fn upsert(client: &mut impl GenericClient, new: &NewConfigOverride) -> Result<ConfigOverride> {
     self::from_row(&client.query_one(
         UPSERT_SQL,
         &[
-            &Checked::new("config_overrides", "key", &new.key),
+            &Checked::new("config_overrides", "key", &new.key).at_most(100),
             &Checked::new("config_overrides", "value", &new.value),
-            &Checked::new("config_overrides", "updated_by", &new.updated_by),
+            &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
             &Checked::new(
                 "config_overrides",
                 "updated_at",
@@ -104,7 +96,7 @@ pub fn upsert(
 }
 
 /// The row with the given `key`, if there is one.
-pub fn get(client: &mut impl GenericClient, key: &str) -> Result<Option<ConfigOverride>, Error> {
+pub fn get(client: &mut impl GenericClient, key: &str) -> Result<Option<ConfigOverride>> {
     client
         .query_opt(GET_SQL, &[&key])?
         .as_ref()
@@ -113,7 +105,7 @@ pub fn get(client: &mut impl GenericClient, key: &str) -> Result<Option<ConfigOv
 }
 
 /// Every row, by `key`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<ConfigOverride>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<ConfigOverride>> {
     client
         .query(LIST_SQL, &[])?
         .iter()
@@ -122,7 +114,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<ConfigOverride>, Erro
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -133,7 +125,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<&str>,
     limit: u32,
-) -> Result<Vec<ConfigOverride>, Error> {
+) -> Result<Vec<ConfigOverride>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
@@ -144,13 +136,13 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `key`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &ConfigOverride) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &ConfigOverride) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
-            &Checked::new("config_overrides", "key", &row.key),
+            &Checked::new("config_overrides", "key", &row.key).at_most(100),
             &Checked::new("config_overrides", "value", &row.value),
-            &Checked::new("config_overrides", "updated_by", &row.updated_by),
+            &Checked::new("config_overrides", "updated_by", &row.updated_by).at_most(100),
             &Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at)),
         ],
     )?;
@@ -163,7 +155,7 @@ pub fn patch(
     client: &mut impl GenericClient,
     key: &str,
     patch: &ConfigOverridePatch,
-) -> Result<Option<ConfigOverride>, Error> {
+) -> Result<Option<ConfigOverride>> {
     patch_if(client, key, &ConfigOverridePatch::default(), patch)
 }
 
@@ -176,7 +168,7 @@ pub fn patch_if(
     key: &str,
     expected: &ConfigOverridePatch,
     patch: &ConfigOverridePatch,
-) -> Result<Option<ConfigOverride>, Error> {
+) -> Result<Option<ConfigOverride>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
@@ -189,11 +181,9 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "value", binds.len()));
     }
     if let Some(value) = &patch.updated_by {
-        binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
-            "updated_by",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ${}", "updated_by", binds.len()));
     }
     if let Some(value) = &patch.updated_at {
@@ -219,11 +209,9 @@ pub fn patch_if(
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "value", binds.len()));
     }
     if let Some(value) = &expected.updated_by {
-        binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
-            "updated_by",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "updated_by",
@@ -259,7 +247,7 @@ pub fn patch_if(
 }
 
 /// Deletes the row with the given `key`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, key: &str) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, key: &str) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[&key])?;
     Ok(changed > 0)
 }

@@ -3,10 +3,13 @@
 //! [`crate::discovered_videos`], on any [`GenericClient`].
 
 use postgres::types::FromSql;
-use postgres::{Error, GenericClient, Row};
+use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
-use crate::{DiscoveredVideo, DiscoveredVideoPatch, DiscoveredVideoStatus, NewDiscoveredVideo};
+use crate::postgres::read_column;
+use crate::{
+    DiscoveredVideo, DiscoveredVideoPatch, DiscoveredVideoStatus, NewDiscoveredVideo, Result,
+};
 
 /// Reads the stored string; a value outside the enum is an error, not a
 /// panic.
@@ -38,19 +41,19 @@ const LIST_BY_STATUS_SQL: &str = "SELECT id, youtube_video_id, title, channel_id
 pub use crate::discovered_videos::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<DiscoveredVideo, Error> {
+pub fn from_row(row: &Row) -> Result<DiscoveredVideo> {
     Ok(DiscoveredVideo {
-        id: row.try_get(0)?,
-        youtube_video_id: row.try_get(1)?,
-        title: row.try_get(2)?,
-        channel_id: row.try_get(3)?,
-        channel_title: row.try_get(4)?,
-        url: row.try_get(5)?,
-        duration_seconds: row.try_get(6)?,
-        view_count: row.try_get(7)?,
-        published_at: row.try_get(8)?,
-        status: row.try_get(9)?,
-        discovered_at: row.try_get(10)?,
+        id: read_column(row, 0, "discovered_videos", "id")?,
+        youtube_video_id: read_column(row, 1, "discovered_videos", "youtube_video_id")?,
+        title: read_column(row, 2, "discovered_videos", "title")?,
+        channel_id: read_column(row, 3, "discovered_videos", "channel_id")?,
+        channel_title: read_column(row, 4, "discovered_videos", "channel_title")?,
+        url: read_column(row, 5, "discovered_videos", "url")?,
+        duration_seconds: read_column(row, 6, "discovered_videos", "duration_seconds")?,
+        view_count: read_column(row, 7, "discovered_videos", "view_count")?,
+        published_at: read_column(row, 8, "discovered_videos", "published_at")?,
+        status: read_column(row, 9, "discovered_videos", "status")?,
+        discovered_at: read_column(row, 10, "discovered_videos", "discovered_at")?,
     })
 }
 
@@ -58,43 +61,44 @@ pub fn from_row(row: &Row) -> Result<DiscoveredVideo, Error> {
 pub fn insert(
     client: &mut impl GenericClient,
     new: &NewDiscoveredVideo,
-) -> Result<DiscoveredVideo, Error> {
-    self::from_row(&client.query_one(
-        INSERT_SQL,
-        &[
-            &Checked::new(
-                "discovered_videos",
-                "youtube_video_id",
-                &new.youtube_video_id,
-            ),
-            &Checked::new("discovered_videos", "title", &new.title),
-            &Checked::new("discovered_videos", "channel_id", &new.channel_id),
-            &Checked::new("discovered_videos", "channel_title", &new.channel_title),
-            &Checked::new("discovered_videos", "url", &new.url),
-            &new.duration_seconds,
-            &new.view_count,
-            &Checked::new(
-                "discovered_videos",
-                "published_at",
-                &new.published_at.map(Timestamp),
-            ),
-            &new.status.map(DiscoveredVideoStatus::as_str),
-            &Checked::new(
-                "discovered_videos",
-                "discovered_at",
-                &new.discovered_at.map(Timestamp),
-            ),
-        ],
-    )?)
+) -> Result<DiscoveredVideo> {
+    self::from_row(
+        &client.query_one(
+            INSERT_SQL,
+            &[
+                &Checked::new(
+                    "discovered_videos",
+                    "youtube_video_id",
+                    &new.youtube_video_id,
+                )
+                .at_most(32),
+                &Checked::new("discovered_videos", "title", &new.title).at_most(500),
+                &Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
+                &Checked::new("discovered_videos", "channel_title", &new.channel_title)
+                    .at_most(255),
+                &Checked::new("discovered_videos", "url", &new.url).at_most(500),
+                &new.duration_seconds,
+                &new.view_count,
+                &Checked::new(
+                    "discovered_videos",
+                    "published_at",
+                    &new.published_at.map(Timestamp),
+                ),
+                &new.status.map(DiscoveredVideoStatus::as_str),
+                &Checked::new(
+                    "discovered_videos",
+                    "discovered_at",
+                    &new.discovered_at.map(Timestamp),
+                ),
+            ],
+        )?,
+    )
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(
-    client: &mut impl GenericClient,
-    rows: &[NewDiscoveredVideo],
-) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewDiscoveredVideo]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
@@ -105,11 +109,13 @@ pub fn insert_many(
                     "discovered_videos",
                     "youtube_video_id",
                     &new.youtube_video_id,
-                ),
-                &Checked::new("discovered_videos", "title", &new.title),
-                &Checked::new("discovered_videos", "channel_id", &new.channel_id),
-                &Checked::new("discovered_videos", "channel_title", &new.channel_title),
-                &Checked::new("discovered_videos", "url", &new.url),
+                )
+                .at_most(32),
+                &Checked::new("discovered_videos", "title", &new.title).at_most(500),
+                &Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
+                &Checked::new("discovered_videos", "channel_title", &new.channel_title)
+                    .at_most(255),
+                &Checked::new("discovered_videos", "url", &new.url).at_most(500),
                 &new.duration_seconds,
                 &new.view_count,
                 &Checked::new(
@@ -131,7 +137,7 @@ pub fn insert_many(
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<DiscoveredVideo>, Error> {
+pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<DiscoveredVideo>> {
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
@@ -140,7 +146,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Discovered
 }
 
 /// Every row, by `id`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<DiscoveredVideo>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<DiscoveredVideo>> {
     client
         .query(LIST_SQL, &[])?
         .iter()
@@ -149,7 +155,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<DiscoveredVideo>, Err
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -160,7 +166,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<i64>,
     limit: u32,
-) -> Result<Vec<DiscoveredVideo>, Error> {
+) -> Result<Vec<DiscoveredVideo>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
@@ -171,7 +177,7 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &DiscoveredVideo) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &DiscoveredVideo) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
@@ -180,11 +186,12 @@ pub fn update(client: &mut impl GenericClient, row: &DiscoveredVideo) -> Result<
                 "discovered_videos",
                 "youtube_video_id",
                 &row.youtube_video_id,
-            ),
-            &Checked::new("discovered_videos", "title", &row.title),
-            &Checked::new("discovered_videos", "channel_id", &row.channel_id),
-            &Checked::new("discovered_videos", "channel_title", &row.channel_title),
-            &Checked::new("discovered_videos", "url", &row.url),
+            )
+            .at_most(32),
+            &Checked::new("discovered_videos", "title", &row.title).at_most(500),
+            &Checked::new("discovered_videos", "channel_id", &row.channel_id).at_most(64),
+            &Checked::new("discovered_videos", "channel_title", &row.channel_title).at_most(255),
+            &Checked::new("discovered_videos", "url", &row.url).at_most(500),
             &row.duration_seconds,
             &row.view_count,
             &Checked::new(
@@ -209,7 +216,7 @@ pub fn patch(
     client: &mut impl GenericClient,
     key: i64,
     patch: &DiscoveredVideoPatch,
-) -> Result<Option<DiscoveredVideo>, Error> {
+) -> Result<Option<DiscoveredVideo>> {
     patch_if(client, key, &DiscoveredVideoPatch::default(), patch)
 }
 
@@ -222,48 +229,38 @@ pub fn patch_if(
     key: i64,
     expected: &DiscoveredVideoPatch,
     patch: &DiscoveredVideoPatch,
-) -> Result<Option<DiscoveredVideo>, Error> {
+) -> Result<Option<DiscoveredVideo>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "youtube_video_id", value.clone()).at_most(32),
+        ));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.title {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500),
+        ));
         sets.push(format!("{} = ${}", "title", binds.len()));
     }
     if let Some(value) = &patch.channel_id {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "channel_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
+        ));
         sets.push(format!("{} = ${}", "channel_id", binds.len()));
     }
     if let Some(value) = &patch.channel_title {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "channel_title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
+        ));
         sets.push(format!("{} = ${}", "channel_title", binds.len()));
     }
     if let Some(value) = &patch.url {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "url",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500),
+        ));
         sets.push(format!("{} = ${}", "url", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
@@ -301,11 +298,9 @@ pub fn patch_if(
     binds.push(Box::new(key));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "youtube_video_id", value.clone()).at_most(32),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "youtube_video_id",
@@ -313,19 +308,15 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.title {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500),
+        ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
     }
     if let Some(value) = &expected.channel_id {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "channel_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "channel_id",
@@ -333,11 +324,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.channel_title {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "channel_title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "channel_title",
@@ -345,11 +334,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.url {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "url",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500),
+        ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "url", binds.len()));
     }
     if let Some(value) = &expected.duration_seconds {
@@ -417,7 +404,7 @@ pub fn patch_if(
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
 }
@@ -426,7 +413,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
 pub fn get_by_youtube_video_id(
     client: &mut impl GenericClient,
     youtube_video_id: &str,
-) -> Result<Option<DiscoveredVideo>, Error> {
+) -> Result<Option<DiscoveredVideo>> {
     client
         .query_opt(GET_BY_YOUTUBE_VIDEO_ID_SQL, &[&youtube_video_id])?
         .as_ref()
@@ -439,7 +426,7 @@ pub fn get_by_youtube_video_id(
 pub fn list_by_status(
     client: &mut impl GenericClient,
     status: DiscoveredVideoStatus,
-) -> Result<Vec<DiscoveredVideo>, Error> {
+) -> Result<Vec<DiscoveredVideo>> {
     client
         .query(LIST_BY_STATUS_SQL, &[&status.as_str()])?
         .iter()

@@ -2,10 +2,11 @@
 //! The `error_logs` table over PostgreSQL: the functions of
 //! [`crate::error_logs`], on any [`GenericClient`].
 
-use postgres::{Error, GenericClient, Row};
+use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
-use crate::{ErrorLog, ErrorLogPatch, NewErrorLog, PipelineRun};
+use crate::postgres::read_column;
+use crate::{ErrorLog, ErrorLogPatch, NewErrorLog, PipelineRun, Result};
 
 const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -22,30 +23,30 @@ const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, correlation_id, module, err
 pub use crate::error_logs::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<ErrorLog, Error> {
+pub fn from_row(row: &Row) -> Result<ErrorLog> {
     Ok(ErrorLog {
-        id: row.try_get(0)?,
-        run_id: row.try_get(1)?,
-        correlation_id: row.try_get(2)?,
-        module: row.try_get(3)?,
-        error_type: row.try_get(4)?,
-        message: row.try_get(5)?,
-        traceback: row.try_get(6)?,
-        context: row.try_get(7)?,
-        resolved: row.try_get(8)?,
-        occurred_at: row.try_get(9)?,
+        id: read_column(row, 0, "error_logs", "id")?,
+        run_id: read_column(row, 1, "error_logs", "run_id")?,
+        correlation_id: read_column(row, 2, "error_logs", "correlation_id")?,
+        module: read_column(row, 3, "error_logs", "module")?,
+        error_type: read_column(row, 4, "error_logs", "error_type")?,
+        message: read_column(row, 5, "error_logs", "message")?,
+        traceback: read_column(row, 6, "error_logs", "traceback")?,
+        context: read_column(row, 7, "error_logs", "context")?,
+        resolved: read_column(row, 8, "error_logs", "resolved")?,
+        occurred_at: read_column(row, 9, "error_logs", "occurred_at")?,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl GenericClient, new: &NewErrorLog) -> Result<ErrorLog, Error> {
+pub fn insert(client: &mut impl GenericClient, new: &NewErrorLog) -> Result<ErrorLog> {
     self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.run_id,
-            &Checked::new("error_logs", "correlation_id", &new.correlation_id),
-            &Checked::new("error_logs", "module", &new.module),
-            &Checked::new("error_logs", "error_type", &new.error_type),
+            &Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
+            &Checked::new("error_logs", "module", &new.module).at_most(100),
+            &Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
             &Checked::new("error_logs", "message", &new.message),
             &Checked::new("error_logs", "traceback", &new.traceback),
             &Checked::new("error_logs", "context", &new.context),
@@ -58,7 +59,7 @@ pub fn insert(client: &mut impl GenericClient, new: &NewErrorLog) -> Result<Erro
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(client: &mut impl GenericClient, rows: &[NewErrorLog]) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewErrorLog]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
@@ -66,9 +67,9 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewErrorLog]) -> Res
             &statement,
             &[
                 &new.run_id,
-                &Checked::new("error_logs", "correlation_id", &new.correlation_id),
-                &Checked::new("error_logs", "module", &new.module),
-                &Checked::new("error_logs", "error_type", &new.error_type),
+                &Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
+                &Checked::new("error_logs", "module", &new.module).at_most(100),
+                &Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
                 &Checked::new("error_logs", "message", &new.message),
                 &Checked::new("error_logs", "traceback", &new.traceback),
                 &Checked::new("error_logs", "context", &new.context),
@@ -82,7 +83,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewErrorLog]) -> Res
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ErrorLog>, Error> {
+pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ErrorLog>> {
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
@@ -91,7 +92,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ErrorLog>,
 }
 
 /// Every row, by `id`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<ErrorLog>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<ErrorLog>> {
     client
         .query(LIST_SQL, &[])?
         .iter()
@@ -100,7 +101,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<ErrorLog>, Error> {
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -111,7 +112,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<i64>,
     limit: u32,
-) -> Result<Vec<ErrorLog>, Error> {
+) -> Result<Vec<ErrorLog>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
@@ -122,15 +123,15 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &ErrorLog) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &ErrorLog) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
             &row.id,
             &row.run_id,
-            &Checked::new("error_logs", "correlation_id", &row.correlation_id),
-            &Checked::new("error_logs", "module", &row.module),
-            &Checked::new("error_logs", "error_type", &row.error_type),
+            &Checked::new("error_logs", "correlation_id", &row.correlation_id).at_most(36),
+            &Checked::new("error_logs", "module", &row.module).at_most(100),
+            &Checked::new("error_logs", "error_type", &row.error_type).at_most(100),
             &Checked::new("error_logs", "message", &row.message),
             &Checked::new("error_logs", "traceback", &row.traceback),
             &Checked::new("error_logs", "context", &row.context),
@@ -147,7 +148,7 @@ pub fn patch(
     client: &mut impl GenericClient,
     key: i64,
     patch: &ErrorLogPatch,
-) -> Result<Option<ErrorLog>, Error> {
+) -> Result<Option<ErrorLog>> {
     patch_if(client, key, &ErrorLogPatch::default(), patch)
 }
 
@@ -160,7 +161,7 @@ pub fn patch_if(
     key: i64,
     expected: &ErrorLogPatch,
     patch: &ErrorLogPatch,
-) -> Result<Option<ErrorLog>, Error> {
+) -> Result<Option<ErrorLog>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
@@ -169,27 +170,21 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "correlation_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36),
+        ));
         sets.push(format!("{} = ${}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.module {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "module",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "module", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ${}", "module", binds.len()));
     }
     if let Some(value) = &patch.error_type {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "error_type",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ${}", "error_type", binds.len()));
     }
     if let Some(value) = &patch.message {
@@ -243,11 +238,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.correlation_id {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "correlation_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "correlation_id",
@@ -255,11 +248,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.module {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "module",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "module", value.clone()).at_most(100),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "module",
@@ -267,11 +258,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.error_type {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "error_type",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "error_type",
@@ -351,17 +340,14 @@ pub fn patch_if(
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
 }
 
 /// The rows with the given `module`, newest `occurred_at` first, through index
 /// `idx_error_log_module`.
-pub fn list_by_module(
-    client: &mut impl GenericClient,
-    module: &str,
-) -> Result<Vec<ErrorLog>, Error> {
+pub fn list_by_module(client: &mut impl GenericClient, module: &str) -> Result<Vec<ErrorLog>> {
     client
         .query(LIST_BY_MODULE_SQL, &[&module])?
         .iter()
@@ -372,10 +358,7 @@ pub fn list_by_module(
 /// The rows whose `run_id` is the given key, in `id` order. No index serves it,
 /// so it reads the whole table: on a large table, add an index on `run_id`
 /// under `indexes:`.
-pub fn list_by_run_id(
-    client: &mut impl GenericClient,
-    run_id: i64,
-) -> Result<Vec<ErrorLog>, Error> {
+pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Vec<ErrorLog>> {
     client
         .query(LIST_BY_RUN_ID_SQL, &[&run_id])?
         .iter()
@@ -384,10 +367,7 @@ pub fn list_by_run_id(
 }
 
 /// The `PipelineRun` that `run_id` points at, or `None` when it is NULL.
-pub fn load_run(
-    client: &mut impl GenericClient,
-    row: &ErrorLog,
-) -> Result<Option<PipelineRun>, Error> {
+pub fn load_run(client: &mut impl GenericClient, row: &ErrorLog) -> Result<Option<PipelineRun>> {
     match row.run_id {
         Some(key) => super::pipeline_runs::get(client, key),
         None => Ok(None),

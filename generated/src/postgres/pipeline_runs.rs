@@ -3,10 +3,13 @@
 //! [`crate::pipeline_runs`], on any [`GenericClient`].
 
 use postgres::types::FromSql;
-use postgres::{Error, GenericClient, Row};
+use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
-use crate::{DiscoveredVideo, NewPipelineRun, PipelineRun, PipelineRunPatch, PipelineRunStatus};
+use crate::postgres::read_column;
+use crate::{
+    DiscoveredVideo, NewPipelineRun, PipelineRun, PipelineRunPatch, PipelineRunStatus, Result,
+};
 
 /// Reads the stored string; a value outside the enum is an error, not a
 /// panic.
@@ -38,26 +41,26 @@ const LIST_BY_VIDEO_ID_SQL: &str = "SELECT id, video_id, correlation_id, status,
 pub use crate::pipeline_runs::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<PipelineRun, Error> {
+pub fn from_row(row: &Row) -> Result<PipelineRun> {
     Ok(PipelineRun {
-        id: row.try_get(0)?,
-        video_id: row.try_get(1)?,
-        correlation_id: row.try_get(2)?,
-        status: row.try_get(3)?,
-        config_snapshot: row.try_get(4)?,
-        started_at: row.try_get(5)?,
-        finished_at: row.try_get(6)?,
-        error_message: row.try_get(7)?,
+        id: read_column(row, 0, "pipeline_runs", "id")?,
+        video_id: read_column(row, 1, "pipeline_runs", "video_id")?,
+        correlation_id: read_column(row, 2, "pipeline_runs", "correlation_id")?,
+        status: read_column(row, 3, "pipeline_runs", "status")?,
+        config_snapshot: read_column(row, 4, "pipeline_runs", "config_snapshot")?,
+        started_at: read_column(row, 5, "pipeline_runs", "started_at")?,
+        finished_at: read_column(row, 6, "pipeline_runs", "finished_at")?,
+        error_message: read_column(row, 7, "pipeline_runs", "error_message")?,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl GenericClient, new: &NewPipelineRun) -> Result<PipelineRun, Error> {
+pub fn insert(client: &mut impl GenericClient, new: &NewPipelineRun) -> Result<PipelineRun> {
     self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.video_id,
-            &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id),
+            &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id).at_most(36),
             &new.status.map(PipelineRunStatus::as_str),
             &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
             &Checked::new(
@@ -78,10 +81,7 @@ pub fn insert(client: &mut impl GenericClient, new: &NewPipelineRun) -> Result<P
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(
-    client: &mut impl GenericClient,
-    rows: &[NewPipelineRun],
-) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewPipelineRun]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
@@ -89,7 +89,7 @@ pub fn insert_many(
             &statement,
             &[
                 &new.video_id,
-                &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id),
+                &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id).at_most(36),
                 &new.status.map(PipelineRunStatus::as_str),
                 &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
                 &Checked::new(
@@ -111,7 +111,7 @@ pub fn insert_many(
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<PipelineRun>, Error> {
+pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<PipelineRun>> {
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
@@ -120,7 +120,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<PipelineRu
 }
 
 /// Every row, by `id`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<PipelineRun>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<PipelineRun>> {
     client
         .query(LIST_SQL, &[])?
         .iter()
@@ -129,7 +129,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<PipelineRun>, Error> 
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -140,7 +140,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<i64>,
     limit: u32,
-) -> Result<Vec<PipelineRun>, Error> {
+) -> Result<Vec<PipelineRun>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
@@ -151,13 +151,13 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &PipelineRun) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &PipelineRun) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
             &row.id,
             &row.video_id,
-            &Checked::new("pipeline_runs", "correlation_id", &row.correlation_id),
+            &Checked::new("pipeline_runs", "correlation_id", &row.correlation_id).at_most(36),
             &row.status.as_str(),
             &Checked::new("pipeline_runs", "config_snapshot", &row.config_snapshot),
             &Checked::new("pipeline_runs", "started_at", &Timestamp(row.started_at)),
@@ -178,7 +178,7 @@ pub fn patch(
     client: &mut impl GenericClient,
     key: i64,
     patch: &PipelineRunPatch,
-) -> Result<Option<PipelineRun>, Error> {
+) -> Result<Option<PipelineRun>> {
     patch_if(client, key, &PipelineRunPatch::default(), patch)
 }
 
@@ -191,7 +191,7 @@ pub fn patch_if(
     key: i64,
     expected: &PipelineRunPatch,
     patch: &PipelineRunPatch,
-) -> Result<Option<PipelineRun>, Error> {
+) -> Result<Option<PipelineRun>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
@@ -200,11 +200,9 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "video_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "correlation_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
+        ));
         sets.push(format!("{} = ${}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.status {
@@ -258,11 +256,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.correlation_id {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "correlation_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "correlation_id",
@@ -342,7 +338,7 @@ pub fn patch_if(
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
 }
@@ -351,7 +347,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
 pub fn get_by_correlation_id(
     client: &mut impl GenericClient,
     correlation_id: &str,
-) -> Result<Option<PipelineRun>, Error> {
+) -> Result<Option<PipelineRun>> {
     client
         .query_opt(GET_BY_CORRELATION_ID_SQL, &[&correlation_id])?
         .as_ref()
@@ -365,7 +361,7 @@ pub fn get_by_correlation_id(
 pub fn list_by_video_id(
     client: &mut impl GenericClient,
     video_id: i64,
-) -> Result<Vec<PipelineRun>, Error> {
+) -> Result<Vec<PipelineRun>> {
     client
         .query(LIST_BY_VIDEO_ID_SQL, &[&video_id])?
         .iter()
@@ -374,10 +370,7 @@ pub fn list_by_video_id(
 }
 
 /// The `DiscoveredVideo` that `video_id` points at.
-pub fn load_video(
-    client: &mut impl GenericClient,
-    row: &PipelineRun,
-) -> Result<DiscoveredVideo, Error> {
+pub fn load_video(client: &mut impl GenericClient, row: &PipelineRun) -> Result<DiscoveredVideo> {
     // The foreign key guarantees the parent exists; `query_one` reports it
     // as an error if it does not.
     let parent = client.query_one(super::discovered_videos::GET_SQL, &[&row.video_id])?;

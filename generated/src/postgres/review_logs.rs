@@ -3,10 +3,11 @@
 //! [`crate::review_logs`], on any [`GenericClient`].
 
 use postgres::types::FromSql;
-use postgres::{Error, GenericClient, Row};
+use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
-use crate::{NewReviewLog, ReviewLog, ReviewLogAction, ReviewLogPatch, Short};
+use crate::postgres::read_column;
+use crate::{NewReviewLog, Result, ReviewLog, ReviewLogAction, ReviewLogPatch, Short};
 
 /// Reads the stored string; a value outside the enum is an error, not a
 /// panic.
@@ -37,25 +38,25 @@ const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, reviewer, telegram_mess
 pub use crate::review_logs::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<ReviewLog, Error> {
+pub fn from_row(row: &Row) -> Result<ReviewLog> {
     Ok(ReviewLog {
-        id: row.try_get(0)?,
-        short_id: row.try_get(1)?,
-        reviewer: row.try_get(2)?,
-        telegram_message_id: row.try_get(3)?,
-        action: row.try_get(4)?,
-        comment: row.try_get(5)?,
-        reviewed_at: row.try_get(6)?,
+        id: read_column(row, 0, "review_logs", "id")?,
+        short_id: read_column(row, 1, "review_logs", "short_id")?,
+        reviewer: read_column(row, 2, "review_logs", "reviewer")?,
+        telegram_message_id: read_column(row, 3, "review_logs", "telegram_message_id")?,
+        action: read_column(row, 4, "review_logs", "action")?,
+        comment: read_column(row, 5, "review_logs", "comment")?,
+        reviewed_at: read_column(row, 6, "review_logs", "reviewed_at")?,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl GenericClient, new: &NewReviewLog) -> Result<ReviewLog, Error> {
+pub fn insert(client: &mut impl GenericClient, new: &NewReviewLog) -> Result<ReviewLog> {
     self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.short_id,
-            &Checked::new("review_logs", "reviewer", &new.reviewer),
+            &Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
             &new.telegram_message_id,
             &new.action.as_str(),
             &Checked::new("review_logs", "comment", &new.comment),
@@ -71,7 +72,7 @@ pub fn insert(client: &mut impl GenericClient, new: &NewReviewLog) -> Result<Rev
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(client: &mut impl GenericClient, rows: &[NewReviewLog]) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewReviewLog]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
@@ -79,7 +80,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewReviewLog]) -> Re
             &statement,
             &[
                 &new.short_id,
-                &Checked::new("review_logs", "reviewer", &new.reviewer),
+                &Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
                 &new.telegram_message_id,
                 &new.action.as_str(),
                 &Checked::new("review_logs", "comment", &new.comment),
@@ -96,7 +97,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewReviewLog]) -> Re
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ReviewLog>, Error> {
+pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ReviewLog>> {
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
@@ -105,7 +106,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ReviewLog>
 }
 
 /// Every row, by `id`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<ReviewLog>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<ReviewLog>> {
     client
         .query(LIST_SQL, &[])?
         .iter()
@@ -114,7 +115,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<ReviewLog>, Error> {
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -125,7 +126,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<i64>,
     limit: u32,
-) -> Result<Vec<ReviewLog>, Error> {
+) -> Result<Vec<ReviewLog>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
@@ -136,13 +137,13 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &ReviewLog) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &ReviewLog) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
             &row.id,
             &row.short_id,
-            &Checked::new("review_logs", "reviewer", &row.reviewer),
+            &Checked::new("review_logs", "reviewer", &row.reviewer).at_most(100),
             &row.telegram_message_id,
             &row.action.as_str(),
             &Checked::new("review_logs", "comment", &row.comment),
@@ -158,7 +159,7 @@ pub fn patch(
     client: &mut impl GenericClient,
     key: i64,
     patch: &ReviewLogPatch,
-) -> Result<Option<ReviewLog>, Error> {
+) -> Result<Option<ReviewLog>> {
     patch_if(client, key, &ReviewLogPatch::default(), patch)
 }
 
@@ -171,7 +172,7 @@ pub fn patch_if(
     key: i64,
     expected: &ReviewLogPatch,
     patch: &ReviewLogPatch,
-) -> Result<Option<ReviewLog>, Error> {
+) -> Result<Option<ReviewLog>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
@@ -180,11 +181,9 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.reviewer {
-        binds.push(Box::new(CheckedValue::new(
-            "review_logs",
-            "reviewer",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ${}", "reviewer", binds.len()));
     }
     if let Some(value) = &patch.telegram_message_id {
@@ -226,11 +225,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.reviewer {
-        binds.push(Box::new(CheckedValue::new(
-            "review_logs",
-            "reviewer",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "reviewer",
@@ -294,7 +291,7 @@ pub fn patch_if(
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
 }
@@ -302,10 +299,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
 /// The rows whose `short_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on
 /// `short_id` under `indexes:`.
-pub fn list_by_short_id(
-    client: &mut impl GenericClient,
-    short_id: i64,
-) -> Result<Vec<ReviewLog>, Error> {
+pub fn list_by_short_id(client: &mut impl GenericClient, short_id: i64) -> Result<Vec<ReviewLog>> {
     client
         .query(LIST_BY_SHORT_ID_SQL, &[&short_id])?
         .iter()
@@ -314,7 +308,7 @@ pub fn list_by_short_id(
 }
 
 /// The `Short` that `short_id` points at.
-pub fn load_short(client: &mut impl GenericClient, row: &ReviewLog) -> Result<Short, Error> {
+pub fn load_short(client: &mut impl GenericClient, row: &ReviewLog) -> Result<Short> {
     // The foreign key guarantees the parent exists; `query_one` reports it
     // as an error if it does not.
     let parent = client.query_one(super::shorts::GET_SQL, &[&row.short_id])?;

@@ -2,10 +2,11 @@
 //! The `scripts` table over PostgreSQL: the functions of
 //! [`crate::scripts`], on any [`GenericClient`].
 
-use postgres::{Error, GenericClient, Row};
+use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
-use crate::{Clip, NewScript, PipelineRun, Script, ScriptPatch};
+use crate::postgres::read_column;
+use crate::{Clip, NewScript, PipelineRun, Result, Script, ScriptPatch};
 
 const INSERT_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -22,28 +23,28 @@ const LIST_BY_CLIP_ID_SQL: &str = "SELECT id, run_id, clip_id, content, model_na
 pub use crate::scripts::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<Script, Error> {
+pub fn from_row(row: &Row) -> Result<Script> {
     Ok(Script {
-        id: row.try_get(0)?,
-        run_id: row.try_get(1)?,
-        clip_id: row.try_get(2)?,
-        content: row.try_get(3)?,
-        model_name: row.try_get(4)?,
-        prompt_tokens: row.try_get(5)?,
-        completion_tokens: row.try_get(6)?,
-        created_at: row.try_get(7)?,
+        id: read_column(row, 0, "scripts", "id")?,
+        run_id: read_column(row, 1, "scripts", "run_id")?,
+        clip_id: read_column(row, 2, "scripts", "clip_id")?,
+        content: read_column(row, 3, "scripts", "content")?,
+        model_name: read_column(row, 4, "scripts", "model_name")?,
+        prompt_tokens: read_column(row, 5, "scripts", "prompt_tokens")?,
+        completion_tokens: read_column(row, 6, "scripts", "completion_tokens")?,
+        created_at: read_column(row, 7, "scripts", "created_at")?,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl GenericClient, new: &NewScript) -> Result<Script, Error> {
+pub fn insert(client: &mut impl GenericClient, new: &NewScript) -> Result<Script> {
     self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.run_id,
             &new.clip_id,
             &Checked::new("scripts", "content", &new.content),
-            &Checked::new("scripts", "model_name", &new.model_name),
+            &Checked::new("scripts", "model_name", &new.model_name).at_most(100),
             &new.prompt_tokens,
             &new.completion_tokens,
             &Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
@@ -54,7 +55,7 @@ pub fn insert(client: &mut impl GenericClient, new: &NewScript) -> Result<Script
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(client: &mut impl GenericClient, rows: &[NewScript]) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewScript]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
@@ -64,7 +65,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewScript]) -> Resul
                 &new.run_id,
                 &new.clip_id,
                 &Checked::new("scripts", "content", &new.content),
-                &Checked::new("scripts", "model_name", &new.model_name),
+                &Checked::new("scripts", "model_name", &new.model_name).at_most(100),
                 &new.prompt_tokens,
                 &new.completion_tokens,
                 &Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
@@ -76,7 +77,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewScript]) -> Resul
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Script>, Error> {
+pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Script>> {
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
@@ -85,7 +86,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Script>, E
 }
 
 /// Every row, by `id`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<Script>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<Script>> {
     client
         .query(LIST_SQL, &[])?
         .iter()
@@ -94,7 +95,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<Script>, Error> {
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -105,7 +106,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<i64>,
     limit: u32,
-) -> Result<Vec<Script>, Error> {
+) -> Result<Vec<Script>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
@@ -116,7 +117,7 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &Script) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &Script) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
@@ -124,7 +125,7 @@ pub fn update(client: &mut impl GenericClient, row: &Script) -> Result<bool, Err
             &row.run_id,
             &row.clip_id,
             &Checked::new("scripts", "content", &row.content),
-            &Checked::new("scripts", "model_name", &row.model_name),
+            &Checked::new("scripts", "model_name", &row.model_name).at_most(100),
             &row.prompt_tokens,
             &row.completion_tokens,
             &Checked::new("scripts", "created_at", &Timestamp(row.created_at)),
@@ -139,7 +140,7 @@ pub fn patch(
     client: &mut impl GenericClient,
     key: i64,
     patch: &ScriptPatch,
-) -> Result<Option<Script>, Error> {
+) -> Result<Option<Script>> {
     patch_if(client, key, &ScriptPatch::default(), patch)
 }
 
@@ -152,7 +153,7 @@ pub fn patch_if(
     key: i64,
     expected: &ScriptPatch,
     patch: &ScriptPatch,
-) -> Result<Option<Script>, Error> {
+) -> Result<Option<Script>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
@@ -173,11 +174,9 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "content", binds.len()));
     }
     if let Some(value) = &patch.model_name {
-        binds.push(Box::new(CheckedValue::new(
-            "scripts",
-            "model_name",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("scripts", "model_name", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ${}", "model_name", binds.len()));
     }
     if let Some(value) = &patch.prompt_tokens {
@@ -231,11 +230,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.model_name {
-        binds.push(Box::new(CheckedValue::new(
-            "scripts",
-            "model_name",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("scripts", "model_name", value.clone()).at_most(100),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "model_name",
@@ -287,7 +284,7 @@ pub fn patch_if(
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
 }
@@ -295,7 +292,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
 /// The rows whose `run_id` is the given key, in `id` order. No index serves it,
 /// so it reads the whole table: on a large table, add an index on `run_id`
 /// under `indexes:`.
-pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Vec<Script>, Error> {
+pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Vec<Script>> {
     client
         .query(LIST_BY_RUN_ID_SQL, &[&run_id])?
         .iter()
@@ -306,10 +303,7 @@ pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Ve
 /// The rows whose `clip_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on `clip_id`
 /// under `indexes:`.
-pub fn list_by_clip_id(
-    client: &mut impl GenericClient,
-    clip_id: i64,
-) -> Result<Vec<Script>, Error> {
+pub fn list_by_clip_id(client: &mut impl GenericClient, clip_id: i64) -> Result<Vec<Script>> {
     client
         .query(LIST_BY_CLIP_ID_SQL, &[&clip_id])?
         .iter()
@@ -318,7 +312,7 @@ pub fn list_by_clip_id(
 }
 
 /// The `PipelineRun` that `run_id` points at.
-pub fn load_run(client: &mut impl GenericClient, row: &Script) -> Result<PipelineRun, Error> {
+pub fn load_run(client: &mut impl GenericClient, row: &Script) -> Result<PipelineRun> {
     // The foreign key guarantees the parent exists; `query_one` reports it
     // as an error if it does not.
     let parent = client.query_one(super::pipeline_runs::GET_SQL, &[&row.run_id])?;
@@ -326,7 +320,7 @@ pub fn load_run(client: &mut impl GenericClient, row: &Script) -> Result<Pipelin
 }
 
 /// The `Clip` that `clip_id` points at, or `None` when it is NULL.
-pub fn load_clip(client: &mut impl GenericClient, row: &Script) -> Result<Option<Clip>, Error> {
+pub fn load_clip(client: &mut impl GenericClient, row: &Script) -> Result<Option<Clip>> {
     match row.clip_id {
         Some(key) => super::clips::get(client, key),
         None => Ok(None),

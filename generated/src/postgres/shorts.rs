@@ -3,10 +3,11 @@
 //! [`crate::shorts`], on any [`GenericClient`].
 
 use postgres::types::FromSql;
-use postgres::{Error, GenericClient, Row};
+use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
-use crate::{Clip, NewShort, Script, Short, ShortPatch, ShortStatus, TTSAudio};
+use crate::postgres::read_column;
+use crate::{Clip, NewShort, Result, Script, Short, ShortPatch, ShortStatus, TTSAudio};
 
 /// Reads the stored string; a value outside the enum is an error, not a
 /// panic.
@@ -40,34 +41,34 @@ const LIST_BY_TTS_AUDIO_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio
 pub use crate::shorts::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<Short, Error> {
+pub fn from_row(row: &Row) -> Result<Short> {
     Ok(Short {
-        id: row.try_get(0)?,
-        clip_id: row.try_get(1)?,
-        script_id: row.try_get(2)?,
-        tts_audio_id: row.try_get(3)?,
-        file_path: row.try_get(4)?,
-        title: row.try_get(5)?,
-        description: row.try_get(6)?,
-        youtube_video_id: row.try_get(7)?,
-        status: row.try_get(8)?,
-        uploaded_at: row.try_get(9)?,
-        created_at: row.try_get(10)?,
+        id: read_column(row, 0, "shorts", "id")?,
+        clip_id: read_column(row, 1, "shorts", "clip_id")?,
+        script_id: read_column(row, 2, "shorts", "script_id")?,
+        tts_audio_id: read_column(row, 3, "shorts", "tts_audio_id")?,
+        file_path: read_column(row, 4, "shorts", "file_path")?,
+        title: read_column(row, 5, "shorts", "title")?,
+        description: read_column(row, 6, "shorts", "description")?,
+        youtube_video_id: read_column(row, 7, "shorts", "youtube_video_id")?,
+        status: read_column(row, 8, "shorts", "status")?,
+        uploaded_at: read_column(row, 9, "shorts", "uploaded_at")?,
+        created_at: read_column(row, 10, "shorts", "created_at")?,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl GenericClient, new: &NewShort) -> Result<Short, Error> {
+pub fn insert(client: &mut impl GenericClient, new: &NewShort) -> Result<Short> {
     self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.clip_id,
             &new.script_id,
             &new.tts_audio_id,
-            &Checked::new("shorts", "file_path", &new.file_path),
-            &Checked::new("shorts", "title", &new.title),
+            &Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
+            &Checked::new("shorts", "title", &new.title).at_most(100),
             &Checked::new("shorts", "description", &new.description),
-            &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id),
+            &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
             &new.status.map(ShortStatus::as_str),
             &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
             &Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
@@ -78,7 +79,7 @@ pub fn insert(client: &mut impl GenericClient, new: &NewShort) -> Result<Short, 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(client: &mut impl GenericClient, rows: &[NewShort]) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewShort]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
@@ -88,10 +89,10 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewShort]) -> Result
                 &new.clip_id,
                 &new.script_id,
                 &new.tts_audio_id,
-                &Checked::new("shorts", "file_path", &new.file_path),
-                &Checked::new("shorts", "title", &new.title),
+                &Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
+                &Checked::new("shorts", "title", &new.title).at_most(100),
                 &Checked::new("shorts", "description", &new.description),
-                &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id),
+                &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
                 &new.status.map(ShortStatus::as_str),
                 &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
                 &Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
@@ -103,7 +104,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewShort]) -> Result
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Short>, Error> {
+pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Short>> {
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
@@ -112,7 +113,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Short>, Er
 }
 
 /// Every row, by `id`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<Short>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<Short>> {
     client
         .query(LIST_SQL, &[])?
         .iter()
@@ -121,7 +122,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<Short>, Error> {
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -132,7 +133,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<i64>,
     limit: u32,
-) -> Result<Vec<Short>, Error> {
+) -> Result<Vec<Short>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
@@ -143,7 +144,7 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &Short) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &Short) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
@@ -151,10 +152,10 @@ pub fn update(client: &mut impl GenericClient, row: &Short) -> Result<bool, Erro
             &row.clip_id,
             &row.script_id,
             &row.tts_audio_id,
-            &Checked::new("shorts", "file_path", &row.file_path),
-            &Checked::new("shorts", "title", &row.title),
+            &Checked::new("shorts", "file_path", &row.file_path).at_most(1024),
+            &Checked::new("shorts", "title", &row.title).at_most(100),
             &Checked::new("shorts", "description", &row.description),
-            &Checked::new("shorts", "youtube_video_id", &row.youtube_video_id),
+            &Checked::new("shorts", "youtube_video_id", &row.youtube_video_id).at_most(32),
             &row.status.as_str(),
             &Checked::new("shorts", "uploaded_at", &row.uploaded_at.map(Timestamp)),
             &Checked::new("shorts", "created_at", &Timestamp(row.created_at)),
@@ -169,7 +170,7 @@ pub fn patch(
     client: &mut impl GenericClient,
     key: i64,
     patch: &ShortPatch,
-) -> Result<Option<Short>, Error> {
+) -> Result<Option<Short>> {
     patch_if(client, key, &ShortPatch::default(), patch)
 }
 
@@ -182,7 +183,7 @@ pub fn patch_if(
     key: i64,
     expected: &ShortPatch,
     patch: &ShortPatch,
-) -> Result<Option<Short>, Error> {
+) -> Result<Option<Short>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
@@ -199,19 +200,15 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "tts_audio_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024),
+        ));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.title {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "title", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ${}", "title", binds.len()));
     }
     if let Some(value) = &patch.description {
@@ -223,11 +220,9 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "description", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32),
+        ));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.status {
@@ -281,11 +276,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "file_path",
@@ -293,11 +286,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.title {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "title",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "title", value.clone()).at_most(100),
+        ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
     }
     if let Some(value) = &expected.description {
@@ -313,11 +304,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "youtube_video_id",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "youtube_video_id",
@@ -373,7 +362,7 @@ pub fn patch_if(
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
 }
@@ -382,7 +371,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
 pub fn get_by_youtube_video_id(
     client: &mut impl GenericClient,
     youtube_video_id: &str,
-) -> Result<Option<Short>, Error> {
+) -> Result<Option<Short>> {
     client
         .query_opt(GET_BY_YOUTUBE_VIDEO_ID_SQL, &[&youtube_video_id])?
         .as_ref()
@@ -393,7 +382,7 @@ pub fn get_by_youtube_video_id(
 /// The rows whose `clip_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on `clip_id`
 /// under `indexes:`.
-pub fn list_by_clip_id(client: &mut impl GenericClient, clip_id: i64) -> Result<Vec<Short>, Error> {
+pub fn list_by_clip_id(client: &mut impl GenericClient, clip_id: i64) -> Result<Vec<Short>> {
     client
         .query(LIST_BY_CLIP_ID_SQL, &[&clip_id])?
         .iter()
@@ -404,10 +393,7 @@ pub fn list_by_clip_id(client: &mut impl GenericClient, clip_id: i64) -> Result<
 /// The rows whose `script_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on
 /// `script_id` under `indexes:`.
-pub fn list_by_script_id(
-    client: &mut impl GenericClient,
-    script_id: i64,
-) -> Result<Vec<Short>, Error> {
+pub fn list_by_script_id(client: &mut impl GenericClient, script_id: i64) -> Result<Vec<Short>> {
     client
         .query(LIST_BY_SCRIPT_ID_SQL, &[&script_id])?
         .iter()
@@ -421,7 +407,7 @@ pub fn list_by_script_id(
 pub fn list_by_tts_audio_id(
     client: &mut impl GenericClient,
     tts_audio_id: i64,
-) -> Result<Vec<Short>, Error> {
+) -> Result<Vec<Short>> {
     client
         .query(LIST_BY_TTS_AUDIO_ID_SQL, &[&tts_audio_id])?
         .iter()
@@ -430,7 +416,7 @@ pub fn list_by_tts_audio_id(
 }
 
 /// The `Clip` that `clip_id` points at.
-pub fn load_clip(client: &mut impl GenericClient, row: &Short) -> Result<Clip, Error> {
+pub fn load_clip(client: &mut impl GenericClient, row: &Short) -> Result<Clip> {
     // The foreign key guarantees the parent exists; `query_one` reports it
     // as an error if it does not.
     let parent = client.query_one(super::clips::GET_SQL, &[&row.clip_id])?;
@@ -438,7 +424,7 @@ pub fn load_clip(client: &mut impl GenericClient, row: &Short) -> Result<Clip, E
 }
 
 /// The `Script` that `script_id` points at, or `None` when it is NULL.
-pub fn load_script(client: &mut impl GenericClient, row: &Short) -> Result<Option<Script>, Error> {
+pub fn load_script(client: &mut impl GenericClient, row: &Short) -> Result<Option<Script>> {
     match row.script_id {
         Some(key) => super::scripts::get(client, key),
         None => Ok(None),
@@ -446,10 +432,7 @@ pub fn load_script(client: &mut impl GenericClient, row: &Short) -> Result<Optio
 }
 
 /// The `TTSAudio` that `tts_audio_id` points at, or `None` when it is NULL.
-pub fn load_tts_audio(
-    client: &mut impl GenericClient,
-    row: &Short,
-) -> Result<Option<TTSAudio>, Error> {
+pub fn load_tts_audio(client: &mut impl GenericClient, row: &Short) -> Result<Option<TTSAudio>> {
     match row.tts_audio_id {
         Some(key) => super::tts_audio::get(client, key),
         None => Ok(None),

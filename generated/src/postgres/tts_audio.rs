@@ -2,10 +2,11 @@
 //! The `tts_audio` table over PostgreSQL: the functions of
 //! [`crate::tts_audio`], on any [`GenericClient`].
 
-use postgres::{Error, GenericClient, Row};
+use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
-use crate::{NewTTSAudio, Script, TTSAudio, TTSAudioPatch};
+use crate::postgres::read_column;
+use crate::{NewTTSAudio, Result, Script, TTSAudio, TTSAudioPatch};
 
 const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, script_id, file_path, voice, provider, duration_seconds, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
@@ -21,27 +22,27 @@ const LIST_BY_SCRIPT_ID_SQL: &str = "SELECT id, script_id, file_path, voice, pro
 pub use crate::tts_audio::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
-pub fn from_row(row: &Row) -> Result<TTSAudio, Error> {
+pub fn from_row(row: &Row) -> Result<TTSAudio> {
     Ok(TTSAudio {
-        id: row.try_get(0)?,
-        script_id: row.try_get(1)?,
-        file_path: row.try_get(2)?,
-        voice: row.try_get(3)?,
-        provider: row.try_get(4)?,
-        duration_seconds: row.try_get(5)?,
-        created_at: row.try_get(6)?,
+        id: read_column(row, 0, "tts_audio", "id")?,
+        script_id: read_column(row, 1, "tts_audio", "script_id")?,
+        file_path: read_column(row, 2, "tts_audio", "file_path")?,
+        voice: read_column(row, 3, "tts_audio", "voice")?,
+        provider: read_column(row, 4, "tts_audio", "provider")?,
+        duration_seconds: read_column(row, 5, "tts_audio", "duration_seconds")?,
+        created_at: read_column(row, 6, "tts_audio", "created_at")?,
     })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl GenericClient, new: &NewTTSAudio) -> Result<TTSAudio, Error> {
+pub fn insert(client: &mut impl GenericClient, new: &NewTTSAudio) -> Result<TTSAudio> {
     self::from_row(&client.query_one(
         INSERT_SQL,
         &[
             &new.script_id,
-            &Checked::new("tts_audio", "file_path", &new.file_path),
-            &Checked::new("tts_audio", "voice", &new.voice),
-            &Checked::new("tts_audio", "provider", &new.provider),
+            &Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
+            &Checked::new("tts_audio", "voice", &new.voice).at_most(100),
+            &Checked::new("tts_audio", "provider", &new.provider).at_most(50),
             &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
             &Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
         ],
@@ -51,7 +52,7 @@ pub fn insert(client: &mut impl GenericClient, new: &NewTTSAudio) -> Result<TTSA
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
-pub fn insert_many(client: &mut impl GenericClient, rows: &[NewTTSAudio]) -> Result<usize, Error> {
+pub fn insert_many(client: &mut impl GenericClient, rows: &[NewTTSAudio]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for new in rows {
@@ -59,9 +60,9 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewTTSAudio]) -> Res
             &statement,
             &[
                 &new.script_id,
-                &Checked::new("tts_audio", "file_path", &new.file_path),
-                &Checked::new("tts_audio", "voice", &new.voice),
-                &Checked::new("tts_audio", "provider", &new.provider),
+                &Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
+                &Checked::new("tts_audio", "voice", &new.voice).at_most(100),
+                &Checked::new("tts_audio", "provider", &new.provider).at_most(50),
                 &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
                 &Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
             ],
@@ -72,7 +73,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewTTSAudio]) -> Res
 }
 
 /// The row with the given `id`, if there is one.
-pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<TTSAudio>, Error> {
+pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<TTSAudio>> {
     client
         .query_opt(GET_SQL, &[&id])?
         .as_ref()
@@ -81,7 +82,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<TTSAudio>,
 }
 
 /// Every row, by `id`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<TTSAudio>, Error> {
+pub fn list(client: &mut impl GenericClient) -> Result<Vec<TTSAudio>> {
     client
         .query(LIST_SQL, &[])?
         .iter()
@@ -90,7 +91,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<TTSAudio>, Error> {
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64, Error> {
+pub fn count(client: &mut impl GenericClient) -> Result<i64> {
     Ok(client.query_one(COUNT_SQL, &[])?.get(0))
 }
 
@@ -101,7 +102,7 @@ pub fn list_page(
     client: &mut impl GenericClient,
     after: Option<i64>,
     limit: u32,
-) -> Result<Vec<TTSAudio>, Error> {
+) -> Result<Vec<TTSAudio>> {
     let limit = i64::from(limit);
     let rows = match after {
         Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
@@ -112,15 +113,15 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &TTSAudio) -> Result<bool, Error> {
+pub fn update(client: &mut impl GenericClient, row: &TTSAudio) -> Result<bool> {
     let changed = client.execute(
         UPDATE_SQL,
         &[
             &row.id,
             &row.script_id,
-            &Checked::new("tts_audio", "file_path", &row.file_path),
-            &Checked::new("tts_audio", "voice", &row.voice),
-            &Checked::new("tts_audio", "provider", &row.provider),
+            &Checked::new("tts_audio", "file_path", &row.file_path).at_most(1024),
+            &Checked::new("tts_audio", "voice", &row.voice).at_most(100),
+            &Checked::new("tts_audio", "provider", &row.provider).at_most(50),
             &Checked::new("tts_audio", "duration_seconds", &row.duration_seconds),
             &Checked::new("tts_audio", "created_at", &Timestamp(row.created_at)),
         ],
@@ -134,7 +135,7 @@ pub fn patch(
     client: &mut impl GenericClient,
     key: i64,
     patch: &TTSAudioPatch,
-) -> Result<Option<TTSAudio>, Error> {
+) -> Result<Option<TTSAudio>> {
     patch_if(client, key, &TTSAudioPatch::default(), patch)
 }
 
@@ -147,7 +148,7 @@ pub fn patch_if(
     key: i64,
     expected: &TTSAudioPatch,
     patch: &TTSAudioPatch,
-) -> Result<Option<TTSAudio>, Error> {
+) -> Result<Option<TTSAudio>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
     let mut sets = Vec::new();
@@ -156,27 +157,21 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "script_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024),
+        ));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.voice {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "voice",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100),
+        ));
         sets.push(format!("{} = ${}", "voice", binds.len()));
     }
     if let Some(value) = &patch.provider {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "provider",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50),
+        ));
         sets.push(format!("{} = ${}", "provider", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
@@ -210,11 +205,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "file_path",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "file_path",
@@ -222,19 +215,15 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.voice {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "voice",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100),
+        ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "voice", binds.len()));
     }
     if let Some(value) = &expected.provider {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "provider",
-            value.clone(),
-        )));
+        binds.push(Box::new(
+            CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50),
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "provider",
@@ -282,7 +271,7 @@ pub fn patch_if(
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
+pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
     let changed = client.execute(DELETE_SQL, &[&id])?;
     Ok(changed > 0)
 }
@@ -290,10 +279,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool, Error> {
 /// The rows whose `script_id` is the given key, in `id` order. No index serves
 /// it, so it reads the whole table: on a large table, add an index on
 /// `script_id` under `indexes:`.
-pub fn list_by_script_id(
-    client: &mut impl GenericClient,
-    script_id: i64,
-) -> Result<Vec<TTSAudio>, Error> {
+pub fn list_by_script_id(client: &mut impl GenericClient, script_id: i64) -> Result<Vec<TTSAudio>> {
     client
         .query(LIST_BY_SCRIPT_ID_SQL, &[&script_id])?
         .iter()
@@ -302,7 +288,7 @@ pub fn list_by_script_id(
 }
 
 /// The `Script` that `script_id` points at.
-pub fn load_script(client: &mut impl GenericClient, row: &TTSAudio) -> Result<Script, Error> {
+pub fn load_script(client: &mut impl GenericClient, row: &TTSAudio) -> Result<Script> {
     // The foreign key guarantees the parent exists; `query_one` reports it
     // as an error if it does not.
     let parent = client.query_one(super::scripts::GET_SQL, &[&row.script_id])?;

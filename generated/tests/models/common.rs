@@ -26,25 +26,94 @@ pub fn at(n: i64, offset: i64) -> DateTime<Utc> {
 }
 
 /// Asserts that `error` is the refusal of a value bound for `table.column`,
-/// reachable through the engine error's sources.
-pub fn assert_refused(error: &(dyn std::error::Error + 'static), table: &str, column: &str) {
-    let mut source = Some(error);
-    while let Some(current) = source {
-        if let Some(refusal) = current.downcast_ref::<pipeline_db::InvalidValue>() {
+/// made before anything was stored, with the engine's error as its source.
+pub fn assert_refused(error: &pipeline_db::Error, table: &str, column: &str) {
+    match error.kind() {
+        pipeline_db::ErrorKind::InvalidValue(refusal) => {
             assert_eq!(
                 (refusal.table, refusal.column),
                 (table, column),
                 "{refusal}"
             );
-            assert!(
-                refusal.to_string().contains(&format!("{table}.{column}")),
-                "{refusal}"
-            );
-            return;
         }
-        source = current.source();
+        other => {
+            panic!("expected the value for {table}.{column} to be refused, got {other:?}: {error}")
+        }
     }
-    panic!("expected the value for {table}.{column} to be refused, got: {error}");
+    assert!(
+        error.to_string().contains(&format!("{table}.{column}")),
+        "{error}"
+    );
+    assert!(std::error::Error::source(error).is_some(), "{error}");
+}
+
+/// Asserts that `error` says, as both engines do, that a write broke the
+/// constraint `name` of kind `kind` on `table` (`columns`), with the
+/// engine's message in its text and the engine's error as its source.
+pub fn assert_violation(
+    error: &pipeline_db::Error,
+    kind: pipeline_db::ConstraintKind,
+    table: &str,
+    columns: &[&str],
+    name: &str,
+) {
+    let expected = pipeline_db::Violation {
+        kind,
+        table: Some(table.to_owned()),
+        columns: columns.iter().map(|column| column.to_string()).collect(),
+        constraint: Some(name.to_owned()),
+    };
+    assert_eq!(error.violation(), Some(&expected), "{error}");
+    let text = error.to_string();
+    assert!(
+        text.contains(name) && text.contains(error.message()),
+        "{text}"
+    );
+    assert!(!error.message().is_empty());
+    assert!(std::error::Error::source(error).is_some(), "{error}");
+}
+
+/// Asserts that `error` is the enum check `name` of `table.column` refusing
+/// a value. The table may be unnamed: SQLite does not say it for a
+/// statement of the user's own, and two tables may hold the same check.
+pub fn assert_check_violation(error: &pipeline_db::Error, table: &str, column: &str, name: &str) {
+    let violation = error
+        .violation()
+        .unwrap_or_else(|| panic!("expected a violation: {error}"));
+    assert_eq!(
+        violation.kind,
+        pipeline_db::ConstraintKind::Check,
+        "{error}"
+    );
+    assert_eq!(violation.columns, [column], "{error}");
+    assert_eq!(violation.constraint.as_deref(), Some(name), "{error}");
+    if let Some(named) = &violation.table {
+        assert_eq!(named, table, "{error}");
+    }
+}
+
+/// Asserts that `error` names the stored `value` of `table.column` that
+/// could not be read.
+pub fn assert_unreadable(error: &pipeline_db::Error, table: &str, column: &str, value: &str) {
+    match error.kind() {
+        pipeline_db::ErrorKind::UnreadableValue(unreadable) => {
+            assert_eq!(
+                (
+                    unreadable.table,
+                    unreadable.column,
+                    unreadable.value.as_str()
+                ),
+                (table, column, value),
+                "{error}"
+            );
+        }
+        other => panic!("expected an unreadable value in {table}.{column}, got {other:?}: {error}"),
+    }
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("{table}.{column}")) && text.contains(value),
+        "{text}"
+    );
 }
 
 /// Arrays nested `depth` deep around a number.

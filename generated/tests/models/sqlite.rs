@@ -53,11 +53,11 @@ impl TestDb {
     pub fn query_with<T>(
         &mut self,
         sql: &str,
-        read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        read: fn(&rusqlite::Row<'_>) -> pipeline_db::Result<T>,
     ) -> Vec<T> {
         let mut statement = self.conn.prepare(sql).unwrap();
-        let rows = statement.query_map([], read).unwrap();
-        rows.collect::<Result<_, _>>().unwrap()
+        let rows = statement.query_and_then([], read).unwrap();
+        rows.collect::<pipeline_db::Result<_>>().unwrap()
     }
 
     pub fn count(&mut self, table: &str) -> i64 {
@@ -65,8 +65,18 @@ impl TestDb {
         self.conn.query_row(&sql, [], |row| row.get(0)).unwrap()
     }
 
-    pub fn execute(&mut self, sql: &str) -> rusqlite::Result<usize> {
-        self.conn.execute(sql, [])
+    /// Runs a hand-written statement; its error converts as a user's would.
+    pub fn execute(&mut self, sql: &str) -> pipeline_db::Result<()> {
+        self.conn.execute(sql, [])?;
+        Ok(())
+    }
+
+    /// Lets a check refuse nothing more, to store what another tool might.
+    pub fn drop_check(&mut self, _table: &str, _check: &str) {
+        // SQLite cannot drop one check; it can ignore them all.
+        self.conn
+            .pragma_update(None, "ignore_check_constraints", true)
+            .unwrap();
     }
 
     /// The columns of an index, in index order.
@@ -170,7 +180,11 @@ fn a_database_of_another_schema_is_refused() {
     conn.execute_batch("CREATE TABLE unrelated (id INTEGER PRIMARY KEY);")
         .unwrap();
     let error = api::migrate(&mut conn).unwrap_err();
-    assert!(matches!(error, api::MigrateError::NotRecognised), "{error}");
+    assert_eq!(error.kind(), &api::ErrorKind::Migration, "{error}");
+    assert!(
+        matches!(error.migration(), Some(api::MigrateError::NotRecognised)),
+        "{error}"
+    );
 }
 
 #[test]

@@ -180,7 +180,14 @@ fn insert_many_inserts_nothing_when_one_row_is_refused() {
     let mut bad = seeds::new_analytics(db.conn(), 2);
     bad.short_id = Some(999_999_999);
     let before = db.count("analytics");
-    assert!(api::analytics::insert_many(db.conn(), &[good, bad]).is_err());
+    let error = api::analytics::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "analytics",
+        &["short_id"],
+        "analytics_short_id_fkey",
+    );
     assert_eq!(db.count("analytics"), before);
 }
 
@@ -190,7 +197,14 @@ fn dangling_short_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_analytics(db.conn(), 1);
     new.short_id = Some(999_999_999);
     let before = db.count("analytics");
-    assert!(api::analytics::insert(db.conn(), &new).is_err());
+    let error = api::analytics::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "analytics",
+        &["short_id"],
+        "analytics_short_id_fkey",
+    );
     assert_eq!(db.count("analytics"), before);
 }
 

@@ -168,7 +168,14 @@ fn insert_many_inserts_nothing_when_one_row_is_refused() {
     let mut bad = seeds::new_clip(db.conn(), 2);
     bad.run_id = 999_999_999;
     let before = db.count("clips");
-    assert!(api::clips::insert_many(db.conn(), &[good, bad]).is_err());
+    let error = api::clips::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "clips",
+        &["run_id"],
+        "clips_run_id_fkey",
+    );
     assert_eq!(db.count("clips"), before);
 }
 
@@ -178,7 +185,14 @@ fn dangling_run_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_clip(db.conn(), 1);
     new.run_id = 999_999_999;
     let before = db.count("clips");
-    assert!(api::clips::insert(db.conn(), &new).is_err());
+    let error = api::clips::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "clips",
+        &["run_id"],
+        "clips_run_id_fkey",
+    );
     assert_eq!(db.count("clips"), before);
 }
 

@@ -200,7 +200,14 @@ fn duplicate_key_is_rejected() {
     let first = seeds::insert_config_override(db.conn(), 1);
     let mut new = seeds::new_config_override(db.conn(), 2);
     new.key = first.key.clone();
-    assert!(api::config_overrides::insert(db.conn(), &new).is_err());
+    let error = api::config_overrides::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::Unique,
+        "config_overrides",
+        &["key"],
+        "config_overrides_pkey",
+    );
     assert_eq!(db.count("config_overrides"), 1);
 }
 

@@ -201,7 +201,14 @@ fn duplicate_youtube_video_id_is_rejected() {
     let first = seeds::insert_discovered_video(db.conn(), 1);
     let mut new = seeds::new_discovered_video(db.conn(), 2);
     new.youtube_video_id = first.youtube_video_id.clone();
-    assert!(api::discovered_videos::insert(db.conn(), &new).is_err());
+    let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::Unique,
+        "discovered_videos",
+        &["youtube_video_id"],
+        "discovered_videos_youtube_video_id_key",
+    );
     assert_eq!(db.count("discovered_videos"), 1);
 }
 
@@ -209,9 +216,26 @@ fn duplicate_youtube_video_id_is_rejected() {
 fn status_outside_its_values_is_rejected_by_the_database() {
     let mut db = db();
     seeds::insert_discovered_video(db.conn(), 1);
-    assert!(db
+    let error = db
         .execute("UPDATE discovered_videos SET status = 'not a value'")
-        .is_err());
+        .unwrap_err();
+    crate::common::assert_check_violation(
+        &error,
+        "discovered_videos",
+        "status",
+        "discovered_videos_status_check",
+    );
+}
+
+#[test]
+fn status_outside_its_values_is_read_as_an_error_naming_it() {
+    let mut db = db();
+    seeds::insert_discovered_video(db.conn(), 1);
+    db.drop_check("discovered_videos", "discovered_videos_status_check");
+    db.execute("UPDATE discovered_videos SET status = 'not a value'")
+        .unwrap();
+    let error = api::discovered_videos::list(db.conn()).unwrap_err();
+    crate::common::assert_unreadable(&error, "discovered_videos", "status", "'not a value'");
 }
 
 #[test]

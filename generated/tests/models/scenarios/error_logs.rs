@@ -181,7 +181,14 @@ fn insert_many_inserts_nothing_when_one_row_is_refused() {
     let mut bad = seeds::new_error_log(db.conn(), 2);
     bad.run_id = Some(999_999_999);
     let before = db.count("error_logs");
-    assert!(api::error_logs::insert_many(db.conn(), &[good, bad]).is_err());
+    let error = api::error_logs::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "error_logs",
+        &["run_id"],
+        "error_logs_run_id_fkey",
+    );
     assert_eq!(db.count("error_logs"), before);
 }
 
@@ -191,7 +198,14 @@ fn dangling_run_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_error_log(db.conn(), 1);
     new.run_id = Some(999_999_999);
     let before = db.count("error_logs");
-    assert!(api::error_logs::insert(db.conn(), &new).is_err());
+    let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "error_logs",
+        &["run_id"],
+        "error_logs_run_id_fkey",
+    );
     assert_eq!(db.count("error_logs"), before);
 }
 

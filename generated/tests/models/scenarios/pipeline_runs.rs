@@ -186,7 +186,14 @@ fn insert_many_inserts_nothing_when_one_row_is_refused() {
     let mut bad = seeds::new_pipeline_run(db.conn(), 2);
     bad.video_id = 999_999_999;
     let before = db.count("pipeline_runs");
-    assert!(api::pipeline_runs::insert_many(db.conn(), &[good, bad]).is_err());
+    let error = api::pipeline_runs::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "pipeline_runs",
+        &["video_id"],
+        "pipeline_runs_video_id_fkey",
+    );
     assert_eq!(db.count("pipeline_runs"), before);
 }
 
@@ -196,7 +203,14 @@ fn dangling_video_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_pipeline_run(db.conn(), 1);
     new.video_id = 999_999_999;
     let before = db.count("pipeline_runs");
-    assert!(api::pipeline_runs::insert(db.conn(), &new).is_err());
+    let error = api::pipeline_runs::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "pipeline_runs",
+        &["video_id"],
+        "pipeline_runs_video_id_fkey",
+    );
     assert_eq!(db.count("pipeline_runs"), before);
 }
 
@@ -206,7 +220,14 @@ fn duplicate_correlation_id_is_rejected() {
     let first = seeds::insert_pipeline_run(db.conn(), 1);
     let mut new = seeds::new_pipeline_run(db.conn(), 2);
     new.correlation_id = first.correlation_id.clone();
-    assert!(api::pipeline_runs::insert(db.conn(), &new).is_err());
+    let error = api::pipeline_runs::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::Unique,
+        "pipeline_runs",
+        &["correlation_id"],
+        "pipeline_runs_correlation_id_key",
+    );
     assert_eq!(db.count("pipeline_runs"), 1);
 }
 
@@ -214,9 +235,26 @@ fn duplicate_correlation_id_is_rejected() {
 fn status_outside_its_values_is_rejected_by_the_database() {
     let mut db = db();
     seeds::insert_pipeline_run(db.conn(), 1);
-    assert!(db
+    let error = db
         .execute("UPDATE pipeline_runs SET status = 'not a value'")
-        .is_err());
+        .unwrap_err();
+    crate::common::assert_check_violation(
+        &error,
+        "pipeline_runs",
+        "status",
+        "pipeline_runs_status_check",
+    );
+}
+
+#[test]
+fn status_outside_its_values_is_read_as_an_error_naming_it() {
+    let mut db = db();
+    seeds::insert_pipeline_run(db.conn(), 1);
+    db.drop_check("pipeline_runs", "pipeline_runs_status_check");
+    db.execute("UPDATE pipeline_runs SET status = 'not a value'")
+        .unwrap();
+    let error = api::pipeline_runs::list(db.conn()).unwrap_err();
+    crate::common::assert_unreadable(&error, "pipeline_runs", "status", "'not a value'");
 }
 
 #[test]

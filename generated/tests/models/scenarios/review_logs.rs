@@ -173,7 +173,14 @@ fn insert_many_inserts_nothing_when_one_row_is_refused() {
     let mut bad = seeds::new_review_log(db.conn(), 2);
     bad.short_id = 999_999_999;
     let before = db.count("review_logs");
-    assert!(api::review_logs::insert_many(db.conn(), &[good, bad]).is_err());
+    let error = api::review_logs::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "review_logs",
+        &["short_id"],
+        "review_logs_short_id_fkey",
+    );
     assert_eq!(db.count("review_logs"), before);
 }
 
@@ -183,7 +190,14 @@ fn dangling_short_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_review_log(db.conn(), 1);
     new.short_id = 999_999_999;
     let before = db.count("review_logs");
-    assert!(api::review_logs::insert(db.conn(), &new).is_err());
+    let error = api::review_logs::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "review_logs",
+        &["short_id"],
+        "review_logs_short_id_fkey",
+    );
     assert_eq!(db.count("review_logs"), before);
 }
 
@@ -191,9 +205,26 @@ fn dangling_short_id_is_rejected_and_leaves_no_row() {
 fn action_outside_its_values_is_rejected_by_the_database() {
     let mut db = db();
     seeds::insert_review_log(db.conn(), 1);
-    assert!(db
+    let error = db
         .execute("UPDATE review_logs SET \"action\" = 'not a value'")
-        .is_err());
+        .unwrap_err();
+    crate::common::assert_check_violation(
+        &error,
+        "review_logs",
+        "action",
+        "review_logs_action_check",
+    );
+}
+
+#[test]
+fn action_outside_its_values_is_read_as_an_error_naming_it() {
+    let mut db = db();
+    seeds::insert_review_log(db.conn(), 1);
+    db.drop_check("review_logs", "review_logs_action_check");
+    db.execute("UPDATE review_logs SET \"action\" = 'not a value'")
+        .unwrap();
+    let error = api::review_logs::list(db.conn()).unwrap_err();
+    crate::common::assert_unreadable(&error, "review_logs", "action", "'not a value'");
 }
 
 #[test]

@@ -172,7 +172,14 @@ fn insert_many_inserts_nothing_when_one_row_is_refused() {
     let mut bad = seeds::new_script(db.conn(), 2);
     bad.run_id = 999_999_999;
     let before = db.count("scripts");
-    assert!(api::scripts::insert_many(db.conn(), &[good, bad]).is_err());
+    let error = api::scripts::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "scripts",
+        &["run_id"],
+        "scripts_run_id_fkey",
+    );
     assert_eq!(db.count("scripts"), before);
 }
 
@@ -182,7 +189,14 @@ fn dangling_run_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_script(db.conn(), 1);
     new.run_id = 999_999_999;
     let before = db.count("scripts");
-    assert!(api::scripts::insert(db.conn(), &new).is_err());
+    let error = api::scripts::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "scripts",
+        &["run_id"],
+        "scripts_run_id_fkey",
+    );
     assert_eq!(db.count("scripts"), before);
 }
 
@@ -192,7 +206,14 @@ fn dangling_clip_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_script(db.conn(), 1);
     new.clip_id = Some(999_999_999);
     let before = db.count("scripts");
-    assert!(api::scripts::insert(db.conn(), &new).is_err());
+    let error = api::scripts::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "scripts",
+        &["clip_id"],
+        "scripts_clip_id_fkey",
+    );
     assert_eq!(db.count("scripts"), before);
 }
 

@@ -179,7 +179,14 @@ fn insert_many_inserts_nothing_when_one_row_is_refused() {
     let mut bad = seeds::new_short(db.conn(), 2);
     bad.clip_id = 999_999_999;
     let before = db.count("shorts");
-    assert!(api::shorts::insert_many(db.conn(), &[good, bad]).is_err());
+    let error = api::shorts::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "shorts",
+        &["clip_id"],
+        "shorts_clip_id_fkey",
+    );
     assert_eq!(db.count("shorts"), before);
 }
 
@@ -189,7 +196,14 @@ fn dangling_clip_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_short(db.conn(), 1);
     new.clip_id = 999_999_999;
     let before = db.count("shorts");
-    assert!(api::shorts::insert(db.conn(), &new).is_err());
+    let error = api::shorts::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "shorts",
+        &["clip_id"],
+        "shorts_clip_id_fkey",
+    );
     assert_eq!(db.count("shorts"), before);
 }
 
@@ -199,7 +213,14 @@ fn dangling_script_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_short(db.conn(), 1);
     new.script_id = Some(999_999_999);
     let before = db.count("shorts");
-    assert!(api::shorts::insert(db.conn(), &new).is_err());
+    let error = api::shorts::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "shorts",
+        &["script_id"],
+        "shorts_script_id_fkey",
+    );
     assert_eq!(db.count("shorts"), before);
 }
 
@@ -209,7 +230,14 @@ fn dangling_tts_audio_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_short(db.conn(), 1);
     new.tts_audio_id = Some(999_999_999);
     let before = db.count("shorts");
-    assert!(api::shorts::insert(db.conn(), &new).is_err());
+    let error = api::shorts::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "shorts",
+        &["tts_audio_id"],
+        "shorts_tts_audio_id_fkey",
+    );
     assert_eq!(db.count("shorts"), before);
 }
 
@@ -219,7 +247,14 @@ fn duplicate_youtube_video_id_is_rejected() {
     let first = seeds::insert_short(db.conn(), 1);
     let mut new = seeds::new_short(db.conn(), 2);
     new.youtube_video_id = first.youtube_video_id.clone();
-    assert!(api::shorts::insert(db.conn(), &new).is_err());
+    let error = api::shorts::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::Unique,
+        "shorts",
+        &["youtube_video_id"],
+        "shorts_youtube_video_id_key",
+    );
     assert_eq!(db.count("shorts"), 1);
 }
 
@@ -227,9 +262,21 @@ fn duplicate_youtube_video_id_is_rejected() {
 fn status_outside_its_values_is_rejected_by_the_database() {
     let mut db = db();
     seeds::insert_short(db.conn(), 1);
-    assert!(db
+    let error = db
         .execute("UPDATE shorts SET status = 'not a value'")
-        .is_err());
+        .unwrap_err();
+    crate::common::assert_check_violation(&error, "shorts", "status", "shorts_status_check");
+}
+
+#[test]
+fn status_outside_its_values_is_read_as_an_error_naming_it() {
+    let mut db = db();
+    seeds::insert_short(db.conn(), 1);
+    db.drop_check("shorts", "shorts_status_check");
+    db.execute("UPDATE shorts SET status = 'not a value'")
+        .unwrap();
+    let error = api::shorts::list(db.conn()).unwrap_err();
+    crate::common::assert_unreadable(&error, "shorts", "status", "'not a value'");
 }
 
 #[test]

@@ -170,7 +170,14 @@ fn insert_many_inserts_nothing_when_one_row_is_refused() {
     let mut bad = seeds::new_tts_audio(db.conn(), 2);
     bad.script_id = 999_999_999;
     let before = db.count("tts_audio");
-    assert!(api::tts_audio::insert_many(db.conn(), &[good, bad]).is_err());
+    let error = api::tts_audio::insert_many(db.conn(), &[good, bad]).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "tts_audio",
+        &["script_id"],
+        "tts_audio_script_id_fkey",
+    );
     assert_eq!(db.count("tts_audio"), before);
 }
 
@@ -180,7 +187,14 @@ fn dangling_script_id_is_rejected_and_leaves_no_row() {
     let mut new = seeds::new_tts_audio(db.conn(), 1);
     new.script_id = 999_999_999;
     let before = db.count("tts_audio");
-    assert!(api::tts_audio::insert(db.conn(), &new).is_err());
+    let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
+    crate::common::assert_violation(
+        &error,
+        pipeline_db::ConstraintKind::ForeignKey,
+        "tts_audio",
+        &["script_id"],
+        "tts_audio_script_id_fkey",
+    );
     assert_eq!(db.count("tts_audio"), before);
 }
 
