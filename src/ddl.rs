@@ -208,3 +208,36 @@ pub fn create_index(model: &Model, index: &Index, if_not_exists: bool) -> String
         columns.join(", ")
     )
 }
+
+/// How SQLite's message names a check without a name: by its text,
+/// dequoted as SQLite dequotes a name, so a text that starts with a quoted
+/// column (`"action" IN (...)`) is named by that column alone.
+pub fn sqlite_check_words(text: &str) -> String {
+    let Some(rest) = text.strip_prefix('"') else {
+        return text.to_owned();
+    };
+    let mut words = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            words.push(c);
+        } else if chars.next_if_eq(&'"').is_some() {
+            words.push('"');
+        } else {
+            break;
+        }
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_check_words;
+
+    #[test]
+    fn sqlite_names_a_check_by_its_text_dequoted() {
+        assert_eq!(sqlite_check_words("length(title) <= 5"), "length(title) <= 5");
+        assert_eq!(sqlite_check_words("\"action\" IN ('a', 'b')"), "action");
+        assert_eq!(sqlite_check_words("\"a\"\"b\" IN (0, 1)"), "a\"b");
+    }
+}

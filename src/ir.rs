@@ -61,6 +61,9 @@ pub struct Field {
     pub ty: FieldType,
     pub nullable: bool,
     pub default: Option<DefaultValue>,
+    /// The value the generated tests give the field, checked against
+    /// its type.
+    pub example: Option<ExampleValue>,
     pub primary_key: bool,
     /// The database assigns the value (an integer key).
     pub autoincrement: bool,
@@ -152,6 +155,24 @@ pub enum DefaultValue {
     EnumVariant(usize),
     /// The current UTC time at insert.
     Now,
+}
+
+/// A field's `example:`, already checked against the field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExampleValue {
+    /// `example: null` on a nullable field.
+    Null,
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// Text, where `{n}` stands for the test row's number.
+    String(String),
+    /// Milliseconds since the Unix epoch, UTC.
+    DateTime(i64),
+    /// JSON as compact text.
+    Json(String),
+    /// Index into the enum's variants.
+    EnumVariant(usize),
 }
 
 /// A foreign key to another model's column.

@@ -16,6 +16,7 @@ pub mod load;
 pub mod migrate;
 pub mod naming;
 pub mod render;
+pub mod sample;
 pub mod source_map;
 pub mod validate;
 pub mod write;

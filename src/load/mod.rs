@@ -88,6 +88,7 @@ pub const FIELD_KEYS: &[&str] = &[
     "type",
     "nullable",
     "default",
+    "example",
     "primary_key",
     "autoincrement",
     "unique",
@@ -170,6 +171,14 @@ pub struct FieldDef {
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Value>")]
     pub default: Option<serde_yaml::Value>,
+    /// A value of the field's type for the generated tests' rows, and for
+    /// the row `validate` inserts to prove the checks accept them: give
+    /// one where a check would refuse the value the tests make up. In
+    /// text, `{n}` stands for the row's number; a unique column's example
+    /// without it gets `-{n}` appended.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub example: Option<serde_yaml::Value>,
     /// The row's key; exactly one field per model.
     #[serde(default)]
     pub primary_key: bool,
@@ -198,6 +207,13 @@ pub struct FieldDef {
     /// column, keeping its values, instead of dropping it.
     #[serde(default)]
     pub renamed_from: Option<String>,
+}
+
+/// A key that is present, even as `null`: `example: null` is an example.
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<serde_yaml::Value>, D::Error> {
+    serde::Deserialize::deserialize(deserializer).map(Some)
 }
 
 /// A named index over one or more columns.

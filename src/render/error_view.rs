@@ -2,7 +2,7 @@
 //! both engines report it, so one violation reads the same from either.
 //! Names come from `ddl`, the module that gives the DDL its names.
 
-use crate::ddl::{field_constraint_name, FieldConstraint};
+use crate::ddl::{field_constraint_name, sqlite_check_words, FieldConstraint};
 use crate::dialect::Dialect;
 use crate::ir::{FieldType, Model, OnDelete, Schema};
 use crate::naming::sql_ident;
@@ -146,27 +146,6 @@ fn checks(model: &Model) -> Vec<CheckView> {
     checks
 }
 
-/// How SQLite's message names a check without a name: by its text,
-/// dequoted as SQLite dequotes a name, so a text that starts with a quoted
-/// column (`"action" IN (...)`) is named by that column alone.
-fn sqlite_check_words(text: &str) -> String {
-    let Some(rest) = text.strip_prefix('"') else {
-        return text.to_owned();
-    };
-    let mut words = String::new();
-    let mut chars = rest.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '"' {
-            words.push(c);
-        } else if chars.next_if_eq(&'"').is_some() {
-            words.push('"');
-        } else {
-            break;
-        }
-    }
-    words
-}
-
 /// Every constraint of `schema`, in schema order.
 pub fn error_view(schema: &Schema) -> ErrorView {
     ErrorView {
@@ -177,17 +156,5 @@ pub fn error_view(schema: &Schema) -> ErrorView {
             .flat_map(|model| foreign_keys(schema, model))
             .collect(),
         checks: schema.models.iter().flat_map(checks).collect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sqlite_check_words;
-
-    #[test]
-    fn sqlite_names_a_check_by_its_text_dequoted() {
-        assert_eq!(sqlite_check_words("length(title) <= 5"), "length(title) <= 5");
-        assert_eq!(sqlite_check_words("\"action\" IN ('a', 'b')"), "action");
-        assert_eq!(sqlite_check_words("\"a\"\"b\" IN (0, 1)"), "a\"b");
     }
 }

@@ -4,7 +4,8 @@
 
 use crate::dialect::format_float;
 use crate::ddl::{field_constraint_name, FieldConstraint};
-use crate::ir::{DefaultValue, Field, FieldType, Model, OnDelete, Schema};
+use crate::ir::{DefaultValue, ExampleValue, Field, FieldType, Model, OnDelete, Schema};
+use crate::sample::Sample;
 use crate::naming::{join_ident, unraw};
 use crate::render::view::rust_str;
 use crate::validate::finder_name;
@@ -201,38 +202,6 @@ pub struct SeedView {
 
 fn is_textual(ty: &FieldType) -> bool {
     matches!(ty, FieldType::String { .. } | FieldType::Text)
-}
-
-fn sample_value(krate: &str, field: &Field, position: usize) -> String {
-    let column = &field.column;
-    match &field.ty {
-        FieldType::Int if position == 0 => "n".to_owned(),
-        FieldType::Int => format!("n + {position}"),
-        FieldType::Float => format!("n as f64 + {position}.5"),
-        FieldType::String { max_len } => {
-            let max = max_len.map_or("usize::MAX".to_owned(), |n| n.to_string());
-            format!("text({}, n, {max})", rust_str(column))
-        }
-        FieldType::Text => format!("text({}, n, usize::MAX)", rust_str(column)),
-        FieldType::Bool => "n % 2 == 1".into(),
-        FieldType::DateTime => format!("at(n, {position})"),
-        FieldType::Json => format!("serde_json::json!({{ {}: n }})", rust_str(column)),
-        FieldType::Enum(enum_type) => {
-            let default = match field.default {
-                Some(DefaultValue::EnumVariant(index)) => Some(index),
-                _ => None,
-            };
-            // A value other than the default, so a stored default cannot
-            // pass for a stored value.
-            let chosen = (0..enum_type.variants.len())
-                .find(|&i| Some(i) != default)
-                .unwrap_or(0);
-            format!(
-                "{krate}::{}::{}",
-                enum_type.rust_name, enum_type.variants[chosen].rust_name
-            )
-        }
-    }
 }
 
 /// A non-null value of the field's type that differs from `place`'s.
@@ -464,9 +433,15 @@ fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
             // A row cannot point at itself before it exists.
             Some(_) => "None".to_owned(),
             None => {
-                // Every sample value but an enum's is made from `n`.
-                uses_n |= !matches!(field.ty, FieldType::Enum(_));
-                wrap_new(field, sample_value(krate, field, position))
+                let sample = Sample::of(model, position);
+                uses_n |= sample.uses_n();
+                match sample {
+                    Sample::Example {
+                        value: ExampleValue::Null,
+                        ..
+                    } => "None".to_owned(),
+                    _ => wrap_new(field, sample.rust(krate, field)),
+                }
             }
         };
         inits.push(if value == field.rust_name {
@@ -487,7 +462,6 @@ fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
     }
 }
 
-/// The test view of one model.
 /// The arguments of the generated tests' `assert_violation` after the
 /// error: kind, table, columns and constraint name.
 fn violation_args(krate: &str, kind: &str, model: &Model, columns: &[&str], name: &str) -> String {
@@ -500,6 +474,7 @@ fn violation_args(krate: &str, kind: &str, model: &Model, columns: &[&str], name
     )
 }
 
+/// The test view of one model.
 pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> ModelTestView {
     let model = &schema.models[model_index];
     let pk = model.primary_key();
@@ -876,19 +851,20 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
 /// generated unused: `unique` for parents, `text` and `at` for sample
 /// strings and datetimes.
 pub fn common_imports(schema: &Schema) -> Vec<&'static str> {
-    let sampled = || {
-        schema.models.iter().flat_map(|model| {
-            model
-                .fields
-                .iter()
-                .filter(|f| !f.is_generated() && f.foreign_key.is_none())
+    let samples: Vec<Sample> = schema
+        .models
+        .iter()
+        .flat_map(|model| {
+            (0..model.fields.len())
+                .filter(|&i| !model.fields[i].is_generated() && model.fields[i].foreign_key.is_none())
+                .map(|i| Sample::of(model, i))
         })
-    };
+        .collect();
     let mut imports = Vec::new();
-    if sampled().any(|f| matches!(f.ty, FieldType::DateTime)) {
+    if samples.iter().any(|s| matches!(s, Sample::Instant { .. })) {
         imports.push("at");
     }
-    if sampled().any(|f| matches!(f.ty, FieldType::String { .. } | FieldType::Text)) {
+    if samples.iter().any(|s| matches!(s, Sample::Text { .. })) {
         imports.push("text");
     }
     let has_parents = schema.models.iter().enumerate().any(|(index, model)| {

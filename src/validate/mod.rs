@@ -5,9 +5,11 @@
 //! Nothing after this stage checks input again.
 
 mod check_expr;
+mod example;
 mod keys;
 mod namespaces;
 mod problem;
+pub mod trial;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -122,12 +124,21 @@ pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec
     let creation_order = validator.creation_order(&models);
 
     if validator.errors.is_empty() {
-        Ok(Schema {
+        let schema = Schema {
             source_name: source_name.to_owned(),
             crate_name: def.crate_name.clone(),
             models,
             creation_order,
-        })
+        };
+        // Accepted means the generated tests' rows pass the checks too.
+        let refusals = trial::run(&schema);
+        if refusals.is_empty() {
+            return Ok(schema);
+        }
+        for refusal in &refusals {
+            validator.refused(&schema, refusal);
+        }
+        Err(validator.errors)
     } else {
         let mut errors = validator.errors;
         errors.retain(|error| {
@@ -554,6 +565,10 @@ impl Validator {
             (Some(value), Some(ty)) => self.default_value(value, ty, def, path, here),
             _ => None,
         };
+        let example = match (&def.example, &ty) {
+            (Some(value), Some(ty)) => self.example_value(value, ty, def, path, here),
+            _ => None,
+        };
         if def.unique {
             let values = match &ty {
                 Some(FieldType::Bool) => Some(2),
@@ -573,6 +588,7 @@ impl Validator {
             ty: ty.unwrap_or(FieldType::Text),
             nullable: def.nullable,
             default,
+            example,
             primary_key: def.primary_key,
             autoincrement: def.autoincrement,
             unique: def.unique,

@@ -149,6 +149,32 @@ pub enum Problem {
         value: String,
         suggestion: Option<String>,
     },
+    #[error("the example `{value}` is not a value of a{} {ty} field", if *.nullable { " nullable" } else { "" })]
+    ExampleWrongType {
+        value: String,
+        ty: String,
+        nullable: bool,
+    },
+    #[error("the example `{value}` is not one of the enum's values{}", did_you_mean(.suggestion))]
+    ExampleNotAVariant {
+        value: String,
+        suggestion: Option<String>,
+    },
+    #[error("this field's example would not be used: {reason}")]
+    ExampleNotUsed { reason: &'static str },
+    #[error("{check} refuses the example row of `{table}` ({row}){detail}")]
+    ExampleRefused {
+        table: String,
+        /// What refused it: `check \`name\`` or the column's own check.
+        check: String,
+        /// `column = value` for each column the check reads.
+        row: String,
+        /// The row number the tests vary unique columns with, when it was
+        /// not the first row that failed.
+        detail: String,
+        /// The fields to give `example:` values.
+        fields: Vec<String>,
+    },
     #[error("an autoincrement field cannot have a default")]
     DefaultOnAutoincrement,
     #[error("`default: null` is not a default")]
@@ -279,6 +305,10 @@ impl Problem {
             Problem::BadEnumValue { .. } => "bad-enum-value",
             Problem::DefaultWrongType { .. } => "default-wrong-type",
             Problem::DefaultNotAVariant { .. } => "default-not-a-variant",
+            Problem::ExampleWrongType { .. } => "example-wrong-type",
+            Problem::ExampleNotAVariant { .. } => "example-not-a-variant",
+            Problem::ExampleNotUsed { .. } => "example-not-used",
+            Problem::ExampleRefused { .. } => "example-refused",
             Problem::DefaultOnAutoincrement => "default-on-autoincrement",
             Problem::NullDefault => "null-default",
             Problem::BadReference { .. } => "bad-reference",
@@ -354,6 +384,30 @@ impl Problem {
                 _ => "quote the default to make it a string, e.g. `default: \"none\"`".into(),
             },
             Problem::DefaultNotAVariant { .. } => "the default must be one of the strings listed in `values`".into(),
+            Problem::ExampleWrongType { ty, nullable, .. } => {
+                let null = if *nullable { ", or `null`" } else { "" };
+                match ty.as_str() {
+                    "datetime" => format!("write an RFC 3339 datetime such as `2026-01-01T10:00:00Z`, in the years 0000 to 9999{null}"),
+                    "bool" => format!("write `true` or `false`{null}"),
+                    "int" => format!("write a whole number such as `42`{null}"),
+                    "float" => format!("write a finite number such as `1.5`{null}"),
+                    "json" => format!("write any YAML value without a NUL character; it is stored as JSON{null}"),
+                    _ => format!("write text that fits the type, quoted if YAML would read it otherwise{null}"),
+                }
+            }
+            Problem::ExampleNotAVariant { .. } => "the example must be one of the strings listed in `values`".into(),
+            Problem::ExampleNotUsed { .. } => "remove `example`; the generated tests and `validate` give this field its value".into(),
+            Problem::ExampleRefused { fields, .. } => {
+                let named: Vec<String> = fields.iter().map(|field| format!("`{field}`")).collect();
+                let fields = match named.as_slice() {
+                    [] => "the fields `example:` values".to_owned(),
+                    [one] => format!("{one} an `example:` value"),
+                    [rest @ .., last] => format!("{} and {last} `example:` values", rest.join(", ")),
+                };
+                format!(
+                    "give {fields} the check accepts; the generated tests insert them. In text, `{{n}}` stands for the row's number (a unique column's example without it gets `-{{n}}` appended)"
+                )
+            }
             Problem::DefaultOnAutoincrement => "remove `default`; the database assigns the key".into(),
             Problem::NullDefault => "remove `default`; a nullable field is NULL when not set".into(),
             Problem::BadReference { .. } => "write the referenced table and column, e.g. `references: pipeline_runs.id`".into(),

@@ -1,0 +1,291 @@
+//! The trial: an accepted schema's SQLite DDL applied to an in-memory
+//! database, and the generated tests' seed rows inserted into it, parents
+//! first. A check that refuses the rows the tests would insert is found
+//! here, pointed at in schema.yaml, rather than in a failing generated
+//! test the user cannot change.
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection};
+
+use crate::ddl::{create_index, create_table, sqlite_check_words};
+use crate::dialect::Dialect;
+use crate::ir::Schema;
+use crate::naming::sql_ident;
+use crate::sample::Sample;
+
+/// The row numbers tried: a test's own first row, and one as large as the
+/// numbers the tests give the parent rows they insert along the way.
+pub const TRIAL_ROWS: [i64; 2] = [1, 10_000];
+
+/// What refused a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refuser {
+    /// The table check at this index of the model's `checks`.
+    TableCheck(usize),
+    /// The check SQLite keeps for the type of the field at this index (a
+    /// `string(n)`'s length).
+    FieldType(usize),
+    /// Anything else SQLite said, which accepted schemas should never meet.
+    Sqlite(String),
+}
+
+/// A seed row SQLite refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// Index of the model in the schema.
+    pub model: usize,
+    /// The row number, one of [`TRIAL_ROWS`].
+    pub row: i64,
+    pub refuser: Refuser,
+    /// `column = value` for each column the refuser reads, in field order.
+    pub values: Vec<(usize, String)>,
+}
+
+/// A value as SQL writes it, for a message.
+fn sql_literal(value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".to_owned(),
+        Value::Integer(n) => n.to_string(),
+        Value::Real(x) => crate::dialect::format_float(*x),
+        Value::Text(text) => crate::naming::sql_string(text),
+        Value::Blob(bytes) => format!("a blob of {} bytes", bytes.len()),
+    }
+}
+
+/// Which check of `schema.models[model]` SQLite's `message` names.
+fn refuser(schema: &Schema, model: usize, message: &str) -> Refuser {
+    let model_ref = &schema.models[model];
+    let Some(words) = message.strip_prefix("CHECK constraint failed: ") else {
+        return Refuser::Sqlite(message.to_owned());
+    };
+    if let Some(index) = model_ref.checks.iter().position(|c| c.name == words) {
+        return Refuser::TableCheck(index);
+    }
+    let field = model_ref.fields.iter().position(|field| {
+        Dialect::Sqlite
+            .type_checks(field)
+            .iter()
+            .any(|text| sqlite_check_words(text) == words)
+    });
+    match field {
+        Some(index) => Refuser::FieldType(index),
+        None => Refuser::Sqlite(message.to_owned()),
+    }
+}
+
+/// Every check of the model that `values` (of `columns`, as the insert
+/// gives them) fail: SQLite's insert names only the first.
+fn failing_checks(
+    conn: &Connection,
+    schema: &Schema,
+    model: usize,
+    columns: &[String],
+    values: &[Value],
+) -> Vec<Refuser> {
+    let model_ref = &schema.models[model];
+    let row: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("?{} AS {column}", i + 1))
+        .collect();
+    // A check fails only when false; NULL passes, as in a table.
+    let fails = |expr: &str| {
+        let query = format!("SELECT ({expr}) IS 0 FROM (SELECT {})", row.join(", "));
+        conn.query_row(&query, params_from_iter(values), |row| row.get::<_, bool>(0))
+            .unwrap_or(false)
+    };
+    let mut failing = Vec::new();
+    for (index, field) in model_ref.fields.iter().enumerate() {
+        if !field.is_generated() && Dialect::Sqlite.type_checks(field).iter().any(|text| fails(text)) {
+            failing.push(Refuser::FieldType(index));
+        }
+    }
+    for (index, check) in model_ref.checks.iter().enumerate() {
+        if fails(&Dialect::Sqlite.check_sql(model_ref, &check.expr)) {
+            failing.push(Refuser::TableCheck(index));
+        }
+    }
+    failing
+}
+
+/// Creates `schema`'s tables in a private in-memory database and inserts
+/// the seed rows [`TRIAL_ROWS`] of every table, parents first; gives
+/// every table whose row was refused (its children are not tried).
+pub fn run(schema: &Schema) -> Vec<Refusal> {
+    let sqlite_error = |model: usize, error: rusqlite::Error| Refusal {
+        model,
+        row: TRIAL_ROWS[0],
+        refuser: Refuser::Sqlite(error.to_string()),
+        values: Vec::new(),
+    };
+    let conn = match Connection::open_in_memory() {
+        Ok(conn) => conn,
+        Err(error) => return vec![sqlite_error(0, error)],
+    };
+    if let Err(error) = conn.pragma_update(None, "foreign_keys", true) {
+        return vec![sqlite_error(0, error)];
+    }
+    for &index in &schema.creation_order {
+        let model = &schema.models[index];
+        let mut ddl = create_table(schema, model, &model.table, Dialect::Sqlite, false);
+        for table_index in &model.indexes {
+            ddl.push('\n');
+            ddl.push_str(&create_index(model, table_index, false));
+            ddl.push(';');
+        }
+        if let Err(error) = conn.execute_batch(&ddl) {
+            return vec![sqlite_error(index, error)];
+        }
+    }
+
+    let mut refusals: Vec<Refusal> = Vec::new();
+    for n in TRIAL_ROWS {
+        // Each table's row `n` as stored, for its children's references.
+        let mut stored: Vec<Option<Vec<Value>>> = vec![None; schema.models.len()];
+        for &index in &schema.creation_order {
+            if refusals.iter().any(|refusal| refusal.model == index) {
+                continue;
+            }
+            let model = &schema.models[index];
+            let mut columns = Vec::new();
+            let mut values = Vec::new();
+            let mut parent_missing = false;
+            for (position, field) in model.fields.iter().enumerate() {
+                if field.is_generated() {
+                    continue;
+                }
+                let value = match &field.foreign_key {
+                    // A row cannot point at itself before it exists.
+                    Some(key) if key.model == index => Value::Null,
+                    Some(key) => match &stored[key.model] {
+                        Some(parent) => parent[key.field].clone(),
+                        None => {
+                            parent_missing = true;
+                            Value::Null
+                        }
+                    },
+                    None => Sample::of(model, position).stored(field, n),
+                };
+                columns.push(sql_ident(&field.column));
+                values.push(value);
+            }
+            if parent_missing {
+                continue;
+            }
+            let all: Vec<String> = model.fields.iter().map(|f| sql_ident(&f.column)).collect();
+            let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+            let insert = format!(
+                "INSERT INTO {} ({}) VALUES ({}) RETURNING {}",
+                sql_ident(&model.table),
+                columns.join(", "),
+                placeholders.join(", "),
+                all.join(", ")
+            );
+            let width = model.fields.len();
+            let result = conn.query_row(&insert, params_from_iter(&values), |row| {
+                (0..width).map(|i| row.get::<_, Value>(i)).collect()
+            });
+            match result {
+                Ok(row) => stored[index] = Some(row),
+                Err(error) => {
+                    let message = match &error {
+                        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+                        other => other.to_string(),
+                    };
+                    let named = refuser(schema, index, &message);
+                    let mut refusers = match named {
+                        Refuser::Sqlite(_) => vec![named.clone()],
+                        _ => failing_checks(&conn, schema, index, &columns, &values),
+                    };
+                    if refusers.is_empty() {
+                        refusers.push(named);
+                    }
+                    let given: Vec<usize> = (0..model.fields.len())
+                        .filter(|&i| !model.fields[i].is_generated())
+                        .collect();
+                    for refuser in refusers {
+                        let read: Vec<usize> = match &refuser {
+                            Refuser::TableCheck(check) => model.checks[*check].expr.columns(),
+                            Refuser::FieldType(field) => vec![*field],
+                            Refuser::Sqlite(_) => Vec::new(),
+                        };
+                        let shown = read
+                            .into_iter()
+                            .filter_map(|field| {
+                                let at = given.iter().position(|&i| i == field)?;
+                                Some((field, sql_literal(&values[at])))
+                            })
+                            .collect();
+                        refusals.push(Refusal {
+                            model: index,
+                            row: n,
+                            refuser,
+                            values: shown,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    refusals.sort_by_key(|refusal| refusal.model);
+    refusals
+}
+
+impl super::Validator {
+    /// Records `refusal` at what refused the row: the check's expression,
+    /// or the field's example or type.
+    pub(super) fn refused(&mut self, schema: &Schema, refusal: &Refusal) {
+        use crate::source_map::YamlPath;
+
+        let model = &schema.models[refusal.model];
+        let model_path = YamlPath::root().key("models").key(&model.name);
+        let field_path = |field: usize| {
+            let field = &model.fields[field];
+            let path = model_path.key("fields").key(&field.column);
+            if field.example.is_some() {
+                path.key("example")
+            } else {
+                path.key("type")
+            }
+        };
+        let (check, path) = match &refusal.refuser {
+            Refuser::TableCheck(index) => {
+                let check = &model.checks[*index];
+                let path = model_path.key("checks").index(*index).key("expr");
+                (format!("check `{}`", check.name), path)
+            }
+            Refuser::FieldType(index) => {
+                let field = &model.fields[*index];
+                let what = format!("the `{}` type of `{}`", field.ty.schema_name(), field.column);
+                (what, field_path(*index))
+            }
+            Refuser::Sqlite(message) => (format!("SQLite ({message})"), model_path.clone()),
+        };
+        let row = refusal
+            .values
+            .iter()
+            .map(|(field, value)| format!("{} = {value}", model.fields[*field].column))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let detail = if refusal.row == TRIAL_ROWS[0] {
+            String::new()
+        } else {
+            format!(
+                " in row {}, whose unique columns' examples the tests vary with the row number",
+                refusal.row
+            )
+        };
+        let problem = super::Problem::ExampleRefused {
+            table: model.table.clone(),
+            check,
+            row,
+            detail,
+            fields: refusal
+                .values
+                .iter()
+                .map(|(field, _)| model.fields[*field].column.clone())
+                .collect(),
+        };
+        self.push(problem, path, false, Some(&model.name), None);
+    }
+}
