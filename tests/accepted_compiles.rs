@@ -264,6 +264,40 @@ fn default_for(rng: &mut Rng, ty: &str, values: &[String]) -> Option<String> {
     })
 }
 
+/// An `example:` of the type, sometimes: one that passes the checks
+/// `check_for` may give the column (`> 100`, `LIKE '%@%'`), and sometimes
+/// `null` on a nullable column.
+fn example_for(rng: &mut Rng, ty: &str, values: &[String], nullable: bool) -> Option<String> {
+    if !rng.chance(35) {
+        return None;
+    }
+    if nullable && rng.chance(15) {
+        return Some("null".to_owned());
+    }
+    Some(match ty {
+        "int" => "500".to_owned(),
+        "float" => "2.5".to_owned(),
+        "bool" => "false".to_owned(),
+        "string(40)" | "string" | "text" => rng.pick(&["\"u{n}@x.io\"", "\"a@b.c\""]).to_owned(),
+        "datetime" => "\"2026-05-01T08:30:00Z\"".to_owned(),
+        "json" => "{ k: [1, \"it's\"] }".to_owned(),
+        "enum" => values[values.len() - 1].clone(),
+        _ => return None,
+    })
+}
+
+/// A check on one column of the type: a lenient one, or one the made-up
+/// test values break unless the column has an example.
+fn check_for(rng: &mut Rng, column: &str, ty: &str) -> Option<String> {
+    Some(match ty {
+        "int" => rng
+            .pick(&["{c} >= -5 OR {c} IS NULL", "{c} > 100"])
+            .replace("{c}", column),
+        "string(40)" | "string" | "text" => format!("{column} LIKE '%@%'"),
+        _ => return None,
+    })
+}
+
 /// One random schema as YAML.
 fn schema_yaml(rng: &mut Rng) -> String {
     let mut yaml = String::from("crate: hostile-db\nmodels:\n");
@@ -338,6 +372,9 @@ fn schema_yaml(rng: &mut Rng) -> String {
                 if let Some(default) = default_for(rng, ty, &values) {
                     spec.push(format!("default: {default}"));
                 }
+                if let Some(example) = example_for(rng, ty, &values, nullable) {
+                    spec.push(format!("example: {example}"));
+                }
                 if ty != "json" && rng.chance(15) {
                     spec.push("unique: true".to_owned());
                 }
@@ -363,13 +400,18 @@ fn schema_yaml(rng: &mut Rng) -> String {
                 "      - {{ name: {name}, columns: [{column}], order: {order}, unique: {unique} }}\n"
             ));
         }
-        if let Some((column, _)) = plain.iter().find(|(_, ty)| *ty == "int") {
-            if rng.chance(50) {
-                let name = fresh(rng, &mut sql_names);
-                yaml.push_str(&format!(
-                    "    checks:\n      - {{ name: {name}, expr: \"{column} >= -5 OR {column} IS NULL\" }}\n"
-                ));
+        let mut checks = Vec::new();
+        for (column, ty) in &plain {
+            if rng.chance(30) {
+                if let Some(expr) = check_for(rng, column, ty) {
+                    let name = fresh(rng, &mut sql_names);
+                    checks.push(format!("      - {{ name: {name}, expr: \"{expr}\" }}\n"));
+                }
             }
+        }
+        if !checks.is_empty() {
+            yaml.push_str("    checks:\n");
+            yaml.push_str(&checks.concat());
         }
         keys.push(key);
     }

@@ -285,14 +285,19 @@ fn edge_values(krate: &str, ty: &FieldType) -> Vec<(String, String)> {
     }
 }
 
-/// The refusal and edge cases of a model's fields. A field some check
-/// reads gets no edge values: the check may refuse them.
-fn value_cases(krate: &str, model: &crate::ir::Model) -> (Vec<ValueCases>, Vec<ValueCases>) {
-    let checked: Vec<usize> = model
+/// The fields some check of the model reads.
+fn checked_columns(model: &Model) -> Vec<usize> {
+    model
         .checks
         .iter()
         .flat_map(|check| check.expr.columns())
-        .collect();
+        .collect()
+}
+
+/// The refusal and edge cases of a model's fields. A field some check
+/// reads gets no edge values: the check may refuse them.
+fn value_cases(krate: &str, model: &Model) -> (Vec<ValueCases>, Vec<ValueCases>) {
+    let checked = checked_columns(model);
     let mut refusals = Vec::new();
     let mut edges = Vec::new();
     for (index, field) in model.fields.iter().enumerate() {
@@ -643,7 +648,13 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         })
         .collect();
     let mut finders = Vec::new();
-    for field in model.fields.iter().filter(|f| f.unique && !f.primary_key) {
+    // No finder looks rows up by NULL: a field seeded NULL gets no test.
+    let seeded_null = |field: &Field| field.example == Some(ExampleValue::Null);
+    for field in model
+        .fields
+        .iter()
+        .filter(|f| f.unique && !f.primary_key && !seeded_null(f))
+    {
         finders.push(FinderCase {
             test_name: format!("get_by_{}_finds_the_row", unraw(&field.rust_name)),
             name: join_ident(&["get_by", &field.rust_name]),
@@ -660,6 +671,13 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             .iter()
             .map(|&c| &model.fields[c])
             .collect();
+        if lookup.iter().any(|field| seeded_null(field)) {
+            continue;
+        }
+        let lookup_checked = index
+            .lookup_columns()
+            .iter()
+            .any(|column| checked_columns(model).contains(column));
         let shareable = !index.unique
             && lookup
                 .iter()
@@ -672,7 +690,8 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         } else {
             Vec::new()
         };
-        let differ = if shareable {
+        // A value made different may break a check that reads it.
+        let differ = if shareable && !lookup_checked {
             let changes: Option<Vec<String>> = lookup
                 .iter()
                 .map(|f| {
@@ -721,10 +740,15 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             descending: false,
         });
     }
+    let checked = checked_columns(model);
     let timestamps = model
         .fields
         .iter()
-        .filter(|f| f.default == Some(DefaultValue::Now))
+        .enumerate()
+        // A check reading the column may refuse `now` beside the seed's
+        // other values; the trial proves only all defaults together.
+        .filter(|(index, f)| f.default == Some(DefaultValue::Now) && !checked.contains(index))
+        .map(|(_, f)| f)
         .map(|f| TimestampCase {
             test_name: format!(
                 "{}_is_stored_alike_by_the_database_default_and_by_rust",
@@ -738,13 +762,18 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
     let update_change = model
         .fields
         .iter()
-        .find(|f| {
-            !f.primary_key
+        .enumerate()
+        .find(|(index, f)| {
+            // A check reading the field may refuse the changed value; a
+            // field seeded NULL is set to NULL, which changes nothing.
+            !checked.contains(index)
+                && f.example != Some(ExampleValue::Null)
+                && !f.primary_key
                 && f.foreign_key.is_none()
                 && !f.unique
                 && !matches!(f.ty, FieldType::Enum(_) | FieldType::Float)
         })
-        .map(|f| {
+        .map(|(_, f)| {
             // From `inserted`, which `changed` copies: `x = x + 1` would
             // be a clippy finding in the generated tests.
             let place = format!("inserted.{}", f.rust_name);

@@ -38,6 +38,8 @@ impl Validator {
             Some("the database assigns this key")
         } else if def.references.is_some() {
             Some("the tests point a reference at a parent row they insert")
+        } else if value.is_null() && def.default.is_some() {
+            Some("an insert stores the default where the field is left out, so never NULL")
         } else {
             None
         };

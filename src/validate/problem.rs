@@ -75,6 +75,17 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// "a", "an" or "a nullable" before a field's type name.
+fn article(nullable: bool, ty: &str) -> &'static str {
+    if nullable {
+        "a nullable"
+    } else if ty.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 /// Everything the validator can object to.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Problem {
@@ -149,7 +160,7 @@ pub enum Problem {
         value: String,
         suggestion: Option<String>,
     },
-    #[error("the example `{value}` is not a value of a{} {ty} field", if *.nullable { " nullable" } else { "" })]
+    #[error("the example `{value}` is not a value of {} {ty} field", article(*.nullable, ty))]
     ExampleWrongType {
         value: String,
         ty: String,
@@ -172,6 +183,8 @@ pub enum Problem {
         /// The row number the tests vary unique columns with, when it was
         /// not the first row that failed.
         detail: String,
+        /// Whether the row took the defaults.
+        defaults: bool,
         /// The fields to give `example:` values.
         fields: Vec<String>,
     },
@@ -384,7 +397,7 @@ impl Problem {
                 _ => "quote the default to make it a string, e.g. `default: \"none\"`".into(),
             },
             Problem::DefaultNotAVariant { .. } => "the default must be one of the strings listed in `values`".into(),
-            Problem::ExampleWrongType { ty, nullable, .. } => {
+            Problem::ExampleWrongType { ty, nullable, value } => {
                 let null = if *nullable { ", or `null`" } else { "" };
                 match ty.as_str() {
                     "datetime" => format!("write an RFC 3339 datetime such as `2026-01-01T10:00:00Z`, in the years 0000 to 9999{null}"),
@@ -394,9 +407,13 @@ impl Problem {
                     "json" => format!("write any YAML value without a NUL character; it is stored as JSON{null}"),
                     _ => format!("write text that fits the type, quoted if YAML would read it otherwise{null}"),
                 }
+                .replace("write ", if value == "null" && !*nullable { "`null` is an example only of a nullable field; write " } else { "write " })
             }
             Problem::ExampleNotAVariant { .. } => "the example must be one of the strings listed in `values`".into(),
             Problem::ExampleNotUsed { .. } => "remove `example`; the generated tests and `validate` give this field its value".into(),
+            Problem::ExampleRefused { defaults: true, .. } => {
+                "a default the check refuses would fail every insert that leaves the field out: change the default or the check".into()
+            }
             Problem::ExampleRefused { fields, .. } => {
                 let named: Vec<String> = fields.iter().map(|field| format!("`{field}`")).collect();
                 let fields = match named.as_slice() {

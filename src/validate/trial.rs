@@ -13,9 +13,40 @@ use crate::ir::Schema;
 use crate::naming::sql_ident;
 use crate::sample::Sample;
 
-/// The row numbers tried: a test's own first row, and one as large as the
-/// numbers the tests give the parent rows they insert along the way.
-pub const TRIAL_ROWS: [i64; 2] = [1, 10_000];
+/// A seed row the trial inserts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrialRow {
+    /// The row's number.
+    pub n: i64,
+    /// Whether the columns with a default take it, as in the generated
+    /// test of defaults.
+    pub defaults: bool,
+}
+
+/// The rows tried: a test's own first row, one numbered as high as a
+/// test numbers its own rows ([`LAST_TEST_ROW`]; a table that others refer
+/// to [`LAST_PARENT_ROW`]), and one taking the defaults.
+pub const TRIAL_ROWS: [TrialRow; 3] = [
+    TrialRow {
+        n: 1,
+        defaults: false,
+    },
+    TrialRow {
+        n: LAST_TEST_ROW,
+        defaults: false,
+    },
+    TrialRow {
+        n: 2,
+        defaults: true,
+    },
+];
+
+/// The highest number a test gives a row of its own table.
+pub const LAST_TEST_ROW: i64 = 10;
+
+/// The highest number a test run gives the parent rows it inserts along
+/// the way (they count up from 1,000 across the run).
+pub const LAST_PARENT_ROW: i64 = 10_000;
 
 /// What refused a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,8 +65,8 @@ pub enum Refuser {
 pub struct Refusal {
     /// Index of the model in the schema.
     pub model: usize,
-    /// The row number, one of [`TRIAL_ROWS`].
-    pub row: i64,
+    /// One of [`TRIAL_ROWS`].
+    pub row: TrialRow,
     pub refuser: Refuser,
     /// `column = value` for each column the refuser reads, in field order.
     pub values: Vec<(usize, String)>,
@@ -81,16 +112,29 @@ fn failing_checks(
     model: usize,
     columns: &[String],
     values: &[Value],
+    defaults: bool,
 ) -> Vec<Refuser> {
     let model_ref = &schema.models[model];
-    let row: Vec<String> = columns
+    let mut row: Vec<String> = columns
         .iter()
         .enumerate()
         .map(|(i, column)| format!("?{} AS {column}", i + 1))
         .collect();
+    if defaults {
+        for field in &model_ref.fields {
+            if let Some(default) = &field.default {
+                let value = Dialect::Sqlite.default_clause(field, default);
+                row.push(format!("{value} AS {}", sql_ident(&field.column)));
+            }
+        }
+    }
     // A check fails only when false; NULL passes, as in a table.
     let fails = |expr: &str| {
         let query = format!("SELECT ({expr}) IS 0 FROM (SELECT {})", row.join(", "));
+        // A row of no columns cannot be selected; nothing reads it either.
+        if row.is_empty() {
+            return false;
+        }
         conn.query_row(&query, params_from_iter(values), |row| row.get::<_, bool>(0))
             .unwrap_or(false)
     };
@@ -139,7 +183,18 @@ pub fn run(schema: &Schema) -> Vec<Refusal> {
     }
 
     let mut refusals: Vec<Refusal> = Vec::new();
-    for n in TRIAL_ROWS {
+    let is_parent: Vec<bool> = (0..schema.models.len())
+        .map(|parent| {
+            schema.models.iter().enumerate().any(|(index, model)| {
+                index != parent
+                    && model
+                        .fields
+                        .iter()
+                        .any(|f| f.foreign_key.as_ref().is_some_and(|key| key.model == parent))
+            })
+        })
+        .collect();
+    for trial_row in TRIAL_ROWS {
         // Each table's row `n` as stored, for its children's references.
         let mut stored: Vec<Option<Vec<Value>>> = vec![None; schema.models.len()];
         for &index in &schema.creation_order {
@@ -147,11 +202,16 @@ pub fn run(schema: &Schema) -> Vec<Refusal> {
                 continue;
             }
             let model = &schema.models[index];
+            let n = match trial_row.n {
+                LAST_TEST_ROW if is_parent[index] => LAST_PARENT_ROW,
+                n => n,
+            };
+            let trial_row = TrialRow { n, ..trial_row };
             let mut columns = Vec::new();
             let mut values = Vec::new();
             let mut parent_missing = false;
             for (position, field) in model.fields.iter().enumerate() {
-                if field.is_generated() {
+                if field.is_generated() || (trial_row.defaults && field.default.is_some()) {
                     continue;
                 }
                 let value = match &field.foreign_key {
@@ -174,11 +234,14 @@ pub fn run(schema: &Schema) -> Vec<Refusal> {
             }
             let all: Vec<String> = model.fields.iter().map(|f| sql_ident(&f.column)).collect();
             let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+            let given = if columns.is_empty() {
+                "DEFAULT VALUES".to_owned()
+            } else {
+                format!("({}) VALUES ({})", columns.join(", "), placeholders.join(", "))
+            };
             let insert = format!(
-                "INSERT INTO {} ({}) VALUES ({}) RETURNING {}",
+                "INSERT INTO {} {given} RETURNING {}",
                 sql_ident(&model.table),
-                columns.join(", "),
-                placeholders.join(", "),
                 all.join(", ")
             );
             let width = model.fields.len();
@@ -195,13 +258,23 @@ pub fn run(schema: &Schema) -> Vec<Refusal> {
                     let named = refuser(schema, index, &message);
                     let mut refusers = match named {
                         Refuser::Sqlite(_) => vec![named.clone()],
-                        _ => failing_checks(&conn, schema, index, &columns, &values),
+                        _ => failing_checks(
+                            &conn,
+                            schema,
+                            index,
+                            &columns,
+                            &values,
+                            trial_row.defaults,
+                        ),
                     };
                     if refusers.is_empty() {
                         refusers.push(named);
                     }
                     let given: Vec<usize> = (0..model.fields.len())
-                        .filter(|&i| !model.fields[i].is_generated())
+                        .filter(|&i| {
+                            let field = &model.fields[i];
+                            !field.is_generated() && !(trial_row.defaults && field.default.is_some())
+                        })
                         .collect();
                     for refuser in refusers {
                         let read: Vec<usize> = match &refuser {
@@ -211,14 +284,22 @@ pub fn run(schema: &Schema) -> Vec<Refusal> {
                         };
                         let shown = read
                             .into_iter()
-                            .filter_map(|field| {
-                                let at = given.iter().position(|&i| i == field)?;
-                                Some((field, sql_literal(&values[at])))
+                            .map(|field| match given.iter().position(|&i| i == field) {
+                                Some(at) => (field, sql_literal(&values[at])),
+                                None => {
+                                    let default = model.fields[field].default.as_ref().map_or(
+                                        "NULL".to_owned(),
+                                        |default| {
+                                            Dialect::Sqlite.default_clause(&model.fields[field], default)
+                                        },
+                                    );
+                                    (field, format!("{default}, its default"))
+                                }
                             })
                             .collect();
                         refusals.push(Refusal {
                             model: index,
-                            row: n,
+                            row: trial_row,
                             refuser,
                             values: shown,
                         });
@@ -267,12 +348,14 @@ impl super::Validator {
             .map(|(field, value)| format!("{} = {value}", model.fields[*field].column))
             .collect::<Vec<_>>()
             .join(", ");
-        let detail = if refusal.row == TRIAL_ROWS[0] {
+        let detail = if refusal.row.defaults {
+            " where the columns with a default take it".to_owned()
+        } else if refusal.row.n == TRIAL_ROWS[0].n {
             String::new()
         } else {
             format!(
-                " in row {}, whose unique columns' examples the tests vary with the row number",
-                refusal.row
+                " in row {}, as numbered as the tests number rows (a unique column's example is varied by the number)",
+                refusal.row.n
             )
         };
         let problem = super::Problem::ExampleRefused {
@@ -280,6 +363,7 @@ impl super::Validator {
             check,
             row,
             detail,
+            defaults: refusal.row.defaults,
             fields: refusal
                 .values
                 .iter()

@@ -336,29 +336,29 @@ fn a_refused_value_leaves_every_row_as_it_was() {
 #[test]
 fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
-    // Numbers each row's seed afresh, so its unique columns never collide.
-    let mut n = 0;
+    // Each row is deleted once read back, so every case is row 1 and its
+    // unique columns never collide.
     for value in [String::new(), crate::common::edge_text(32)] {
-        n += 1;
-        let mut new = seeds::new_analytics(db.conn(), n);
+        let mut new = seeds::new_analytics(db.conn(), 1);
         new.youtube_video_id = value.clone();
         let inserted = api::analytics::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.youtube_video_id, value);
         assert_eq!(
             api::analytics::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::analytics::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324] {
-        n += 1;
-        let mut new = seeds::new_analytics(db.conn(), n);
+        let mut new = seeds::new_analytics(db.conn(), 1);
         new.average_view_duration_seconds = Some(value);
         let inserted = api::analytics::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.average_view_duration_seconds, Some(value));
         assert_eq!(
             api::analytics::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::analytics::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -391,15 +391,15 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_analytics(db.conn(), n);
+        let mut new = seeds::new_analytics(db.conn(), 1);
         new.measured_at = Some(value);
         let inserted = api::analytics::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.measured_at, value);
         assert_eq!(
             api::analytics::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::analytics::delete(db.conn(), inserted.id).unwrap());
     }
 }

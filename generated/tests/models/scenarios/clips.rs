@@ -313,40 +313,40 @@ fn a_refused_value_leaves_every_row_as_it_was() {
 #[test]
 fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
-    // Numbers each row's seed afresh, so its unique columns never collide.
-    let mut n = 0;
+    // Each row is deleted once read back, so every case is row 1 and its
+    // unique columns never collide.
     for value in [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324] {
-        n += 1;
-        let mut new = seeds::new_clip(db.conn(), n);
+        let mut new = seeds::new_clip(db.conn(), 1);
         new.virality_score = Some(value);
         let inserted = api::clips::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.virality_score, Some(value));
         assert_eq!(
             api::clips::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::clips::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(usize::MAX)] {
-        n += 1;
-        let mut new = seeds::new_clip(db.conn(), n);
+        let mut new = seeds::new_clip(db.conn(), 1);
         new.transcript = Some(value.clone());
         let inserted = api::clips::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.transcript, Some(value));
         assert_eq!(
             api::clips::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::clips::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(1024)] {
-        n += 1;
-        let mut new = seeds::new_clip(db.conn(), n);
+        let mut new = seeds::new_clip(db.conn(), 1);
         new.file_path = Some(value.clone());
         let inserted = api::clips::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.file_path, Some(value));
         assert_eq!(
             api::clips::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::clips::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -379,15 +379,15 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_clip(db.conn(), n);
+        let mut new = seeds::new_clip(db.conn(), 1);
         new.created_at = Some(value);
         let inserted = api::clips::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.created_at, value);
         assert_eq!(
             api::clips::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::clips::delete(db.conn(), inserted.id).unwrap());
     }
 }

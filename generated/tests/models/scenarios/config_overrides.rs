@@ -294,40 +294,40 @@ fn a_refused_value_leaves_every_row_as_it_was() {
 #[test]
 fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
-    // Numbers each row's seed afresh, so its unique columns never collide.
-    let mut n = 0;
+    // Each row is deleted once read back, so every case is row 1 and its
+    // unique columns never collide.
     for value in [String::new(), crate::common::edge_text(100)] {
-        n += 1;
-        let mut new = seeds::new_config_override(db.conn(), n);
+        let mut new = seeds::new_config_override(db.conn(), 1);
         new.key = value.clone();
         let inserted = api::config_overrides::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.key, value);
         assert_eq!(
             api::config_overrides::get(db.conn(), &inserted.key).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::config_overrides::delete(db.conn(), &inserted.key).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(usize::MAX)] {
-        n += 1;
-        let mut new = seeds::new_config_override(db.conn(), n);
+        let mut new = seeds::new_config_override(db.conn(), 1);
         new.value = value.clone();
         let inserted = api::config_overrides::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.value, value);
         assert_eq!(
             api::config_overrides::get(db.conn(), &inserted.key).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::config_overrides::delete(db.conn(), &inserted.key).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(100)] {
-        n += 1;
-        let mut new = seeds::new_config_override(db.conn(), n);
+        let mut new = seeds::new_config_override(db.conn(), 1);
         new.updated_by = Some(value.clone());
         let inserted = api::config_overrides::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.updated_by, Some(value));
         assert_eq!(
             api::config_overrides::get(db.conn(), &inserted.key).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::config_overrides::delete(db.conn(), &inserted.key).unwrap());
     }
     let cases = [
         (
@@ -360,15 +360,15 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_config_override(db.conn(), n);
+        let mut new = seeds::new_config_override(db.conn(), 1);
         new.updated_at = Some(value);
         let inserted = api::config_overrides::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.updated_at, value);
         assert_eq!(
             api::config_overrides::get(db.conn(), &inserted.key).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::config_overrides::delete(db.conn(), &inserted.key).unwrap());
     }
 }

@@ -387,62 +387,62 @@ fn a_refused_value_leaves_every_row_as_it_was() {
 #[test]
 fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
-    // Numbers each row's seed afresh, so its unique columns never collide.
-    let mut n = 0;
+    // Each row is deleted once read back, so every case is row 1 and its
+    // unique columns never collide.
     for value in [String::new(), crate::common::edge_text(32)] {
-        n += 1;
-        let mut new = seeds::new_discovered_video(db.conn(), n);
+        let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.youtube_video_id = value.clone();
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.youtube_video_id, value);
         assert_eq!(
             api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(500)] {
-        n += 1;
-        let mut new = seeds::new_discovered_video(db.conn(), n);
+        let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.title = value.clone();
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.title, value);
         assert_eq!(
             api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(64)] {
-        n += 1;
-        let mut new = seeds::new_discovered_video(db.conn(), n);
+        let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.channel_id = value.clone();
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.channel_id, value);
         assert_eq!(
             api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(255)] {
-        n += 1;
-        let mut new = seeds::new_discovered_video(db.conn(), n);
+        let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.channel_title = Some(value.clone());
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.channel_title, Some(value));
         assert_eq!(
             api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(500)] {
-        n += 1;
-        let mut new = seeds::new_discovered_video(db.conn(), n);
+        let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.url = value.clone();
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.url, value);
         assert_eq!(
             api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -475,16 +475,16 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_discovered_video(db.conn(), n);
+        let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.published_at = Some(value);
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.published_at, Some(value));
         assert_eq!(
             api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -517,15 +517,15 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_discovered_video(db.conn(), n);
+        let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.discovered_at = Some(value);
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.discovered_at, value);
         assert_eq!(
             api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
 }

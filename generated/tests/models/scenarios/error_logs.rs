@@ -364,76 +364,76 @@ fn a_refused_value_leaves_every_row_as_it_was() {
 #[test]
 fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
-    // Numbers each row's seed afresh, so its unique columns never collide.
-    let mut n = 0;
+    // Each row is deleted once read back, so every case is row 1 and its
+    // unique columns never collide.
     for value in [String::new(), crate::common::edge_text(36)] {
-        n += 1;
-        let mut new = seeds::new_error_log(db.conn(), n);
+        let mut new = seeds::new_error_log(db.conn(), 1);
         new.correlation_id = Some(value.clone());
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.correlation_id, Some(value));
         assert_eq!(
             api::error_logs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(100)] {
-        n += 1;
-        let mut new = seeds::new_error_log(db.conn(), n);
+        let mut new = seeds::new_error_log(db.conn(), 1);
         new.module = value.clone();
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.module, value);
         assert_eq!(
             api::error_logs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(100)] {
-        n += 1;
-        let mut new = seeds::new_error_log(db.conn(), n);
+        let mut new = seeds::new_error_log(db.conn(), 1);
         new.error_type = value.clone();
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.error_type, value);
         assert_eq!(
             api::error_logs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(usize::MAX)] {
-        n += 1;
-        let mut new = seeds::new_error_log(db.conn(), n);
+        let mut new = seeds::new_error_log(db.conn(), 1);
         new.message = value.clone();
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.message, value);
         assert_eq!(
             api::error_logs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(usize::MAX)] {
-        n += 1;
-        let mut new = seeds::new_error_log(db.conn(), n);
+        let mut new = seeds::new_error_log(db.conn(), 1);
         new.traceback = Some(value.clone());
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.traceback, Some(value));
         assert_eq!(
             api::error_logs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [
         crate::common::nested_json(pipeline_db::codec::MAX_JSON_DEPTH),
         serde_json::json!({ "big": u64::MAX, "small": i64::MIN, "huge": 1e300, "tiny": 5e-324, "text": "é 🎞 \"\\ \n", "": null, "empty": [[], {}] }),
     ] {
-        n += 1;
-        let mut new = seeds::new_error_log(db.conn(), n);
+        let mut new = seeds::new_error_log(db.conn(), 1);
         new.context = Some(value.clone());
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.context, Some(value));
         assert_eq!(
             api::error_logs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -466,15 +466,15 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_error_log(db.conn(), n);
+        let mut new = seeds::new_error_log(db.conn(), 1);
         new.occurred_at = Some(value);
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.occurred_at, value);
         assert_eq!(
             api::error_logs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
 }

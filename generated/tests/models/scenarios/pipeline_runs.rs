@@ -396,32 +396,32 @@ fn a_refused_value_leaves_every_row_as_it_was() {
 #[test]
 fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
-    // Numbers each row's seed afresh, so its unique columns never collide.
-    let mut n = 0;
+    // Each row is deleted once read back, so every case is row 1 and its
+    // unique columns never collide.
     for value in [String::new(), crate::common::edge_text(36)] {
-        n += 1;
-        let mut new = seeds::new_pipeline_run(db.conn(), n);
+        let mut new = seeds::new_pipeline_run(db.conn(), 1);
         new.correlation_id = value.clone();
         let inserted = api::pipeline_runs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.correlation_id, value);
         assert_eq!(
             api::pipeline_runs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::pipeline_runs::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [
         crate::common::nested_json(pipeline_db::codec::MAX_JSON_DEPTH),
         serde_json::json!({ "big": u64::MAX, "small": i64::MIN, "huge": 1e300, "tiny": 5e-324, "text": "é 🎞 \"\\ \n", "": null, "empty": [[], {}] }),
     ] {
-        n += 1;
-        let mut new = seeds::new_pipeline_run(db.conn(), n);
+        let mut new = seeds::new_pipeline_run(db.conn(), 1);
         new.config_snapshot = Some(value.clone());
         let inserted = api::pipeline_runs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.config_snapshot, Some(value));
         assert_eq!(
             api::pipeline_runs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::pipeline_runs::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -454,16 +454,16 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_pipeline_run(db.conn(), n);
+        let mut new = seeds::new_pipeline_run(db.conn(), 1);
         new.started_at = Some(value);
         let inserted = api::pipeline_runs::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.started_at, value);
         assert_eq!(
             api::pipeline_runs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::pipeline_runs::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -496,26 +496,26 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_pipeline_run(db.conn(), n);
+        let mut new = seeds::new_pipeline_run(db.conn(), 1);
         new.finished_at = Some(value);
         let inserted = api::pipeline_runs::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.finished_at, Some(value));
         assert_eq!(
             api::pipeline_runs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::pipeline_runs::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(usize::MAX)] {
-        n += 1;
-        let mut new = seeds::new_pipeline_run(db.conn(), n);
+        let mut new = seeds::new_pipeline_run(db.conn(), 1);
         new.error_message = Some(value.clone());
         let inserted = api::pipeline_runs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.error_message, Some(value));
         assert_eq!(
             api::pipeline_runs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::pipeline_runs::delete(db.conn(), inserted.id).unwrap());
     }
 }

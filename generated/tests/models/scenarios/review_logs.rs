@@ -326,29 +326,29 @@ fn a_refused_value_leaves_every_row_as_it_was() {
 #[test]
 fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
-    // Numbers each row's seed afresh, so its unique columns never collide.
-    let mut n = 0;
+    // Each row is deleted once read back, so every case is row 1 and its
+    // unique columns never collide.
     for value in [String::new(), crate::common::edge_text(100)] {
-        n += 1;
-        let mut new = seeds::new_review_log(db.conn(), n);
+        let mut new = seeds::new_review_log(db.conn(), 1);
         new.reviewer = value.clone();
         let inserted = api::review_logs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.reviewer, value);
         assert_eq!(
             api::review_logs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::review_logs::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(usize::MAX)] {
-        n += 1;
-        let mut new = seeds::new_review_log(db.conn(), n);
+        let mut new = seeds::new_review_log(db.conn(), 1);
         new.comment = Some(value.clone());
         let inserted = api::review_logs::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.comment, Some(value));
         assert_eq!(
             api::review_logs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::review_logs::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -381,15 +381,15 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_review_log(db.conn(), n);
+        let mut new = seeds::new_review_log(db.conn(), 1);
         new.reviewed_at = Some(value);
         let inserted = api::review_logs::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.reviewed_at, value);
         assert_eq!(
             api::review_logs::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::review_logs::delete(db.conn(), inserted.id).unwrap());
     }
 }

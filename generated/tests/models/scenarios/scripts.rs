@@ -344,29 +344,29 @@ fn a_refused_value_leaves_every_row_as_it_was() {
 #[test]
 fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
-    // Numbers each row's seed afresh, so its unique columns never collide.
-    let mut n = 0;
+    // Each row is deleted once read back, so every case is row 1 and its
+    // unique columns never collide.
     for value in [String::new(), crate::common::edge_text(usize::MAX)] {
-        n += 1;
-        let mut new = seeds::new_script(db.conn(), n);
+        let mut new = seeds::new_script(db.conn(), 1);
         new.content = value.clone();
         let inserted = api::scripts::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.content, value);
         assert_eq!(
             api::scripts::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::scripts::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(100)] {
-        n += 1;
-        let mut new = seeds::new_script(db.conn(), n);
+        let mut new = seeds::new_script(db.conn(), 1);
         new.model_name = value.clone();
         let inserted = api::scripts::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.model_name, value);
         assert_eq!(
             api::scripts::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::scripts::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -399,15 +399,15 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_script(db.conn(), n);
+        let mut new = seeds::new_script(db.conn(), 1);
         new.created_at = Some(value);
         let inserted = api::scripts::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.created_at, value);
         assert_eq!(
             api::scripts::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::scripts::delete(db.conn(), inserted.id).unwrap());
     }
 }

@@ -474,51 +474,51 @@ fn a_refused_value_leaves_every_row_as_it_was() {
 #[test]
 fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
-    // Numbers each row's seed afresh, so its unique columns never collide.
-    let mut n = 0;
+    // Each row is deleted once read back, so every case is row 1 and its
+    // unique columns never collide.
     for value in [String::new(), crate::common::edge_text(1024)] {
-        n += 1;
-        let mut new = seeds::new_short(db.conn(), n);
+        let mut new = seeds::new_short(db.conn(), 1);
         new.file_path = value.clone();
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.file_path, value);
         assert_eq!(
             api::shorts::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(100)] {
-        n += 1;
-        let mut new = seeds::new_short(db.conn(), n);
+        let mut new = seeds::new_short(db.conn(), 1);
         new.title = Some(value.clone());
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.title, Some(value));
         assert_eq!(
             api::shorts::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(usize::MAX)] {
-        n += 1;
-        let mut new = seeds::new_short(db.conn(), n);
+        let mut new = seeds::new_short(db.conn(), 1);
         new.description = Some(value.clone());
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.description, Some(value));
         assert_eq!(
             api::shorts::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(32)] {
-        n += 1;
-        let mut new = seeds::new_short(db.conn(), n);
+        let mut new = seeds::new_short(db.conn(), 1);
         new.youtube_video_id = Some(value.clone());
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.youtube_video_id, Some(value));
         assert_eq!(
             api::shorts::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -551,16 +551,16 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_short(db.conn(), n);
+        let mut new = seeds::new_short(db.conn(), 1);
         new.uploaded_at = Some(value);
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.uploaded_at, Some(value));
         assert_eq!(
             api::shorts::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -593,15 +593,15 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_short(db.conn(), n);
+        let mut new = seeds::new_short(db.conn(), 1);
         new.created_at = Some(value);
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.created_at, value);
         assert_eq!(
             api::shorts::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
 }

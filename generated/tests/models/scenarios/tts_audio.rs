@@ -309,51 +309,51 @@ fn a_refused_value_leaves_every_row_as_it_was() {
 #[test]
 fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
-    // Numbers each row's seed afresh, so its unique columns never collide.
-    let mut n = 0;
+    // Each row is deleted once read back, so every case is row 1 and its
+    // unique columns never collide.
     for value in [String::new(), crate::common::edge_text(1024)] {
-        n += 1;
-        let mut new = seeds::new_tts_audio(db.conn(), n);
+        let mut new = seeds::new_tts_audio(db.conn(), 1);
         new.file_path = value.clone();
         let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.file_path, value);
         assert_eq!(
             api::tts_audio::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::tts_audio::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(100)] {
-        n += 1;
-        let mut new = seeds::new_tts_audio(db.conn(), n);
+        let mut new = seeds::new_tts_audio(db.conn(), 1);
         new.voice = value.clone();
         let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.voice, value);
         assert_eq!(
             api::tts_audio::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::tts_audio::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [String::new(), crate::common::edge_text(50)] {
-        n += 1;
-        let mut new = seeds::new_tts_audio(db.conn(), n);
+        let mut new = seeds::new_tts_audio(db.conn(), 1);
         new.provider = Some(value.clone());
         let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.provider, Some(value));
         assert_eq!(
             api::tts_audio::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::tts_audio::delete(db.conn(), inserted.id).unwrap());
     }
     for value in [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324] {
-        n += 1;
-        let mut new = seeds::new_tts_audio(db.conn(), n);
+        let mut new = seeds::new_tts_audio(db.conn(), 1);
         new.duration_seconds = Some(value);
         let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
         assert_eq!(inserted.duration_seconds, Some(value));
         assert_eq!(
             api::tts_audio::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::tts_audio::delete(db.conn(), inserted.id).unwrap());
     }
     let cases = [
         (
@@ -386,15 +386,15 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         ),
     ];
     for (value, read_back) in cases {
-        n += 1;
-        let mut new = seeds::new_tts_audio(db.conn(), n);
+        let mut new = seeds::new_tts_audio(db.conn(), 1);
         new.created_at = Some(value);
         let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
         let value = read_back;
         assert_eq!(inserted.created_at, value);
         assert_eq!(
             api::tts_audio::get(db.conn(), inserted.id).unwrap(),
-            Some(inserted)
+            Some(inserted.clone())
         );
+        assert!(api::tts_audio::delete(db.conn(), inserted.id).unwrap());
     }
 }
