@@ -188,6 +188,8 @@ pub enum Problem {
         /// The fields to give `example:` values.
         fields: Vec<String>,
     },
+    #[error("SQLite refuses the table `{table}` or its example row: {message}")]
+    SqliteRefused { table: String, message: String },
     #[error("an autoincrement field cannot have a default")]
     DefaultOnAutoincrement,
     #[error("`default: null` is not a default")]
@@ -322,6 +324,7 @@ impl Problem {
             Problem::ExampleNotAVariant { .. } => "example-not-a-variant",
             Problem::ExampleNotUsed { .. } => "example-not-used",
             Problem::ExampleRefused { .. } => "example-refused",
+            Problem::SqliteRefused { .. } => "sqlite-refused",
             Problem::DefaultOnAutoincrement => "default-on-autoincrement",
             Problem::NullDefault => "null-default",
             Problem::BadReference { .. } => "bad-reference",
@@ -411,6 +414,7 @@ impl Problem {
             }
             Problem::ExampleNotAVariant { .. } => "the example must be one of the strings listed in `values`".into(),
             Problem::ExampleNotUsed { .. } => "remove `example`; the generated tests and `validate` give this field its value".into(),
+            Problem::SqliteRefused { .. } => "schemagen accepted what SQLite refuses, which is a bug in schemagen: please report it with this schema".into(),
             Problem::ExampleRefused { defaults: true, .. } => {
                 "a default the check refuses would fail every insert that leaves the field out: change the default or the check".into()
             }

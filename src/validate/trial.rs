@@ -152,9 +152,111 @@ fn failing_checks(
     failing
 }
 
-/// Creates `schema`'s tables in a private in-memory database and inserts
-/// the seed rows [`TRIAL_ROWS`] of every table, parents first; gives
-/// every table whose row was refused (its children are not tried).
+/// Inserts row `trial_row` of `schema.models[index]`, whose parents'
+/// rows are `parents` (`None` where a parent was refused); gives the row
+/// as stored, or what refused it (empty when a parent was refused).
+fn insert_row(
+    conn: &Connection,
+    schema: &Schema,
+    index: usize,
+    trial_row: TrialRow,
+    parents: &[Option<Vec<Value>>],
+) -> Result<Vec<Value>, Vec<Refusal>> {
+    let model = &schema.models[index];
+    let n = trial_row.n;
+    let takes_default = |field: &crate::ir::Field| trial_row.defaults && field.default.is_some();
+    let mut given = Vec::new();
+    let mut columns = Vec::new();
+    let mut values = Vec::new();
+    for (position, field) in model.fields.iter().enumerate() {
+        if field.is_generated() || takes_default(field) {
+            continue;
+        }
+        let value = match &field.foreign_key {
+            // A row cannot point at itself before it exists.
+            Some(key) if key.model == index => Value::Null,
+            Some(key) => match &parents[key.model] {
+                Some(parent) => parent[key.field].clone(),
+                None => return Err(Vec::new()),
+            },
+            None => Sample::of(model, position).stored(field, n),
+        };
+        given.push(position);
+        columns.push(sql_ident(&field.column));
+        values.push(value);
+    }
+    let all: Vec<String> = model.fields.iter().map(|f| sql_ident(&f.column)).collect();
+    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+    let given_sql = if columns.is_empty() {
+        "DEFAULT VALUES".to_owned()
+    } else {
+        format!("({}) VALUES ({})", columns.join(", "), placeholders.join(", "))
+    };
+    let insert = format!(
+        "INSERT INTO {} {given_sql} RETURNING {}",
+        sql_ident(&model.table),
+        all.join(", ")
+    );
+    let width = model.fields.len();
+    let error = match conn.query_row(&insert, params_from_iter(&values), |row| {
+        (0..width).map(|i| row.get::<_, Value>(i)).collect()
+    }) {
+        Ok(row) => return Ok(row),
+        Err(error) => error,
+    };
+    let message = match &error {
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        other => other.to_string(),
+    };
+    let named = refuser(schema, index, &message);
+    let mut refusers = match named {
+        Refuser::Sqlite(_) => Vec::new(),
+        _ => failing_checks(conn, schema, index, &columns, &values, trial_row.defaults),
+    };
+    if refusers.is_empty() {
+        refusers.push(named);
+    }
+    let shown = |read: Vec<usize>| -> Vec<(usize, String)> {
+        read.into_iter()
+            .map(|field| match given.iter().position(|&i| i == field) {
+                Some(at) => (field, sql_literal(&values[at])),
+                None => {
+                    let field_ref = &model.fields[field];
+                    let default = field_ref.default.as_ref().map_or("NULL".to_owned(), |default| {
+                        Dialect::Sqlite.default_clause(field_ref, default)
+                    });
+                    (field, format!("{default}, its default"))
+                }
+            })
+            .collect()
+    };
+    Err(refusers
+        .into_iter()
+        .map(|refuser| {
+            let read = match &refuser {
+                Refuser::TableCheck(check) => model.checks[*check].expr.columns(),
+                Refuser::FieldType(field) => vec![*field],
+                Refuser::Sqlite(_) => Vec::new(),
+            };
+            Refusal {
+                model: index,
+                row: trial_row,
+                refuser,
+                values: shown(read),
+            }
+        })
+        .collect())
+}
+
+/// Applies each table's SQLite DDL to an in-memory database and inserts
+/// its seed rows [`TRIAL_ROWS`], parents first, each row pointing at its
+/// parents' row of the same kind; gives every refused row (a refused
+/// table's children are not tried).
+///
+/// Each table is dropped once tried: SQLite's `CREATE INDEX` reads the
+/// whole schema table, so keeping 10,000 tables would make the trial
+/// quadratic. Foreign keys are therefore not enforced here; the children
+/// take the keys their parents' rows were stored with.
 pub fn run(schema: &Schema) -> Vec<Refusal> {
     let sqlite_error = |model: usize, error: rusqlite::Error| Refusal {
         model,
@@ -166,9 +268,27 @@ pub fn run(schema: &Schema) -> Vec<Refusal> {
         Ok(conn) => conn,
         Err(error) => return vec![sqlite_error(0, error)],
     };
-    if let Err(error) = conn.pragma_update(None, "foreign_keys", true) {
+    // The parents are gone when their children are tried (see above).
+    if let Err(error) = conn.pragma_update(None, "foreign_keys", false) {
         return vec![sqlite_error(0, error)];
     }
+    // One transaction, never committed: the database is thrown away, and
+    // a statement outside a transaction would pay for one of its own.
+    if let Err(error) = conn.execute_batch("BEGIN") {
+        return vec![sqlite_error(0, error)];
+    }
+    let mut is_parent = vec![false; schema.models.len()];
+    for (index, model) in schema.models.iter().enumerate() {
+        for key in model.fields.iter().filter_map(|f| f.foreign_key.as_ref()) {
+            if key.model != index {
+                is_parent[key.model] = true;
+            }
+        }
+    }
+    // Per trial row, each table's row as stored, for its children.
+    let mut stored: Vec<Vec<Option<Vec<Value>>>> =
+        vec![vec![None; schema.models.len()]; TRIAL_ROWS.len()];
+    let mut refusals = Vec::new();
     for &index in &schema.creation_order {
         let model = &schema.models[index];
         let mut ddl = create_table(schema, model, &model.table, Dialect::Sqlite, false);
@@ -178,137 +298,29 @@ pub fn run(schema: &Schema) -> Vec<Refusal> {
             ddl.push(';');
         }
         if let Err(error) = conn.execute_batch(&ddl) {
-            return vec![sqlite_error(index, error)];
+            refusals.push(sqlite_error(index, error));
+            continue;
         }
-    }
-
-    let mut refusals: Vec<Refusal> = Vec::new();
-    let is_parent: Vec<bool> = (0..schema.models.len())
-        .map(|parent| {
-            schema.models.iter().enumerate().any(|(index, model)| {
-                index != parent
-                    && model
-                        .fields
-                        .iter()
-                        .any(|f| f.foreign_key.as_ref().is_some_and(|key| key.model == parent))
-            })
-        })
-        .collect();
-    for trial_row in TRIAL_ROWS {
-        // Each table's row `n` as stored, for its children's references.
-        let mut stored: Vec<Option<Vec<Value>>> = vec![None; schema.models.len()];
-        for &index in &schema.creation_order {
-            if refusals.iter().any(|refusal| refusal.model == index) {
-                continue;
-            }
-            let model = &schema.models[index];
+        for (kind, trial_row) in TRIAL_ROWS.into_iter().enumerate() {
             let n = match trial_row.n {
                 LAST_TEST_ROW if is_parent[index] => LAST_PARENT_ROW,
                 n => n,
             };
             let trial_row = TrialRow { n, ..trial_row };
-            let mut columns = Vec::new();
-            let mut values = Vec::new();
-            let mut parent_missing = false;
-            for (position, field) in model.fields.iter().enumerate() {
-                if field.is_generated() || (trial_row.defaults && field.default.is_some()) {
-                    continue;
-                }
-                let value = match &field.foreign_key {
-                    // A row cannot point at itself before it exists.
-                    Some(key) if key.model == index => Value::Null,
-                    Some(key) => match &stored[key.model] {
-                        Some(parent) => parent[key.field].clone(),
-                        None => {
-                            parent_missing = true;
-                            Value::Null
-                        }
-                    },
-                    None => Sample::of(model, position).stored(field, n),
-                };
-                columns.push(sql_ident(&field.column));
-                values.push(value);
-            }
-            if parent_missing {
-                continue;
-            }
-            let all: Vec<String> = model.fields.iter().map(|f| sql_ident(&f.column)).collect();
-            let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
-            let given = if columns.is_empty() {
-                "DEFAULT VALUES".to_owned()
-            } else {
-                format!("({}) VALUES ({})", columns.join(", "), placeholders.join(", "))
-            };
-            let insert = format!(
-                "INSERT INTO {} {given} RETURNING {}",
-                sql_ident(&model.table),
-                all.join(", ")
-            );
-            let width = model.fields.len();
-            let result = conn.query_row(&insert, params_from_iter(&values), |row| {
-                (0..width).map(|i| row.get::<_, Value>(i)).collect()
-            });
-            match result {
-                Ok(row) => stored[index] = Some(row),
-                Err(error) => {
-                    let message = match &error {
-                        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
-                        other => other.to_string(),
-                    };
-                    let named = refuser(schema, index, &message);
-                    let mut refusers = match named {
-                        Refuser::Sqlite(_) => vec![named.clone()],
-                        _ => failing_checks(
-                            &conn,
-                            schema,
-                            index,
-                            &columns,
-                            &values,
-                            trial_row.defaults,
-                        ),
-                    };
-                    if refusers.is_empty() {
-                        refusers.push(named);
-                    }
-                    let given: Vec<usize> = (0..model.fields.len())
-                        .filter(|&i| {
-                            let field = &model.fields[i];
-                            !field.is_generated() && !(trial_row.defaults && field.default.is_some())
-                        })
-                        .collect();
-                    for refuser in refusers {
-                        let read: Vec<usize> = match &refuser {
-                            Refuser::TableCheck(check) => model.checks[*check].expr.columns(),
-                            Refuser::FieldType(field) => vec![*field],
-                            Refuser::Sqlite(_) => Vec::new(),
-                        };
-                        let shown = read
-                            .into_iter()
-                            .map(|field| match given.iter().position(|&i| i == field) {
-                                Some(at) => (field, sql_literal(&values[at])),
-                                None => {
-                                    let default = model.fields[field].default.as_ref().map_or(
-                                        "NULL".to_owned(),
-                                        |default| {
-                                            Dialect::Sqlite.default_clause(&model.fields[field], default)
-                                        },
-                                    );
-                                    (field, format!("{default}, its default"))
-                                }
-                            })
-                            .collect();
-                        refusals.push(Refusal {
-                            model: index,
-                            row: trial_row,
-                            refuser,
-                            values: shown,
-                        });
-                    }
+            match insert_row(&conn, schema, index, trial_row, &stored[kind]) {
+                Ok(row) => stored[kind][index] = Some(row),
+                Err(refused) => {
+                    refusals.extend(refused);
+                    break;
                 }
             }
         }
+        let drop = format!("DROP TABLE {}", sql_ident(&model.table));
+        if let Err(error) = conn.execute_batch(&drop) {
+            refusals.push(sqlite_error(index, error));
+            break;
+        }
     }
-    refusals.sort_by_key(|refusal| refusal.model);
     refusals
 }
 
@@ -340,7 +352,14 @@ impl super::Validator {
                 let what = format!("the `{}` type of `{}`", field.ty.schema_name(), field.column);
                 (what, field_path(*index))
             }
-            Refuser::Sqlite(message) => (format!("SQLite ({message})"), model_path.clone()),
+            Refuser::Sqlite(message) => {
+                let problem = super::Problem::SqliteRefused {
+                    table: model.table.clone(),
+                    message: message.clone(),
+                };
+                self.push(problem, model_path, true, Some(&model.name), None);
+                return;
+            }
         };
         let row = refusal
             .values
