@@ -236,7 +236,10 @@ mod tests {
 
     #[test]
     fn sqlite_names_a_check_by_its_text_dequoted() {
-        assert_eq!(sqlite_check_words("length(title) <= 5"), "length(title) <= 5");
+        assert_eq!(
+            sqlite_check_words("length(title) <= 5"),
+            "length(title) <= 5"
+        );
         assert_eq!(sqlite_check_words("\"action\" IN ('a', 'b')"), "action");
         assert_eq!(sqlite_check_words("\"a\"\"b\" IN (0, 1)"), "a\"b");
     }

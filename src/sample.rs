@@ -223,15 +223,11 @@ fn example_rust(krate: &str, field: &Field, value: &ExampleValue, varied: bool) 
             }
             // `format!` where the text reads as itself; pieces otherwise.
             let literal = rust_str(&text);
-            let plain = !literal.contains('\\')
-                && !text.replace("{n}", "").contains(['{', '}']);
+            let plain = !literal.contains('\\') && !text.replace("{n}", "").contains(['{', '}']);
             if plain {
                 return format!("format!({literal})");
             }
-            let pieces: Vec<String> = text
-                .split("{n}")
-                .map(|piece| rust_str(piece))
-                .collect();
+            let pieces: Vec<String> = text.split("{n}").map(|piece| rust_str(piece)).collect();
             format!("[{}].concat()", pieces.join(", &n.to_string(), "))
         }
         ExampleValue::DateTime(millis) if varied => {
@@ -241,7 +237,10 @@ fn example_rust(krate: &str, field: &Field, value: &ExampleValue, varied: bool) 
             format!("chrono::DateTime::from_timestamp_millis({millis}).unwrap()")
         }
         ExampleValue::Json(json) => {
-            format!("serde_json::from_str::<serde_json::Value>({}).unwrap()", rust_str(json))
+            format!(
+                "serde_json::from_str::<serde_json::Value>({}).unwrap()",
+                rust_str(json)
+            )
         }
         ExampleValue::EnumVariant(index) => enum_variant(krate, field, *index),
     }

@@ -1,11 +1,15 @@
 //! What the video pipeline relies on in the generated `pipeline-db` crate,
 //! beyond the per-table scenarios the crate tests itself: the clip check,
-//! the analytics history order, timestamps, and all-or-nothing inserts.
+//! the analytics history order, timestamps, all-or-nothing inserts, and
+//! errors that say the same on both engines.
+
+mod common;
 
 use chrono::{Duration, TimeZone, Utc};
+use pipeline_db::codec::ValueProblem;
 use pipeline_db::{
-    analytics, clips, discovered_videos, pipeline_runs, NewAnalytics, NewClip, NewDiscoveredVideo,
-    NewPipelineRun, PipelineRunStatus,
+    analytics, clips, discovered_videos, pipeline_runs, ConstraintKind, ErrorKind, NewAnalytics,
+    NewClip, NewDiscoveredVideo, NewPipelineRun, PipelineRunStatus, Violation,
 };
 use rusqlite::Connection;
 
@@ -59,14 +63,160 @@ fn clip(run_id: i64, start: f64, end: f64) -> NewClip {
     }
 }
 
+/// The violation of the clip check, as both engines report it.
+fn clip_check_violation() -> Violation {
+    Violation {
+        kind: ConstraintKind::Check,
+        table: Some("clips".into()),
+        columns: vec!["end_seconds".into(), "start_seconds".into()],
+        constraint: Some("clips_end_after_start".into()),
+    }
+}
+
 #[test]
 fn a_clip_must_end_after_it_starts() {
     let conn = db();
     let run = run(&conn);
     assert!(clips::insert(&conn, &clip(run.id, 10.0, 42.5)).is_ok());
-    assert!(clips::insert(&conn, &clip(run.id, 42.5, 42.5)).is_err());
-    assert!(clips::insert(&conn, &clip(run.id, 50.0, 10.0)).is_err());
+    for (start, end) in [(42.5, 42.5), (50.0, 10.0)] {
+        let error = clips::insert(&conn, &clip(run.id, start, end)).unwrap_err();
+        assert_eq!(error.violation(), Some(&clip_check_violation()), "{error}");
+        assert!(
+            error.to_string().contains("clips_end_after_start"),
+            "{error}"
+        );
+    }
     assert_eq!(clips::list(&conn).unwrap().len(), 1);
+}
+
+#[test]
+fn errors_name_what_sqlite_leaves_unnamed() {
+    let conn = db();
+    let run = run(&conn);
+    // SQLite says only "FOREIGN KEY constraint failed".
+    let error = clips::insert(&conn, &clip(run.id + 1, 1.0, 2.0)).unwrap_err();
+    let violation = error.violation().unwrap();
+    assert_eq!(violation.kind, ConstraintKind::ForeignKey);
+    assert_eq!(violation.columns, ["run_id"]);
+    assert_eq!(violation.constraint.as_deref(), Some("clips_run_id_fkey"));
+    assert_eq!(error.message(), "FOREIGN KEY constraint failed");
+    assert!(matches!(
+        error.sqlite(),
+        Some(rusqlite::Error::SqliteFailure(..))
+    ));
+    // A hand-written statement's error converts, and NOT NULL names its column.
+    let error: pipeline_db::Error = conn
+        .execute(
+            "INSERT INTO clips (run_id, start_seconds) VALUES (1, 1.0)",
+            [],
+        )
+        .unwrap_err()
+        .into();
+    let violation = error.violation().unwrap();
+    assert_eq!(
+        (
+            violation.kind,
+            violation.table.as_deref(),
+            violation.columns.as_slice()
+        ),
+        (
+            ConstraintKind::NotNull,
+            Some("clips"),
+            &["end_seconds".to_owned()][..]
+        )
+    );
+}
+
+#[test]
+fn a_datetime_no_tool_wrote_names_table_column_and_value() {
+    let conn = db();
+    let run = run(&conn);
+    conn.execute(
+        "UPDATE pipeline_runs SET started_at = 'yesterday' WHERE id = ?1",
+        [run.id],
+    )
+    .unwrap();
+    let error = pipeline_runs::get(&conn, run.id).unwrap_err();
+    match error.kind() {
+        ErrorKind::UnreadableValue(unreadable) => {
+            assert_eq!(
+                (
+                    unreadable.table,
+                    unreadable.column,
+                    unreadable.value.as_str()
+                ),
+                ("pipeline_runs", "started_at", "'yesterday'")
+            );
+        }
+        other => panic!("expected an unreadable value, got {other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        "cannot read 'yesterday' in pipeline_runs.started_at: `yesterday` is not a datetime: \
+         expected ISO 8601, like 2026-01-01T10:00:00.123Z"
+    );
+}
+
+#[test]
+fn text_longer_than_its_column_is_refused_before_the_write() {
+    let conn = db();
+    let run = run(&conn);
+    let mut long = clip(run.id, 1.0, 2.0);
+    long.file_path = Some("é".repeat(1_025));
+    let error = clips::insert(&conn, &long).unwrap_err();
+    match error.kind() {
+        ErrorKind::InvalidValue(refusal) => {
+            assert_eq!((refusal.table, refusal.column), ("clips", "file_path"));
+            assert_eq!(refusal.problem, ValueProblem::TooLong { max: 1_024 });
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // 1,024 characters of two bytes each fit: the bound is in characters.
+    long.file_path = Some("é".repeat(1_024));
+    assert!(clips::insert(&conn, &long).is_ok());
+}
+
+/// The same writes on PostgreSQL give the same kinds, tables, columns and
+/// constraint names, with PostgreSQL's detail in the message.
+#[test]
+#[cfg_attr(not(postgres_tests), ignore = "set PIPELINE_DB_TEST_POSTGRES_URL")]
+fn postgres_reports_the_same_violations() {
+    use pipeline_db::postgres as pg;
+
+    let url = common::postgres_url().expect("a PostgreSQL server");
+    let schema = common::PgSchema::new(&url, "pipeline_errors");
+    let mut client = pg::connect(&schema.url).unwrap();
+    pg::init_db(&mut client).unwrap();
+    let video = pg::discovered_videos::insert(
+        &mut client,
+        &NewDiscoveredVideo::new("dQw4w9WgXcQ", "A talk", "UC1", "https://youtu.be/x"),
+    )
+    .unwrap();
+    let run =
+        pg::pipeline_runs::insert(&mut client, &NewPipelineRun::new(video.id, "c-1")).unwrap();
+    let error = pg::clips::insert(&mut client, &clip(run.id, 50.0, 10.0)).unwrap_err();
+    assert_eq!(error.violation(), Some(&clip_check_violation()), "{error}");
+    let error = pg::clips::insert(&mut client, &clip(run.id + 1, 1.0, 2.0)).unwrap_err();
+    let violation = error.violation().unwrap();
+    assert_eq!(violation.columns, ["run_id"]);
+    assert_eq!(violation.constraint.as_deref(), Some("clips_run_id_fkey"));
+    assert!(
+        error.message().contains("DETAIL: Key (run_id)="),
+        "{}",
+        error.message()
+    );
+    assert!(error.postgres().is_some());
+    let duplicate = NewPipelineRun::new(video.id, "c-1");
+    let error = pg::pipeline_runs::insert(&mut client, &duplicate).unwrap_err();
+    let violation = error.violation().unwrap();
+    assert_eq!(
+        (violation.kind, violation.constraint.as_deref()),
+        (
+            ConstraintKind::Unique,
+            Some("pipeline_runs_correlation_id_key")
+        )
+    );
+    assert_eq!(violation.columns, ["correlation_id"]);
 }
 
 #[test]

@@ -385,7 +385,9 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             crate_ident: &crate_ident,
             uses_refusals: test_views.iter().any(|t| !t.refusals.is_empty()),
             uses_violations: test_views.iter().any(|t| {
-                !t.dangling.is_empty() || !t.duplicates.is_empty() || t.deletions.iter().any(|d| d.action == "refuse")
+                !t.dangling.is_empty()
+                    || !t.duplicates.is_empty()
+                    || t.deletions.iter().any(|d| d.action == "refuse")
             }),
             uses_enums: test_views.iter().any(|t| !t.enums.is_empty()),
             uses_json: calls_helper("nested_json"),

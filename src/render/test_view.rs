@@ -2,12 +2,12 @@
 //! the sample values each field gets, and what each scenario expects, as
 //! Rust expressions; the test templates only place them.
 
-use crate::dialect::format_float;
 use crate::ddl::{field_constraint_name, FieldConstraint};
+use crate::dialect::format_float;
 use crate::ir::{DefaultValue, ExampleValue, Field, FieldType, Model, OnDelete, Schema};
-use crate::sample::Sample;
 use crate::naming::{join_ident, unraw};
 use crate::render::view::rust_str;
+use crate::sample::Sample;
 use crate::validate::finder_name;
 
 /// What a test module of one model needs.
@@ -534,7 +534,8 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         } else {
             "999_999_999".to_owned()
         };
-        let foreign_key = field_constraint_name(&model.table, &field.column, FieldConstraint::ForeignKey);
+        let foreign_key =
+            field_constraint_name(&model.table, &field.column, FieldConstraint::ForeignKey);
         let violation = violation_args(krate, "ForeignKey", model, &[&field.column], &foreign_key);
         dangling.push(DanglingCase {
             test_name: format!("dangling_{name}_is_rejected_and_leaves_no_row"),
@@ -890,7 +891,9 @@ pub fn common_imports(schema: &Schema) -> Vec<&'static str> {
         .iter()
         .flat_map(|model| {
             (0..model.fields.len())
-                .filter(|&i| !model.fields[i].is_generated() && model.fields[i].foreign_key.is_none())
+                .filter(|&i| {
+                    !model.fields[i].is_generated() && model.fields[i].foreign_key.is_none()
+                })
                 .map(|i| Sample::of(model, i))
         })
         .collect();

@@ -323,7 +323,11 @@ fn at_most(ty: &FieldType) -> String {
 /// Reads column `index` of a row of `table` into the field's type; a value
 /// that is not one is an error naming table, column and value.
 fn read_column(field: &Field, table: &str, index: usize, dialect: Dialect) -> String {
-    let place = format!("row, {index}, {}, {}", rust_str(table), rust_str(&field.column));
+    let place = format!(
+        "row, {index}, {}, {}",
+        rust_str(table),
+        rust_str(&field.column)
+    );
     if dialect == Dialect::Postgres {
         // The postgres crate reads every schema type, enums included,
         // straight into the field's type.

@@ -44,7 +44,13 @@ impl Validator {
             None
         };
         if let Some(reason) = unused {
-            self.push(Problem::ExampleNotUsed { reason }, path, true, here.0, here.1);
+            self.push(
+                Problem::ExampleNotUsed { reason },
+                path,
+                true,
+                here.0,
+                here.1,
+            );
             return None;
         }
         if let (FieldType::String { .. } | FieldType::Text, Value::String(text)) = (ty, value) {

@@ -135,12 +135,19 @@ fn failing_checks(
         if row.is_empty() {
             return false;
         }
-        conn.query_row(&query, params_from_iter(values), |row| row.get::<_, bool>(0))
-            .unwrap_or(false)
+        conn.query_row(&query, params_from_iter(values), |row| {
+            row.get::<_, bool>(0)
+        })
+        .unwrap_or(false)
     };
     let mut failing = Vec::new();
     for (index, field) in model_ref.fields.iter().enumerate() {
-        if !field.is_generated() && Dialect::Sqlite.type_checks(field).iter().any(|text| fails(text)) {
+        if !field.is_generated()
+            && Dialect::Sqlite
+                .type_checks(field)
+                .iter()
+                .any(|text| fails(text))
+        {
             failing.push(Refuser::FieldType(index));
         }
     }
@@ -190,7 +197,11 @@ fn insert_row(
     let given_sql = if columns.is_empty() {
         "DEFAULT VALUES".to_owned()
     } else {
-        format!("({}) VALUES ({})", columns.join(", "), placeholders.join(", "))
+        format!(
+            "({}) VALUES ({})",
+            columns.join(", "),
+            placeholders.join(", ")
+        )
     };
     let insert = format!(
         "INSERT INTO {} {given_sql} RETURNING {}",
@@ -222,9 +233,12 @@ fn insert_row(
                 Some(at) => (field, sql_literal(&values[at])),
                 None => {
                     let field_ref = &model.fields[field];
-                    let default = field_ref.default.as_ref().map_or("NULL".to_owned(), |default| {
-                        Dialect::Sqlite.default_clause(field_ref, default)
-                    });
+                    let default = field_ref
+                        .default
+                        .as_ref()
+                        .map_or("NULL".to_owned(), |default| {
+                            Dialect::Sqlite.default_clause(field_ref, default)
+                        });
                     (field, format!("{default}, its default"))
                 }
             })
@@ -349,7 +363,11 @@ impl super::Validator {
             }
             Refuser::FieldType(index) => {
                 let field = &model.fields[*index];
-                let what = format!("the `{}` type of `{}`", field.ty.schema_name(), field.column);
+                let what = format!(
+                    "the `{}` type of `{}`",
+                    field.ty.schema_name(),
+                    field.column
+                );
                 (what, field_path(*index))
             }
             Refuser::Sqlite(message) => {
