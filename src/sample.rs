@@ -227,7 +227,7 @@ fn example_rust(krate: &str, field: &Field, value: &ExampleValue, varied: bool) 
             if plain {
                 return format!("format!({literal})");
             }
-            let pieces: Vec<String> = text.split("{n}").map(|piece| rust_str(piece)).collect();
+            let pieces: Vec<String> = text.split("{n}").map(rust_str).collect();
             format!("[{}].concat()", pieces.join(", &n.to_string(), "))
         }
         ExampleValue::DateTime(millis) if varied => {
@@ -267,6 +267,35 @@ mod tests {
             example_value(&ExampleValue::Int(5), true, 7),
             Value::Integer(12)
         );
+    }
+
+    #[test]
+    fn text_with_the_row_number_is_spelled_as_rust_reads_it() {
+        let field = Field {
+            column: "label".into(),
+            rust_name: "label".into(),
+            ty: FieldType::Text,
+            nullable: false,
+            default: None,
+            example: None,
+            primary_key: false,
+            autoincrement: false,
+            unique: true,
+            foreign_key: None,
+            doc: None,
+            renamed_from: None,
+        };
+        let rust = |text: &str| {
+            let value = ExampleValue::String(text.to_owned());
+            example_rust("krate", &field, &value, true)
+        };
+        assert_eq!(rust("user{n}@x.io"), r#"format!("user{n}@x.io")"#);
+        assert_eq!(rust("plain"), r#"format!("plain-{n}")"#);
+        assert_eq!(
+            rust("it's \"{n}\""),
+            r#"["it's \"", &n.to_string(), "\""].concat()"#
+        );
+        assert_eq!(rust("{a}{n}"), r#"["{a}", &n.to_string(), ""].concat()"#);
     }
 
     #[test]
