@@ -10,8 +10,14 @@
 //! the median of the rounds, with min and max. Results go to stdout as a
 //! Markdown table and to `target/bench/access.json`.
 //!
-//! `cargo bench --bench access`; `BENCH_ROUNDS` (default 5) sets the rounds
-//! and `BENCH_PYTHON=0` leaves the Python arms out.
+//! On PostgreSQL (the server `PIPELINE_DB_TEST_POSTGRES_URL` names), the
+//! same workloads run for (f) the generated `pipeline_db::postgres` module
+//! and (g) hand-written `postgres` with statements prepared once per
+//! connection, in rounds of their own.
+//!
+//! `cargo bench --bench access`; `BENCH_ROUNDS` (default 5) sets the rounds,
+//! `BENCH_PYTHON=0` leaves the Python arms out and `BENCH_POSTGRES=0` the
+//! PostgreSQL ones.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,6 +25,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use pipeline_db::postgres as pg;
 use pipeline_db::{analytics, Analytics, NewAnalytics};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -240,6 +247,211 @@ fn rust_round(arm: &dyn Arm, rows: &[NewAnalytics], dir: &Path) -> BTreeMap<Stri
     times
 }
 
+/// One arm's workloads on PostgreSQL; the same as [`Arm`]'s.
+trait PgArm {
+    fn insert_bulk(&mut self, client: &mut postgres::Client, rows: &[NewAnalytics]);
+    fn read_all(&mut self, client: &mut postgres::Client) -> Vec<Analytics>;
+    fn get(&mut self, client: &mut postgres::Client, id: i64) -> Option<Analytics>;
+    fn history(&mut self, client: &mut postgres::Client, video: &str) -> Vec<Analytics>;
+    fn insert_one(&mut self, client: &mut postgres::Client, row: &NewAnalytics);
+    /// Forgets what it prepared: a round starts on a new connection.
+    fn reset(&mut self) {}
+}
+
+/// (f) The generated crate's `postgres` module, used as its docs show.
+struct PgGenerated;
+
+impl PgArm for PgGenerated {
+    fn insert_bulk(&mut self, client: &mut postgres::Client, rows: &[NewAnalytics]) {
+        pg::analytics::insert_many(client, rows).unwrap();
+    }
+
+    fn read_all(&mut self, client: &mut postgres::Client) -> Vec<Analytics> {
+        pg::analytics::list(client).unwrap()
+    }
+
+    fn get(&mut self, client: &mut postgres::Client, id: i64) -> Option<Analytics> {
+        pg::analytics::get(client, id).unwrap()
+    }
+
+    fn history(&mut self, client: &mut postgres::Client, video: &str) -> Vec<Analytics> {
+        pg::analytics::list_by_youtube_video_id(client, video).unwrap()
+    }
+
+    fn insert_one(&mut self, client: &mut postgres::Client, row: &NewAnalytics) {
+        pg::analytics::insert(client, row).unwrap();
+    }
+}
+
+/// (g) Hand-written `postgres`: each statement prepared once per
+/// connection and executed by handle, rows decoded by hand.
+#[derive(Default)]
+struct PgHandWritten {
+    statements: BTreeMap<&'static str, postgres::Statement>,
+}
+
+const PG_INSERT: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, \
+    comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const PG_LIST: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, \
+    average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
+const PG_GET: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, \
+    average_view_duration_seconds, measured_at FROM analytics WHERE id = $1";
+const PG_HISTORY: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, \
+    average_view_duration_seconds, measured_at FROM analytics WHERE youtube_video_id = $1 \
+    ORDER BY measured_at DESC, id DESC";
+
+fn pg_row(row: &postgres::Row) -> Analytics {
+    Analytics {
+        id: row.get(0),
+        short_id: row.get(1),
+        youtube_video_id: row.get(2),
+        views: row.get(3),
+        likes: row.get(4),
+        comments: row.get(5),
+        average_view_duration_seconds: row.get(6),
+        measured_at: row.get(7),
+    }
+}
+
+impl PgHandWritten {
+    fn statement(
+        &mut self,
+        client: &mut postgres::Client,
+        sql: &'static str,
+    ) -> postgres::Statement {
+        self.statements
+            .entry(sql)
+            .or_insert_with(|| client.prepare(sql).unwrap())
+            .clone()
+    }
+
+    fn insert(
+        &mut self,
+        client: &mut impl postgres::GenericClient,
+        statement: &postgres::Statement,
+        row: &NewAnalytics,
+    ) {
+        client
+            .execute(
+                statement,
+                &[
+                    &row.short_id,
+                    &row.youtube_video_id,
+                    &row.views.unwrap(),
+                    &row.likes.unwrap(),
+                    &row.comments.unwrap(),
+                    &row.average_view_duration_seconds,
+                    &row.measured_at.unwrap(),
+                ],
+            )
+            .unwrap();
+    }
+}
+
+impl PgArm for PgHandWritten {
+    fn insert_bulk(&mut self, client: &mut postgres::Client, rows: &[NewAnalytics]) {
+        let statement = self.statement(client, PG_INSERT);
+        let mut transaction = client.transaction().unwrap();
+        for row in rows {
+            self.insert(&mut transaction, &statement, row);
+        }
+        transaction.commit().unwrap();
+    }
+
+    fn read_all(&mut self, client: &mut postgres::Client) -> Vec<Analytics> {
+        let statement = self.statement(client, PG_LIST);
+        client
+            .query(&statement, &[])
+            .unwrap()
+            .iter()
+            .map(pg_row)
+            .collect()
+    }
+
+    fn get(&mut self, client: &mut postgres::Client, id: i64) -> Option<Analytics> {
+        let statement = self.statement(client, PG_GET);
+        client
+            .query_opt(&statement, &[&id])
+            .unwrap()
+            .as_ref()
+            .map(pg_row)
+    }
+
+    fn history(&mut self, client: &mut postgres::Client, video: &str) -> Vec<Analytics> {
+        let statement = self.statement(client, PG_HISTORY);
+        client
+            .query(&statement, &[&video])
+            .unwrap()
+            .iter()
+            .map(pg_row)
+            .collect()
+    }
+
+    fn insert_one(&mut self, client: &mut postgres::Client, row: &NewAnalytics) {
+        let statement = self.statement(client, PG_INSERT);
+        self.insert(client, &statement, row);
+    }
+
+    fn reset(&mut self) {
+        self.statements.clear();
+    }
+}
+
+/// A new connection to an empty schema of its own holding the pipeline's
+/// tables; both arms get the same.
+fn pg_database(url: &str) -> postgres::Client {
+    let mut client = pg::connect(url).unwrap();
+    client
+        .batch_execute(
+            "DROP SCHEMA IF EXISTS schemagen_bench CASCADE; CREATE SCHEMA schemagen_bench; \
+             SET search_path TO schemagen_bench",
+        )
+        .unwrap();
+    pg::init_db(&mut client).unwrap();
+    client
+}
+
+/// One round of every workload for `arm` on PostgreSQL.
+fn pg_round(arm: &mut dyn PgArm, rows: &[NewAnalytics], url: &str) -> BTreeMap<String, f64> {
+    let mut times = BTreeMap::new();
+    arm.reset();
+    let mut client = pg_database(url);
+    let start = Instant::now();
+    arm.insert_bulk(&mut client, rows);
+    times.insert(WORKLOADS[0].0.to_owned(), seconds(start));
+
+    let start = Instant::now();
+    let all = arm.read_all(&mut client);
+    times.insert(WORKLOADS[1].0.to_owned(), seconds(start));
+    assert_eq!(all.len(), BULK_ROWS as usize);
+
+    let start = Instant::now();
+    let found = lookup_ids()
+        .filter(|&id| arm.get(&mut client, id).is_some())
+        .count();
+    times.insert(WORKLOADS[2].0.to_owned(), seconds(start));
+    assert_eq!(found, LOOKUPS as usize);
+
+    let videos = video_ids();
+    let start = Instant::now();
+    let histories: usize = videos
+        .iter()
+        .map(|v| arm.history(&mut client, v).len())
+        .sum();
+    times.insert(WORKLOADS[3].0.to_owned(), seconds(start));
+    assert_eq!(histories, BULK_ROWS as usize);
+
+    // Autocommit: each insert is its own transaction, as on the SQLite file.
+    arm.reset();
+    let mut client = pg_database(url);
+    let start = Instant::now();
+    for row in &rows[..SINGLE_INSERTS as usize] {
+        arm.insert_one(&mut client, row);
+    }
+    times.insert(WORKLOADS[4].0.to_owned(), seconds(start));
+    times
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -347,6 +559,61 @@ fn main() {
             print!(" {m:.4} s ({min:.4}-{max:.4}) **{:.2}x** |", m / baseline);
         }
         println!();
+    }
+    let postgres_url = std::env::var("PIPELINE_DB_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| {
+            !url.is_empty() && std::env::var("BENCH_POSTGRES").map_or(true, |v| v != "0")
+        });
+    if let Some(url) = postgres_url {
+        // The two arms must store and read the same rows; checked once.
+        {
+            let (mut generated, mut hand) = (PgGenerated, PgHandWritten::default());
+            let mut client = pg_database(&url);
+            generated.insert_bulk(&mut client, &rows[..1_000]);
+            let a = generated.read_all(&mut client);
+            let mut client = pg_database(&url);
+            hand.insert_bulk(&mut client, &rows[..1_000]);
+            assert_eq!(a, hand.read_all(&mut client));
+        }
+        let mut pg_times: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+        let (mut generated, mut hand) = (PgGenerated, PgHandWritten::default());
+        for round in 0..rounds {
+            let mut arms: [(&str, &mut dyn PgArm); 2] = [
+                ("f_pg_generated", &mut generated),
+                ("g_pg_hand_written", &mut hand),
+            ];
+            if round % 2 == 1 {
+                arms.reverse();
+            }
+            for (name, arm) in arms {
+                for (workload, seconds) in pg_round(arm, &rows, &url) {
+                    pg_times
+                        .entry(name.to_owned())
+                        .or_default()
+                        .entry(workload)
+                        .or_default()
+                        .push(seconds);
+                }
+            }
+            eprintln!("PostgreSQL round {} of {rounds} done", round + 1);
+        }
+        println!("\nPostgreSQL: median seconds over {rounds} rounds (min-max), and the ratio to (g) hand-written postgres:\n");
+        println!("| workload | f_pg_generated | g_pg_hand_written |");
+        println!("|---|---:|---:|");
+        for (workload, description) in WORKLOADS {
+            let baseline = median(&pg_times["g_pg_hand_written"][workload]);
+            print!("| {description} |");
+            for arm in ["f_pg_generated", "g_pg_hand_written"] {
+                let values = &pg_times[arm][workload];
+                let m = median(values);
+                let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
+                let max = values.iter().cloned().fold(0.0, f64::max);
+                print!(" {m:.4} s ({min:.4}-{max:.4}) **{:.2}x** |", m / baseline);
+            }
+            println!();
+        }
+        times.extend(pg_times);
     }
     let bench_dir = root().join("target/bench");
     std::fs::create_dir_all(&bench_dir).unwrap();

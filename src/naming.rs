@@ -68,6 +68,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     // `dyn ToSql + Sync` in the PostgreSQL patch; `Send` beside it in
     // the error boxes.
     "Send",
+    "SqlType",
     "String",
     "Sync",
     "SystemTime",

@@ -78,6 +78,10 @@ pub struct FieldView {
     pub bind: String,
     /// Same for the insert struct's field.
     pub new_bind: String,
+    /// On PostgreSQL, `bind` and `new_bind` with the parameter's type, as
+    /// `query_typed` takes them: `(&row.id, SqlType::INT8)`.
+    pub typed_bind: String,
+    pub typed_new_bind: String,
     pub is_new_optional: bool,
 }
 
@@ -91,6 +95,8 @@ pub struct PatchFieldView {
     pub column_sql: String,
     /// An owned, boxed bind of `value` (a reference to the field's value).
     pub bind: String,
+    /// The column's PostgreSQL parameter type.
+    pub sql_type: String,
 }
 
 /// The pieces of one enum type.
@@ -127,6 +133,8 @@ pub struct ParamView {
     pub name: String,
     pub ty: String,
     pub bind: String,
+    /// On PostgreSQL, the bind with the parameter's type.
+    pub typed_bind: String,
 }
 
 /// A foreign key's accessor to its parent row.
@@ -144,6 +152,8 @@ pub struct RelationView {
     pub nullable: bool,
     /// Expression for the key, from `row`; for nullable keys an `Option`.
     pub key_arg: String,
+    /// The parent key's PostgreSQL parameter type (`SqlType::INT8`).
+    pub key_sql_type: String,
 }
 
 /// Everything a model's module needs.
@@ -183,6 +193,10 @@ pub struct ModelView {
     pub page_after_sql: String,
     /// The bind expression of the key `after` holds (named `key`).
     pub page_key_bind: String,
+    /// On PostgreSQL, the same with its parameter type.
+    pub page_key_typed_bind: String,
+    /// The key's PostgreSQL parameter type.
+    pub pk_sql_type: String,
     /// The table's columns in schema order, as a Rust string literal.
     pub columns_literal: String,
     pub update_sql: Option<String>,
@@ -232,6 +246,27 @@ fn value_type(field: &Field) -> String {
         FieldType::Json => "serde_json::Value".into(),
         FieldType::Enum(enum_type) => enum_type.rust_name.clone(),
     }
+}
+
+/// The PostgreSQL type a parameter of the field's column is sent as, so a
+/// statement needs no prepare round trip to learn it.
+pub fn sql_type(ty: &FieldType) -> &'static str {
+    match ty {
+        FieldType::Int => "SqlType::INT8",
+        FieldType::Float => "SqlType::FLOAT8",
+        FieldType::String { max_len: Some(_) } => "SqlType::VARCHAR",
+        FieldType::String { max_len: None } | FieldType::Text | FieldType::Enum(_) => {
+            "SqlType::TEXT"
+        }
+        FieldType::Bool => "SqlType::BOOL",
+        FieldType::DateTime => "SqlType::TIMESTAMPTZ",
+        FieldType::Json => "SqlType::JSONB",
+    }
+}
+
+/// `bind` with the field's PostgreSQL parameter type.
+fn typed(bind: &str, ty: &FieldType) -> String {
+    format!("({bind}, {})", sql_type(ty))
 }
 
 /// How a non-null value of the field's type is passed as a parameter.
@@ -387,6 +422,8 @@ fn field_view(field: &Field, table: &str, index: usize, dialect: Dialect) -> Fie
         new_type,
         doc_lines: docs,
         read: read_column(field, table, index, dialect),
+        typed_bind: typed(&bind, &field.ty),
+        typed_new_bind: typed(&new_bind, &field.ty),
         bind,
         new_bind,
         is_new_optional,
@@ -560,8 +597,10 @@ fn param_view_among(field: &Field, dialect: Dialect, taken: &[ParamView]) -> Par
     while taken.iter().any(|p| p.name == name) {
         name = format!("{}_", unraw(&name));
     }
+    let bind = bind_value(field, &name, dialect);
     ParamView {
-        bind: bind_value(field, &name, dialect),
+        typed_bind: typed(&bind, &field.ty),
+        bind,
         ty: param_type(field),
         name,
     }
@@ -584,7 +623,13 @@ pub fn finders(model: &Model, dialect: Dialect) -> Vec<FinderView> {
         }
         finders.push(FinderView {
             doc_lines: wrap_words(&doc, 76),
-            binds: params.iter().map(|p| p.bind.clone()).collect(),
+            binds: params
+                .iter()
+                .map(|p| match dialect {
+                    Dialect::Sqlite => p.bind.clone(),
+                    Dialect::Postgres => p.typed_bind.clone(),
+                })
+                .collect(),
             const_name,
             sql_literal: rust_str(&finder_sql(model, columns, order, descending, dialect)),
             params,
@@ -725,6 +770,7 @@ fn relations(schema: &Schema, model: &Model) -> Vec<RelationView> {
                 parent_getter,
                 nullable: field.nullable,
                 key_arg,
+                key_sql_type: sql_type(&target.ty).to_owned(),
             })
         })
         .collect()
@@ -845,10 +891,13 @@ fn postgres_imports(
         imports.push("use chrono::{DateTime, Utc};".to_owned());
     }
     imports.push("use postgres::{GenericClient, Row};".to_owned());
-    if !enums.is_empty() {
-        // `Type` is spelled in full where it is used: a model may be named so.
-        imports.push("use postgres::types::FromSql;".to_owned());
-    }
+    // Renamed: a model may be named `Type`.
+    let types = if enums.is_empty() {
+        "use postgres::types::Type as SqlType;"
+    } else {
+        "use postgres::types::{FromSql, Type as SqlType};"
+    };
+    imports.push(types.to_owned());
     let mut types = vec![model.name.clone(), format!("New{}", model.name)];
     if model.fields.iter().any(|f| !f.primary_key) {
         types.push(format!("{}Patch", model.name));
@@ -1013,6 +1062,7 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
                 },
                 column_sql: rust_str(&sql_ident(&f.column)),
                 bind: owned_bind(f, &model.table, dialect),
+                sql_type: sql_type(&f.ty).to_owned(),
             }
         })
         .collect();
@@ -1061,6 +1111,8 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         page_sql: rust_str(&statements.page),
         page_after_sql: rust_str(&statements.page_after),
         page_key_bind: bind_value(pk_field, "key", dialect),
+        page_key_typed_bind: typed(&bind_value(pk_field, "key", dialect), &pk_field.ty),
+        pk_sql_type: sql_type(&pk_field.ty).to_owned(),
         columns_literal: rust_str(&column_list(model)),
         update_sql: statements.update.as_deref().map(rust_str),
         delete_sql: rust_str(&statements.delete),

@@ -59,9 +59,9 @@ pub fn from_row(row: &Row) -> Result<{{ m.name }}> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         INSERT_SQL,
-        &[{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
+        &[{% for f in m.new_fields %}{{ f.typed_new_bind }}, {% endfor %}],
     )?)
 }
 
@@ -82,9 +82,9 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -
 /// Inserts a row, or replaces every column of the row with the same
 /// `{{ m.pk.column }}`; returns the row as stored.
 pub fn upsert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         UPSERT_SQL,
-        &[{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
+        &[{% for f in m.new_fields %}{{ f.typed_new_bind }}, {% endfor %}],
     )?)
 }
 {%- endif %}
@@ -92,7 +92,7 @@ pub fn upsert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result
 /// The row with the given `{{ m.pk.column }}`, if there is one.
 pub fn get(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<Option<{{ m.name }}>> {
     client
-        .query_opt(GET_SQL, &[{{ m.pk_param.bind }}])?
+        .query_typed_opt(GET_SQL, &[{{ m.pk_param.typed_bind }}])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -100,12 +100,16 @@ pub fn get(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param
 
 /// Every row, by `{{ m.pk.column }}`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<{{ m.name }}>> {
-    client.query(LIST_SQL, &[])?.iter().map(self::from_row).collect()
+    client
+        .query_typed(LIST_SQL, &[])?
+        .iter()
+        .map(self::from_row)
+        .collect()
 }
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `{{ m.pk.column }}` order, after the row whose key is
@@ -118,8 +122,11 @@ pub fn list_page(
 ) -> Result<Vec<{{ m.name }}>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[{{ m.page_key_bind }}, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[{{ m.page_key_typed_bind }}, (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -128,12 +135,12 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `{{ m.pk.column }}`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            {{ m.pk.bind }},
+            {{ m.pk.typed_bind }},
             {%- for f in m.update_fields %}
-            {{ f.bind }},
+            {{ f.typed_bind }},
             {%- endfor %}
         ],
     )?;
@@ -164,11 +171,11 @@ pub fn patch_if(
     patch: &{{ m.name }}Patch,
 ) -> Result<Option<{{ m.name }}>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
 {%- for f in m.patch_fields %}
     if let Some(value) = &patch.{{ f.rust_name }} {
-        binds.push(Box::new({{ f.bind }}));
+        binds.push((Box::new({{ f.bind }}), {{ f.sql_type }}));
         sets.push(format!("{} = ${}", {{ f.column_sql }}, binds.len()));
     }
 {%- endfor %}
@@ -176,11 +183,11 @@ pub fn patch_if(
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", {{ m.pk_sql }}));
     }
-    binds.push(Box::new({{ m.patch_key_bind }}));
+    binds.push((Box::new({{ m.patch_key_bind }}), {{ m.pk_sql_type }}));
     let mut conditions = vec![format!("{} = ${}", {{ m.pk_sql }}, binds.len())];
 {%- for f in m.patch_fields %}
     if let Some(value) = &expected.{{ f.rust_name }} {
-        binds.push(Box::new({{ f.bind }}));
+        binds.push((Box::new({{ f.bind }}), {{ f.sql_type }}));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", {{ f.column_sql }}, binds.len()));
     }
 {%- endfor %}
@@ -191,10 +198,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -204,7 +213,7 @@ pub fn patch_if(
 
 /// Deletes the row with the given `{{ m.pk.column }}`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[{{ m.pk_param.bind }}])?;
+    let changed = client.execute_typed(DELETE_SQL, &[{{ m.pk_param.typed_bind }}])?;
     Ok(changed > 0)
 }
 {%- for finder in m.finders %}
@@ -220,13 +229,13 @@ pub fn {{ finder.name }}(
 ) -> Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
 {%- if finder.returns_one %}
     client
-        .query_opt({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
+        .query_typed_opt({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
         .as_ref()
         .map(self::from_row)
         .transpose()
 {%- else %}
     client
-        .query({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
+        .query_typed({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -244,9 +253,12 @@ pub fn {{ r.fn_name }}(client: &mut impl GenericClient, row: &{{ m.name }}) -> R
         None => Ok(None),
     }
 {%- else %}
-    // The foreign key guarantees the parent exists; `query_one` reports it
+    // The foreign key guarantees the parent exists; `query_typed_one` reports it
     // as an error if it does not.
-    let parent = client.query_one(super::{{ r.parent_module }}::{{ r.parent_getter_sql }}, &[&row.{{ r.field_rust }}])?;
+    let parent = client.query_typed_one(
+        super::{{ r.parent_module }}::{{ r.parent_getter_sql }},
+        &[(&row.{{ r.field_rust }}, {{ r.key_sql_type }})],
+    )?;
     super::{{ r.parent_module }}::from_row(&parent)
 {%- endif %}
 }

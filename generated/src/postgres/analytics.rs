@@ -2,6 +2,7 @@
 //! The `analytics` table over PostgreSQL: the functions of
 //! [`crate::analytics`], on any [`GenericClient`].
 
+use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
@@ -43,20 +44,29 @@ pub fn from_row(row: &Row) -> Result<Analytics> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewAnalytics) -> Result<Analytics> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         INSERT_SQL,
         &[
-            &new.short_id,
-            &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id).at_most(32),
-            &new.views,
-            &new.likes,
-            &new.comments,
-            &Checked::new(
-                "analytics",
-                "average_view_duration_seconds",
-                &new.average_view_duration_seconds,
+            (&new.short_id, SqlType::INT8),
+            (
+                &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                SqlType::VARCHAR,
             ),
-            &Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
+            (&new.views, SqlType::INT8),
+            (&new.likes, SqlType::INT8),
+            (&new.comments, SqlType::INT8),
+            (
+                &Checked::new(
+                    "analytics",
+                    "average_view_duration_seconds",
+                    &new.average_view_duration_seconds,
+                ),
+                SqlType::FLOAT8,
+            ),
+            (
+                &Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?)
 }
@@ -92,7 +102,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewAnalytics]) -> Re
 /// The row with the given `id`, if there is one.
 pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Analytics>> {
     client
-        .query_opt(GET_SQL, &[&id])?
+        .query_typed_opt(GET_SQL, &[(&id, SqlType::INT8)])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -101,7 +111,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Analytics>
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<Analytics>> {
     client
-        .query(LIST_SQL, &[])?
+        .query_typed(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -109,7 +119,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<Analytics>> {
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
@@ -122,8 +132,11 @@ pub fn list_page(
 ) -> Result<Vec<Analytics>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[(&key, SqlType::INT8), (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -131,21 +144,30 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &Analytics) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            &row.id,
-            &row.short_id,
-            &Checked::new("analytics", "youtube_video_id", &row.youtube_video_id).at_most(32),
-            &row.views,
-            &row.likes,
-            &row.comments,
-            &Checked::new(
-                "analytics",
-                "average_view_duration_seconds",
-                &row.average_view_duration_seconds,
+            (&row.id, SqlType::INT8),
+            (&row.short_id, SqlType::INT8),
+            (
+                &Checked::new("analytics", "youtube_video_id", &row.youtube_video_id).at_most(32),
+                SqlType::VARCHAR,
             ),
-            &Checked::new("analytics", "measured_at", &Timestamp(row.measured_at)),
+            (&row.views, SqlType::INT8),
+            (&row.likes, SqlType::INT8),
+            (&row.comments, SqlType::INT8),
+            (
+                &Checked::new(
+                    "analytics",
+                    "average_view_duration_seconds",
+                    &row.average_view_duration_seconds,
+                ),
+                SqlType::FLOAT8,
+            ),
+            (
+                &Checked::new("analytics", "measured_at", &Timestamp(row.measured_at)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?;
     Ok(changed > 0)
@@ -172,36 +194,40 @@ pub fn patch_if(
     patch: &AnalyticsPatch,
 ) -> Result<Option<Analytics>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.short_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32),
+        binds.push((
+            Box::new(CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.views {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "views", binds.len()));
     }
     if let Some(value) = &patch.likes {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "likes", binds.len()));
     }
     if let Some(value) = &patch.comments {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "comments", binds.len()));
     }
     if let Some(value) = &patch.average_view_duration_seconds {
-        binds.push(Box::new(CheckedValue::new(
-            "analytics",
-            "average_view_duration_seconds",
-            *value,
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "analytics",
+                "average_view_duration_seconds",
+                *value,
+            )),
+            SqlType::FLOAT8,
+        ));
         sets.push(format!(
             "{} = ${}",
             "average_view_duration_seconds",
@@ -209,21 +235,24 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &patch.measured_at {
-        binds.push(Box::new(CheckedValue::new(
-            "analytics",
-            "measured_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "analytics",
+                "measured_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "measured_at", binds.len()));
     }
     if sets.is_empty() {
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", "id"));
     }
-    binds.push(Box::new(key));
+    binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.short_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "short_id",
@@ -231,8 +260,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32),
+        binds.push((
+            Box::new(CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -241,15 +271,15 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.views {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "views", binds.len()));
     }
     if let Some(value) = &expected.likes {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "likes", binds.len()));
     }
     if let Some(value) = &expected.comments {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "comments",
@@ -257,11 +287,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.average_view_duration_seconds {
-        binds.push(Box::new(CheckedValue::new(
-            "analytics",
-            "average_view_duration_seconds",
-            *value,
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "analytics",
+                "average_view_duration_seconds",
+                *value,
+            )),
+            SqlType::FLOAT8,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "average_view_duration_seconds",
@@ -269,11 +302,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.measured_at {
-        binds.push(Box::new(CheckedValue::new(
-            "analytics",
-            "measured_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "analytics",
+                "measured_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "measured_at",
@@ -287,10 +323,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -298,7 +336,7 @@ pub fn patch_if(
 
 /// Deletes the row with the given `id`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[&id])?;
+    let changed = client.execute_typed(DELETE_SQL, &[(&id, SqlType::INT8)])?;
     Ok(changed > 0)
 }
 
@@ -309,7 +347,10 @@ pub fn list_by_youtube_video_id(
     youtube_video_id: &str,
 ) -> Result<Vec<Analytics>> {
     client
-        .query(LIST_BY_YOUTUBE_VIDEO_ID_SQL, &[&youtube_video_id])?
+        .query_typed(
+            LIST_BY_YOUTUBE_VIDEO_ID_SQL,
+            &[(&youtube_video_id, SqlType::VARCHAR)],
+        )?
         .iter()
         .map(self::from_row)
         .collect()
@@ -320,7 +361,7 @@ pub fn list_by_youtube_video_id(
 /// `short_id` under `indexes:`.
 pub fn list_by_short_id(client: &mut impl GenericClient, short_id: i64) -> Result<Vec<Analytics>> {
     client
-        .query(LIST_BY_SHORT_ID_SQL, &[&short_id])?
+        .query_typed(LIST_BY_SHORT_ID_SQL, &[(&short_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()

@@ -2,6 +2,7 @@
 //! The `clips` table over PostgreSQL: the functions of
 //! [`crate::clips`], on any [`GenericClient`].
 
+use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
@@ -37,16 +38,34 @@ pub fn from_row(row: &Row) -> Result<Clip> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewClip) -> Result<Clip> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         INSERT_SQL,
         &[
-            &new.run_id,
-            &Checked::new("clips", "start_seconds", &new.start_seconds),
-            &Checked::new("clips", "end_seconds", &new.end_seconds),
-            &Checked::new("clips", "virality_score", &new.virality_score),
-            &Checked::new("clips", "transcript", &new.transcript),
-            &Checked::new("clips", "file_path", &new.file_path).at_most(1024),
-            &Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
+            (&new.run_id, SqlType::INT8),
+            (
+                &Checked::new("clips", "start_seconds", &new.start_seconds),
+                SqlType::FLOAT8,
+            ),
+            (
+                &Checked::new("clips", "end_seconds", &new.end_seconds),
+                SqlType::FLOAT8,
+            ),
+            (
+                &Checked::new("clips", "virality_score", &new.virality_score),
+                SqlType::FLOAT8,
+            ),
+            (
+                &Checked::new("clips", "transcript", &new.transcript),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("clips", "file_path", &new.file_path).at_most(1024),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?)
 }
@@ -78,7 +97,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewClip]) -> Result<
 /// The row with the given `id`, if there is one.
 pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Clip>> {
     client
-        .query_opt(GET_SQL, &[&id])?
+        .query_typed_opt(GET_SQL, &[(&id, SqlType::INT8)])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -87,7 +106,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Clip>> {
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<Clip>> {
     client
-        .query(LIST_SQL, &[])?
+        .query_typed(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -95,7 +114,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<Clip>> {
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
@@ -108,8 +127,11 @@ pub fn list_page(
 ) -> Result<Vec<Clip>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[(&key, SqlType::INT8), (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -117,17 +139,35 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &Clip) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            &row.id,
-            &row.run_id,
-            &Checked::new("clips", "start_seconds", &row.start_seconds),
-            &Checked::new("clips", "end_seconds", &row.end_seconds),
-            &Checked::new("clips", "virality_score", &row.virality_score),
-            &Checked::new("clips", "transcript", &row.transcript),
-            &Checked::new("clips", "file_path", &row.file_path).at_most(1024),
-            &Checked::new("clips", "created_at", &Timestamp(row.created_at)),
+            (&row.id, SqlType::INT8),
+            (&row.run_id, SqlType::INT8),
+            (
+                &Checked::new("clips", "start_seconds", &row.start_seconds),
+                SqlType::FLOAT8,
+            ),
+            (
+                &Checked::new("clips", "end_seconds", &row.end_seconds),
+                SqlType::FLOAT8,
+            ),
+            (
+                &Checked::new("clips", "virality_score", &row.virality_score),
+                SqlType::FLOAT8,
+            ),
+            (
+                &Checked::new("clips", "transcript", &row.transcript),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("clips", "file_path", &row.file_path).at_most(1024),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("clips", "created_at", &Timestamp(row.created_at)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?;
     Ok(changed > 0)
@@ -150,62 +190,62 @@ pub fn patch_if(
     patch: &ClipPatch,
 ) -> Result<Option<Clip>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.run_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.start_seconds {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "start_seconds",
-            *value,
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("clips", "start_seconds", *value)),
+            SqlType::FLOAT8,
+        ));
         sets.push(format!("{} = ${}", "start_seconds", binds.len()));
     }
     if let Some(value) = &patch.end_seconds {
-        binds.push(Box::new(CheckedValue::new("clips", "end_seconds", *value)));
+        binds.push((
+            Box::new(CheckedValue::new("clips", "end_seconds", *value)),
+            SqlType::FLOAT8,
+        ));
         sets.push(format!("{} = ${}", "end_seconds", binds.len()));
     }
     if let Some(value) = &patch.virality_score {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "virality_score",
-            *value,
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("clips", "virality_score", *value)),
+            SqlType::FLOAT8,
+        ));
         sets.push(format!("{} = ${}", "virality_score", binds.len()));
     }
     if let Some(value) = &patch.transcript {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "transcript",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("clips", "transcript", value.clone())),
+            SqlType::TEXT,
+        ));
         sets.push(format!("{} = ${}", "transcript", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("clips", "file_path", value.clone()).at_most(1024),
+        binds.push((
+            Box::new(CheckedValue::new("clips", "file_path", value.clone()).at_most(1024)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "created_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("clips", "created_at", Timestamp(*value))),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
     if sets.is_empty() {
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", "id"));
     }
-    binds.push(Box::new(key));
+    binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.run_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "run_id",
@@ -213,11 +253,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.start_seconds {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "start_seconds",
-            *value,
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("clips", "start_seconds", *value)),
+            SqlType::FLOAT8,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "start_seconds",
@@ -225,7 +264,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.end_seconds {
-        binds.push(Box::new(CheckedValue::new("clips", "end_seconds", *value)));
+        binds.push((
+            Box::new(CheckedValue::new("clips", "end_seconds", *value)),
+            SqlType::FLOAT8,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "end_seconds",
@@ -233,11 +275,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.virality_score {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "virality_score",
-            *value,
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("clips", "virality_score", *value)),
+            SqlType::FLOAT8,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "virality_score",
@@ -245,11 +286,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.transcript {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "transcript",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("clips", "transcript", value.clone())),
+            SqlType::TEXT,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "transcript",
@@ -257,8 +297,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("clips", "file_path", value.clone()).at_most(1024),
+        binds.push((
+            Box::new(CheckedValue::new("clips", "file_path", value.clone()).at_most(1024)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -267,11 +308,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "created_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("clips", "created_at", Timestamp(*value))),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "created_at",
@@ -285,10 +325,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -296,7 +338,7 @@ pub fn patch_if(
 
 /// Deletes the row with the given `id`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[&id])?;
+    let changed = client.execute_typed(DELETE_SQL, &[(&id, SqlType::INT8)])?;
     Ok(changed > 0)
 }
 
@@ -305,7 +347,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
 /// under `indexes:`.
 pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Vec<Clip>> {
     client
-        .query(LIST_BY_RUN_ID_SQL, &[&run_id])?
+        .query_typed(LIST_BY_RUN_ID_SQL, &[(&run_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -313,8 +355,11 @@ pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Ve
 
 /// The `PipelineRun` that `run_id` points at.
 pub fn load_run(client: &mut impl GenericClient, row: &Clip) -> Result<PipelineRun> {
-    // The foreign key guarantees the parent exists; `query_one` reports it
+    // The foreign key guarantees the parent exists; `query_typed_one` reports it
     // as an error if it does not.
-    let parent = client.query_one(super::pipeline_runs::GET_SQL, &[&row.run_id])?;
+    let parent = client.query_typed_one(
+        super::pipeline_runs::GET_SQL,
+        &[(&row.run_id, SqlType::INT8)],
+    )?;
     super::pipeline_runs::from_row(&parent)
 }

@@ -2,6 +2,7 @@
 //! The `config_overrides` table over PostgreSQL: the functions of
 //! [`crate::config_overrides`], on any [`GenericClient`].
 
+use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
@@ -37,16 +38,28 @@ pub fn from_row(row: &Row) -> Result<ConfigOverride> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewConfigOverride) -> Result<ConfigOverride> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         INSERT_SQL,
         &[
-            &Checked::new("config_overrides", "key", &new.key).at_most(100),
-            &Checked::new("config_overrides", "value", &new.value),
-            &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
-            &Checked::new(
-                "config_overrides",
-                "updated_at",
-                &new.updated_at.map(Timestamp),
+            (
+                &Checked::new("config_overrides", "key", &new.key).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("config_overrides", "value", &new.value),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new(
+                    "config_overrides",
+                    "updated_at",
+                    &new.updated_at.map(Timestamp),
+                ),
+                SqlType::TIMESTAMPTZ,
             ),
         ],
     )?)
@@ -80,16 +93,28 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewConfigOverride]) 
 /// Inserts a row, or replaces every column of the row with the same
 /// `key`; returns the row as stored.
 pub fn upsert(client: &mut impl GenericClient, new: &NewConfigOverride) -> Result<ConfigOverride> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         UPSERT_SQL,
         &[
-            &Checked::new("config_overrides", "key", &new.key).at_most(100),
-            &Checked::new("config_overrides", "value", &new.value),
-            &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
-            &Checked::new(
-                "config_overrides",
-                "updated_at",
-                &new.updated_at.map(Timestamp),
+            (
+                &Checked::new("config_overrides", "key", &new.key).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("config_overrides", "value", &new.value),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new(
+                    "config_overrides",
+                    "updated_at",
+                    &new.updated_at.map(Timestamp),
+                ),
+                SqlType::TIMESTAMPTZ,
             ),
         ],
     )?)
@@ -98,7 +123,7 @@ pub fn upsert(client: &mut impl GenericClient, new: &NewConfigOverride) -> Resul
 /// The row with the given `key`, if there is one.
 pub fn get(client: &mut impl GenericClient, key: &str) -> Result<Option<ConfigOverride>> {
     client
-        .query_opt(GET_SQL, &[&key])?
+        .query_typed_opt(GET_SQL, &[(&key, SqlType::VARCHAR)])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -107,7 +132,7 @@ pub fn get(client: &mut impl GenericClient, key: &str) -> Result<Option<ConfigOv
 /// Every row, by `key`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<ConfigOverride>> {
     client
-        .query(LIST_SQL, &[])?
+        .query_typed(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -115,7 +140,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<ConfigOverride>> {
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `key` order, after the row whose key is
@@ -128,8 +153,11 @@ pub fn list_page(
 ) -> Result<Vec<ConfigOverride>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[(&key, SqlType::VARCHAR), (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -137,13 +165,25 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `key`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &ConfigOverride) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            &Checked::new("config_overrides", "key", &row.key).at_most(100),
-            &Checked::new("config_overrides", "value", &row.value),
-            &Checked::new("config_overrides", "updated_by", &row.updated_by).at_most(100),
-            &Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at)),
+            (
+                &Checked::new("config_overrides", "key", &row.key).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("config_overrides", "value", &row.value),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("config_overrides", "updated_by", &row.updated_by).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?;
     Ok(changed > 0)
@@ -170,47 +210,62 @@ pub fn patch_if(
     patch: &ConfigOverridePatch,
 ) -> Result<Option<ConfigOverride>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.value {
-        binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
-            "value",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "config_overrides",
+                "value",
+                value.clone(),
+            )),
+            SqlType::TEXT,
+        ));
         sets.push(format!("{} = ${}", "value", binds.len()));
     }
     if let Some(value) = &patch.updated_by {
-        binds.push(Box::new(
-            CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
+        binds.push((
+            Box::new(
+                CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
+            ),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "updated_by", binds.len()));
     }
     if let Some(value) = &patch.updated_at {
-        binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
-            "updated_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "config_overrides",
+                "updated_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "updated_at", binds.len()));
     }
     if sets.is_empty() {
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", "\"key\""));
     }
-    binds.push(Box::new(key.to_owned()));
+    binds.push((Box::new(key.to_owned()), SqlType::VARCHAR));
     let mut conditions = vec![format!("{} = ${}", "\"key\"", binds.len())];
     if let Some(value) = &expected.value {
-        binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
-            "value",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "config_overrides",
+                "value",
+                value.clone(),
+            )),
+            SqlType::TEXT,
+        ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "value", binds.len()));
     }
     if let Some(value) = &expected.updated_by {
-        binds.push(Box::new(
-            CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
+        binds.push((
+            Box::new(
+                CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
+            ),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -219,11 +274,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.updated_at {
-        binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
-            "updated_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "config_overrides",
+                "updated_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "updated_at",
@@ -237,10 +295,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -248,6 +308,6 @@ pub fn patch_if(
 
 /// Deletes the row with the given `key`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, key: &str) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[&key])?;
+    let changed = client.execute_typed(DELETE_SQL, &[(&key, SqlType::VARCHAR)])?;
     Ok(changed > 0)
 }

@@ -2,7 +2,7 @@
 //! The `discovered_videos` table over PostgreSQL: the functions of
 //! [`crate::discovered_videos`], on any [`GenericClient`].
 
-use postgres::types::FromSql;
+use postgres::types::{FromSql, Type as SqlType};
 use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
@@ -63,32 +63,56 @@ pub fn insert(
     new: &NewDiscoveredVideo,
 ) -> Result<DiscoveredVideo> {
     self::from_row(
-        &client.query_one(
+        &client.query_typed_one(
             INSERT_SQL,
             &[
-                &Checked::new(
-                    "discovered_videos",
-                    "youtube_video_id",
-                    &new.youtube_video_id,
-                )
-                .at_most(32),
-                &Checked::new("discovered_videos", "title", &new.title).at_most(500),
-                &Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
-                &Checked::new("discovered_videos", "channel_title", &new.channel_title)
-                    .at_most(255),
-                &Checked::new("discovered_videos", "url", &new.url).at_most(500),
-                &new.duration_seconds,
-                &new.view_count,
-                &Checked::new(
-                    "discovered_videos",
-                    "published_at",
-                    &new.published_at.map(Timestamp),
+                (
+                    &Checked::new(
+                        "discovered_videos",
+                        "youtube_video_id",
+                        &new.youtube_video_id,
+                    )
+                    .at_most(32),
+                    SqlType::VARCHAR,
                 ),
-                &new.status.map(DiscoveredVideoStatus::as_str),
-                &Checked::new(
-                    "discovered_videos",
-                    "discovered_at",
-                    &new.discovered_at.map(Timestamp),
+                (
+                    &Checked::new("discovered_videos", "title", &new.title).at_most(500),
+                    SqlType::VARCHAR,
+                ),
+                (
+                    &Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
+                    SqlType::VARCHAR,
+                ),
+                (
+                    &Checked::new("discovered_videos", "channel_title", &new.channel_title)
+                        .at_most(255),
+                    SqlType::VARCHAR,
+                ),
+                (
+                    &Checked::new("discovered_videos", "url", &new.url).at_most(500),
+                    SqlType::VARCHAR,
+                ),
+                (&new.duration_seconds, SqlType::INT8),
+                (&new.view_count, SqlType::INT8),
+                (
+                    &Checked::new(
+                        "discovered_videos",
+                        "published_at",
+                        &new.published_at.map(Timestamp),
+                    ),
+                    SqlType::TIMESTAMPTZ,
+                ),
+                (
+                    &new.status.map(DiscoveredVideoStatus::as_str),
+                    SqlType::TEXT,
+                ),
+                (
+                    &Checked::new(
+                        "discovered_videos",
+                        "discovered_at",
+                        &new.discovered_at.map(Timestamp),
+                    ),
+                    SqlType::TIMESTAMPTZ,
                 ),
             ],
         )?,
@@ -139,7 +163,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewDiscoveredVideo])
 /// The row with the given `id`, if there is one.
 pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<DiscoveredVideo>> {
     client
-        .query_opt(GET_SQL, &[&id])?
+        .query_typed_opt(GET_SQL, &[(&id, SqlType::INT8)])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -148,7 +172,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Discovered
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<DiscoveredVideo>> {
     client
-        .query(LIST_SQL, &[])?
+        .query_typed(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -156,7 +180,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<DiscoveredVideo>> {
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
@@ -169,8 +193,11 @@ pub fn list_page(
 ) -> Result<Vec<DiscoveredVideo>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[(&key, SqlType::INT8), (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -178,32 +205,54 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &DiscoveredVideo) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            &row.id,
-            &Checked::new(
-                "discovered_videos",
-                "youtube_video_id",
-                &row.youtube_video_id,
-            )
-            .at_most(32),
-            &Checked::new("discovered_videos", "title", &row.title).at_most(500),
-            &Checked::new("discovered_videos", "channel_id", &row.channel_id).at_most(64),
-            &Checked::new("discovered_videos", "channel_title", &row.channel_title).at_most(255),
-            &Checked::new("discovered_videos", "url", &row.url).at_most(500),
-            &row.duration_seconds,
-            &row.view_count,
-            &Checked::new(
-                "discovered_videos",
-                "published_at",
-                &row.published_at.map(Timestamp),
+            (&row.id, SqlType::INT8),
+            (
+                &Checked::new(
+                    "discovered_videos",
+                    "youtube_video_id",
+                    &row.youtube_video_id,
+                )
+                .at_most(32),
+                SqlType::VARCHAR,
             ),
-            &row.status.as_str(),
-            &Checked::new(
-                "discovered_videos",
-                "discovered_at",
-                &Timestamp(row.discovered_at),
+            (
+                &Checked::new("discovered_videos", "title", &row.title).at_most(500),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("discovered_videos", "channel_id", &row.channel_id).at_most(64),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("discovered_videos", "channel_title", &row.channel_title)
+                    .at_most(255),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("discovered_videos", "url", &row.url).at_most(500),
+                SqlType::VARCHAR,
+            ),
+            (&row.duration_seconds, SqlType::INT8),
+            (&row.view_count, SqlType::INT8),
+            (
+                &Checked::new(
+                    "discovered_videos",
+                    "published_at",
+                    &row.published_at.map(Timestamp),
+                ),
+                SqlType::TIMESTAMPTZ,
+            ),
+            (&row.status.as_str(), SqlType::TEXT),
+            (
+                &Checked::new(
+                    "discovered_videos",
+                    "discovered_at",
+                    &Timestamp(row.discovered_at),
+                ),
+                SqlType::TIMESTAMPTZ,
             ),
         ],
     )?;
@@ -231,75 +280,97 @@ pub fn patch_if(
     patch: &DiscoveredVideoPatch,
 ) -> Result<Option<DiscoveredVideo>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "youtube_video_id", value.clone()).at_most(32),
+        binds.push((
+            Box::new(
+                CheckedValue::new("discovered_videos", "youtube_video_id", value.clone())
+                    .at_most(32),
+            ),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.title {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500),
+        binds.push((
+            Box::new(CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "title", binds.len()));
     }
     if let Some(value) = &patch.channel_id {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
+        binds.push((
+            Box::new(
+                CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
+            ),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "channel_id", binds.len()));
     }
     if let Some(value) = &patch.channel_title {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
+        binds.push((
+            Box::new(
+                CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
+            ),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "channel_title", binds.len()));
     }
     if let Some(value) = &patch.url {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500),
+        binds.push((
+            Box::new(CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "url", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "duration_seconds", binds.len()));
     }
     if let Some(value) = &patch.view_count {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "view_count", binds.len()));
     }
     if let Some(value) = &patch.published_at {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "published_at",
-            value.map(Timestamp),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "discovered_videos",
+                "published_at",
+                value.map(Timestamp),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "published_at", binds.len()));
     }
     if let Some(value) = &patch.status {
-        binds.push(Box::new(value.as_str()));
+        binds.push((Box::new(value.as_str()), SqlType::TEXT));
         sets.push(format!("{} = ${}", "status", binds.len()));
     }
     if let Some(value) = &patch.discovered_at {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "discovered_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "discovered_videos",
+                "discovered_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "discovered_at", binds.len()));
     }
     if sets.is_empty() {
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", "id"));
     }
-    binds.push(Box::new(key));
+    binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "youtube_video_id", value.clone()).at_most(32),
+        binds.push((
+            Box::new(
+                CheckedValue::new("discovered_videos", "youtube_video_id", value.clone())
+                    .at_most(32),
+            ),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -308,14 +379,18 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.title {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500),
+        binds.push((
+            Box::new(CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
     }
     if let Some(value) = &expected.channel_id {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
+        binds.push((
+            Box::new(
+                CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
+            ),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -324,8 +399,11 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.channel_title {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
+        binds.push((
+            Box::new(
+                CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
+            ),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -334,13 +412,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.url {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500),
+        binds.push((
+            Box::new(CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "url", binds.len()));
     }
     if let Some(value) = &expected.duration_seconds {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "duration_seconds",
@@ -348,7 +427,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.view_count {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "view_count",
@@ -356,11 +435,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.published_at {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "published_at",
-            value.map(Timestamp),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "discovered_videos",
+                "published_at",
+                value.map(Timestamp),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "published_at",
@@ -368,7 +450,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.status {
-        binds.push(Box::new(value.as_str()));
+        binds.push((Box::new(value.as_str()), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "status",
@@ -376,11 +458,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.discovered_at {
-        binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
-            "discovered_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "discovered_videos",
+                "discovered_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "discovered_at",
@@ -394,10 +479,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -405,7 +492,7 @@ pub fn patch_if(
 
 /// Deletes the row with the given `id`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[&id])?;
+    let changed = client.execute_typed(DELETE_SQL, &[(&id, SqlType::INT8)])?;
     Ok(changed > 0)
 }
 
@@ -415,7 +502,10 @@ pub fn get_by_youtube_video_id(
     youtube_video_id: &str,
 ) -> Result<Option<DiscoveredVideo>> {
     client
-        .query_opt(GET_BY_YOUTUBE_VIDEO_ID_SQL, &[&youtube_video_id])?
+        .query_typed_opt(
+            GET_BY_YOUTUBE_VIDEO_ID_SQL,
+            &[(&youtube_video_id, SqlType::VARCHAR)],
+        )?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -428,7 +518,7 @@ pub fn list_by_status(
     status: DiscoveredVideoStatus,
 ) -> Result<Vec<DiscoveredVideo>> {
     client
-        .query(LIST_BY_STATUS_SQL, &[&status.as_str()])?
+        .query_typed(LIST_BY_STATUS_SQL, &[(&status.as_str(), SqlType::TEXT)])?
         .iter()
         .map(self::from_row)
         .collect()

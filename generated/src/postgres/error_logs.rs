@@ -2,6 +2,7 @@
 //! The `error_logs` table over PostgreSQL: the functions of
 //! [`crate::error_logs`], on any [`GenericClient`].
 
+use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
@@ -40,18 +41,39 @@ pub fn from_row(row: &Row) -> Result<ErrorLog> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewErrorLog) -> Result<ErrorLog> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         INSERT_SQL,
         &[
-            &new.run_id,
-            &Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
-            &Checked::new("error_logs", "module", &new.module).at_most(100),
-            &Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
-            &Checked::new("error_logs", "message", &new.message),
-            &Checked::new("error_logs", "traceback", &new.traceback),
-            &Checked::new("error_logs", "context", &new.context),
-            &new.resolved,
-            &Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
+            (&new.run_id, SqlType::INT8),
+            (
+                &Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("error_logs", "module", &new.module).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("error_logs", "message", &new.message),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("error_logs", "traceback", &new.traceback),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("error_logs", "context", &new.context),
+                SqlType::JSONB,
+            ),
+            (&new.resolved, SqlType::BOOL),
+            (
+                &Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?)
 }
@@ -85,7 +107,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewErrorLog]) -> Res
 /// The row with the given `id`, if there is one.
 pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ErrorLog>> {
     client
-        .query_opt(GET_SQL, &[&id])?
+        .query_typed_opt(GET_SQL, &[(&id, SqlType::INT8)])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -94,7 +116,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ErrorLog>>
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<ErrorLog>> {
     client
-        .query(LIST_SQL, &[])?
+        .query_typed(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -102,7 +124,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<ErrorLog>> {
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
@@ -115,8 +137,11 @@ pub fn list_page(
 ) -> Result<Vec<ErrorLog>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[(&key, SqlType::INT8), (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -124,19 +149,40 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &ErrorLog) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            &row.id,
-            &row.run_id,
-            &Checked::new("error_logs", "correlation_id", &row.correlation_id).at_most(36),
-            &Checked::new("error_logs", "module", &row.module).at_most(100),
-            &Checked::new("error_logs", "error_type", &row.error_type).at_most(100),
-            &Checked::new("error_logs", "message", &row.message),
-            &Checked::new("error_logs", "traceback", &row.traceback),
-            &Checked::new("error_logs", "context", &row.context),
-            &row.resolved,
-            &Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at)),
+            (&row.id, SqlType::INT8),
+            (&row.run_id, SqlType::INT8),
+            (
+                &Checked::new("error_logs", "correlation_id", &row.correlation_id).at_most(36),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("error_logs", "module", &row.module).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("error_logs", "error_type", &row.error_type).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("error_logs", "message", &row.message),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("error_logs", "traceback", &row.traceback),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("error_logs", "context", &row.context),
+                SqlType::JSONB,
+            ),
+            (&row.resolved, SqlType::BOOL),
+            (
+                &Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?;
     Ok(changed > 0)
@@ -163,74 +209,77 @@ pub fn patch_if(
     patch: &ErrorLogPatch,
 ) -> Result<Option<ErrorLog>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.run_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36),
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.module {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "module", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "module", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "module", binds.len()));
     }
     if let Some(value) = &patch.error_type {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "error_type", binds.len()));
     }
     if let Some(value) = &patch.message {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "message",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "message", value.clone())),
+            SqlType::TEXT,
+        ));
         sets.push(format!("{} = ${}", "message", binds.len()));
     }
     if let Some(value) = &patch.traceback {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "traceback",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "traceback", value.clone())),
+            SqlType::TEXT,
+        ));
         sets.push(format!("{} = ${}", "traceback", binds.len()));
     }
     if let Some(value) = &patch.context {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "context",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "context", value.clone())),
+            SqlType::JSONB,
+        ));
         sets.push(format!("{} = ${}", "context", binds.len()));
     }
     if let Some(value) = &patch.resolved {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::BOOL));
         sets.push(format!("{} = ${}", "resolved", binds.len()));
     }
     if let Some(value) = &patch.occurred_at {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "occurred_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "error_logs",
+                "occurred_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "occurred_at", binds.len()));
     }
     if sets.is_empty() {
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", "id"));
     }
-    binds.push(Box::new(key));
+    binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.run_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "run_id",
@@ -238,8 +287,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.correlation_id {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36),
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -248,8 +298,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.module {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "module", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "module", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -258,8 +309,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.error_type {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -268,11 +320,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.message {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "message",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "message", value.clone())),
+            SqlType::TEXT,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "message",
@@ -280,11 +331,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.traceback {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "traceback",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "traceback", value.clone())),
+            SqlType::TEXT,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "traceback",
@@ -292,11 +342,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.context {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "context",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("error_logs", "context", value.clone())),
+            SqlType::JSONB,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "context",
@@ -304,7 +353,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.resolved {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::BOOL));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "resolved",
@@ -312,11 +361,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.occurred_at {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "occurred_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "error_logs",
+                "occurred_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "occurred_at",
@@ -330,10 +382,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -341,7 +395,7 @@ pub fn patch_if(
 
 /// Deletes the row with the given `id`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[&id])?;
+    let changed = client.execute_typed(DELETE_SQL, &[(&id, SqlType::INT8)])?;
     Ok(changed > 0)
 }
 
@@ -349,7 +403,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
 /// `idx_error_log_module`.
 pub fn list_by_module(client: &mut impl GenericClient, module: &str) -> Result<Vec<ErrorLog>> {
     client
-        .query(LIST_BY_MODULE_SQL, &[&module])?
+        .query_typed(LIST_BY_MODULE_SQL, &[(&module, SqlType::VARCHAR)])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -360,7 +414,7 @@ pub fn list_by_module(client: &mut impl GenericClient, module: &str) -> Result<V
 /// under `indexes:`.
 pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Vec<ErrorLog>> {
     client
-        .query(LIST_BY_RUN_ID_SQL, &[&run_id])?
+        .query_typed(LIST_BY_RUN_ID_SQL, &[(&run_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()

@@ -2,7 +2,7 @@
 //! The `pipeline_runs` table over PostgreSQL: the functions of
 //! [`crate::pipeline_runs`], on any [`GenericClient`].
 
-use postgres::types::FromSql;
+use postgres::types::{FromSql, Type as SqlType};
 use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
@@ -56,24 +56,39 @@ pub fn from_row(row: &Row) -> Result<PipelineRun> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewPipelineRun) -> Result<PipelineRun> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         INSERT_SQL,
         &[
-            &new.video_id,
-            &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id).at_most(36),
-            &new.status.map(PipelineRunStatus::as_str),
-            &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
-            &Checked::new(
-                "pipeline_runs",
-                "started_at",
-                &new.started_at.map(Timestamp),
+            (&new.video_id, SqlType::INT8),
+            (
+                &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id).at_most(36),
+                SqlType::VARCHAR,
             ),
-            &Checked::new(
-                "pipeline_runs",
-                "finished_at",
-                &new.finished_at.map(Timestamp),
+            (&new.status.map(PipelineRunStatus::as_str), SqlType::TEXT),
+            (
+                &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
+                SqlType::JSONB,
             ),
-            &Checked::new("pipeline_runs", "error_message", &new.error_message),
+            (
+                &Checked::new(
+                    "pipeline_runs",
+                    "started_at",
+                    &new.started_at.map(Timestamp),
+                ),
+                SqlType::TIMESTAMPTZ,
+            ),
+            (
+                &Checked::new(
+                    "pipeline_runs",
+                    "finished_at",
+                    &new.finished_at.map(Timestamp),
+                ),
+                SqlType::TIMESTAMPTZ,
+            ),
+            (
+                &Checked::new("pipeline_runs", "error_message", &new.error_message),
+                SqlType::TEXT,
+            ),
         ],
     )?)
 }
@@ -113,7 +128,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewPipelineRun]) -> 
 /// The row with the given `id`, if there is one.
 pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<PipelineRun>> {
     client
-        .query_opt(GET_SQL, &[&id])?
+        .query_typed_opt(GET_SQL, &[(&id, SqlType::INT8)])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -122,7 +137,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<PipelineRu
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<PipelineRun>> {
     client
-        .query(LIST_SQL, &[])?
+        .query_typed(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -130,7 +145,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<PipelineRun>> {
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
@@ -143,8 +158,11 @@ pub fn list_page(
 ) -> Result<Vec<PipelineRun>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[(&key, SqlType::INT8), (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -152,21 +170,36 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &PipelineRun) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            &row.id,
-            &row.video_id,
-            &Checked::new("pipeline_runs", "correlation_id", &row.correlation_id).at_most(36),
-            &row.status.as_str(),
-            &Checked::new("pipeline_runs", "config_snapshot", &row.config_snapshot),
-            &Checked::new("pipeline_runs", "started_at", &Timestamp(row.started_at)),
-            &Checked::new(
-                "pipeline_runs",
-                "finished_at",
-                &row.finished_at.map(Timestamp),
+            (&row.id, SqlType::INT8),
+            (&row.video_id, SqlType::INT8),
+            (
+                &Checked::new("pipeline_runs", "correlation_id", &row.correlation_id).at_most(36),
+                SqlType::VARCHAR,
             ),
-            &Checked::new("pipeline_runs", "error_message", &row.error_message),
+            (&row.status.as_str(), SqlType::TEXT),
+            (
+                &Checked::new("pipeline_runs", "config_snapshot", &row.config_snapshot),
+                SqlType::JSONB,
+            ),
+            (
+                &Checked::new("pipeline_runs", "started_at", &Timestamp(row.started_at)),
+                SqlType::TIMESTAMPTZ,
+            ),
+            (
+                &Checked::new(
+                    "pipeline_runs",
+                    "finished_at",
+                    &row.finished_at.map(Timestamp),
+                ),
+                SqlType::TIMESTAMPTZ,
+            ),
+            (
+                &Checked::new("pipeline_runs", "error_message", &row.error_message),
+                SqlType::TEXT,
+            ),
         ],
     )?;
     Ok(changed > 0)
@@ -193,62 +226,77 @@ pub fn patch_if(
     patch: &PipelineRunPatch,
 ) -> Result<Option<PipelineRun>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.video_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "video_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        binds.push(Box::new(
-            CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
+        binds.push((
+            Box::new(
+                CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
+            ),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.status {
-        binds.push(Box::new(value.as_str()));
+        binds.push((Box::new(value.as_str()), SqlType::TEXT));
         sets.push(format!("{} = ${}", "status", binds.len()));
     }
     if let Some(value) = &patch.config_snapshot {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "config_snapshot",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "pipeline_runs",
+                "config_snapshot",
+                value.clone(),
+            )),
+            SqlType::JSONB,
+        ));
         sets.push(format!("{} = ${}", "config_snapshot", binds.len()));
     }
     if let Some(value) = &patch.started_at {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "started_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "pipeline_runs",
+                "started_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "started_at", binds.len()));
     }
     if let Some(value) = &patch.finished_at {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "finished_at",
-            value.map(Timestamp),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "pipeline_runs",
+                "finished_at",
+                value.map(Timestamp),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "finished_at", binds.len()));
     }
     if let Some(value) = &patch.error_message {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "error_message",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "pipeline_runs",
+                "error_message",
+                value.clone(),
+            )),
+            SqlType::TEXT,
+        ));
         sets.push(format!("{} = ${}", "error_message", binds.len()));
     }
     if sets.is_empty() {
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", "id"));
     }
-    binds.push(Box::new(key));
+    binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.video_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "video_id",
@@ -256,8 +304,11 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.correlation_id {
-        binds.push(Box::new(
-            CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
+        binds.push((
+            Box::new(
+                CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
+            ),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -266,7 +317,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.status {
-        binds.push(Box::new(value.as_str()));
+        binds.push((Box::new(value.as_str()), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "status",
@@ -274,11 +325,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.config_snapshot {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "config_snapshot",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "pipeline_runs",
+                "config_snapshot",
+                value.clone(),
+            )),
+            SqlType::JSONB,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "config_snapshot",
@@ -286,11 +340,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.started_at {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "started_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "pipeline_runs",
+                "started_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "started_at",
@@ -298,11 +355,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.finished_at {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "finished_at",
-            value.map(Timestamp),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "pipeline_runs",
+                "finished_at",
+                value.map(Timestamp),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "finished_at",
@@ -310,11 +370,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.error_message {
-        binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
-            "error_message",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "pipeline_runs",
+                "error_message",
+                value.clone(),
+            )),
+            SqlType::TEXT,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "error_message",
@@ -328,10 +391,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -339,7 +404,7 @@ pub fn patch_if(
 
 /// Deletes the row with the given `id`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[&id])?;
+    let changed = client.execute_typed(DELETE_SQL, &[(&id, SqlType::INT8)])?;
     Ok(changed > 0)
 }
 
@@ -349,7 +414,10 @@ pub fn get_by_correlation_id(
     correlation_id: &str,
 ) -> Result<Option<PipelineRun>> {
     client
-        .query_opt(GET_BY_CORRELATION_ID_SQL, &[&correlation_id])?
+        .query_typed_opt(
+            GET_BY_CORRELATION_ID_SQL,
+            &[(&correlation_id, SqlType::VARCHAR)],
+        )?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -363,7 +431,7 @@ pub fn list_by_video_id(
     video_id: i64,
 ) -> Result<Vec<PipelineRun>> {
     client
-        .query(LIST_BY_VIDEO_ID_SQL, &[&video_id])?
+        .query_typed(LIST_BY_VIDEO_ID_SQL, &[(&video_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -371,8 +439,11 @@ pub fn list_by_video_id(
 
 /// The `DiscoveredVideo` that `video_id` points at.
 pub fn load_video(client: &mut impl GenericClient, row: &PipelineRun) -> Result<DiscoveredVideo> {
-    // The foreign key guarantees the parent exists; `query_one` reports it
+    // The foreign key guarantees the parent exists; `query_typed_one` reports it
     // as an error if it does not.
-    let parent = client.query_one(super::discovered_videos::GET_SQL, &[&row.video_id])?;
+    let parent = client.query_typed_one(
+        super::discovered_videos::GET_SQL,
+        &[(&row.video_id, SqlType::INT8)],
+    )?;
     super::discovered_videos::from_row(&parent)
 }

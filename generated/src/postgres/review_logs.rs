@@ -2,7 +2,7 @@
 //! The `review_logs` table over PostgreSQL: the functions of
 //! [`crate::review_logs`], on any [`GenericClient`].
 
-use postgres::types::FromSql;
+use postgres::types::{FromSql, Type as SqlType};
 use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
@@ -52,18 +52,27 @@ pub fn from_row(row: &Row) -> Result<ReviewLog> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewReviewLog) -> Result<ReviewLog> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         INSERT_SQL,
         &[
-            &new.short_id,
-            &Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
-            &new.telegram_message_id,
-            &new.action.as_str(),
-            &Checked::new("review_logs", "comment", &new.comment),
-            &Checked::new(
-                "review_logs",
-                "reviewed_at",
-                &new.reviewed_at.map(Timestamp),
+            (&new.short_id, SqlType::INT8),
+            (
+                &Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (&new.telegram_message_id, SqlType::INT8),
+            (&new.action.as_str(), SqlType::TEXT),
+            (
+                &Checked::new("review_logs", "comment", &new.comment),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new(
+                    "review_logs",
+                    "reviewed_at",
+                    &new.reviewed_at.map(Timestamp),
+                ),
+                SqlType::TIMESTAMPTZ,
             ),
         ],
     )?)
@@ -99,7 +108,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewReviewLog]) -> Re
 /// The row with the given `id`, if there is one.
 pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ReviewLog>> {
     client
-        .query_opt(GET_SQL, &[&id])?
+        .query_typed_opt(GET_SQL, &[(&id, SqlType::INT8)])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -108,7 +117,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<ReviewLog>
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<ReviewLog>> {
     client
-        .query(LIST_SQL, &[])?
+        .query_typed(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -116,7 +125,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<ReviewLog>> {
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
@@ -129,8 +138,11 @@ pub fn list_page(
 ) -> Result<Vec<ReviewLog>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[(&key, SqlType::INT8), (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -138,16 +150,25 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &ReviewLog) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            &row.id,
-            &row.short_id,
-            &Checked::new("review_logs", "reviewer", &row.reviewer).at_most(100),
-            &row.telegram_message_id,
-            &row.action.as_str(),
-            &Checked::new("review_logs", "comment", &row.comment),
-            &Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at)),
+            (&row.id, SqlType::INT8),
+            (&row.short_id, SqlType::INT8),
+            (
+                &Checked::new("review_logs", "reviewer", &row.reviewer).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (&row.telegram_message_id, SqlType::INT8),
+            (&row.action.as_str(), SqlType::TEXT),
+            (
+                &Checked::new("review_logs", "comment", &row.comment),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?;
     Ok(changed > 0)
@@ -174,50 +195,53 @@ pub fn patch_if(
     patch: &ReviewLogPatch,
 ) -> Result<Option<ReviewLog>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.short_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.reviewer {
-        binds.push(Box::new(
-            CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "reviewer", binds.len()));
     }
     if let Some(value) = &patch.telegram_message_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "telegram_message_id", binds.len()));
     }
     if let Some(value) = &patch.action {
-        binds.push(Box::new(value.as_str()));
+        binds.push((Box::new(value.as_str()), SqlType::TEXT));
         sets.push(format!("{} = ${}", "\"action\"", binds.len()));
     }
     if let Some(value) = &patch.comment {
-        binds.push(Box::new(CheckedValue::new(
-            "review_logs",
-            "comment",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("review_logs", "comment", value.clone())),
+            SqlType::TEXT,
+        ));
         sets.push(format!("{} = ${}", "comment", binds.len()));
     }
     if let Some(value) = &patch.reviewed_at {
-        binds.push(Box::new(CheckedValue::new(
-            "review_logs",
-            "reviewed_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "review_logs",
+                "reviewed_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "reviewed_at", binds.len()));
     }
     if sets.is_empty() {
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", "id"));
     }
-    binds.push(Box::new(key));
+    binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.short_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "short_id",
@@ -225,8 +249,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.reviewer {
-        binds.push(Box::new(
-            CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -235,7 +260,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.telegram_message_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "telegram_message_id",
@@ -243,7 +268,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.action {
-        binds.push(Box::new(value.as_str()));
+        binds.push((Box::new(value.as_str()), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "\"action\"",
@@ -251,11 +276,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.comment {
-        binds.push(Box::new(CheckedValue::new(
-            "review_logs",
-            "comment",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("review_logs", "comment", value.clone())),
+            SqlType::TEXT,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "comment",
@@ -263,11 +287,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.reviewed_at {
-        binds.push(Box::new(CheckedValue::new(
-            "review_logs",
-            "reviewed_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "review_logs",
+                "reviewed_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "reviewed_at",
@@ -281,10 +308,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -292,7 +321,7 @@ pub fn patch_if(
 
 /// Deletes the row with the given `id`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[&id])?;
+    let changed = client.execute_typed(DELETE_SQL, &[(&id, SqlType::INT8)])?;
     Ok(changed > 0)
 }
 
@@ -301,7 +330,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
 /// `short_id` under `indexes:`.
 pub fn list_by_short_id(client: &mut impl GenericClient, short_id: i64) -> Result<Vec<ReviewLog>> {
     client
-        .query(LIST_BY_SHORT_ID_SQL, &[&short_id])?
+        .query_typed(LIST_BY_SHORT_ID_SQL, &[(&short_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -309,8 +338,9 @@ pub fn list_by_short_id(client: &mut impl GenericClient, short_id: i64) -> Resul
 
 /// The `Short` that `short_id` points at.
 pub fn load_short(client: &mut impl GenericClient, row: &ReviewLog) -> Result<Short> {
-    // The foreign key guarantees the parent exists; `query_one` reports it
+    // The foreign key guarantees the parent exists; `query_typed_one` reports it
     // as an error if it does not.
-    let parent = client.query_one(super::shorts::GET_SQL, &[&row.short_id])?;
+    let parent =
+        client.query_typed_one(super::shorts::GET_SQL, &[(&row.short_id, SqlType::INT8)])?;
     super::shorts::from_row(&parent)
 }

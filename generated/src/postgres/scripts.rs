@@ -2,6 +2,7 @@
 //! The `scripts` table over PostgreSQL: the functions of
 //! [`crate::scripts`], on any [`GenericClient`].
 
+use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
@@ -38,16 +39,25 @@ pub fn from_row(row: &Row) -> Result<Script> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewScript) -> Result<Script> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         INSERT_SQL,
         &[
-            &new.run_id,
-            &new.clip_id,
-            &Checked::new("scripts", "content", &new.content),
-            &Checked::new("scripts", "model_name", &new.model_name).at_most(100),
-            &new.prompt_tokens,
-            &new.completion_tokens,
-            &Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
+            (&new.run_id, SqlType::INT8),
+            (&new.clip_id, SqlType::INT8),
+            (
+                &Checked::new("scripts", "content", &new.content),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("scripts", "model_name", &new.model_name).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (&new.prompt_tokens, SqlType::INT8),
+            (&new.completion_tokens, SqlType::INT8),
+            (
+                &Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?)
 }
@@ -79,7 +89,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewScript]) -> Resul
 /// The row with the given `id`, if there is one.
 pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Script>> {
     client
-        .query_opt(GET_SQL, &[&id])?
+        .query_typed_opt(GET_SQL, &[(&id, SqlType::INT8)])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -88,7 +98,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Script>> {
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<Script>> {
     client
-        .query(LIST_SQL, &[])?
+        .query_typed(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -96,7 +106,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<Script>> {
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
@@ -109,8 +119,11 @@ pub fn list_page(
 ) -> Result<Vec<Script>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[(&key, SqlType::INT8), (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -118,17 +131,26 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &Script) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            &row.id,
-            &row.run_id,
-            &row.clip_id,
-            &Checked::new("scripts", "content", &row.content),
-            &Checked::new("scripts", "model_name", &row.model_name).at_most(100),
-            &row.prompt_tokens,
-            &row.completion_tokens,
-            &Checked::new("scripts", "created_at", &Timestamp(row.created_at)),
+            (&row.id, SqlType::INT8),
+            (&row.run_id, SqlType::INT8),
+            (&row.clip_id, SqlType::INT8),
+            (
+                &Checked::new("scripts", "content", &row.content),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("scripts", "model_name", &row.model_name).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (&row.prompt_tokens, SqlType::INT8),
+            (&row.completion_tokens, SqlType::INT8),
+            (
+                &Checked::new("scripts", "created_at", &Timestamp(row.created_at)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?;
     Ok(changed > 0)
@@ -155,54 +177,57 @@ pub fn patch_if(
     patch: &ScriptPatch,
 ) -> Result<Option<Script>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.run_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.clip_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "clip_id", binds.len()));
     }
     if let Some(value) = &patch.content {
-        binds.push(Box::new(CheckedValue::new(
-            "scripts",
-            "content",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("scripts", "content", value.clone())),
+            SqlType::TEXT,
+        ));
         sets.push(format!("{} = ${}", "content", binds.len()));
     }
     if let Some(value) = &patch.model_name {
-        binds.push(Box::new(
-            CheckedValue::new("scripts", "model_name", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("scripts", "model_name", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "model_name", binds.len()));
     }
     if let Some(value) = &patch.prompt_tokens {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "prompt_tokens", binds.len()));
     }
     if let Some(value) = &patch.completion_tokens {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "completion_tokens", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        binds.push(Box::new(CheckedValue::new(
-            "scripts",
-            "created_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "scripts",
+                "created_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
     if sets.is_empty() {
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", "id"));
     }
-    binds.push(Box::new(key));
+    binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.run_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "run_id",
@@ -210,7 +235,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.clip_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "clip_id",
@@ -218,11 +243,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.content {
-        binds.push(Box::new(CheckedValue::new(
-            "scripts",
-            "content",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("scripts", "content", value.clone())),
+            SqlType::TEXT,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "content",
@@ -230,8 +254,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.model_name {
-        binds.push(Box::new(
-            CheckedValue::new("scripts", "model_name", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("scripts", "model_name", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -240,7 +265,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.prompt_tokens {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "prompt_tokens",
@@ -248,7 +273,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.completion_tokens {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "completion_tokens",
@@ -256,11 +281,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        binds.push(Box::new(CheckedValue::new(
-            "scripts",
-            "created_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "scripts",
+                "created_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "created_at",
@@ -274,10 +302,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -285,7 +315,7 @@ pub fn patch_if(
 
 /// Deletes the row with the given `id`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[&id])?;
+    let changed = client.execute_typed(DELETE_SQL, &[(&id, SqlType::INT8)])?;
     Ok(changed > 0)
 }
 
@@ -294,7 +324,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
 /// under `indexes:`.
 pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Vec<Script>> {
     client
-        .query(LIST_BY_RUN_ID_SQL, &[&run_id])?
+        .query_typed(LIST_BY_RUN_ID_SQL, &[(&run_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -305,7 +335,7 @@ pub fn list_by_run_id(client: &mut impl GenericClient, run_id: i64) -> Result<Ve
 /// under `indexes:`.
 pub fn list_by_clip_id(client: &mut impl GenericClient, clip_id: i64) -> Result<Vec<Script>> {
     client
-        .query(LIST_BY_CLIP_ID_SQL, &[&clip_id])?
+        .query_typed(LIST_BY_CLIP_ID_SQL, &[(&clip_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -313,9 +343,12 @@ pub fn list_by_clip_id(client: &mut impl GenericClient, clip_id: i64) -> Result<
 
 /// The `PipelineRun` that `run_id` points at.
 pub fn load_run(client: &mut impl GenericClient, row: &Script) -> Result<PipelineRun> {
-    // The foreign key guarantees the parent exists; `query_one` reports it
+    // The foreign key guarantees the parent exists; `query_typed_one` reports it
     // as an error if it does not.
-    let parent = client.query_one(super::pipeline_runs::GET_SQL, &[&row.run_id])?;
+    let parent = client.query_typed_one(
+        super::pipeline_runs::GET_SQL,
+        &[(&row.run_id, SqlType::INT8)],
+    )?;
     super::pipeline_runs::from_row(&parent)
 }
 

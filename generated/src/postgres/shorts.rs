@@ -2,7 +2,7 @@
 //! The `shorts` table over PostgreSQL: the functions of
 //! [`crate::shorts`], on any [`GenericClient`].
 
-use postgres::types::FromSql;
+use postgres::types::{FromSql, Type as SqlType};
 use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
@@ -59,19 +59,37 @@ pub fn from_row(row: &Row) -> Result<Short> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewShort) -> Result<Short> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         INSERT_SQL,
         &[
-            &new.clip_id,
-            &new.script_id,
-            &new.tts_audio_id,
-            &Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
-            &Checked::new("shorts", "title", &new.title).at_most(100),
-            &Checked::new("shorts", "description", &new.description),
-            &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
-            &new.status.map(ShortStatus::as_str),
-            &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
-            &Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
+            (&new.clip_id, SqlType::INT8),
+            (&new.script_id, SqlType::INT8),
+            (&new.tts_audio_id, SqlType::INT8),
+            (
+                &Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("shorts", "title", &new.title).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("shorts", "description", &new.description),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                SqlType::VARCHAR,
+            ),
+            (&new.status.map(ShortStatus::as_str), SqlType::TEXT),
+            (
+                &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                SqlType::TIMESTAMPTZ,
+            ),
+            (
+                &Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?)
 }
@@ -106,7 +124,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewShort]) -> Result
 /// The row with the given `id`, if there is one.
 pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Short>> {
     client
-        .query_opt(GET_SQL, &[&id])?
+        .query_typed_opt(GET_SQL, &[(&id, SqlType::INT8)])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -115,7 +133,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<Short>> {
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<Short>> {
     client
-        .query(LIST_SQL, &[])?
+        .query_typed(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -123,7 +141,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<Short>> {
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
@@ -136,8 +154,11 @@ pub fn list_page(
 ) -> Result<Vec<Short>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[(&key, SqlType::INT8), (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -145,20 +166,38 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &Short) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            &row.id,
-            &row.clip_id,
-            &row.script_id,
-            &row.tts_audio_id,
-            &Checked::new("shorts", "file_path", &row.file_path).at_most(1024),
-            &Checked::new("shorts", "title", &row.title).at_most(100),
-            &Checked::new("shorts", "description", &row.description),
-            &Checked::new("shorts", "youtube_video_id", &row.youtube_video_id).at_most(32),
-            &row.status.as_str(),
-            &Checked::new("shorts", "uploaded_at", &row.uploaded_at.map(Timestamp)),
-            &Checked::new("shorts", "created_at", &Timestamp(row.created_at)),
+            (&row.id, SqlType::INT8),
+            (&row.clip_id, SqlType::INT8),
+            (&row.script_id, SqlType::INT8),
+            (&row.tts_audio_id, SqlType::INT8),
+            (
+                &Checked::new("shorts", "file_path", &row.file_path).at_most(1024),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("shorts", "title", &row.title).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("shorts", "description", &row.description),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new("shorts", "youtube_video_id", &row.youtube_video_id).at_most(32),
+                SqlType::VARCHAR,
+            ),
+            (&row.status.as_str(), SqlType::TEXT),
+            (
+                &Checked::new("shorts", "uploaded_at", &row.uploaded_at.map(Timestamp)),
+                SqlType::TIMESTAMPTZ,
+            ),
+            (
+                &Checked::new("shorts", "created_at", &Timestamp(row.created_at)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?;
     Ok(changed > 0)
@@ -185,74 +224,78 @@ pub fn patch_if(
     patch: &ShortPatch,
 ) -> Result<Option<Short>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.clip_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "clip_id", binds.len()));
     }
     if let Some(value) = &patch.script_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "script_id", binds.len()));
     }
     if let Some(value) = &patch.tts_audio_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "tts_audio_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024),
+        binds.push((
+            Box::new(CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.title {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "title", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("shorts", "title", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "title", binds.len()));
     }
     if let Some(value) = &patch.description {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "description",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("shorts", "description", value.clone())),
+            SqlType::TEXT,
+        ));
         sets.push(format!("{} = ${}", "description", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32),
+        binds.push((
+            Box::new(CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.status {
-        binds.push(Box::new(value.as_str()));
+        binds.push((Box::new(value.as_str()), SqlType::TEXT));
         sets.push(format!("{} = ${}", "status", binds.len()));
     }
     if let Some(value) = &patch.uploaded_at {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "uploaded_at",
-            value.map(Timestamp),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "shorts",
+                "uploaded_at",
+                value.map(Timestamp),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "uploaded_at", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "created_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("shorts", "created_at", Timestamp(*value))),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
     if sets.is_empty() {
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", "id"));
     }
-    binds.push(Box::new(key));
+    binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.clip_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "clip_id",
@@ -260,7 +303,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.script_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "script_id",
@@ -268,7 +311,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.tts_audio_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "tts_audio_id",
@@ -276,8 +319,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024),
+        binds.push((
+            Box::new(CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -286,17 +330,17 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.title {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "title", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("shorts", "title", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
     }
     if let Some(value) = &expected.description {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "description",
-            value.clone(),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("shorts", "description", value.clone())),
+            SqlType::TEXT,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "description",
@@ -304,8 +348,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32),
+        binds.push((
+            Box::new(CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -314,7 +359,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.status {
-        binds.push(Box::new(value.as_str()));
+        binds.push((Box::new(value.as_str()), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "status",
@@ -322,11 +367,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.uploaded_at {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "uploaded_at",
-            value.map(Timestamp),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "shorts",
+                "uploaded_at",
+                value.map(Timestamp),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "uploaded_at",
@@ -334,11 +382,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        binds.push(Box::new(CheckedValue::new(
-            "shorts",
-            "created_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("shorts", "created_at", Timestamp(*value))),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "created_at",
@@ -352,10 +399,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -363,7 +412,7 @@ pub fn patch_if(
 
 /// Deletes the row with the given `id`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[&id])?;
+    let changed = client.execute_typed(DELETE_SQL, &[(&id, SqlType::INT8)])?;
     Ok(changed > 0)
 }
 
@@ -373,7 +422,10 @@ pub fn get_by_youtube_video_id(
     youtube_video_id: &str,
 ) -> Result<Option<Short>> {
     client
-        .query_opt(GET_BY_YOUTUBE_VIDEO_ID_SQL, &[&youtube_video_id])?
+        .query_typed_opt(
+            GET_BY_YOUTUBE_VIDEO_ID_SQL,
+            &[(&youtube_video_id, SqlType::VARCHAR)],
+        )?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -384,7 +436,7 @@ pub fn get_by_youtube_video_id(
 /// under `indexes:`.
 pub fn list_by_clip_id(client: &mut impl GenericClient, clip_id: i64) -> Result<Vec<Short>> {
     client
-        .query(LIST_BY_CLIP_ID_SQL, &[&clip_id])?
+        .query_typed(LIST_BY_CLIP_ID_SQL, &[(&clip_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -395,7 +447,7 @@ pub fn list_by_clip_id(client: &mut impl GenericClient, clip_id: i64) -> Result<
 /// `script_id` under `indexes:`.
 pub fn list_by_script_id(client: &mut impl GenericClient, script_id: i64) -> Result<Vec<Short>> {
     client
-        .query(LIST_BY_SCRIPT_ID_SQL, &[&script_id])?
+        .query_typed(LIST_BY_SCRIPT_ID_SQL, &[(&script_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -409,7 +461,7 @@ pub fn list_by_tts_audio_id(
     tts_audio_id: i64,
 ) -> Result<Vec<Short>> {
     client
-        .query(LIST_BY_TTS_AUDIO_ID_SQL, &[&tts_audio_id])?
+        .query_typed(LIST_BY_TTS_AUDIO_ID_SQL, &[(&tts_audio_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -417,9 +469,9 @@ pub fn list_by_tts_audio_id(
 
 /// The `Clip` that `clip_id` points at.
 pub fn load_clip(client: &mut impl GenericClient, row: &Short) -> Result<Clip> {
-    // The foreign key guarantees the parent exists; `query_one` reports it
+    // The foreign key guarantees the parent exists; `query_typed_one` reports it
     // as an error if it does not.
-    let parent = client.query_one(super::clips::GET_SQL, &[&row.clip_id])?;
+    let parent = client.query_typed_one(super::clips::GET_SQL, &[(&row.clip_id, SqlType::INT8)])?;
     super::clips::from_row(&parent)
 }
 

@@ -2,6 +2,7 @@
 //! The `tts_audio` table over PostgreSQL: the functions of
 //! [`crate::tts_audio`], on any [`GenericClient`].
 
+use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
 use crate::codec::{Checked, CheckedValue, Timestamp};
@@ -36,15 +37,30 @@ pub fn from_row(row: &Row) -> Result<TTSAudio> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl GenericClient, new: &NewTTSAudio) -> Result<TTSAudio> {
-    self::from_row(&client.query_one(
+    self::from_row(&client.query_typed_one(
         INSERT_SQL,
         &[
-            &new.script_id,
-            &Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
-            &Checked::new("tts_audio", "voice", &new.voice).at_most(100),
-            &Checked::new("tts_audio", "provider", &new.provider).at_most(50),
-            &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
-            &Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
+            (&new.script_id, SqlType::INT8),
+            (
+                &Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("tts_audio", "voice", &new.voice).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+                SqlType::FLOAT8,
+            ),
+            (
+                &Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?)
 }
@@ -75,7 +91,7 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[NewTTSAudio]) -> Res
 /// The row with the given `id`, if there is one.
 pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<TTSAudio>> {
     client
-        .query_opt(GET_SQL, &[&id])?
+        .query_typed_opt(GET_SQL, &[(&id, SqlType::INT8)])?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -84,7 +100,7 @@ pub fn get(client: &mut impl GenericClient, id: i64) -> Result<Option<TTSAudio>>
 /// Every row, by `id`.
 pub fn list(client: &mut impl GenericClient) -> Result<Vec<TTSAudio>> {
     client
-        .query(LIST_SQL, &[])?
+        .query_typed(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -92,7 +108,7 @@ pub fn list(client: &mut impl GenericClient) -> Result<Vec<TTSAudio>> {
 
 /// How many rows the table holds.
 pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_one(COUNT_SQL, &[])?.get(0))
+    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `id` order, after the row whose key is
@@ -105,8 +121,11 @@ pub fn list_page(
 ) -> Result<Vec<TTSAudio>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query(PAGE_AFTER_SQL, &[&key, &limit])?,
-        None => client.query(PAGE_SQL, &[&limit])?,
+        Some(key) => client.query_typed(
+            PAGE_AFTER_SQL,
+            &[(&key, SqlType::INT8), (&limit, SqlType::INT8)],
+        )?,
+        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -114,16 +133,31 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `id`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl GenericClient, row: &TTSAudio) -> Result<bool> {
-    let changed = client.execute(
+    let changed = client.execute_typed(
         UPDATE_SQL,
         &[
-            &row.id,
-            &row.script_id,
-            &Checked::new("tts_audio", "file_path", &row.file_path).at_most(1024),
-            &Checked::new("tts_audio", "voice", &row.voice).at_most(100),
-            &Checked::new("tts_audio", "provider", &row.provider).at_most(50),
-            &Checked::new("tts_audio", "duration_seconds", &row.duration_seconds),
-            &Checked::new("tts_audio", "created_at", &Timestamp(row.created_at)),
+            (&row.id, SqlType::INT8),
+            (&row.script_id, SqlType::INT8),
+            (
+                &Checked::new("tts_audio", "file_path", &row.file_path).at_most(1024),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("tts_audio", "voice", &row.voice).at_most(100),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("tts_audio", "provider", &row.provider).at_most(50),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::new("tts_audio", "duration_seconds", &row.duration_seconds),
+                SqlType::FLOAT8,
+            ),
+            (
+                &Checked::new("tts_audio", "created_at", &Timestamp(row.created_at)),
+                SqlType::TIMESTAMPTZ,
+            ),
         ],
     )?;
     Ok(changed > 0)
@@ -150,54 +184,59 @@ pub fn patch_if(
     patch: &TTSAudioPatch,
 ) -> Result<Option<TTSAudio>> {
     // Built per call: which columns are set and compared varies.
-    let mut binds: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+    let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.script_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         sets.push(format!("{} = ${}", "script_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024),
+        binds.push((
+            Box::new(CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.voice {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "voice", binds.len()));
     }
     if let Some(value) = &patch.provider {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50),
+        binds.push((
+            Box::new(CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50)),
+            SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "provider", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "duration_seconds",
-            *value,
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("tts_audio", "duration_seconds", *value)),
+            SqlType::FLOAT8,
+        ));
         sets.push(format!("{} = ${}", "duration_seconds", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "created_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "tts_audio",
+                "created_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
     if sets.is_empty() {
         // Nothing to write: the row is returned while `expected` holds.
         sets.push(format!("{0} = {0}", "id"));
     }
-    binds.push(Box::new(key));
+    binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.script_id {
-        binds.push(Box::new(*value));
+        binds.push((Box::new(*value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "script_id",
@@ -205,8 +244,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024),
+        binds.push((
+            Box::new(CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -215,14 +255,16 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.voice {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100),
+        binds.push((
+            Box::new(CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "voice", binds.len()));
     }
     if let Some(value) = &expected.provider {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50),
+        binds.push((
+            Box::new(CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50)),
+            SqlType::VARCHAR,
         ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -231,11 +273,10 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.duration_seconds {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "duration_seconds",
-            *value,
-        )));
+        binds.push((
+            Box::new(CheckedValue::new("tts_audio", "duration_seconds", *value)),
+            SqlType::FLOAT8,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "duration_seconds",
@@ -243,11 +284,14 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
-            "created_at",
-            Timestamp(*value),
-        )));
+        binds.push((
+            Box::new(CheckedValue::new(
+                "tts_audio",
+                "created_at",
+                Timestamp(*value),
+            )),
+            SqlType::TIMESTAMPTZ,
+        ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "created_at",
@@ -261,10 +305,12 @@ pub fn patch_if(
         conditions.join(" AND "),
         COLUMNS
     );
-    let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-        binds.iter().map(|bind| bind.as_ref()).collect();
+    let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
+        .iter()
+        .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
+        .collect();
     client
-        .query_opt(&sql, &params)?
+        .query_typed_opt(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -272,7 +318,7 @@ pub fn patch_if(
 
 /// Deletes the row with the given `id`; returns whether it existed.
 pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
-    let changed = client.execute(DELETE_SQL, &[&id])?;
+    let changed = client.execute_typed(DELETE_SQL, &[(&id, SqlType::INT8)])?;
     Ok(changed > 0)
 }
 
@@ -281,7 +327,7 @@ pub fn delete(client: &mut impl GenericClient, id: i64) -> Result<bool> {
 /// `script_id` under `indexes:`.
 pub fn list_by_script_id(client: &mut impl GenericClient, script_id: i64) -> Result<Vec<TTSAudio>> {
     client
-        .query(LIST_BY_SCRIPT_ID_SQL, &[&script_id])?
+        .query_typed(LIST_BY_SCRIPT_ID_SQL, &[(&script_id, SqlType::INT8)])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -289,8 +335,9 @@ pub fn list_by_script_id(client: &mut impl GenericClient, script_id: i64) -> Res
 
 /// The `Script` that `script_id` points at.
 pub fn load_script(client: &mut impl GenericClient, row: &TTSAudio) -> Result<Script> {
-    // The foreign key guarantees the parent exists; `query_one` reports it
+    // The foreign key guarantees the parent exists; `query_typed_one` reports it
     // as an error if it does not.
-    let parent = client.query_one(super::scripts::GET_SQL, &[&row.script_id])?;
+    let parent =
+        client.query_typed_one(super::scripts::GET_SQL, &[(&row.script_id, SqlType::INT8)])?;
     super::scripts::from_row(&parent)
 }
