@@ -308,6 +308,16 @@ impl<T: std::borrow::Borrow<serde_json::Value>> Storable for Json<T> {
     }
 }
 
+impl<T: Storable + ?Sized> Storable for &T {
+    fn problem(&self) -> Option<ValueProblem> {
+        (**self).problem()
+    }
+
+    fn is_longer_than(&self, max: u32) -> bool {
+        (**self).is_longer_than(max)
+    }
+}
+
 impl<T: Storable> Storable for Option<T> {
     fn problem(&self) -> Option<ValueProblem> {
         self.as_ref().and_then(Storable::problem)

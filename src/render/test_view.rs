@@ -54,6 +54,8 @@ pub struct ModelTestView {
     pub edges: Vec<ValueCases>,
     pub seed: SeedView,
     pub pk_field: String,
+    /// Whether the database assigns the key.
+    pub pk_generated: bool,
     /// The key of the row `inserted`, as the insert struct takes it.
     pub pk_copy: String,
 }
@@ -878,6 +880,7 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         constructor_expected,
         seed,
         pk_field: pk.rust_name.clone(),
+        pk_generated: pk.is_generated(),
         pk_copy: copy_into_new(pk, "inserted"),
     }
 }

@@ -82,6 +82,12 @@ pub struct FieldView {
     /// `query_typed` takes them: `(&row.id, SqlType::INT8)`.
     pub typed_bind: String,
     pub typed_new_bind: String,
+    /// On PostgreSQL, the insert struct's field as `insert_many`'s COPY
+    /// sends it: a `None` where the column has a default becomes the value
+    /// the database would use (`now` for `default: now`).
+    pub copy_bind: String,
+    /// The column's PostgreSQL type, for COPY.
+    pub sql_type: String,
     pub is_new_optional: bool,
 }
 
@@ -197,6 +203,11 @@ pub struct ModelView {
     pub page_key_typed_bind: String,
     /// The key's PostgreSQL parameter type.
     pub pk_sql_type: String,
+    /// On PostgreSQL, the `COPY ... FROM STDIN (FORMAT binary)` of
+    /// `insert_many`; `None` where the insert struct has no fields.
+    pub copy_sql: Option<String>,
+    /// Whether a column has `default: now`, which `insert_many` fills in.
+    pub copy_uses_now: bool,
     /// The table's columns in schema order, as a Rust string literal.
     pub columns_literal: String,
     pub update_sql: Option<String>,
@@ -262,6 +273,32 @@ pub fn sql_type(ty: &FieldType) -> &'static str {
         FieldType::DateTime => "SqlType::TIMESTAMPTZ",
         FieldType::Json => "SqlType::JSONB",
     }
+}
+
+/// The insert struct's field as `insert_many` sends it without the
+/// database's help: its default filled in where it is `None`, as the
+/// database would fill it (`now`, a local of the function, for
+/// `default: now`).
+fn copy_bind(field: &Field, table: &str, dialect: Dialect) -> String {
+    let place = format!("new.{}", field.rust_name);
+    let Some(default) = &field.default else {
+        return write_bind(field, table, &place, field.nullable, dialect);
+    };
+    let filled = match (default, &field.ty) {
+        (DefaultValue::Int(n), _) => format!("{place}.unwrap_or({n})"),
+        (DefaultValue::Float(f), _) => format!("{place}.unwrap_or({})", format_float(*f)),
+        (DefaultValue::Bool(b), _) => format!("{place}.unwrap_or({b})"),
+        (DefaultValue::String(text), _) => {
+            format!("{place}.as_deref().unwrap_or({})", rust_str(text))
+        }
+        (DefaultValue::EnumVariant(index), FieldType::Enum(enum_type)) => format!(
+            "{place}.unwrap_or({}::{})",
+            enum_type.rust_name, enum_type.variants[*index].rust_name
+        ),
+        (DefaultValue::Now, _) => format!("{place}.unwrap_or(now)"),
+        (DefaultValue::EnumVariant(_), _) => unreachable!("validate gives variants only to enums"),
+    };
+    write_bind(field, table, &filled, false, dialect)
 }
 
 /// `bind` with the field's PostgreSQL parameter type.
@@ -424,6 +461,8 @@ fn field_view(field: &Field, table: &str, index: usize, dialect: Dialect) -> Fie
         read: read_column(field, table, index, dialect),
         typed_bind: typed(&bind, &field.ty),
         typed_new_bind: typed(&new_bind, &field.ty),
+        copy_bind: copy_bind(field, table, dialect),
+        sql_type: sql_type(&field.ty).to_owned(),
         bind,
         new_bind,
         is_new_optional,
@@ -452,6 +491,23 @@ fn column_list(model: &Model) -> String {
         .map(|f| sql_ident(&f.column))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The binary COPY of every column an insert gives, on PostgreSQL.
+fn copy_sql(model: &Model, dialect: Dialect) -> Option<String> {
+    let columns: Vec<String> = model
+        .fields
+        .iter()
+        .filter(|f| !f.is_generated())
+        .map(|f| sql_ident(&f.column))
+        .collect();
+    (dialect == Dialect::Postgres && !columns.is_empty()).then(|| {
+        format!(
+            "COPY {} ({}) FROM STDIN (FORMAT binary)",
+            sql_ident(&model.table),
+            columns.join(", ")
+        )
+    })
 }
 
 /// The SQL statements of a model's data access.
@@ -890,6 +946,9 @@ fn postgres_imports(
     if params.iter().any(|p| p.ty == DATETIME_TYPE) {
         imports.push("use chrono::{DateTime, Utc};".to_owned());
     }
+    if model.fields.iter().any(|f| !f.is_generated()) {
+        imports.push("use postgres::binary_copy::BinaryCopyInWriter;".to_owned());
+    }
     imports.push("use postgres::{GenericClient, Row};".to_owned());
     // Renamed: a model may be named `Type`.
     let types = if enums.is_empty() {
@@ -1113,6 +1172,11 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         page_key_bind: bind_value(pk_field, "key", dialect),
         page_key_typed_bind: typed(&bind_value(pk_field, "key", dialect), &pk_field.ty),
         pk_sql_type: sql_type(&pk_field.ty).to_owned(),
+        copy_sql: copy_sql(model, dialect).map(|sql| rust_str(&sql)),
+        copy_uses_now: model
+            .fields
+            .iter()
+            .any(|f| f.default == Some(DefaultValue::Now)),
         columns_literal: rust_str(&column_list(model)),
         update_sql: statements.update.as_deref().map(rust_str),
         delete_sql: rust_str(&statements.delete),

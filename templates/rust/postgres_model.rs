@@ -28,7 +28,11 @@ impl<'a> FromSql<'a> for {{ e.rust_name }} {
 {%- endfor %}
 
 const INSERT_SQL: &str = {{ m.insert_sql }};
+{%- if let Some(copy_sql) = m.copy_sql %}
+const COPY_SQL: &str = {{ copy_sql }};
+{%- else %}
 const INSERT_MANY_SQL: &str = {{ m.insert_many_sql }};
+{%- endif %}
 pub(crate) const GET_SQL: &str = {{ m.get_sql }};
 const LIST_SQL: &str = {{ m.list_sql }};
 const COUNT_SQL: &str = {{ m.count_sql }};
@@ -68,15 +72,41 @@ pub fn insert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+{%- if m.copy_sql.is_some() %}
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+{%- if m.copy_uses_now %}
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction)
+{%- endif %}.
+pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -> Result<usize> {
+{%- if m.copy_uses_now %}
+    let now = chrono::Utc::now();
+{%- endif %}
+    let mut transaction = client.transaction()?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[{% for f in m.new_fields %}{{ f.sql_type }}{% if !loop.last %}, {% endif %}{% endfor %}],
+    );
+    for new in rows {
+        writer.write(&[{% for f in m.new_fields %}{{ f.copy_bind }}, {% endfor %}])?;
+    }
+    writer.finish()?;
+    transaction.commit()?;
+    Ok(rows.len())
+}
+{%- else %}
 pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -> Result<usize> {
     let mut transaction = client.transaction()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
-    for new in rows {
-        transaction.execute(&statement, &[{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}])?;
+    for _ in rows {
+        transaction.execute(&statement, &[])?;
     }
     transaction.commit()?;
     Ok(rows.len())
 }
+{%- endif %}
 {%- if m.upsert_sql.is_some() %}
 
 /// Inserts a row, or replaces every column of the row with the same

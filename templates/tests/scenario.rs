@@ -45,6 +45,35 @@ fn defaults_are_filled_in_by_the_database() {
 {%- endif %}
 
 #[test]
+fn insert_many_stores_what_insert_stores() {
+    let mut db = db();
+    let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
+{%- for d in t.defaults %}
+    new.{{ d.field }} = None;
+{%- endfor %}
+    let inserted = api::{{ t.module }}::insert(db.conn(), &new).unwrap();
+    // Deleted first, so its unique values can be stored again.
+    assert!(api::{{ t.module }}::delete(db.conn(), {{ t.pk_arg }}).unwrap());
+    assert_eq!(api::{{ t.module }}::insert_many(db.conn(), &[new]).unwrap(), 1);
+    let mut stored = api::{{ t.module }}::list(db.conn()).unwrap();
+    assert_eq!(stored.len(), 1);
+    let mut many = stored.remove(0);
+{%- if t.pk_generated %}
+    // The database numbers each row afresh.
+    many.{{ t.pk_field }} = inserted.{{ t.pk_field }};
+{%- endif %}
+{%- for d in t.defaults %}
+{%- if d.assertion.is_none() %}
+    // `now` is the moment of each write; the two are close, not equal.
+    let gap = many.{{ d.field }}{% if d.nullable %}.unwrap(){% endif %} - inserted.{{ d.field }}{% if d.nullable %}.unwrap(){% endif %};
+    assert!(gap.num_seconds().abs() < 60, "{gap}");
+    many.{{ d.field }} = inserted.{{ d.field }};
+{%- endif %}
+{%- endfor %}
+    assert_eq!(many, inserted);
+}
+
+#[test]
 fn list_update_and_delete_round_trip() {
     let mut db = db();
     let inserted = seeds::{{ t.seed_fn }}(db.conn(), 1);

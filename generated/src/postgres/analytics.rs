@@ -2,6 +2,7 @@
 //! The `analytics` table over PostgreSQL: the functions of
 //! [`crate::analytics`], on any [`GenericClient`].
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
@@ -10,7 +11,7 @@ use crate::postgres::read_column;
 use crate::{Analytics, AnalyticsPatch, NewAnalytics, Result, Short};
 
 const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ($1, $2, COALESCE($3::BIGINT, 0), COALESCE($4::BIGINT, 0), COALESCE($5::BIGINT, 0), $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
+const COPY_SQL: &str = "COPY analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) FROM STDIN (FORMAT binary)";
 pub(crate) const GET_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM analytics";
@@ -74,27 +75,46 @@ pub fn insert(client: &mut impl GenericClient, new: &NewAnalytics) -> Result<Ana
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction).
 pub fn insert_many(client: &mut impl GenericClient, rows: &[NewAnalytics]) -> Result<usize> {
+    let now = chrono::Utc::now();
     let mut transaction = client.transaction()?;
-    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[
+            SqlType::INT8,
+            SqlType::VARCHAR,
+            SqlType::INT8,
+            SqlType::INT8,
+            SqlType::INT8,
+            SqlType::FLOAT8,
+            SqlType::TIMESTAMPTZ,
+        ],
+    );
     for new in rows {
-        transaction.execute(
-            &statement,
-            &[
-                &new.short_id,
-                &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id).at_most(32),
-                &new.views,
-                &new.likes,
-                &new.comments,
-                &Checked::new(
-                    "analytics",
-                    "average_view_duration_seconds",
-                    &new.average_view_duration_seconds,
-                ),
-                &Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
-            ],
-        )?;
+        writer.write(&[
+            &new.short_id,
+            &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id).at_most(32),
+            &new.views.unwrap_or(0),
+            &new.likes.unwrap_or(0),
+            &new.comments.unwrap_or(0),
+            &Checked::new(
+                "analytics",
+                "average_view_duration_seconds",
+                &new.average_view_duration_seconds,
+            ),
+            &Checked::new(
+                "analytics",
+                "measured_at",
+                &Timestamp(new.measured_at.unwrap_or(now)),
+            ),
+        ])?;
     }
+    writer.finish()?;
     transaction.commit()?;
     Ok(rows.len())
 }

@@ -2,6 +2,7 @@
 //! The `clips` table over PostgreSQL: the functions of
 //! [`crate::clips`], on any [`GenericClient`].
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
@@ -10,7 +11,7 @@ use crate::postgres::read_column;
 use crate::{Clip, ClipPatch, NewClip, PipelineRun, Result};
 
 const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
+const COPY_SQL: &str = "COPY clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) FROM STDIN (FORMAT binary)";
 pub(crate) const GET_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM clips";
@@ -73,23 +74,42 @@ pub fn insert(client: &mut impl GenericClient, new: &NewClip) -> Result<Clip> {
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction).
 pub fn insert_many(client: &mut impl GenericClient, rows: &[NewClip]) -> Result<usize> {
+    let now = chrono::Utc::now();
     let mut transaction = client.transaction()?;
-    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[
+            SqlType::INT8,
+            SqlType::FLOAT8,
+            SqlType::FLOAT8,
+            SqlType::FLOAT8,
+            SqlType::TEXT,
+            SqlType::VARCHAR,
+            SqlType::TIMESTAMPTZ,
+        ],
+    );
     for new in rows {
-        transaction.execute(
-            &statement,
-            &[
-                &new.run_id,
-                &Checked::new("clips", "start_seconds", &new.start_seconds),
-                &Checked::new("clips", "end_seconds", &new.end_seconds),
-                &Checked::new("clips", "virality_score", &new.virality_score),
-                &Checked::new("clips", "transcript", &new.transcript),
-                &Checked::new("clips", "file_path", &new.file_path).at_most(1024),
-                &Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
-            ],
-        )?;
+        writer.write(&[
+            &new.run_id,
+            &Checked::new("clips", "start_seconds", &new.start_seconds),
+            &Checked::new("clips", "end_seconds", &new.end_seconds),
+            &Checked::new("clips", "virality_score", &new.virality_score),
+            &Checked::new("clips", "transcript", &new.transcript),
+            &Checked::new("clips", "file_path", &new.file_path).at_most(1024),
+            &Checked::new(
+                "clips",
+                "created_at",
+                &Timestamp(new.created_at.unwrap_or(now)),
+            ),
+        ])?;
     }
+    writer.finish()?;
     transaction.commit()?;
     Ok(rows.len())
 }

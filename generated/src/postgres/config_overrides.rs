@@ -2,6 +2,7 @@
 //! The `config_overrides` table over PostgreSQL: the functions of
 //! [`crate::config_overrides`], on any [`GenericClient`].
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
@@ -10,7 +11,8 @@ use crate::postgres::read_column;
 use crate::{ConfigOverride, ConfigOverridePatch, NewConfigOverride, Result};
 
 const INSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING \"key\", value, updated_by, updated_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
+const COPY_SQL: &str =
+    "COPY config_overrides (\"key\", value, updated_by, updated_at) FROM STDIN (FORMAT binary)";
 pub(crate) const GET_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" = $1";
 const LIST_SQL: &str =
@@ -68,24 +70,36 @@ pub fn insert(client: &mut impl GenericClient, new: &NewConfigOverride) -> Resul
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction).
 pub fn insert_many(client: &mut impl GenericClient, rows: &[NewConfigOverride]) -> Result<usize> {
+    let now = chrono::Utc::now();
     let mut transaction = client.transaction()?;
-    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[
+            SqlType::VARCHAR,
+            SqlType::TEXT,
+            SqlType::VARCHAR,
+            SqlType::TIMESTAMPTZ,
+        ],
+    );
     for new in rows {
-        transaction.execute(
-            &statement,
-            &[
-                &Checked::new("config_overrides", "key", &new.key).at_most(100),
-                &Checked::new("config_overrides", "value", &new.value),
-                &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
-                &Checked::new(
-                    "config_overrides",
-                    "updated_at",
-                    &new.updated_at.map(Timestamp),
-                ),
-            ],
-        )?;
+        writer.write(&[
+            &Checked::new("config_overrides", "key", &new.key).at_most(100),
+            &Checked::new("config_overrides", "value", &new.value),
+            &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+            &Checked::new(
+                "config_overrides",
+                "updated_at",
+                &Timestamp(new.updated_at.unwrap_or(now)),
+            ),
+        ])?;
     }
+    writer.finish()?;
     transaction.commit()?;
     Ok(rows.len())
 }

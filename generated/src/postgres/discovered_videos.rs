@@ -2,6 +2,7 @@
 //! The `discovered_videos` table over PostgreSQL: the functions of
 //! [`crate::discovered_videos`], on any [`GenericClient`].
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{FromSql, Type as SqlType};
 use postgres::{GenericClient, Row};
 
@@ -27,7 +28,7 @@ impl<'a> FromSql<'a> for DiscoveredVideoStatus {
 }
 
 const INSERT_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9::TEXT, 'new'), COALESCE($10::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9::TEXT, 'new'), COALESCE($10::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
+const COPY_SQL: &str = "COPY discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) FROM STDIN (FORMAT binary)";
 pub(crate) const GET_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM discovered_videos";
@@ -122,40 +123,57 @@ pub fn insert(
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction).
 pub fn insert_many(client: &mut impl GenericClient, rows: &[NewDiscoveredVideo]) -> Result<usize> {
+    let now = chrono::Utc::now();
     let mut transaction = client.transaction()?;
-    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[
+            SqlType::VARCHAR,
+            SqlType::VARCHAR,
+            SqlType::VARCHAR,
+            SqlType::VARCHAR,
+            SqlType::VARCHAR,
+            SqlType::INT8,
+            SqlType::INT8,
+            SqlType::TIMESTAMPTZ,
+            SqlType::TEXT,
+            SqlType::TIMESTAMPTZ,
+        ],
+    );
     for new in rows {
-        transaction.execute(
-            &statement,
-            &[
-                &Checked::new(
-                    "discovered_videos",
-                    "youtube_video_id",
-                    &new.youtube_video_id,
-                )
-                .at_most(32),
-                &Checked::new("discovered_videos", "title", &new.title).at_most(500),
-                &Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
-                &Checked::new("discovered_videos", "channel_title", &new.channel_title)
-                    .at_most(255),
-                &Checked::new("discovered_videos", "url", &new.url).at_most(500),
-                &new.duration_seconds,
-                &new.view_count,
-                &Checked::new(
-                    "discovered_videos",
-                    "published_at",
-                    &new.published_at.map(Timestamp),
-                ),
-                &new.status.map(DiscoveredVideoStatus::as_str),
-                &Checked::new(
-                    "discovered_videos",
-                    "discovered_at",
-                    &new.discovered_at.map(Timestamp),
-                ),
-            ],
-        )?;
+        writer.write(&[
+            &Checked::new(
+                "discovered_videos",
+                "youtube_video_id",
+                &new.youtube_video_id,
+            )
+            .at_most(32),
+            &Checked::new("discovered_videos", "title", &new.title).at_most(500),
+            &Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
+            &Checked::new("discovered_videos", "channel_title", &new.channel_title).at_most(255),
+            &Checked::new("discovered_videos", "url", &new.url).at_most(500),
+            &new.duration_seconds,
+            &new.view_count,
+            &Checked::new(
+                "discovered_videos",
+                "published_at",
+                &new.published_at.map(Timestamp),
+            ),
+            &new.status.unwrap_or(DiscoveredVideoStatus::New).as_str(),
+            &Checked::new(
+                "discovered_videos",
+                "discovered_at",
+                &Timestamp(new.discovered_at.unwrap_or(now)),
+            ),
+        ])?;
     }
+    writer.finish()?;
     transaction.commit()?;
     Ok(rows.len())
 }

@@ -2,6 +2,7 @@
 //! The `error_logs` table over PostgreSQL: the functions of
 //! [`crate::error_logs`], on any [`GenericClient`].
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
@@ -10,7 +11,7 @@ use crate::postgres::read_column;
 use crate::{ErrorLog, ErrorLogPatch, NewErrorLog, PipelineRun, Result};
 
 const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::BOOLEAN, FALSE), COALESCE($9::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
+const COPY_SQL: &str = "COPY error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) FROM STDIN (FORMAT binary)";
 pub(crate) const GET_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM error_logs";
@@ -81,25 +82,46 @@ pub fn insert(client: &mut impl GenericClient, new: &NewErrorLog) -> Result<Erro
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction).
 pub fn insert_many(client: &mut impl GenericClient, rows: &[NewErrorLog]) -> Result<usize> {
+    let now = chrono::Utc::now();
     let mut transaction = client.transaction()?;
-    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[
+            SqlType::INT8,
+            SqlType::VARCHAR,
+            SqlType::VARCHAR,
+            SqlType::VARCHAR,
+            SqlType::TEXT,
+            SqlType::TEXT,
+            SqlType::JSONB,
+            SqlType::BOOL,
+            SqlType::TIMESTAMPTZ,
+        ],
+    );
     for new in rows {
-        transaction.execute(
-            &statement,
-            &[
-                &new.run_id,
-                &Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
-                &Checked::new("error_logs", "module", &new.module).at_most(100),
-                &Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
-                &Checked::new("error_logs", "message", &new.message),
-                &Checked::new("error_logs", "traceback", &new.traceback),
-                &Checked::new("error_logs", "context", &new.context),
-                &new.resolved,
-                &Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
-            ],
-        )?;
+        writer.write(&[
+            &new.run_id,
+            &Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
+            &Checked::new("error_logs", "module", &new.module).at_most(100),
+            &Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+            &Checked::new("error_logs", "message", &new.message),
+            &Checked::new("error_logs", "traceback", &new.traceback),
+            &Checked::new("error_logs", "context", &new.context),
+            &new.resolved.unwrap_or(false),
+            &Checked::new(
+                "error_logs",
+                "occurred_at",
+                &Timestamp(new.occurred_at.unwrap_or(now)),
+            ),
+        ])?;
     }
+    writer.finish()?;
     transaction.commit()?;
     Ok(rows.len())
 }

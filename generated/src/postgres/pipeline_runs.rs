@@ -2,6 +2,7 @@
 //! The `pipeline_runs` table over PostgreSQL: the functions of
 //! [`crate::pipeline_runs`], on any [`GenericClient`].
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{FromSql, Type as SqlType};
 use postgres::{GenericClient, Row};
 
@@ -27,7 +28,7 @@ impl<'a> FromSql<'a> for PipelineRunStatus {
 }
 
 const INSERT_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES ($1, $2, COALESCE($3::TEXT, 'pending'), $4, COALESCE($5::TIMESTAMPTZ, date_trunc('milliseconds', now())), $6, $7) RETURNING id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message";
-const INSERT_MANY_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES ($1, $2, COALESCE($3::TEXT, 'pending'), $4, COALESCE($5::TIMESTAMPTZ, date_trunc('milliseconds', now())), $6, $7)";
+const COPY_SQL: &str = "COPY pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) FROM STDIN (FORMAT binary)";
 pub(crate) const GET_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM pipeline_runs";
@@ -96,31 +97,46 @@ pub fn insert(client: &mut impl GenericClient, new: &NewPipelineRun) -> Result<P
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction).
 pub fn insert_many(client: &mut impl GenericClient, rows: &[NewPipelineRun]) -> Result<usize> {
+    let now = chrono::Utc::now();
     let mut transaction = client.transaction()?;
-    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[
+            SqlType::INT8,
+            SqlType::VARCHAR,
+            SqlType::TEXT,
+            SqlType::JSONB,
+            SqlType::TIMESTAMPTZ,
+            SqlType::TIMESTAMPTZ,
+            SqlType::TEXT,
+        ],
+    );
     for new in rows {
-        transaction.execute(
-            &statement,
-            &[
-                &new.video_id,
-                &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id).at_most(36),
-                &new.status.map(PipelineRunStatus::as_str),
-                &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
-                &Checked::new(
-                    "pipeline_runs",
-                    "started_at",
-                    &new.started_at.map(Timestamp),
-                ),
-                &Checked::new(
-                    "pipeline_runs",
-                    "finished_at",
-                    &new.finished_at.map(Timestamp),
-                ),
-                &Checked::new("pipeline_runs", "error_message", &new.error_message),
-            ],
-        )?;
+        writer.write(&[
+            &new.video_id,
+            &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id).at_most(36),
+            &new.status.unwrap_or(PipelineRunStatus::Pending).as_str(),
+            &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
+            &Checked::new(
+                "pipeline_runs",
+                "started_at",
+                &Timestamp(new.started_at.unwrap_or(now)),
+            ),
+            &Checked::new(
+                "pipeline_runs",
+                "finished_at",
+                &new.finished_at.map(Timestamp),
+            ),
+            &Checked::new("pipeline_runs", "error_message", &new.error_message),
+        ])?;
     }
+    writer.finish()?;
     transaction.commit()?;
     Ok(rows.len())
 }

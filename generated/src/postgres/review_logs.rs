@@ -2,6 +2,7 @@
 //! The `review_logs` table over PostgreSQL: the functions of
 //! [`crate::review_logs`], on any [`GenericClient`].
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{FromSql, Type as SqlType};
 use postgres::{GenericClient, Row};
 
@@ -25,7 +26,7 @@ impl<'a> FromSql<'a> for ReviewLogAction {
 }
 
 const INSERT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
+const COPY_SQL: &str = "COPY review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) FROM STDIN (FORMAT binary)";
 pub(crate) const GET_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM review_logs";
@@ -81,26 +82,40 @@ pub fn insert(client: &mut impl GenericClient, new: &NewReviewLog) -> Result<Rev
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction).
 pub fn insert_many(client: &mut impl GenericClient, rows: &[NewReviewLog]) -> Result<usize> {
+    let now = chrono::Utc::now();
     let mut transaction = client.transaction()?;
-    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[
+            SqlType::INT8,
+            SqlType::VARCHAR,
+            SqlType::INT8,
+            SqlType::TEXT,
+            SqlType::TEXT,
+            SqlType::TIMESTAMPTZ,
+        ],
+    );
     for new in rows {
-        transaction.execute(
-            &statement,
-            &[
-                &new.short_id,
-                &Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
-                &new.telegram_message_id,
-                &new.action.as_str(),
-                &Checked::new("review_logs", "comment", &new.comment),
-                &Checked::new(
-                    "review_logs",
-                    "reviewed_at",
-                    &new.reviewed_at.map(Timestamp),
-                ),
-            ],
-        )?;
+        writer.write(&[
+            &new.short_id,
+            &Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
+            &new.telegram_message_id,
+            &new.action.as_str(),
+            &Checked::new("review_logs", "comment", &new.comment),
+            &Checked::new(
+                "review_logs",
+                "reviewed_at",
+                &Timestamp(new.reviewed_at.unwrap_or(now)),
+            ),
+        ])?;
     }
+    writer.finish()?;
     transaction.commit()?;
     Ok(rows.len())
 }

@@ -2,6 +2,7 @@
 //! The `scripts` table over PostgreSQL: the functions of
 //! [`crate::scripts`], on any [`GenericClient`].
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
@@ -10,7 +11,7 @@ use crate::postgres::read_column;
 use crate::{Clip, NewScript, PipelineRun, Result, Script, ScriptPatch};
 
 const INSERT_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
+const COPY_SQL: &str = "COPY scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) FROM STDIN (FORMAT binary)";
 pub(crate) const GET_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM scripts";
@@ -65,23 +66,42 @@ pub fn insert(client: &mut impl GenericClient, new: &NewScript) -> Result<Script
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction).
 pub fn insert_many(client: &mut impl GenericClient, rows: &[NewScript]) -> Result<usize> {
+    let now = chrono::Utc::now();
     let mut transaction = client.transaction()?;
-    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[
+            SqlType::INT8,
+            SqlType::INT8,
+            SqlType::TEXT,
+            SqlType::VARCHAR,
+            SqlType::INT8,
+            SqlType::INT8,
+            SqlType::TIMESTAMPTZ,
+        ],
+    );
     for new in rows {
-        transaction.execute(
-            &statement,
-            &[
-                &new.run_id,
-                &new.clip_id,
-                &Checked::new("scripts", "content", &new.content),
-                &Checked::new("scripts", "model_name", &new.model_name).at_most(100),
-                &new.prompt_tokens,
-                &new.completion_tokens,
-                &Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
-            ],
-        )?;
+        writer.write(&[
+            &new.run_id,
+            &new.clip_id,
+            &Checked::new("scripts", "content", &new.content),
+            &Checked::new("scripts", "model_name", &new.model_name).at_most(100),
+            &new.prompt_tokens,
+            &new.completion_tokens,
+            &Checked::new(
+                "scripts",
+                "created_at",
+                &Timestamp(new.created_at.unwrap_or(now)),
+            ),
+        ])?;
     }
+    writer.finish()?;
     transaction.commit()?;
     Ok(rows.len())
 }

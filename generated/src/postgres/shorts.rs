@@ -2,6 +2,7 @@
 //! The `shorts` table over PostgreSQL: the functions of
 //! [`crate::shorts`], on any [`GenericClient`].
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{FromSql, Type as SqlType};
 use postgres::{GenericClient, Row};
 
@@ -25,7 +26,7 @@ impl<'a> FromSql<'a> for ShortStatus {
 }
 
 const INSERT_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::TEXT, 'draft'), $9, COALESCE($10::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::TEXT, 'draft'), $9, COALESCE($10::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
+const COPY_SQL: &str = "COPY shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) FROM STDIN (FORMAT binary)";
 pub(crate) const GET_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM shorts";
@@ -97,26 +98,48 @@ pub fn insert(client: &mut impl GenericClient, new: &NewShort) -> Result<Short> 
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction).
 pub fn insert_many(client: &mut impl GenericClient, rows: &[NewShort]) -> Result<usize> {
+    let now = chrono::Utc::now();
     let mut transaction = client.transaction()?;
-    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[
+            SqlType::INT8,
+            SqlType::INT8,
+            SqlType::INT8,
+            SqlType::VARCHAR,
+            SqlType::VARCHAR,
+            SqlType::TEXT,
+            SqlType::VARCHAR,
+            SqlType::TEXT,
+            SqlType::TIMESTAMPTZ,
+            SqlType::TIMESTAMPTZ,
+        ],
+    );
     for new in rows {
-        transaction.execute(
-            &statement,
-            &[
-                &new.clip_id,
-                &new.script_id,
-                &new.tts_audio_id,
-                &Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
-                &Checked::new("shorts", "title", &new.title).at_most(100),
-                &Checked::new("shorts", "description", &new.description),
-                &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
-                &new.status.map(ShortStatus::as_str),
-                &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
-                &Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
-            ],
-        )?;
+        writer.write(&[
+            &new.clip_id,
+            &new.script_id,
+            &new.tts_audio_id,
+            &Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
+            &Checked::new("shorts", "title", &new.title).at_most(100),
+            &Checked::new("shorts", "description", &new.description),
+            &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
+            &new.status.unwrap_or(ShortStatus::Draft).as_str(),
+            &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+            &Checked::new(
+                "shorts",
+                "created_at",
+                &Timestamp(new.created_at.unwrap_or(now)),
+            ),
+        ])?;
     }
+    writer.finish()?;
     transaction.commit()?;
     Ok(rows.len())
 }

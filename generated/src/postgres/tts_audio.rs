@@ -2,6 +2,7 @@
 //! The `tts_audio` table over PostgreSQL: the functions of
 //! [`crate::tts_audio`], on any [`GenericClient`].
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type as SqlType;
 use postgres::{GenericClient, Row};
 
@@ -10,7 +11,7 @@ use crate::postgres::read_column;
 use crate::{NewTTSAudio, Result, Script, TTSAudio, TTSAudioPatch};
 
 const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now()))) RETURNING id, script_id, file_path, voice, provider, duration_seconds, created_at";
-const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6::TIMESTAMPTZ, date_trunc('milliseconds', now())))";
+const COPY_SQL: &str = "COPY tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) FROM STDIN (FORMAT binary)";
 pub(crate) const GET_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id = $1";
 const LIST_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM tts_audio";
@@ -68,22 +69,40 @@ pub fn insert(client: &mut impl GenericClient, new: &NewTTSAudio) -> Result<TTSA
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Inside a transaction it uses a savepoint. Returns how
 /// many rows were inserted.
+///
+/// The rows go in one binary `COPY`, so a column's default is filled in
+/// here where a row leaves it `None`, as the database would fill it
+/// (`now` is one instant for all the rows, as the server's `now()` is one
+/// per transaction).
 pub fn insert_many(client: &mut impl GenericClient, rows: &[NewTTSAudio]) -> Result<usize> {
+    let now = chrono::Utc::now();
     let mut transaction = client.transaction()?;
-    let statement = transaction.prepare(INSERT_MANY_SQL)?;
+    let mut writer = BinaryCopyInWriter::new(
+        transaction.copy_in(COPY_SQL)?,
+        &[
+            SqlType::INT8,
+            SqlType::VARCHAR,
+            SqlType::VARCHAR,
+            SqlType::VARCHAR,
+            SqlType::FLOAT8,
+            SqlType::TIMESTAMPTZ,
+        ],
+    );
     for new in rows {
-        transaction.execute(
-            &statement,
-            &[
-                &new.script_id,
-                &Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
-                &Checked::new("tts_audio", "voice", &new.voice).at_most(100),
-                &Checked::new("tts_audio", "provider", &new.provider).at_most(50),
-                &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
-                &Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
-            ],
-        )?;
+        writer.write(&[
+            &new.script_id,
+            &Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
+            &Checked::new("tts_audio", "voice", &new.voice).at_most(100),
+            &Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+            &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+            &Checked::new(
+                "tts_audio",
+                "created_at",
+                &Timestamp(new.created_at.unwrap_or(now)),
+            ),
+        ])?;
     }
+    writer.finish()?;
     transaction.commit()?;
     Ok(rows.len())
 }

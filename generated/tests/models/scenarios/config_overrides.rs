@@ -33,6 +33,28 @@ fn defaults_are_filled_in_by_the_database() {
 }
 
 #[test]
+fn insert_many_stores_what_insert_stores() {
+    let mut db = db();
+    let mut new = seeds::new_config_override(db.conn(), 1);
+    new.updated_at = None;
+    let inserted = api::config_overrides::insert(db.conn(), &new).unwrap();
+    // Deleted first, so its unique values can be stored again.
+    assert!(api::config_overrides::delete(db.conn(), &inserted.key).unwrap());
+    assert_eq!(
+        api::config_overrides::insert_many(db.conn(), &[new]).unwrap(),
+        1
+    );
+    let mut stored = api::config_overrides::list(db.conn()).unwrap();
+    assert_eq!(stored.len(), 1);
+    let mut many = stored.remove(0);
+    // `now` is the moment of each write; the two are close, not equal.
+    let gap = many.updated_at - inserted.updated_at;
+    assert!(gap.num_seconds().abs() < 60, "{gap}");
+    many.updated_at = inserted.updated_at;
+    assert_eq!(many, inserted);
+}
+
+#[test]
 fn list_update_and_delete_round_trip() {
     let mut db = db();
     let inserted = seeds::insert_config_override(db.conn(), 1);

@@ -41,6 +41,31 @@ fn defaults_are_filled_in_by_the_database() {
 }
 
 #[test]
+fn insert_many_stores_what_insert_stores() {
+    let mut db = db();
+    let mut new = seeds::new_discovered_video(db.conn(), 1);
+    new.status = None;
+    new.discovered_at = None;
+    let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
+    // Deleted first, so its unique values can be stored again.
+    assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
+    assert_eq!(
+        api::discovered_videos::insert_many(db.conn(), &[new]).unwrap(),
+        1
+    );
+    let mut stored = api::discovered_videos::list(db.conn()).unwrap();
+    assert_eq!(stored.len(), 1);
+    let mut many = stored.remove(0);
+    // The database numbers each row afresh.
+    many.id = inserted.id;
+    // `now` is the moment of each write; the two are close, not equal.
+    let gap = many.discovered_at - inserted.discovered_at;
+    assert!(gap.num_seconds().abs() < 60, "{gap}");
+    many.discovered_at = inserted.discovered_at;
+    assert_eq!(many, inserted);
+}
+
+#[test]
 fn list_update_and_delete_round_trip() {
     let mut db = db();
     let inserted = seeds::insert_discovered_video(db.conn(), 1);

@@ -40,6 +40,28 @@ fn defaults_are_filled_in_by_the_database() {
 }
 
 #[test]
+fn insert_many_stores_what_insert_stores() {
+    let mut db = db();
+    let mut new = seeds::new_error_log(db.conn(), 1);
+    new.resolved = None;
+    new.occurred_at = None;
+    let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
+    // Deleted first, so its unique values can be stored again.
+    assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
+    assert_eq!(api::error_logs::insert_many(db.conn(), &[new]).unwrap(), 1);
+    let mut stored = api::error_logs::list(db.conn()).unwrap();
+    assert_eq!(stored.len(), 1);
+    let mut many = stored.remove(0);
+    // The database numbers each row afresh.
+    many.id = inserted.id;
+    // `now` is the moment of each write; the two are close, not equal.
+    let gap = many.occurred_at - inserted.occurred_at;
+    assert!(gap.num_seconds().abs() < 60, "{gap}");
+    many.occurred_at = inserted.occurred_at;
+    assert_eq!(many, inserted);
+}
+
+#[test]
 fn list_update_and_delete_round_trip() {
     let mut db = db();
     let inserted = seeds::insert_error_log(db.conn(), 1);

@@ -41,6 +41,28 @@ fn defaults_are_filled_in_by_the_database() {
 }
 
 #[test]
+fn insert_many_stores_what_insert_stores() {
+    let mut db = db();
+    let mut new = seeds::new_short(db.conn(), 1);
+    new.status = None;
+    new.created_at = None;
+    let inserted = api::shorts::insert(db.conn(), &new).unwrap();
+    // Deleted first, so its unique values can be stored again.
+    assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
+    assert_eq!(api::shorts::insert_many(db.conn(), &[new]).unwrap(), 1);
+    let mut stored = api::shorts::list(db.conn()).unwrap();
+    assert_eq!(stored.len(), 1);
+    let mut many = stored.remove(0);
+    // The database numbers each row afresh.
+    many.id = inserted.id;
+    // `now` is the moment of each write; the two are close, not equal.
+    let gap = many.created_at - inserted.created_at;
+    assert!(gap.num_seconds().abs() < 60, "{gap}");
+    many.created_at = inserted.created_at;
+    assert_eq!(many, inserted);
+}
+
+#[test]
 fn list_update_and_delete_round_trip() {
     let mut db = db();
     let inserted = seeds::insert_short(db.conn(), 1);
