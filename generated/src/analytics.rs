@@ -66,6 +66,10 @@ impl NewAnalytics {
 
 const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, COALESCE(?3, 0), COALESCE(?4, 0), COALESCE(?5, 0), ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, COALESCE(?3, 0), COALESCE(?4, 0), COALESCE(?5, 0), ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_HEAD: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ";
+const INSERT_MANY_ROW: &str = "(?, ?, COALESCE(?, 0), COALESCE(?, 0), COALESCE(?, 0), ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = 200;
 const GET_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM analytics";
@@ -131,35 +135,74 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> Result<Analytics> {
             crate::error::sqlite_write(conn, error, "analytics", params![new.short_id])
         })
 }
-
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows. Nests inside a transaction the caller holds. Returns
-/// how many rows were inserted.
+/// to load many rows, up to 200 in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
 pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
-        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement
-                .execute(params![
-                    new.short_id,
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * 7;
+                statement.raw_bind_parameter(at + 1, new.short_id)?;
+                statement.raw_bind_parameter(
+                    at + 2,
                     Checked::new("analytics", "youtube_video_id", &new.youtube_video_id)
                         .at_most(32),
-                    new.views,
-                    new.likes,
-                    new.comments,
+                )?;
+                statement.raw_bind_parameter(at + 3, new.views)?;
+                statement.raw_bind_parameter(at + 4, new.likes)?;
+                statement.raw_bind_parameter(at + 5, new.comments)?;
+                statement.raw_bind_parameter(
+                    at + 6,
                     Checked::new(
                         "analytics",
                         "average_view_duration_seconds",
-                        &new.average_view_duration_seconds
+                        &new.average_view_duration_seconds,
                     ),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 7,
                     Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
-                ])
-                .map_err(|error| {
-                    crate::error::sqlite_write(conn, error, "analytics", params![new.short_id])
-                })?;
+                )?;
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
+            }
         }
         Ok(rows.len())
     })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[NewAnalytics]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![
+                new.short_id,
+                Checked::new("analytics", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                new.views,
+                new.likes,
+                new.comments,
+                Checked::new(
+                    "analytics",
+                    "average_view_duration_seconds",
+                    &new.average_view_duration_seconds
+                ),
+                Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
+            ])
+            .map_err(|error| {
+                crate::error::sqlite_write(conn, error, "analytics", params![new.short_id])
+            })?;
+    }
+    Ok(())
 }
 
 /// The row with the given `id`, if there is one.

@@ -60,6 +60,11 @@ impl NewClip {
 
 const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_HEAD: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ";
+const INSERT_MANY_ROW: &str =
+    "(?, ?, ?, ?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = 200;
 const GET_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM clips";
@@ -113,30 +118,74 @@ pub fn insert(conn: &Connection, new: &NewClip) -> Result<Clip> {
         })
         .map_err(|error| crate::error::sqlite_write(conn, error, "clips", params![new.run_id]))
 }
-
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows. Nests inside a transaction the caller holds. Returns
-/// how many rows were inserted.
+/// to load many rows, up to 200 in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
 pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
-        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement
-                .execute(params![
-                    new.run_id,
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * 7;
+                statement.raw_bind_parameter(at + 1, new.run_id)?;
+                statement.raw_bind_parameter(
+                    at + 2,
                     Checked::new("clips", "start_seconds", &new.start_seconds),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 3,
                     Checked::new("clips", "end_seconds", &new.end_seconds),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 4,
                     Checked::new("clips", "virality_score", &new.virality_score),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 5,
                     Checked::new("clips", "transcript", &new.transcript),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 6,
                     Checked::new("clips", "file_path", &new.file_path).at_most(1024),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 7,
                     Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
-                ])
-                .map_err(|error| {
-                    crate::error::sqlite_write(conn, error, "clips", params![new.run_id])
-                })?;
+                )?;
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
+            }
         }
         Ok(rows.len())
     })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[NewClip]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![
+                new.run_id,
+                Checked::new("clips", "start_seconds", &new.start_seconds),
+                Checked::new("clips", "end_seconds", &new.end_seconds),
+                Checked::new("clips", "virality_score", &new.virality_score),
+                Checked::new("clips", "transcript", &new.transcript),
+                Checked::new("clips", "file_path", &new.file_path).at_most(1024),
+                Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
+            ])
+            .map_err(|error| {
+                crate::error::sqlite_write(conn, error, "clips", params![new.run_id])
+            })?;
+    }
+    Ok(())
 }
 
 /// The row with the given `id`, if there is one.

@@ -49,6 +49,11 @@ impl NewConfigOverride {
 
 const INSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES (?1, ?2, ?3, COALESCE(?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING \"key\", value, updated_by, updated_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES (?1, ?2, ?3, COALESCE(?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_HEAD: &str =
+    "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ";
+const INSERT_MANY_ROW: &str = "(?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = 200;
 const GET_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" = ?1";
 const LIST_SQL: &str =
@@ -102,31 +107,68 @@ pub fn insert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverri
         })
         .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))
 }
-
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows. Nests inside a transaction the caller holds. Returns
-/// how many rows were inserted.
+/// to load many rows, up to 200 in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
 pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
-        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement
-                .execute(params![
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * 4;
+                statement.raw_bind_parameter(
+                    at + 1,
                     Checked::new("config_overrides", "key", &new.key).at_most(100),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 2,
                     Checked::new("config_overrides", "value", &new.value),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 3,
                     Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 4,
                     Checked::new(
                         "config_overrides",
                         "updated_at",
-                        &new.updated_at.map(Timestamp)
+                        &new.updated_at.map(Timestamp),
                     ),
-                ])
-                .map_err(|error| {
-                    crate::error::sqlite_write(conn, error, "config_overrides", &[])
-                })?;
+                )?;
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
+            }
         }
         Ok(rows.len())
     })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[NewConfigOverride]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![
+                Checked::new("config_overrides", "key", &new.key).at_most(100),
+                Checked::new("config_overrides", "value", &new.value),
+                Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                Checked::new(
+                    "config_overrides",
+                    "updated_at",
+                    &new.updated_at.map(Timestamp)
+                ),
+            ])
+            .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))?;
+    }
+    Ok(())
 }
 
 /// Inserts a row, or replaces every column of the row with the same

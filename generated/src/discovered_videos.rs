@@ -156,6 +156,10 @@ impl NewDiscoveredVideo {
 
 const INSERT_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?9, 'new'), COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?9, 'new'), COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_HEAD: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES ";
+const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 'new'), COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = 200;
 const GET_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM discovered_videos";
@@ -235,47 +239,108 @@ pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> Result<DiscoveredV
         })
         .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))
 }
-
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows. Nests inside a transaction the caller holds. Returns
-/// how many rows were inserted.
+/// to load many rows, up to 200 in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
 pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
-        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement
-                .execute(params![
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * 10;
+                statement.raw_bind_parameter(
+                    at + 1,
                     Checked::new(
                         "discovered_videos",
                         "youtube_video_id",
-                        &new.youtube_video_id
+                        &new.youtube_video_id,
                     )
                     .at_most(32),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 2,
                     Checked::new("discovered_videos", "title", &new.title).at_most(500),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 3,
                     Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 4,
                     Checked::new("discovered_videos", "channel_title", &new.channel_title)
                         .at_most(255),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 5,
                     Checked::new("discovered_videos", "url", &new.url).at_most(500),
-                    new.duration_seconds,
-                    new.view_count,
+                )?;
+                statement.raw_bind_parameter(at + 6, new.duration_seconds)?;
+                statement.raw_bind_parameter(at + 7, new.view_count)?;
+                statement.raw_bind_parameter(
+                    at + 8,
                     Checked::new(
                         "discovered_videos",
                         "published_at",
-                        &new.published_at.map(Timestamp)
+                        &new.published_at.map(Timestamp),
                     ),
-                    new.status,
+                )?;
+                statement.raw_bind_parameter(at + 9, new.status)?;
+                statement.raw_bind_parameter(
+                    at + 10,
                     Checked::new(
                         "discovered_videos",
                         "discovered_at",
-                        &new.discovered_at.map(Timestamp)
+                        &new.discovered_at.map(Timestamp),
                     ),
-                ])
-                .map_err(|error| {
-                    crate::error::sqlite_write(conn, error, "discovered_videos", &[])
-                })?;
+                )?;
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
+            }
         }
         Ok(rows.len())
     })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![
+                Checked::new(
+                    "discovered_videos",
+                    "youtube_video_id",
+                    &new.youtube_video_id
+                )
+                .at_most(32),
+                Checked::new("discovered_videos", "title", &new.title).at_most(500),
+                Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
+                Checked::new("discovered_videos", "channel_title", &new.channel_title).at_most(255),
+                Checked::new("discovered_videos", "url", &new.url).at_most(500),
+                new.duration_seconds,
+                new.view_count,
+                Checked::new(
+                    "discovered_videos",
+                    "published_at",
+                    &new.published_at.map(Timestamp)
+                ),
+                new.status,
+                Checked::new(
+                    "discovered_videos",
+                    "discovered_at",
+                    &new.discovered_at.map(Timestamp)
+                ),
+            ])
+            .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))?;
+    }
+    Ok(())
 }
 
 /// The row with the given `id`, if there is one.

@@ -72,6 +72,11 @@ impl NewErrorLog {
 
 const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0), COALESCE(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0), COALESCE(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_HEAD: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ";
+const INSERT_MANY_ROW: &str =
+    "(?, ?, ?, ?, ?, ?, ?, COALESCE(?, 0), COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = 200;
 const GET_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM error_logs";
@@ -130,32 +135,81 @@ pub fn insert(conn: &Connection, new: &NewErrorLog) -> Result<ErrorLog> {
         })
         .map_err(|error| crate::error::sqlite_write(conn, error, "error_logs", params![new.run_id]))
 }
-
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows. Nests inside a transaction the caller holds. Returns
-/// how many rows were inserted.
+/// to load many rows, up to 200 in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
 pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
-        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement
-                .execute(params![
-                    new.run_id,
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * 9;
+                statement.raw_bind_parameter(at + 1, new.run_id)?;
+                statement.raw_bind_parameter(
+                    at + 2,
                     Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 3,
                     Checked::new("error_logs", "module", &new.module).at_most(100),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 4,
                     Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 5,
                     Checked::new("error_logs", "message", &new.message),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 6,
                     Checked::new("error_logs", "traceback", &new.traceback),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 7,
                     Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
-                    new.resolved,
+                )?;
+                statement.raw_bind_parameter(at + 8, new.resolved)?;
+                statement.raw_bind_parameter(
+                    at + 9,
                     Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
-                ])
-                .map_err(|error| {
-                    crate::error::sqlite_write(conn, error, "error_logs", params![new.run_id])
-                })?;
+                )?;
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
+            }
         }
         Ok(rows.len())
     })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[NewErrorLog]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![
+                new.run_id,
+                Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
+                Checked::new("error_logs", "module", &new.module).at_most(100),
+                Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+                Checked::new("error_logs", "message", &new.message),
+                Checked::new("error_logs", "traceback", &new.traceback),
+                Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
+                new.resolved,
+                Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
+            ])
+            .map_err(|error| {
+                crate::error::sqlite_write(conn, error, "error_logs", params![new.run_id])
+            })?;
+    }
+    Ok(())
 }
 
 /// The row with the given `id`, if there is one.

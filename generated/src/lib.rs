@@ -129,6 +129,19 @@ pub fn init_db(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// A multi-row INSERT of `rows` rows: `head`, then `row` that many times.
+fn multi_row_sql(head: &str, row: &str, rows: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * (row.len() + 2));
+    sql.push_str(head);
+    for index in 0..rows {
+        if index > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(row);
+    }
+    sql
+}
+
 /// Runs `work` inside a savepoint: its changes are kept if it succeeds and
 /// undone if it fails. A savepoint, unlike BEGIN, also nests inside a
 /// transaction the caller holds.

@@ -134,6 +134,11 @@ impl NewPipelineRun {
 
 const INSERT_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES (?1, ?2, COALESCE(?3, 'pending'), ?4, COALESCE(?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?6, ?7) RETURNING id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message";
 const INSERT_MANY_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES (?1, ?2, COALESCE(?3, 'pending'), ?4, COALESCE(?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?6, ?7)";
+const INSERT_MANY_HEAD: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES ";
+const INSERT_MANY_ROW: &str =
+    "(?, ?, COALESCE(?, 'pending'), ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?, ?)";
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = 200;
 const GET_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM pipeline_runs";
@@ -210,43 +215,96 @@ pub fn insert(conn: &Connection, new: &NewPipelineRun) -> Result<PipelineRun> {
             crate::error::sqlite_write(conn, error, "pipeline_runs", params![new.video_id])
         })
 }
-
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows. Nests inside a transaction the caller holds. Returns
-/// how many rows were inserted.
+/// to load many rows, up to 200 in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
 pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
-        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement
-                .execute(params![
-                    new.video_id,
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * 7;
+                statement.raw_bind_parameter(at + 1, new.video_id)?;
+                statement.raw_bind_parameter(
+                    at + 2,
                     Checked::new("pipeline_runs", "correlation_id", &new.correlation_id)
                         .at_most(36),
-                    new.status,
+                )?;
+                statement.raw_bind_parameter(at + 3, new.status)?;
+                statement.raw_bind_parameter(
+                    at + 4,
                     Checked::new(
                         "pipeline_runs",
                         "config_snapshot",
-                        &new.config_snapshot.as_ref().map(Json)
+                        &new.config_snapshot.as_ref().map(Json),
                     ),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 5,
                     Checked::new(
                         "pipeline_runs",
                         "started_at",
-                        &new.started_at.map(Timestamp)
+                        &new.started_at.map(Timestamp),
                     ),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 6,
                     Checked::new(
                         "pipeline_runs",
                         "finished_at",
-                        &new.finished_at.map(Timestamp)
+                        &new.finished_at.map(Timestamp),
                     ),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 7,
                     Checked::new("pipeline_runs", "error_message", &new.error_message),
-                ])
-                .map_err(|error| {
-                    crate::error::sqlite_write(conn, error, "pipeline_runs", params![new.video_id])
-                })?;
+                )?;
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
+            }
         }
         Ok(rows.len())
     })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[NewPipelineRun]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![
+                new.video_id,
+                Checked::new("pipeline_runs", "correlation_id", &new.correlation_id).at_most(36),
+                new.status,
+                Checked::new(
+                    "pipeline_runs",
+                    "config_snapshot",
+                    &new.config_snapshot.as_ref().map(Json)
+                ),
+                Checked::new(
+                    "pipeline_runs",
+                    "started_at",
+                    &new.started_at.map(Timestamp)
+                ),
+                Checked::new(
+                    "pipeline_runs",
+                    "finished_at",
+                    &new.finished_at.map(Timestamp)
+                ),
+                Checked::new("pipeline_runs", "error_message", &new.error_message),
+            ])
+            .map_err(|error| {
+                crate::error::sqlite_write(conn, error, "pipeline_runs", params![new.video_id])
+            })?;
+    }
+    Ok(())
 }
 
 /// The row with the given `id`, if there is one.

@@ -123,6 +123,10 @@ impl NewReviewLog {
 
 const INSERT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_HEAD: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ";
+const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = 200;
 const GET_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM review_logs";
@@ -180,33 +184,71 @@ pub fn insert(conn: &Connection, new: &NewReviewLog) -> Result<ReviewLog> {
             crate::error::sqlite_write(conn, error, "review_logs", params![new.short_id])
         })
 }
-
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows. Nests inside a transaction the caller holds. Returns
-/// how many rows were inserted.
+/// to load many rows, up to 200 in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
 pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
-        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement
-                .execute(params![
-                    new.short_id,
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * 6;
+                statement.raw_bind_parameter(at + 1, new.short_id)?;
+                statement.raw_bind_parameter(
+                    at + 2,
                     Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
-                    new.telegram_message_id,
-                    new.action,
+                )?;
+                statement.raw_bind_parameter(at + 3, new.telegram_message_id)?;
+                statement.raw_bind_parameter(at + 4, new.action)?;
+                statement.raw_bind_parameter(
+                    at + 5,
                     Checked::new("review_logs", "comment", &new.comment),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 6,
                     Checked::new(
                         "review_logs",
                         "reviewed_at",
-                        &new.reviewed_at.map(Timestamp)
+                        &new.reviewed_at.map(Timestamp),
                     ),
-                ])
-                .map_err(|error| {
-                    crate::error::sqlite_write(conn, error, "review_logs", params![new.short_id])
-                })?;
+                )?;
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
+            }
         }
         Ok(rows.len())
     })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[NewReviewLog]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![
+                new.short_id,
+                Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
+                new.telegram_message_id,
+                new.action,
+                Checked::new("review_logs", "comment", &new.comment),
+                Checked::new(
+                    "review_logs",
+                    "reviewed_at",
+                    &new.reviewed_at.map(Timestamp)
+                ),
+            ])
+            .map_err(|error| {
+                crate::error::sqlite_write(conn, error, "review_logs", params![new.short_id])
+            })?;
+    }
+    Ok(())
 }
 
 /// The row with the given `id`, if there is one.

@@ -63,6 +63,11 @@ impl NewScript {
 
 const INSERT_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_HEAD: &str = "INSERT INTO scripts (run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at) VALUES ";
+const INSERT_MANY_ROW: &str =
+    "(?, ?, ?, ?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = 200;
 const GET_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM scripts";
@@ -119,35 +124,63 @@ pub fn insert(conn: &Connection, new: &NewScript) -> Result<Script> {
             crate::error::sqlite_write(conn, error, "scripts", params![new.run_id, new.clip_id])
         })
 }
-
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows. Nests inside a transaction the caller holds. Returns
-/// how many rows were inserted.
+/// to load many rows, up to 200 in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
 pub fn insert_many(conn: &Connection, rows: &[NewScript]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
-        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement
-                .execute(params![
-                    new.run_id,
-                    new.clip_id,
-                    Checked::new("scripts", "content", &new.content),
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * 7;
+                statement.raw_bind_parameter(at + 1, new.run_id)?;
+                statement.raw_bind_parameter(at + 2, new.clip_id)?;
+                statement
+                    .raw_bind_parameter(at + 3, Checked::new("scripts", "content", &new.content))?;
+                statement.raw_bind_parameter(
+                    at + 4,
                     Checked::new("scripts", "model_name", &new.model_name).at_most(100),
-                    new.prompt_tokens,
-                    new.completion_tokens,
+                )?;
+                statement.raw_bind_parameter(at + 5, new.prompt_tokens)?;
+                statement.raw_bind_parameter(at + 6, new.completion_tokens)?;
+                statement.raw_bind_parameter(
+                    at + 7,
                     Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
-                ])
-                .map_err(|error| {
-                    crate::error::sqlite_write(
-                        conn,
-                        error,
-                        "scripts",
-                        params![new.run_id, new.clip_id],
-                    )
-                })?;
+                )?;
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
+            }
         }
         Ok(rows.len())
     })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[NewScript]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![
+                new.run_id,
+                new.clip_id,
+                Checked::new("scripts", "content", &new.content),
+                Checked::new("scripts", "model_name", &new.model_name).at_most(100),
+                new.prompt_tokens,
+                new.completion_tokens,
+                Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
+            ])
+            .map_err(|error| {
+                crate::error::sqlite_write(conn, error, "scripts", params![new.run_id, new.clip_id])
+            })?;
+    }
+    Ok(())
 }
 
 /// The row with the given `id`, if there is one.

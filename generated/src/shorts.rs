@@ -156,6 +156,10 @@ impl NewShort {
 
 const INSERT_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'draft'), ?9, COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'draft'), ?9, COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_HEAD: &str = "INSERT INTO shorts (clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at) VALUES ";
+const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, COALESCE(?, 'draft'), ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = 200;
 const GET_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM shorts";
@@ -225,38 +229,85 @@ pub fn insert(conn: &Connection, new: &NewShort) -> Result<Short> {
             )
         })
 }
-
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows. Nests inside a transaction the caller holds. Returns
-/// how many rows were inserted.
+/// to load many rows, up to 200 in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
 pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
-        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement
-                .execute(params![
-                    new.clip_id,
-                    new.script_id,
-                    new.tts_audio_id,
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * 10;
+                statement.raw_bind_parameter(at + 1, new.clip_id)?;
+                statement.raw_bind_parameter(at + 2, new.script_id)?;
+                statement.raw_bind_parameter(at + 3, new.tts_audio_id)?;
+                statement.raw_bind_parameter(
+                    at + 4,
                     Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 5,
                     Checked::new("shorts", "title", &new.title).at_most(100),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 6,
                     Checked::new("shorts", "description", &new.description),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 7,
                     Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
-                    new.status,
+                )?;
+                statement.raw_bind_parameter(at + 8, new.status)?;
+                statement.raw_bind_parameter(
+                    at + 9,
                     Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 10,
                     Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
-                ])
-                .map_err(|error| {
-                    crate::error::sqlite_write(
-                        conn,
-                        error,
-                        "shorts",
-                        params![new.clip_id, new.script_id, new.tts_audio_id],
-                    )
-                })?;
+                )?;
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
+            }
         }
         Ok(rows.len())
     })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[NewShort]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![
+                new.clip_id,
+                new.script_id,
+                new.tts_audio_id,
+                Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
+                Checked::new("shorts", "title", &new.title).at_most(100),
+                Checked::new("shorts", "description", &new.description),
+                Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                new.status,
+                Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
+            ])
+            .map_err(|error| {
+                crate::error::sqlite_write(
+                    conn,
+                    error,
+                    "shorts",
+                    params![new.clip_id, new.script_id, new.tts_audio_id],
+                )
+            })?;
+    }
+    Ok(())
 }
 
 /// The row with the given `id`, if there is one.

@@ -57,6 +57,10 @@ impl NewTTSAudio {
 
 const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, script_id, file_path, voice, provider, duration_seconds, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_HEAD: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ";
+const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = 200;
 const GET_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM tts_audio";
@@ -109,29 +113,69 @@ pub fn insert(conn: &Connection, new: &NewTTSAudio) -> Result<TTSAudio> {
             crate::error::sqlite_write(conn, error, "tts_audio", params![new.script_id])
         })
 }
-
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows. Nests inside a transaction the caller holds. Returns
-/// how many rows were inserted.
+/// to load many rows, up to 200 in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
 pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
-        let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement
-                .execute(params![
-                    new.script_id,
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * 6;
+                statement.raw_bind_parameter(at + 1, new.script_id)?;
+                statement.raw_bind_parameter(
+                    at + 2,
                     Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 3,
                     Checked::new("tts_audio", "voice", &new.voice).at_most(100),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 4,
                     Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 5,
                     Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+                )?;
+                statement.raw_bind_parameter(
+                    at + 6,
                     Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
-                ])
-                .map_err(|error| {
-                    crate::error::sqlite_write(conn, error, "tts_audio", params![new.script_id])
-                })?;
+                )?;
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
+            }
         }
         Ok(rows.len())
     })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[NewTTSAudio]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![
+                new.script_id,
+                Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
+                Checked::new("tts_audio", "voice", &new.voice).at_most(100),
+                Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+                Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+                Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
+            ])
+            .map_err(|error| {
+                crate::error::sqlite_write(conn, error, "tts_audio", params![new.script_id])
+            })?;
+    }
+    Ok(())
 }
 
 /// The row with the given `id`, if there is one.

@@ -203,6 +203,11 @@ pub struct ModelView {
     pub page_key_typed_bind: String,
     /// The key's PostgreSQL parameter type.
     pub pk_sql_type: String,
+    /// On SQLite, `insert_many`'s multi-row INSERT: its head (up to
+    /// `VALUES `), one row's values, and how many rows one statement takes
+    /// (SQLite binds at most 32,766 values). `None` where the insert
+    /// struct has no fields.
+    pub insert_many_rows: Option<(String, String, usize)>,
     /// On PostgreSQL, the `COPY ... FROM STDIN (FORMAT binary)` of
     /// `insert_many`; `None` where the insert struct has no fields.
     pub copy_sql: Option<String>,
@@ -491,6 +496,36 @@ fn column_list(model: &Model) -> String {
         .map(|f| sql_ident(&f.column))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Most rows per multi-row INSERT: past a few hundred, longer statements
+/// cost more to build and parse than they save.
+const INSERT_MANY_MAX_ROWS: usize = 200;
+
+/// SQLite's multi-row INSERT for `insert_many`: the head, one row's values
+/// (each `?` numbered by its place; a defaulted column's in `COALESCE`),
+/// and the rows per statement.
+fn insert_many_rows(model: &Model, dialect: Dialect) -> Option<(String, String, usize)> {
+    let fields: Vec<&Field> = model.fields.iter().filter(|f| !f.is_generated()).collect();
+    if dialect != Dialect::Sqlite || fields.is_empty() {
+        return None;
+    }
+    let columns: Vec<String> = fields.iter().map(|f| sql_ident(&f.column)).collect();
+    let values: Vec<String> = fields
+        .iter()
+        .map(|field| match &field.default {
+            Some(default) => format!("COALESCE(?, {})", dialect.default_sql(field, default)),
+            None => "?".to_owned(),
+        })
+        .collect();
+    let head = format!(
+        "INSERT INTO {} ({}) VALUES ",
+        sql_ident(&model.table),
+        columns.join(", ")
+    );
+    let row = format!("({})", values.join(", "));
+    let rows = (32_766 / fields.len()).min(INSERT_MANY_MAX_ROWS);
+    Some((rust_str(&head), rust_str(&row), rows))
 }
 
 /// The binary COPY of every column an insert gives, on PostgreSQL.
@@ -1173,6 +1208,7 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         page_key_typed_bind: typed(&bind_value(pk_field, "key", dialect), &pk_field.ty),
         pk_sql_type: sql_type(&pk_field.ty).to_owned(),
         copy_sql: copy_sql(model, dialect).map(|sql| rust_str(&sql)),
+        insert_many_rows: insert_many_rows(model, dialect),
         copy_uses_now: model
             .fields
             .iter()

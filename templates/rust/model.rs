@@ -133,6 +133,12 @@ impl {{ m.new_name }} {
 
 const INSERT_SQL: &str = {{ m.insert_sql }};
 const INSERT_MANY_SQL: &str = {{ m.insert_many_sql }};
+{%- if let Some((head, row, per_statement)) = m.insert_many_rows %}
+const INSERT_MANY_HEAD: &str = {{ head }};
+const INSERT_MANY_ROW: &str = {{ row }};
+/// Rows per statement of [`insert_many`].
+const INSERT_MANY_ROWS: usize = {{ per_statement }};
+{%- endif %}
 const GET_SQL: &str = {{ m.get_sql }};
 const LIST_SQL: &str = {{ m.list_sql }};
 const COUNT_SQL: &str = {{ m.count_sql }};
@@ -180,6 +186,44 @@ pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}>
         .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))
 }
 
+{%- match m.insert_many_rows %}
+{%- when Some with ((head, row, per_statement)) %}
+/// Inserts every row, all or none, without reading them back: the fast way
+/// to load many rows, up to {{ per_statement }} in one statement. Nests inside a
+/// transaction the caller holds. Returns how many rows were inserted.
+pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize> {
+    crate::all_or_nothing(conn, || {
+        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
+            let mut statement = conn.prepare_cached(&sql)?;
+            for (row, new) in chunk.iter().enumerate() {
+                let at = row * {{ m.new_fields.len() }};
+            {%- for f in m.new_fields %}
+                statement.raw_bind_parameter(at + {{ loop.index }}, {{ f.new_bind }})?;
+            {%- endfor %}
+            }
+            if let Err(error) = statement.raw_execute() {
+                // The statement names no row: inserting the rows one by one
+                // finds which row broke what.
+                return Err(insert_each(conn, chunk).err().unwrap_or_else(|| error.into()));
+            }
+        }
+        Ok(rows.len())
+    })
+}
+
+/// Inserts `rows` one statement each; for finding the row that a
+/// multi-row insert could not store.
+fn insert_each(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<()> {
+    let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
+    for new in rows {
+        statement
+            .execute(params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}])
+            .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))?;
+    }
+    Ok(())
+}
+{%- when None %}
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows. Nests inside a transaction the caller holds. Returns
 /// how many rows were inserted.
@@ -194,6 +238,7 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
         Ok(rows.len())
     })
 }
+{%- endmatch %}
 {%- if m.upsert_sql.is_some() %}
 
 /// Inserts a row, or replaces every column of the row with the same
