@@ -11,9 +11,10 @@
 //! Markdown table and to `target/bench/access.json`.
 //!
 //! On PostgreSQL (the server `PIPELINE_DB_TEST_POSTGRES_URL` names), the
-//! same workloads run for (f) the generated `pipeline_db::postgres` module
-//! and (g) hand-written `postgres` with statements prepared once per
-//! connection, in rounds of their own.
+//! same workloads run for the generated `pipeline_db::postgres` module on
+//! (f) a `CachedClient` and (f2) a plain `Client`, and (g) hand-written
+//! `postgres` with statements prepared once per connection, in rounds of
+//! their own (the order rotating).
 //!
 //! `cargo bench --bench access`; `BENCH_ROUNDS` (default 5) sets the rounds,
 //! `BENCH_PYTHON=0` leaves the Python arms out and `BENCH_POSTGRES=0` the
@@ -247,39 +248,48 @@ fn rust_round(arm: &dyn Arm, rows: &[NewAnalytics], dir: &Path) -> BTreeMap<Stri
     times
 }
 
-/// One arm's workloads on PostgreSQL; the same as [`Arm`]'s.
+/// One arm's workloads on PostgreSQL, on the connection it was given.
 trait PgArm {
-    fn insert_bulk(&mut self, client: &mut postgres::Client, rows: &[NewAnalytics]);
-    fn read_all(&mut self, client: &mut postgres::Client) -> Vec<Analytics>;
-    fn get(&mut self, client: &mut postgres::Client, id: i64) -> Option<Analytics>;
-    fn history(&mut self, client: &mut postgres::Client, video: &str) -> Vec<Analytics>;
-    fn insert_one(&mut self, client: &mut postgres::Client, row: &NewAnalytics);
-    /// Forgets what it prepared: a round starts on a new connection.
-    fn reset(&mut self) {}
+    /// Takes a new connection: a round starts on a fresh one.
+    fn attach(&mut self, client: postgres::Client);
+    fn insert_bulk(&mut self, rows: &[NewAnalytics]);
+    fn read_all(&mut self) -> Vec<Analytics>;
+    fn get(&mut self, id: i64) -> Option<Analytics>;
+    fn history(&mut self, video: &str) -> Vec<Analytics>;
+    fn insert_one(&mut self, row: &NewAnalytics);
 }
 
-/// (f) The generated crate's `postgres` module, used as its docs show.
-struct PgGenerated;
+/// (f) The generated crate's `postgres` module on a `CachedClient`, which
+/// prepares each statement once per connection; (f2) the same functions on
+/// a plain `Client`, one round trip a statement, parsed each time.
+struct PgGenerated<C> {
+    client: Option<C>,
+    wrap: fn(postgres::Client) -> C,
+}
 
-impl PgArm for PgGenerated {
-    fn insert_bulk(&mut self, client: &mut postgres::Client, rows: &[NewAnalytics]) {
-        pg::analytics::insert_many(client, rows).unwrap();
+impl<C: pg::Executor> PgArm for PgGenerated<C> {
+    fn attach(&mut self, client: postgres::Client) {
+        self.client = Some((self.wrap)(client));
     }
 
-    fn read_all(&mut self, client: &mut postgres::Client) -> Vec<Analytics> {
-        pg::analytics::list(client).unwrap()
+    fn insert_bulk(&mut self, rows: &[NewAnalytics]) {
+        pg::analytics::insert_many(self.client.as_mut().unwrap(), rows).unwrap();
     }
 
-    fn get(&mut self, client: &mut postgres::Client, id: i64) -> Option<Analytics> {
-        pg::analytics::get(client, id).unwrap()
+    fn read_all(&mut self) -> Vec<Analytics> {
+        pg::analytics::list(self.client.as_mut().unwrap()).unwrap()
     }
 
-    fn history(&mut self, client: &mut postgres::Client, video: &str) -> Vec<Analytics> {
-        pg::analytics::list_by_youtube_video_id(client, video).unwrap()
+    fn get(&mut self, id: i64) -> Option<Analytics> {
+        pg::analytics::get(self.client.as_mut().unwrap(), id).unwrap()
     }
 
-    fn insert_one(&mut self, client: &mut postgres::Client, row: &NewAnalytics) {
-        pg::analytics::insert(client, row).unwrap();
+    fn history(&mut self, video: &str) -> Vec<Analytics> {
+        pg::analytics::list_by_youtube_video_id(self.client.as_mut().unwrap(), video).unwrap()
+    }
+
+    fn insert_one(&mut self, row: &NewAnalytics) {
+        pg::analytics::insert(self.client.as_mut().unwrap(), row).unwrap();
     }
 }
 
@@ -287,6 +297,7 @@ impl PgArm for PgGenerated {
 /// connection and executed by handle, rows decoded by hand.
 #[derive(Default)]
 struct PgHandWritten {
+    client: Option<postgres::Client>,
     statements: BTreeMap<&'static str, postgres::Statement>,
 }
 
@@ -313,53 +324,56 @@ fn pg_row(row: &postgres::Row) -> Analytics {
     }
 }
 
+fn pg_insert(
+    client: &mut impl postgres::GenericClient,
+    statement: &postgres::Statement,
+    row: &NewAnalytics,
+) {
+    client
+        .execute(
+            statement,
+            &[
+                &row.short_id,
+                &row.youtube_video_id,
+                &row.views.unwrap(),
+                &row.likes.unwrap(),
+                &row.comments.unwrap(),
+                &row.average_view_duration_seconds,
+                &row.measured_at.unwrap(),
+            ],
+        )
+        .unwrap();
+}
+
 impl PgHandWritten {
-    fn statement(
-        &mut self,
-        client: &mut postgres::Client,
-        sql: &'static str,
-    ) -> postgres::Statement {
-        self.statements
+    fn parts(&mut self, sql: &'static str) -> (&mut postgres::Client, postgres::Statement) {
+        let client = self.client.as_mut().unwrap();
+        let statement = self
+            .statements
             .entry(sql)
             .or_insert_with(|| client.prepare(sql).unwrap())
-            .clone()
-    }
-
-    fn insert(
-        &mut self,
-        client: &mut impl postgres::GenericClient,
-        statement: &postgres::Statement,
-        row: &NewAnalytics,
-    ) {
-        client
-            .execute(
-                statement,
-                &[
-                    &row.short_id,
-                    &row.youtube_video_id,
-                    &row.views.unwrap(),
-                    &row.likes.unwrap(),
-                    &row.comments.unwrap(),
-                    &row.average_view_duration_seconds,
-                    &row.measured_at.unwrap(),
-                ],
-            )
-            .unwrap();
+            .clone();
+        (client, statement)
     }
 }
 
 impl PgArm for PgHandWritten {
-    fn insert_bulk(&mut self, client: &mut postgres::Client, rows: &[NewAnalytics]) {
-        let statement = self.statement(client, PG_INSERT);
+    fn attach(&mut self, client: postgres::Client) {
+        self.client = Some(client);
+        self.statements.clear();
+    }
+
+    fn insert_bulk(&mut self, rows: &[NewAnalytics]) {
+        let (client, statement) = self.parts(PG_INSERT);
         let mut transaction = client.transaction().unwrap();
         for row in rows {
-            self.insert(&mut transaction, &statement, row);
+            pg_insert(&mut transaction, &statement, row);
         }
         transaction.commit().unwrap();
     }
 
-    fn read_all(&mut self, client: &mut postgres::Client) -> Vec<Analytics> {
-        let statement = self.statement(client, PG_LIST);
+    fn read_all(&mut self) -> Vec<Analytics> {
+        let (client, statement) = self.parts(PG_LIST);
         client
             .query(&statement, &[])
             .unwrap()
@@ -368,8 +382,8 @@ impl PgArm for PgHandWritten {
             .collect()
     }
 
-    fn get(&mut self, client: &mut postgres::Client, id: i64) -> Option<Analytics> {
-        let statement = self.statement(client, PG_GET);
+    fn get(&mut self, id: i64) -> Option<Analytics> {
+        let (client, statement) = self.parts(PG_GET);
         client
             .query_opt(&statement, &[&id])
             .unwrap()
@@ -377,8 +391,8 @@ impl PgArm for PgHandWritten {
             .map(pg_row)
     }
 
-    fn history(&mut self, client: &mut postgres::Client, video: &str) -> Vec<Analytics> {
-        let statement = self.statement(client, PG_HISTORY);
+    fn history(&mut self, video: &str) -> Vec<Analytics> {
+        let (client, statement) = self.parts(PG_HISTORY);
         client
             .query(&statement, &[&video])
             .unwrap()
@@ -387,18 +401,14 @@ impl PgArm for PgHandWritten {
             .collect()
     }
 
-    fn insert_one(&mut self, client: &mut postgres::Client, row: &NewAnalytics) {
-        let statement = self.statement(client, PG_INSERT);
-        self.insert(client, &statement, row);
-    }
-
-    fn reset(&mut self) {
-        self.statements.clear();
+    fn insert_one(&mut self, row: &NewAnalytics) {
+        let (client, statement) = self.parts(PG_INSERT);
+        pg_insert(client, &statement, row);
     }
 }
 
 /// A new connection to an empty schema of its own holding the pipeline's
-/// tables; both arms get the same.
+/// tables; every arm gets the same.
 fn pg_database(url: &str) -> postgres::Client {
     let mut client = pg::connect(url).unwrap();
     client
@@ -414,39 +424,32 @@ fn pg_database(url: &str) -> postgres::Client {
 /// One round of every workload for `arm` on PostgreSQL.
 fn pg_round(arm: &mut dyn PgArm, rows: &[NewAnalytics], url: &str) -> BTreeMap<String, f64> {
     let mut times = BTreeMap::new();
-    arm.reset();
-    let mut client = pg_database(url);
+    arm.attach(pg_database(url));
     let start = Instant::now();
-    arm.insert_bulk(&mut client, rows);
+    arm.insert_bulk(rows);
     times.insert(WORKLOADS[0].0.to_owned(), seconds(start));
 
     let start = Instant::now();
-    let all = arm.read_all(&mut client);
+    let all = arm.read_all();
     times.insert(WORKLOADS[1].0.to_owned(), seconds(start));
     assert_eq!(all.len(), BULK_ROWS as usize);
 
     let start = Instant::now();
-    let found = lookup_ids()
-        .filter(|&id| arm.get(&mut client, id).is_some())
-        .count();
+    let found = lookup_ids().filter(|&id| arm.get(id).is_some()).count();
     times.insert(WORKLOADS[2].0.to_owned(), seconds(start));
     assert_eq!(found, LOOKUPS as usize);
 
     let videos = video_ids();
     let start = Instant::now();
-    let histories: usize = videos
-        .iter()
-        .map(|v| arm.history(&mut client, v).len())
-        .sum();
+    let histories: usize = videos.iter().map(|v| arm.history(v).len()).sum();
     times.insert(WORKLOADS[3].0.to_owned(), seconds(start));
     assert_eq!(histories, BULK_ROWS as usize);
 
     // Autocommit: each insert is its own transaction, as on the SQLite file.
-    arm.reset();
-    let mut client = pg_database(url);
+    arm.attach(pg_database(url));
     let start = Instant::now();
     for row in &rows[..SINGLE_INSERTS as usize] {
-        arm.insert_one(&mut client, row);
+        arm.insert_one(row);
     }
     times.insert(WORKLOADS[4].0.to_owned(), seconds(start));
     times
@@ -566,26 +569,38 @@ fn main() {
             !url.is_empty() && std::env::var("BENCH_POSTGRES").map_or(true, |v| v != "0")
         });
     if let Some(url) = postgres_url {
-        // The two arms must store and read the same rows; checked once.
+        let cached = || PgGenerated {
+            client: None,
+            wrap: pg::CachedClient::new,
+        };
+        let plain = || PgGenerated {
+            client: None,
+            wrap: |client| client,
+        };
+        // The arms must store and read the same rows; checked once.
         {
-            let (mut generated, mut hand) = (PgGenerated, PgHandWritten::default());
-            let mut client = pg_database(&url);
-            generated.insert_bulk(&mut client, &rows[..1_000]);
-            let a = generated.read_all(&mut client);
-            let mut client = pg_database(&url);
-            hand.insert_bulk(&mut client, &rows[..1_000]);
-            assert_eq!(a, hand.read_all(&mut client));
+            let mut stored = Vec::new();
+            let arms: [Box<dyn PgArm>; 3] = [
+                Box::new(cached()),
+                Box::new(plain()),
+                Box::new(PgHandWritten::default()),
+            ];
+            for mut arm in arms {
+                arm.attach(pg_database(&url));
+                arm.insert_bulk(&rows[..1_000]);
+                stored.push(arm.read_all());
+            }
+            assert!(stored.windows(2).all(|pair| pair[0] == pair[1]));
         }
         let mut pg_times: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
-        let (mut generated, mut hand) = (PgGenerated, PgHandWritten::default());
+        let (mut cached, mut plain, mut hand) = (cached(), plain(), PgHandWritten::default());
         for round in 0..rounds {
-            let mut arms: [(&str, &mut dyn PgArm); 2] = [
-                ("f_pg_generated", &mut generated),
+            let mut arms: [(&str, &mut dyn PgArm); 3] = [
+                ("f_pg_generated_cached", &mut cached),
+                ("f2_pg_generated_plain", &mut plain),
                 ("g_pg_hand_written", &mut hand),
             ];
-            if round % 2 == 1 {
-                arms.reverse();
-            }
+            arms.rotate_left(round % 3);
             for (name, arm) in arms {
                 for (workload, seconds) in pg_round(arm, &rows, &url) {
                     pg_times
@@ -599,12 +614,18 @@ fn main() {
             eprintln!("PostgreSQL round {} of {rounds} done", round + 1);
         }
         println!("\nPostgreSQL: median seconds over {rounds} rounds (min-max), and the ratio to (g) hand-written postgres:\n");
-        println!("| workload | f_pg_generated | g_pg_hand_written |");
-        println!("|---|---:|---:|");
+        println!(
+            "| workload | f_pg_generated_cached | f2_pg_generated_plain | g_pg_hand_written |"
+        );
+        println!("|---|---:|---:|---:|");
         for (workload, description) in WORKLOADS {
             let baseline = median(&pg_times["g_pg_hand_written"][workload]);
             print!("| {description} |");
-            for arm in ["f_pg_generated", "g_pg_hand_written"] {
+            for arm in [
+                "f_pg_generated_cached",
+                "f2_pg_generated_plain",
+                "g_pg_hand_written",
+            ] {
                 let values = &pg_times[arm][workload];
                 let m = median(values);
                 let min = values.iter().cloned().fold(f64::INFINITY, f64::min);

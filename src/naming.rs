@@ -32,6 +32,8 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "AtomicI64",
     "AtomicU32",
     "Box",
+    "CachedClient",
+    "CachedTransaction",
     "Checked",
     "Client",
     "Connection",
@@ -44,6 +46,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "ErrorKind",
     // `impl FromRow { fn from_row() -> Self }` reads as a constructor named
     // like its type (clippy::self_named_constructors).
+    "Executor",
     "FromRow",
     "FromSql",
     "FromSqlError",
@@ -61,6 +64,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "Option",
     "OptionalExtension",
     "Ordering",
+    "Params",
     "Path",
     "Result",
     "Row",

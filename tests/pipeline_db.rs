@@ -491,3 +491,72 @@ fn two_workers_cannot_both_move_a_run_from_pending_to_running() {
     // Nothing else of the row was written.
     assert_eq!(stored.correlation_id, run.correlation_id);
 }
+
+/// A `CachedClient` prepares each statement once and gives what a plain
+/// client gives, in and out of transactions, dynamic patches included.
+#[test]
+#[cfg_attr(not(postgres_tests), ignore = "set PIPELINE_DB_TEST_POSTGRES_URL")]
+fn a_cached_client_gives_what_a_plain_one_gives() {
+    use pipeline_db::postgres::{self as pg, CachedClient};
+    use pipeline_db::PipelineRunPatch;
+
+    let url = common::postgres_url().expect("a PostgreSQL server");
+    let schema = common::PgSchema::new(&url, "pipeline_cached");
+    let mut db = CachedClient::new(pg::connect(&schema.url).unwrap());
+    pg::init_db(db.client()).unwrap();
+    let video = pg::discovered_videos::insert(
+        &mut db,
+        &NewDiscoveredVideo::new("dQw4w9WgXcQ", "A talk", "UC1", "https://youtu.be/x"),
+    )
+    .unwrap();
+    let mut runs = Vec::new();
+    for n in 0..3 {
+        let new = NewPipelineRun::new(video.id, format!("c-{n}"));
+        runs.push(pg::pipeline_runs::insert(&mut db, &new).unwrap());
+    }
+    // The second and third calls reuse the statements the first prepared.
+    for run in &runs {
+        assert_eq!(
+            pg::pipeline_runs::get(&mut db, run.id).unwrap().as_ref(),
+            Some(run)
+        );
+    }
+    let running = PipelineRunPatch {
+        status: Some(PipelineRunStatus::Running),
+        ..Default::default()
+    };
+    let pending = PipelineRunPatch {
+        status: Some(PipelineRunStatus::Pending),
+        ..Default::default()
+    };
+    let mut transaction = db.transaction().unwrap();
+    let claimed = pg::pipeline_runs::patch_if(&mut transaction, runs[0].id, &pending, &running)
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.status, PipelineRunStatus::Running);
+    assert_eq!(
+        pg::pipeline_runs::patch_if(&mut transaction, runs[0].id, &pending, &running).unwrap(),
+        None
+    );
+    transaction.commit().unwrap();
+    let clips_loaded = pg::clips::insert_many(
+        &mut db,
+        &[clip(runs[1].id, 1.0, 2.0), clip(runs[1].id, 3.0, 4.0)],
+    )
+    .unwrap();
+    assert_eq!(clips_loaded, 2);
+    assert_eq!(
+        pg::clips::list_by_run_id(&mut db, runs[1].id)
+            .unwrap()
+            .len(),
+        2
+    );
+    // Errors name the same constraints through prepared statements.
+    let error = pg::clips::insert(&mut db, &clip(runs[1].id, 5.0, 1.0)).unwrap_err();
+    assert_eq!(error.violation(), Some(&clip_check_violation()), "{error}");
+    let mut plain = pg::connect(&schema.url).unwrap();
+    assert_eq!(
+        pg::pipeline_runs::list(&mut plain).unwrap(),
+        pg::pipeline_runs::list(&mut db).unwrap()
+    );
+}

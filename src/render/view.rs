@@ -984,7 +984,7 @@ fn postgres_imports(
     if model.fields.iter().any(|f| !f.is_generated()) {
         imports.push("use postgres::binary_copy::BinaryCopyInWriter;".to_owned());
     }
-    imports.push("use postgres::{GenericClient, Row};".to_owned());
+    imports.push("use postgres::Row;".to_owned());
     // Renamed: a model may be named `Type`.
     let types = if enums.is_empty() {
         "use postgres::types::Type as SqlType;"
@@ -1008,7 +1008,7 @@ fn postgres_imports(
     types.dedup();
     let crate_imports = vec![
         format!("use crate::{{{}}};", types.join(", ")),
-        "use crate::postgres::read_column;".to_owned(),
+        "use crate::postgres::{read_column, Executor};".to_owned(),
     ];
     (imports, crate_imports)
 }

@@ -1,6 +1,6 @@
 // {{ header }}
 //! The `{{ m.table }}` table over PostgreSQL: the functions of
-//! [`crate::{{ m.module }}`], on any [`GenericClient`].
+//! [`crate::{{ m.module }}`], on any [`Executor`].
 
 {% for import in m.imports -%}
 {{ import }}
@@ -62,8 +62,8 @@ pub fn from_row(row: &Row) -> Result<{{ m.name }}> {
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
-    self::from_row(&client.query_typed_one(
+pub fn insert(client: &mut impl Executor, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
+    self::from_row(&client.fetch_one(
         INSERT_SQL,
         &[{% for f in m.new_fields %}{{ f.typed_new_bind }}, {% endfor %}],
     )?)
@@ -80,11 +80,11 @@ pub fn insert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result
 /// (`now` is one instant for all the rows, as the server's `now()` is one
 /// per transaction)
 {%- endif %}.
-pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -> Result<usize> {
+pub fn insert_many(client: &mut impl Executor, rows: &[{{ m.new_name }}]) -> Result<usize> {
 {%- if m.copy_uses_now %}
     let now = chrono::Utc::now();
 {%- endif %}
-    let mut transaction = client.transaction()?;
+    let mut transaction = client.begin()?;
     let mut writer = BinaryCopyInWriter::new(
         transaction.copy_in(COPY_SQL)?,
         &[{% for f in m.new_fields %}{{ f.sql_type }}{% if !loop.last %}, {% endif %}{% endfor %}],
@@ -97,8 +97,8 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -
     Ok(rows.len())
 }
 {%- else %}
-pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -> Result<usize> {
-    let mut transaction = client.transaction()?;
+pub fn insert_many(client: &mut impl Executor, rows: &[{{ m.new_name }}]) -> Result<usize> {
+    let mut transaction = client.begin()?;
     let statement = transaction.prepare(INSERT_MANY_SQL)?;
     for _ in rows {
         transaction.execute(&statement, &[])?;
@@ -111,8 +111,8 @@ pub fn insert_many(client: &mut impl GenericClient, rows: &[{{ m.new_name }}]) -
 
 /// Inserts a row, or replaces every column of the row with the same
 /// `{{ m.pk.column }}`; returns the row as stored.
-pub fn upsert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
-    self::from_row(&client.query_typed_one(
+pub fn upsert(client: &mut impl Executor, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
+    self::from_row(&client.fetch_one(
         UPSERT_SQL,
         &[{% for f in m.new_fields %}{{ f.typed_new_bind }}, {% endfor %}],
     )?)
@@ -120,43 +120,43 @@ pub fn upsert(client: &mut impl GenericClient, new: &{{ m.new_name }}) -> Result
 {%- endif %}
 
 /// The row with the given `{{ m.pk.column }}`, if there is one.
-pub fn get(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<Option<{{ m.name }}>> {
+pub fn get(client: &mut impl Executor, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<Option<{{ m.name }}>> {
     client
-        .query_typed_opt(GET_SQL, &[{{ m.pk_param.typed_bind }}])?
+        .fetch_optional(GET_SQL, &[{{ m.pk_param.typed_bind }}])?
         .as_ref()
         .map(self::from_row)
         .transpose()
 }
 
 /// Every row, by `{{ m.pk.column }}`.
-pub fn list(client: &mut impl GenericClient) -> Result<Vec<{{ m.name }}>> {
+pub fn list(client: &mut impl Executor) -> Result<Vec<{{ m.name }}>> {
     client
-        .query_typed(LIST_SQL, &[])?
+        .fetch_all(LIST_SQL, &[])?
         .iter()
         .map(self::from_row)
         .collect()
 }
 
 /// How many rows the table holds.
-pub fn count(client: &mut impl GenericClient) -> Result<i64> {
-    Ok(client.query_typed_one(COUNT_SQL, &[])?.get(0))
+pub fn count(client: &mut impl Executor) -> Result<i64> {
+    Ok(client.fetch_one(COUNT_SQL, &[])?.get(0))
 }
 
 /// Up to `limit` rows in `{{ m.pk.column }}` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
 pub fn list_page(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     after: Option<{{ m.pk_param.ty }}>,
     limit: u32,
 ) -> Result<Vec<{{ m.name }}>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.query_typed(
+        Some(key) => client.fetch_all(
             PAGE_AFTER_SQL,
             &[{{ m.page_key_typed_bind }}, (&limit, SqlType::INT8)],
         )?,
-        None => client.query_typed(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
+        None => client.fetch_all(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
 }
@@ -164,8 +164,8 @@ pub fn list_page(
 
 /// Writes every column of `row` to the row with its `{{ m.pk.column }}`;
 /// returns whether that row exists.
-pub fn update(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<bool> {
-    let changed = client.execute_typed(
+pub fn update(client: &mut impl Executor, row: &{{ m.name }}) -> Result<bool> {
+    let changed = client.run(
         UPDATE_SQL,
         &[
             {{ m.pk.typed_bind }},
@@ -183,7 +183,7 @@ pub fn update(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<boo
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
 pub fn patch(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     key: {{ m.pk_param.ty }},
     patch: &{{ m.name }}Patch,
 ) -> Result<Option<{{ m.name }}>> {
@@ -195,7 +195,7 @@ pub fn patch(
 /// out of the same state, one succeeds. Returns the row as stored, or
 /// `None` when nothing was written.
 pub fn patch_if(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     key: {{ m.pk_param.ty }},
     expected: &{{ m.name }}Patch,
     patch: &{{ m.name }}Patch,
@@ -233,7 +233,7 @@ pub fn patch_if(
         .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
         .collect();
     client
-        .query_typed_opt(&sql, &params)?
+        .fetch_optional(&sql, &params)?
         .as_ref()
         .map(self::from_row)
         .transpose()
@@ -242,8 +242,8 @@ pub fn patch_if(
 
 
 /// Deletes the row with the given `{{ m.pk.column }}`; returns whether it existed.
-pub fn delete(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<bool> {
-    let changed = client.execute_typed(DELETE_SQL, &[{{ m.pk_param.typed_bind }}])?;
+pub fn delete(client: &mut impl Executor, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<bool> {
+    let changed = client.run(DELETE_SQL, &[{{ m.pk_param.typed_bind }}])?;
     Ok(changed > 0)
 }
 {%- for finder in m.finders %}
@@ -252,20 +252,20 @@ pub fn delete(client: &mut impl GenericClient, {{ m.pk_param.name }}: {{ m.pk_pa
 /// {{ line }}
 {% endfor -%}
 pub fn {{ finder.name }}(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     {%- for p in finder.params %}
     {{ p.name }}: {{ p.ty }},
     {%- endfor %}
 ) -> Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
 {%- if finder.returns_one %}
     client
-        .query_typed_opt({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
+        .fetch_optional({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
         .as_ref()
         .map(self::from_row)
         .transpose()
 {%- else %}
     client
-        .query_typed({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
+        .fetch_all({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
         .iter()
         .map(self::from_row)
         .collect()
@@ -276,16 +276,16 @@ pub fn {{ finder.name }}(
 
 /// The `{{ r.parent_type }}` that `{{ r.field }}` points at
 {%- if r.nullable %}, or `None` when it is NULL{% endif %}.
-pub fn {{ r.fn_name }}(client: &mut impl GenericClient, row: &{{ m.name }}) -> Result<{% if r.nullable %}Option<{{ r.parent_type }}>{% else %}{{ r.parent_type }}{% endif %}> {
+pub fn {{ r.fn_name }}(client: &mut impl Executor, row: &{{ m.name }}) -> Result<{% if r.nullable %}Option<{{ r.parent_type }}>{% else %}{{ r.parent_type }}{% endif %}> {
 {%- if r.nullable %}
     match {{ r.key_arg }} {
         Some(key) => super::{{ r.parent_module }}::{{ r.parent_getter }}(client, key),
         None => Ok(None),
     }
 {%- else %}
-    // The foreign key guarantees the parent exists; `query_typed_one` reports it
+    // The foreign key guarantees the parent exists; `fetch_one` reports it
     // as an error if it does not.
-    let parent = client.query_typed_one(
+    let parent = client.fetch_one(
         super::{{ r.parent_module }}::{{ r.parent_getter_sql }},
         &[(&row.{{ r.field_rust }}, {{ r.key_sql_type }})],
     )?;
