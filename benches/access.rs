@@ -479,6 +479,103 @@ fn median(values: &[f64]) -> f64 {
     sorted[sorted.len() / 2]
 }
 
+/// The PostgreSQL arms, in table order.
+const PG_ARMS: [&str; 3] = [
+    "f_pg_generated_cached",
+    "f2_pg_generated_plain",
+    "g_pg_hand_written",
+];
+
+/// Arm -> workload -> seconds of each round.
+type Times = BTreeMap<String, BTreeMap<String, Vec<f64>>>;
+
+/// Prints a Markdown table of `arms`' medians (min-max) and ratios to
+/// `baseline`'s median, a row per workload.
+fn print_table(times: &Times, arms: &[&str], baseline: &str) {
+    println!("| workload | {} |", arms.join(" | "));
+    println!("|---|{}", "---:|".repeat(arms.len()));
+    for (workload, description) in WORKLOADS {
+        let base = median(&times[baseline][workload]);
+        print!("| {description} |");
+        for arm in arms {
+            let values = &times[*arm][workload];
+            let m = median(values);
+            let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
+            let max = values.iter().cloned().fold(0.0, f64::max);
+            print!(" {m:.4} s ({min:.4}-{max:.4}) **{:.2}x** |", m / base);
+        }
+        println!();
+    }
+}
+
+/// Writes `target/bench/access.svg`: per workload, each arm's median as a
+/// ratio to the hand-written arm of its engine, on a log scale.
+fn write_svg(times: &Times) {
+    let baseline = |arm: &str| {
+        if arm.contains("pg") {
+            "g_pg_hand_written"
+        } else {
+            "b_hand_written"
+        }
+    };
+    let arms: Vec<&String> = times.keys().collect();
+    let (left, width, row, gap) = (330.0, 360.0, 14.0, 16.0);
+    let (low, high) = (0.01_f64.log10(), 100_f64.log10());
+    let x = |ratio: f64| left + (ratio.log10().clamp(low, high) - low) / (high - low) * width;
+    let height = 60.0 + WORKLOADS.len() as f64 * ((arms.len() + 1) as f64 * row + gap) + 30.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" \
+         font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" \
+         fill=\"white\"/>\n<text x=\"10\" y=\"20\" font-size=\"13\">Data access on analytics: \
+         median time as a ratio to hand-written code on the same engine (log scale; \
+         left of 1x is faster)</text>\n",
+        left + width + 80.0
+    );
+    for tick in [0.01, 0.1, 1.0, 10.0, 100.0] {
+        let at = x(tick);
+        let stroke = if tick == 1.0 { "#333" } else { "#ddd" };
+        svg.push_str(&format!(
+            "<line x1=\"{at}\" y1=\"40\" x2=\"{at}\" y2=\"{}\" stroke=\"{stroke}\"/>\
+             <text x=\"{at}\" y=\"{}\" text-anchor=\"middle\">{tick}x</text>\n",
+            height - 30.0,
+            height - 16.0
+        ));
+    }
+    let mut y = 50.0;
+    for (workload, description) in WORKLOADS {
+        svg.push_str(&format!(
+            "<text x=\"10\" y=\"{}\" font-weight=\"bold\">{}</text>\n",
+            y + 9.0,
+            description.split(" through ").next().unwrap_or(description)
+        ));
+        y += row;
+        for arm in &arms {
+            let ratio = median(&times[*arm][workload]) / median(&times[baseline(arm)][workload]);
+            let (from, to) = (x(1.0).min(x(ratio)), x(1.0).max(x(ratio)));
+            let colour = if arm.contains("generated") {
+                "#1f77b4"
+            } else {
+                "#999"
+            };
+            svg.push_str(&format!(
+                "<text x=\"20\" y=\"{}\">{arm}</text><rect x=\"{from}\" y=\"{y}\" \
+                 width=\"{}\" height=\"10\" fill=\"{colour}\"/><text x=\"{}\" y=\"{}\">\
+                 {ratio:.2}x</text>\n",
+                y + 9.0,
+                (to - from).max(1.0),
+                to + 4.0,
+                y + 9.0
+            ));
+            y += row;
+        }
+        y += gap;
+    }
+    svg.push_str("</svg>\n");
+    let bench_dir = root().join("target/bench");
+    std::fs::create_dir_all(&bench_dir).unwrap();
+    std::fs::write(bench_dir.join("access.svg"), svg).unwrap();
+}
+
 fn main() {
     // `cargo test --benches` and `cargo bench --no-run` must not run this.
     if std::env::args().any(|a| a == "--list" || a == "--test") {
@@ -488,6 +585,22 @@ fn main() {
         .ok()
         .map_or(5, |v| v.parse().unwrap());
     let python = std::env::var("BENCH_PYTHON").map_or(true, |v| v != "0");
+    // Tables and plot again from a run's figures, without running anything.
+    if let Ok(path) = std::env::var("BENCH_REPLOT") {
+        let times: Times = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let sqlite_arms: Vec<&str> = times
+            .keys()
+            .map(String::as_str)
+            .filter(|arm| !arm.contains("pg"))
+            .collect();
+        print_table(&times, &sqlite_arms, "b_hand_written");
+        if times.contains_key("g_pg_hand_written") {
+            println!();
+            print_table(&times, &PG_ARMS, "g_pg_hand_written");
+        }
+        write_svg(&times);
+        return;
+    }
     let rows: Vec<NewAnalytics> = (0..BULK_ROWS).map(new_row).collect();
     let dir = tempfile::tempdir().unwrap();
 
@@ -500,7 +613,7 @@ fn main() {
     }
 
     // arm -> workload -> seconds of each round
-    let mut times: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    let mut times: Times = BTreeMap::new();
     let mut record = |arm: &str, round: BTreeMap<String, f64>| {
         for (workload, seconds) in round {
             times
@@ -539,30 +652,9 @@ fn main() {
         eprintln!("round {} of {rounds} done", round + 1);
     }
 
-    let arms: Vec<&String> = times.keys().collect();
     println!("Median seconds over {rounds} rounds (min-max), and the ratio to (b) hand-written rusqlite:\n");
-    print!("| workload |");
-    for arm in &arms {
-        print!(" {arm} |");
-    }
-    println!();
-    print!("|---|");
-    for _ in &arms {
-        print!("---:|");
-    }
-    println!();
-    for (workload, description) in WORKLOADS {
-        let baseline = median(&times["b_hand_written"][workload]);
-        print!("| {description} |");
-        for arm in &arms {
-            let values = &times[*arm][workload];
-            let m = median(values);
-            let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
-            let max = values.iter().cloned().fold(0.0, f64::max);
-            print!(" {m:.4} s ({min:.4}-{max:.4}) **{:.2}x** |", m / baseline);
-        }
-        println!();
-    }
+    let sqlite_arms: Vec<&str> = times.keys().map(String::as_str).collect();
+    print_table(&times, &sqlite_arms, "b_hand_written");
     let postgres_url = std::env::var("PIPELINE_DB_TEST_POSTGRES_URL")
         .ok()
         .filter(|url| {
@@ -614,28 +706,10 @@ fn main() {
             eprintln!("PostgreSQL round {} of {rounds} done", round + 1);
         }
         println!("\nPostgreSQL: median seconds over {rounds} rounds (min-max), and the ratio to (g) hand-written postgres:\n");
-        println!(
-            "| workload | f_pg_generated_cached | f2_pg_generated_plain | g_pg_hand_written |"
-        );
-        println!("|---|---:|---:|---:|");
-        for (workload, description) in WORKLOADS {
-            let baseline = median(&pg_times["g_pg_hand_written"][workload]);
-            print!("| {description} |");
-            for arm in [
-                "f_pg_generated_cached",
-                "f2_pg_generated_plain",
-                "g_pg_hand_written",
-            ] {
-                let values = &pg_times[arm][workload];
-                let m = median(values);
-                let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
-                let max = values.iter().cloned().fold(0.0, f64::max);
-                print!(" {m:.4} s ({min:.4}-{max:.4}) **{:.2}x** |", m / baseline);
-            }
-            println!();
-        }
+        print_table(&pg_times, &PG_ARMS, "g_pg_hand_written");
         times.extend(pg_times);
     }
+    write_svg(&times);
     let bench_dir = root().join("target/bench");
     std::fs::create_dir_all(&bench_dir).unwrap();
     std::fs::write(
