@@ -56,6 +56,9 @@ pub struct ModelTestView {
     pub pk_field: String,
     /// Whether the database assigns the key.
     pub pk_generated: bool,
+    /// Whether a row `insert_many` stores differs by nature from the same
+    /// row `insert` stores: a key the database numbers, or `now`.
+    pub insert_many_differs: bool,
     /// The key of the row `inserted`, as the insert struct takes it.
     pub pk_copy: String,
 }
@@ -881,6 +884,11 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         seed,
         pk_field: pk.rust_name.clone(),
         pk_generated: pk.is_generated(),
+        insert_many_differs: pk.is_generated()
+            || model
+                .fields
+                .iter()
+                .any(|f| f.default == Some(DefaultValue::Now)),
         pk_copy: copy_into_new(pk, "inserted"),
     }
 }

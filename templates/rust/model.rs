@@ -197,10 +197,16 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
             let mut statement = conn.prepare_cached(&sql)?;
             for (row, new) in chunk.iter().enumerate() {
+            {%- if m.new_fields.len() == 1 %}
+            {%- for f in m.new_fields %}
+                statement.raw_bind_parameter(row + 1, {{ f.new_bind }})?;
+            {%- endfor %}
+            {%- else %}
                 let at = row * {{ m.new_fields.len() }};
             {%- for f in m.new_fields %}
                 statement.raw_bind_parameter(at + {{ loop.index }}, {{ f.new_bind }})?;
             {%- endfor %}
+            {%- endif %}
             }
             if let Err(error) = statement.raw_execute() {
                 // The statement names no row: inserting the rows one by one

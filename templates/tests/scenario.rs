@@ -47,7 +47,7 @@ fn defaults_are_filled_in_by_the_database() {
 #[test]
 fn insert_many_stores_what_insert_stores() {
     let mut db = db();
-    let mut new = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
+    let {% if !t.defaults.is_empty() %}mut {% endif %}new = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
 {%- for d in t.defaults %}
     new.{{ d.field }} = None;
 {%- endfor %}
@@ -57,7 +57,7 @@ fn insert_many_stores_what_insert_stores() {
     assert_eq!(api::{{ t.module }}::insert_many(db.conn(), &[new]).unwrap(), 1);
     let mut stored = api::{{ t.module }}::list(db.conn()).unwrap();
     assert_eq!(stored.len(), 1);
-    let mut many = stored.remove(0);
+    let {% if t.insert_many_differs %}mut {% endif %}many = stored.remove(0);
 {%- if t.pk_generated %}
     // The database numbers each row afresh.
     many.{{ t.pk_field }} = inserted.{{ t.pk_field }};
