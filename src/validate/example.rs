@@ -96,12 +96,7 @@ impl Validator {
             _ => None,
         };
         if resolved.is_none() {
-            let shown = match value {
-                Value::String(s) => s.clone(),
-                other => serde_yaml::to_string(other)
-                    .map(|s| s.trim_end().to_owned())
-                    .unwrap_or_default(),
-            };
+            let shown = super::yaml_text(value);
             let problem = Problem::ExampleWrongType {
                 value: shown,
                 ty: ty.schema_name(),

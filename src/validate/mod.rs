@@ -162,6 +162,17 @@ pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec
     }
 }
 
+/// A YAML value as the user wrote it, for a message: a string bare, any
+/// other value in YAML.
+fn yaml_text(value: &serde_yaml::Value) -> String {
+    match value {
+        serde_yaml::Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .map(|s| s.trim_end().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
 /// A foreign key as written, waiting for pass 2.
 struct PendingReference {
     field: usize,
@@ -785,12 +796,7 @@ impl Validator {
             _ => None,
         };
         if resolved.is_none() {
-            let shown = match value {
-                Value::String(s) => s.clone(),
-                other => serde_yaml::to_string(other)
-                    .map(|s| s.trim_end().to_owned())
-                    .unwrap_or_default(),
-            };
+            let shown = yaml_text(value);
             let problem = Problem::DefaultWrongType {
                 value: shown,
                 ty: ty.schema_name(),
