@@ -217,6 +217,27 @@ fn postgres_reports_the_same_violations() {
         )
     );
     assert_eq!(violation.columns, ["correlation_id"]);
+    // A hand-written statement's error converts, NOT NULL as on SQLite.
+    let error: pipeline_db::Error = client
+        .execute(
+            "INSERT INTO clips (run_id, start_seconds) VALUES ($1, 1.0)",
+            &[&run.id],
+        )
+        .unwrap_err()
+        .into();
+    let violation = error.violation().unwrap();
+    assert_eq!(
+        (
+            violation.kind,
+            violation.table.as_deref(),
+            violation.columns.as_slice()
+        ),
+        (
+            ConstraintKind::NotNull,
+            Some("clips"),
+            &["end_seconds".to_owned()][..]
+        )
+    );
 }
 
 #[test]
