@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The Python arms of the data-access benchmark (benches/access.rs).
 
-Runs one round of every workload for three arms on the `analytics` table,
-created from generated/schema.sql so that every arm has the same table,
-checks, foreign keys and indexes:
+Runs one round of every workload for the arms named on the command line
+(by default orm, core and sqlite3) on the `analytics` table, created from
+generated/schema.sql (schema.postgres.sql on PostgreSQL) so that every arm
+has the same table, checks, foreign keys and indexes:
 
-  orm      SQLAlchemy 2.x ORM (Session, mapped class)
-  core     SQLAlchemy 2.x Core (Table, insert/select)
+  orm      SQLAlchemy 2.x ORM (Session, mapped class), on SQLite
+  core     SQLAlchemy 2.x Core (Table, insert/select), on SQLite
   sqlite3  the standard library's sqlite3, executemany for bulk inserts
+  orm_pg   the ORM over psycopg2, on the server PIPELINE_DB_TEST_POSTGRES_URL names
+  core_pg  Core over psycopg2, on that server
 
 and prints {"arm": {"workload": seconds}} as JSON on stdout. Setup (schema,
 seed rows) is not timed; building ORM objects is, as it is part of using
@@ -40,17 +43,21 @@ SINGLE_INSERTS = 10_000
 
 
 def ensure_venv():
-    """Re-executes this script in a venv with SQLAlchemy installed."""
+    """Re-executes this script in a venv with requirements.txt installed."""
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
     python = VENV / "bin" / "python"
+    requirements = (HERE / "requirements.txt").read_text()
+    installed = VENV / "requirements.installed"
     if not python.exists():
-        print(f"creating {VENV} with SQLAlchemy", file=sys.stderr)
+        print(f"creating {VENV}", file=sys.stderr)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    if not installed.exists() or installed.read_text() != requirements:
         subprocess.run(
             [str(python), "-m", "pip", "install", "--quiet", "-r", str(HERE / "requirements.txt")],
             check=True,
         )
+        installed.write_text(requirements)
     os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
 
 
@@ -76,6 +83,8 @@ from sqlalchemy import (  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Session  # noqa: E402
 
 SCHEMA_SQL = (ROOT / "generated" / "schema.sql").read_text()
+POSTGRES_SCHEMA_SQL = (ROOT / "generated" / "schema.postgres.sql").read_text()
+POSTGRES_SCHEMA = "schemagen_bench_python"
 BASE_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc).replace(tzinfo=None)
 
 
@@ -139,6 +148,29 @@ def engine_for(path):
     return engine
 
 
+def postgres_engine():
+    """An engine on a fresh schema of the server the Rust arms use."""
+    url = os.environ["PIPELINE_DB_TEST_POSTGRES_URL"]
+    url = url.replace("postgres://", "postgresql+psycopg2://", 1)
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={POSTGRES_SCHEMA}"})
+    with engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.execute(
+            f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE; CREATE SCHEMA {POSTGRES_SCHEMA}"
+        )
+        cursor.execute(POSTGRES_SCHEMA_SQL)
+    return engine
+
+
+def sqlite_engines(workdir, name):
+    """The in-memory engine of workloads 1-4 and the file one of 5."""
+    return lambda: engine_for(None), lambda: engine_for(workdir / f"{name}.db")
+
+
+def postgres_engines():
+    return postgres_engine, postgres_engine
+
+
 def sqlite3_connection(path):
     conn = sqlite3.connect(":memory:" if path is None else path)
     conn.execute("PRAGMA foreign_keys = ON")
@@ -164,11 +196,11 @@ def video_ids():
     return [f"video-{v:04}" for v in range(VIDEOS)]
 
 
-def orm_round(workdir):
+def orm_round(engines):
     rows = bulk_rows()
     results = {}
-
-    engine = engine_for(None)
+    bulk_engine, single_engine = engines
+    engine = bulk_engine()
 
     def insert_bulk():
         with Session(engine) as session:
@@ -208,7 +240,7 @@ def orm_round(workdir):
     results["video_history_1k"] = timed(histories)
     engine.dispose()
 
-    file_engine = engine_for(workdir / "orm.db")
+    file_engine = single_engine()
     singles = [row_values(i) for i in range(SINGLE_INSERTS)]
 
     def single_inserts():
@@ -222,10 +254,11 @@ def orm_round(workdir):
     return results
 
 
-def core_round(workdir):
+def core_round(engines):
     rows = bulk_rows()
     results = {}
-    engine = engine_for(None)
+    bulk_engine, single_engine = engines
+    engine = bulk_engine()
 
     def insert_bulk():
         with engine.begin() as conn:
@@ -266,7 +299,7 @@ def core_round(workdir):
     results["video_history_1k"] = timed(histories)
     engine.dispose()
 
-    file_engine = engine_for(workdir / "core.db")
+    file_engine = single_engine()
     singles = [row_values(i) for i in range(SINGLE_INSERTS)]
 
     def single_inserts():
@@ -362,7 +395,13 @@ def sqlite3_round(workdir):
 
 def main():
     arms = sys.argv[1:] or ["orm", "core", "sqlite3"]
-    rounds = {"orm": orm_round, "core": core_round, "sqlite3": sqlite3_round}
+    rounds = {
+        "orm": lambda workdir: orm_round(sqlite_engines(workdir, "orm")),
+        "core": lambda workdir: core_round(sqlite_engines(workdir, "core")),
+        "sqlite3": sqlite3_round,
+        "orm_pg": lambda _: orm_round(postgres_engines()),
+        "core_pg": lambda _: core_round(postgres_engines()),
+    }
     results = {}
     for arm in arms:
         with tempfile.TemporaryDirectory() as workdir:

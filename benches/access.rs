@@ -14,7 +14,8 @@
 //! same workloads run for the generated `pipeline_db::postgres` module on
 //! (f) a `CachedClient` and (f2) a plain `Client`, and (g) hand-written
 //! `postgres` with statements prepared once per connection, in rounds of
-//! their own (the order rotating).
+//! their own (the order rotating), with (h) the SQLAlchemy ORM and (i)
+//! SQLAlchemy Core over psycopg2.
 //!
 //! `cargo bench --bench access`; `BENCH_ROUNDS` (default 5) sets the rounds,
 //! `BENCH_PYTHON=0` leaves the Python arms out and `BENCH_POSTGRES=0` the
@@ -460,9 +461,10 @@ fn root() -> PathBuf {
 }
 
 /// One round of the Python arms: arm -> workload -> seconds.
-fn python_round() -> BTreeMap<String, BTreeMap<String, f64>> {
+fn python_round(arms: &[&str]) -> BTreeMap<String, BTreeMap<String, f64>> {
     let output = Command::new("python3")
         .arg(root().join("bench/python_arms.py"))
+        .args(arms)
         .output()
         .expect("python3 runs");
     assert!(
@@ -478,13 +480,6 @@ fn median(values: &[f64]) -> f64 {
     sorted.sort_by(f64::total_cmp);
     sorted[sorted.len() / 2]
 }
-
-/// The PostgreSQL arms, in table order.
-const PG_ARMS: [&str; 3] = [
-    "f_pg_generated_cached",
-    "f2_pg_generated_plain",
-    "g_pg_hand_written",
-];
 
 /// Arm -> workload -> seconds of each round.
 type Times = BTreeMap<String, BTreeMap<String, Vec<f64>>>;
@@ -596,7 +591,12 @@ fn main() {
         print_table(&times, &sqlite_arms, "b_hand_written");
         if times.contains_key("g_pg_hand_written") {
             println!();
-            print_table(&times, &PG_ARMS, "g_pg_hand_written");
+            let pg_arms: Vec<&str> = times
+                .keys()
+                .map(String::as_str)
+                .filter(|arm| arm.contains("pg"))
+                .collect();
+            print_table(&times, &pg_arms, "g_pg_hand_written");
         }
         write_svg(&times);
         return;
@@ -640,7 +640,7 @@ fn main() {
             record(name, rust_round(arm, &rows, dir.path()));
         }
         if python {
-            for (arm, results) in python_round() {
+            for (arm, results) in python_round(&[]) {
                 let name = match arm.as_str() {
                     "orm" => "c_sqlalchemy_orm",
                     "core" => "d_sqlalchemy_core",
@@ -703,10 +703,27 @@ fn main() {
                         .push(seconds);
                 }
             }
+            if python {
+                for (arm, results) in python_round(&["orm_pg", "core_pg"]) {
+                    let name = match arm.as_str() {
+                        "orm_pg" => "h_pg_sqlalchemy_orm",
+                        _ => "i_pg_sqlalchemy_core",
+                    };
+                    for (workload, seconds) in results {
+                        pg_times
+                            .entry(name.to_owned())
+                            .or_default()
+                            .entry(workload)
+                            .or_default()
+                            .push(seconds);
+                    }
+                }
+            }
             eprintln!("PostgreSQL round {} of {rounds} done", round + 1);
         }
         println!("\nPostgreSQL: median seconds over {rounds} rounds (min-max), and the ratio to (g) hand-written postgres:\n");
-        print_table(&pg_times, &PG_ARMS, "g_pg_hand_written");
+        let pg_arms: Vec<&str> = pg_times.keys().map(String::as_str).collect();
+        print_table(&pg_times, &pg_arms, "g_pg_hand_written");
         times.extend(pg_times);
     }
     write_svg(&times);
