@@ -489,6 +489,8 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
     let model = &schema.models[model_index];
     let pk = model.primary_key();
     let seed = seed_view(krate, schema, model_index);
+    // The fields some check reads: the tests make up no value for them.
+    let checked = checked_columns(model);
     let field_checks = model
         .fields
         .iter()
@@ -688,7 +690,7 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         let lookup_checked = index
             .lookup_columns()
             .iter()
-            .any(|column| checked_columns(model).contains(column));
+            .any(|column| checked.contains(column));
         let shareable = !index.unique
             && lookup
                 .iter()
@@ -751,7 +753,6 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             descending: false,
         });
     }
-    let checked = checked_columns(model);
     let timestamps = model
         .fields
         .iter()
