@@ -17,9 +17,13 @@
 //! their own (the order rotating), with (h) the SQLAlchemy ORM and (i)
 //! SQLAlchemy Core over psycopg2.
 //!
+//! The Rust peers, (j) Diesel 2 and (k) sqlx, run on SQLite from
+//! `bench/peers`, a package of its own that links its own SQLite (see its
+//! Cargo.toml), built here on first use and run once per round.
+//!
 //! `cargo bench --bench access`; `BENCH_ROUNDS` (default 5) sets the rounds,
-//! `BENCH_PYTHON=0` leaves the Python arms out and `BENCH_POSTGRES=0` the
-//! PostgreSQL ones.
+//! `BENCH_PYTHON=0` leaves the Python arms out, `BENCH_PEERS=0` the Rust
+//! peers and `BENCH_POSTGRES=0` the PostgreSQL ones.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -475,6 +479,51 @@ fn python_round(arms: &[&str]) -> BTreeMap<String, BTreeMap<String, f64>> {
     serde_json::from_slice(&output.stdout).expect("python_arms.py prints JSON")
 }
 
+/// Builds `bench/peers` (once; later builds find nothing to do) and gives
+/// its binary.
+fn peer_binary() -> PathBuf {
+    let target = root().join("target/peers");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .arg(root().join("bench/peers/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "bench/peers failed to build");
+    target.join("release/peer-arms")
+}
+
+/// Runs the peer binary with `args` and parses what it prints.
+fn run_peers<T: serde::de::DeserializeOwned>(binary: &Path, args: &[&str]) -> T {
+    let output = Command::new(binary)
+        .args(args)
+        .output()
+        .expect("peer-arms runs");
+    assert!(
+        output.status.success(),
+        "peer-arms failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("peer-arms prints JSON")
+}
+
+/// A row as the peers report it: the stored datetime as milliseconds.
+type Compared = (i64, Option<i64>, String, i64, i64, i64, Option<f64>, i64);
+
+fn compared(row: Analytics) -> Compared {
+    (
+        row.id,
+        row.short_id,
+        row.youtube_video_id,
+        row.views,
+        row.likes,
+        row.comments,
+        row.average_view_duration_seconds,
+        row.measured_at.timestamp_millis(),
+    )
+}
+
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -580,6 +629,7 @@ fn main() {
         .ok()
         .map_or(5, |v| v.parse().unwrap());
     let python = std::env::var("BENCH_PYTHON").map_or(true, |v| v != "0");
+    let peers = std::env::var("BENCH_PEERS").map_or(true, |v| v != "0");
     // Tables and plot again from a run's figures, without running anything.
     if let Ok(path) = std::env::var("BENCH_REPLOT") {
         let times: Times = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -610,6 +660,21 @@ fn main() {
         Generated.insert_bulk(&mut a, &rows[..1_000]);
         HandWritten.insert_bulk(&mut b, &rows[..1_000]);
         assert_eq!(Generated.read_all(&a), HandWritten.read_all(&b));
+    }
+    // So must the peers, read back through their own libraries.
+    let peer_binary = peers.then(peer_binary);
+    if let Some(binary) = &peer_binary {
+        let mut a = database(None);
+        Generated.insert_bulk(&mut a, &rows[..1_000]);
+        let expected: Vec<Compared> = Generated.read_all(&a).into_iter().map(compared).collect();
+        let stored: BTreeMap<String, Vec<Compared>> =
+            run_peers(binary, &["--rows", "1000", "diesel", "sqlx"]);
+        for (arm, rows) in stored {
+            assert!(
+                rows == expected,
+                "{arm} stores other rows than the generated crate"
+            );
+        }
     }
 
     // arm -> workload -> seconds of each round
@@ -645,6 +710,16 @@ fn main() {
                     "orm" => "c_sqlalchemy_orm",
                     "core" => "d_sqlalchemy_core",
                     _ => "e_python_sqlite3",
+                };
+                record(name, results);
+            }
+        }
+        if let Some(binary) = &peer_binary {
+            let round: BTreeMap<String, BTreeMap<String, f64>> = run_peers(binary, &[]);
+            for (arm, results) in round {
+                let name = match arm.as_str() {
+                    "diesel" => "j_diesel",
+                    _ => "k_sqlx",
                 };
                 record(name, results);
             }
