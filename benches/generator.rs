@@ -2,8 +2,10 @@
 //! each, a foreign-key chain, an index per model), timed per stage in this
 //! process and end to end as a `schemagen generate` process into an empty
 //! directory, with peak memory, and again into the directory it wrote
-//! (nothing changed, so rustfmt is skipped); then the compile time of the
-//! generated crate at 10 and 100 models. Writes `target/bench/generator.json` and
+//! (nothing changed, so rustfmt is skipped), and `schemagen validate` of the
+//! same schema as a process, with the ratio of the two first runs (issue 12
+//! asks for at most 4x); then the compile time of the generated crate at 10
+//! and 100 models. Writes `target/bench/generator.json` and
 //! `target/bench/generator.svg`.
 //!
 //! `cargo bench --bench generator` runs it; `BENCH_MODELS=10,100` picks the
@@ -79,6 +81,8 @@ struct Sizes {
     process: Vec<f64>,
     /// `generate` again into the same directory, nothing changed.
     again: Vec<f64>,
+    /// `schemagen validate` of the same schema as a process.
+    validate_process: Vec<f64>,
     peak_mib: Vec<f64>,
     files: usize,
 }
@@ -135,6 +139,20 @@ fn process(binary: &Path, schema_path: &Path, out: &Path) -> (f64, f64) {
         .parse()
         .unwrap();
     (wall, kib / 1024.0)
+}
+
+/// `schemagen validate` as a process: wall seconds.
+fn validate_process(binary: &Path, schema_path: &Path) -> f64 {
+    let start = Instant::now();
+    let status = Command::new(binary)
+        .arg("--schema")
+        .arg(schema_path)
+        .arg("validate")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("schemagen runs");
+    assert!(status.success());
+    seconds(start)
 }
 
 fn root() -> PathBuf {
@@ -343,6 +361,9 @@ fn main() {
         for round in 0..size_rounds {
             let out = work.path().join(format!("stages-{models}-{round}"));
             stages(&schema_path, &out, &mut sizes);
+            sizes
+                .validate_process
+                .push(validate_process(&binary, &schema_path));
             let out = work.path().join(format!("process-{models}-{round}"));
             let (wall, peak) = process(&binary, &schema_path, &out);
             sizes.process.push(wall);
@@ -362,12 +383,12 @@ fn main() {
         results.push(sizes);
     }
 
-    println!("| models | files | load | validate | render | format (rustfmt) | write | generate (process) | per model | peak memory | generate again, unchanged |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| models | files | load | validate | render | format (rustfmt) | write | generate (process) | per model | peak memory | generate again, unchanged | validate (process) | generate ÷ validate |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for s in &results {
         let process = median(s.process.clone());
         println!(
-            "| {} | {} | {:.4} s | {:.4} s | {:.4} s | {:.3} s | {:.3} s | {:.3} s ({:.3}-{:.3}) | {:.2} ms | {:.0} MiB | {:.3} s |",
+            "| {} | {} | {:.4} s | {:.4} s | {:.4} s | {:.3} s | {:.3} s | {:.3} s ({:.3}-{:.3}) | {:.2} ms | {:.0} MiB | {:.3} s | {:.3} s | **{:.1}x** |",
             s.models,
             s.files,
             median(s.load.clone()),
@@ -381,6 +402,8 @@ fn main() {
             process / s.models as f64 * 1000.0,
             median(s.peak_mib.clone()),
             median(s.again.clone()),
+            median(s.validate_process.clone()),
+            process / median(s.validate_process.clone()),
         );
     }
 
@@ -395,6 +418,7 @@ fn main() {
                 "load": s.load, "validate": s.validate, "render": s.render,
                 "format": s.format, "write": s.write,
                 "process": s.process, "again": s.again, "peak_mib": s.peak_mib,
+                "validate_process": s.validate_process,
             })
         })
         .collect();
