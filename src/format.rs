@@ -63,6 +63,9 @@ pub fn format_output(
         .collect();
     let mut to_format = Vec::new();
     for path in &rust_files {
+        if !crate::render::needs_rustfmt(path) {
+            continue;
+        }
         match cache.get(path, rendered_hashes[path]) {
             Some(text) => {
                 output.files.insert(path.clone(), text.to_owned());

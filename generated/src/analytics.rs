@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{read_column, Checked, CheckedValue, Timestamp};
+use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp};
 use crate::shorts::Short;
 use crate::Result;
 
@@ -105,7 +105,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Analytics> {
             "analytics",
             "average_view_duration_seconds",
         )?,
-        measured_at: read_column::<Timestamp>(row, 7, "analytics", "measured_at")?.0,
+        measured_at: read_datetime(row, 7, "analytics", "measured_at")?,
     })
 }
 
@@ -116,8 +116,7 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> Result<Analytics> {
             statement.query_row(
                 params![
                     new.short_id,
-                    Checked::new("analytics", "youtube_video_id", &new.youtube_video_id)
-                        .at_most(32),
+                    Checked::with_max("analytics", "youtube_video_id", &new.youtube_video_id, 32),
                     new.views,
                     new.likes,
                     new.comments,
@@ -126,7 +125,7 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> Result<Analytics> {
                         "average_view_duration_seconds",
                         &new.average_view_duration_seconds
                     ),
-                    Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
+                    Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp))
                 ],
                 self::read_row,
             )
@@ -148,8 +147,7 @@ pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 1, new.short_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::new("analytics", "youtube_video_id", &new.youtube_video_id)
-                        .at_most(32),
+                    Checked::with_max("analytics", "youtube_video_id", &new.youtube_video_id, 32),
                 )?;
                 statement.raw_bind_parameter(at + 3, new.views)?;
                 statement.raw_bind_parameter(at + 4, new.likes)?;
@@ -187,7 +185,7 @@ fn insert_each(conn: &Connection, rows: &[NewAnalytics]) -> Result<()> {
         statement
             .execute(params![
                 new.short_id,
-                Checked::new("analytics", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                Checked::with_max("analytics", "youtube_video_id", &new.youtube_video_id, 32),
                 new.views,
                 new.likes,
                 new.comments,
@@ -196,7 +194,7 @@ fn insert_each(conn: &Connection, rows: &[NewAnalytics]) -> Result<()> {
                     "average_view_duration_seconds",
                     &new.average_view_duration_seconds
                 ),
-                Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
+                Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp))
             ])
             .map_err(|error| {
                 crate::error::sqlite_write(conn, error, "analytics", params![new.short_id])
@@ -255,7 +253,7 @@ pub fn update(conn: &Connection, row: &Analytics) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.short_id,
-                Checked::new("analytics", "youtube_video_id", &row.youtube_video_id).at_most(32),
+                Checked::with_max("analytics", "youtube_video_id", &row.youtube_video_id, 32),
                 row.views,
                 row.likes,
                 row.comments,
@@ -264,7 +262,7 @@ pub fn update(conn: &Connection, row: &Analytics) -> Result<bool> {
                     "average_view_duration_seconds",
                     &row.average_view_duration_seconds
                 ),
-                Checked::new("analytics", "measured_at", &Timestamp(row.measured_at)),
+                Checked::new("analytics", "measured_at", &Timestamp(row.measured_at))
             ])
         })
         .map_err(|error| {
@@ -312,9 +310,12 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "analytics",
+            "youtube_video_id",
+            value.clone(),
+            32,
+        )));
         sets.push(format!("{} = ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.views {
@@ -360,9 +361,12 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "short_id", binds.len()));
     }
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "analytics",
+            "youtube_video_id",
+            value.clone(),
+            32,
+        )));
         conditions.push(format!("{} IS ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &expected.views {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{read_column, Checked, CheckedValue, Timestamp};
+use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp};
 use crate::pipeline_runs::PipelineRun;
 use crate::Result;
 
@@ -95,7 +95,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Clip> {
         virality_score: read_column(row, 4, "clips", "virality_score")?,
         transcript: read_column(row, 5, "clips", "transcript")?,
         file_path: read_column(row, 6, "clips", "file_path")?,
-        created_at: read_column::<Timestamp>(row, 7, "clips", "created_at")?.0,
+        created_at: read_datetime(row, 7, "clips", "created_at")?,
     })
 }
 
@@ -110,8 +110,8 @@ pub fn insert(conn: &Connection, new: &NewClip) -> Result<Clip> {
                     Checked::new("clips", "end_seconds", &new.end_seconds),
                     Checked::new("clips", "virality_score", &new.virality_score),
                     Checked::new("clips", "transcript", &new.transcript),
-                    Checked::new("clips", "file_path", &new.file_path).at_most(1024),
-                    Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
+                    Checked::with_max("clips", "file_path", &new.file_path, 1024),
+                    Checked::new("clips", "created_at", &new.created_at.map(Timestamp))
                 ],
                 self::read_row,
             )
@@ -147,7 +147,7 @@ pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> Result<usize> {
                 )?;
                 statement.raw_bind_parameter(
                     at + 6,
-                    Checked::new("clips", "file_path", &new.file_path).at_most(1024),
+                    Checked::with_max("clips", "file_path", &new.file_path, 1024),
                 )?;
                 statement.raw_bind_parameter(
                     at + 7,
@@ -178,8 +178,8 @@ fn insert_each(conn: &Connection, rows: &[NewClip]) -> Result<()> {
                 Checked::new("clips", "end_seconds", &new.end_seconds),
                 Checked::new("clips", "virality_score", &new.virality_score),
                 Checked::new("clips", "transcript", &new.transcript),
-                Checked::new("clips", "file_path", &new.file_path).at_most(1024),
-                Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
+                Checked::with_max("clips", "file_path", &new.file_path, 1024),
+                Checked::new("clips", "created_at", &new.created_at.map(Timestamp))
             ])
             .map_err(|error| {
                 crate::error::sqlite_write(conn, error, "clips", params![new.run_id])
@@ -242,8 +242,8 @@ pub fn update(conn: &Connection, row: &Clip) -> Result<bool> {
                 Checked::new("clips", "end_seconds", &row.end_seconds),
                 Checked::new("clips", "virality_score", &row.virality_score),
                 Checked::new("clips", "transcript", &row.transcript),
-                Checked::new("clips", "file_path", &row.file_path).at_most(1024),
-                Checked::new("clips", "created_at", &Timestamp(row.created_at)),
+                Checked::with_max("clips", "file_path", &row.file_path, 1024),
+                Checked::new("clips", "created_at", &Timestamp(row.created_at))
             ])
         })
         .map_err(|error| crate::error::sqlite_write(conn, error, "clips", params![row.run_id]))?;
@@ -317,9 +317,12 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "transcript", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("clips", "file_path", value.clone()).at_most(1024),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "clips",
+            "file_path",
+            value.clone(),
+            1024,
+        )));
         sets.push(format!("{} = ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.created_at {
@@ -369,9 +372,12 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "transcript", binds.len()));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("clips", "file_path", value.clone()).at_most(1024),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "clips",
+            "file_path",
+            value.clone(),
+            1024,
+        )));
         conditions.push(format!("{} IS ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &expected.created_at {

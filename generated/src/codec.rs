@@ -385,6 +385,12 @@ impl<'a, T: Storable> Checked<'a, T> {
         }
     }
 
+    /// `value`, to be bound as a value of `table.column`, a `string(max)`
+    /// column: refused when longer than `max` characters.
+    pub fn with_max(table: &'static str, column: &'static str, value: &'a T, max: u32) -> Self {
+        Self::new(table, column, value).at_most(max)
+    }
+
     /// The same, for a `string(max)` column.
     pub fn at_most(self, max: u32) -> Self {
         Self {
@@ -439,6 +445,12 @@ impl<T: Storable> CheckedValue<T> {
         }
     }
 
+    /// `value`, to be bound as a value of `table.column`, a `string(max)`
+    /// column: refused when longer than `max` characters.
+    pub fn with_max(table: &'static str, column: &'static str, value: T, max: u32) -> Self {
+        Self::new(table, column, value).at_most(max)
+    }
+
     /// The same, for a `string(max)` column.
     pub fn at_most(self, max: u32) -> Self {
         Self {
@@ -465,10 +477,53 @@ impl<T: Storable + ToSql> ToSql for CheckedValue<T> {
     }
 }
 
+/// Reads a datetime column as this crate stores it (see [`Timestamp`]): for
+/// rows of queries of your own, as [`read_column`] reads other types.
+pub fn read_datetime(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    column: &'static str,
+) -> rusqlite::Result<DateTime<Utc>> {
+    read_column::<Timestamp>(row, index, table, column).map(|stored| stored.0)
+}
+
+/// [`read_datetime`] of a nullable column.
+pub fn read_optional_datetime(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    column: &'static str,
+) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    read_column::<Option<Timestamp>>(row, index, table, column)
+        .map(|stored| stored.map(|stored| stored.0))
+}
+
+/// Reads a JSON column as this crate stores it (see [`Json`]).
+pub fn read_json(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    column: &'static str,
+) -> rusqlite::Result<serde_json::Value> {
+    read_column::<Json<serde_json::Value>>(row, index, table, column).map(|stored| stored.0)
+}
+
+/// [`read_json`] of a nullable column.
+pub fn read_optional_json(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    column: &'static str,
+) -> rusqlite::Result<Option<serde_json::Value>> {
+    read_column::<Option<Json<serde_json::Value>>>(row, index, table, column)
+        .map(|stored| stored.map(|stored| stored.0))
+}
+
 /// Reads column `index` of `row`, a value of `table.column`, as a `T`; a
 /// stored value that is not one is an [`UnreadableValue`] saying where it
 /// is and what it is.
-pub(crate) fn read_column<T: FromSql>(
+pub fn read_column<T: FromSql>(
     row: &Row<'_>,
     index: usize,
     table: &'static str,

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{read_column, Checked, CheckedValue, Timestamp};
+use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp};
 use crate::Result;
 
 /// A row of `config_overrides`.
@@ -83,7 +83,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<ConfigOverride> {
         key: read_column(row, 0, "config_overrides", "key")?,
         value: read_column(row, 1, "config_overrides", "value")?,
         updated_by: read_column(row, 2, "config_overrides", "updated_by")?,
-        updated_at: read_column::<Timestamp>(row, 3, "config_overrides", "updated_at")?.0,
+        updated_at: read_datetime(row, 3, "config_overrides", "updated_at")?,
     })
 }
 
@@ -93,14 +93,14 @@ pub fn insert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverri
         .and_then(|mut statement| {
             statement.query_row(
                 params![
-                    Checked::new("config_overrides", "key", &new.key).at_most(100),
+                    Checked::with_max("config_overrides", "key", &new.key, 100),
                     Checked::new("config_overrides", "value", &new.value),
-                    Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                    Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
                     Checked::new(
                         "config_overrides",
                         "updated_at",
                         &new.updated_at.map(Timestamp)
-                    ),
+                    )
                 ],
                 self::read_row,
             )
@@ -119,7 +119,7 @@ pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> Result<usiz
                 let at = row * 4;
                 statement.raw_bind_parameter(
                     at + 1,
-                    Checked::new("config_overrides", "key", &new.key).at_most(100),
+                    Checked::with_max("config_overrides", "key", &new.key, 100),
                 )?;
                 statement.raw_bind_parameter(
                     at + 2,
@@ -127,7 +127,7 @@ pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> Result<usiz
                 )?;
                 statement.raw_bind_parameter(
                     at + 3,
-                    Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                    Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
                 )?;
                 statement.raw_bind_parameter(
                     at + 4,
@@ -157,14 +157,14 @@ fn insert_each(conn: &Connection, rows: &[NewConfigOverride]) -> Result<()> {
     for new in rows {
         statement
             .execute(params![
-                Checked::new("config_overrides", "key", &new.key).at_most(100),
+                Checked::with_max("config_overrides", "key", &new.key, 100),
                 Checked::new("config_overrides", "value", &new.value),
-                Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
                 Checked::new(
                     "config_overrides",
                     "updated_at",
                     &new.updated_at.map(Timestamp)
-                ),
+                )
             ])
             .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))?;
     }
@@ -178,14 +178,14 @@ pub fn upsert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverri
         .and_then(|mut statement| {
             statement.query_row(
                 params![
-                    Checked::new("config_overrides", "key", &new.key).at_most(100),
+                    Checked::with_max("config_overrides", "key", &new.key, 100),
                     Checked::new("config_overrides", "value", &new.value),
-                    Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                    Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
                     Checked::new(
                         "config_overrides",
                         "updated_at",
                         &new.updated_at.map(Timestamp)
-                    ),
+                    )
                 ],
                 self::read_row,
             )
@@ -245,10 +245,10 @@ pub fn update(conn: &Connection, row: &ConfigOverride) -> Result<bool> {
         .prepare_cached(UPDATE_SQL)
         .and_then(|mut statement| {
             statement.execute(params![
-                Checked::new("config_overrides", "key", &row.key).at_most(100),
+                Checked::with_max("config_overrides", "key", &row.key, 100),
                 Checked::new("config_overrides", "value", &row.value),
-                Checked::new("config_overrides", "updated_by", &row.updated_by).at_most(100),
-                Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at)),
+                Checked::with_max("config_overrides", "updated_by", &row.updated_by, 100),
+                Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at))
             ])
         })
         .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))?;
@@ -298,9 +298,12 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "value", binds.len()));
     }
     if let Some(value) = &patch.updated_by {
-        binds.push(Box::new(
-            CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "config_overrides",
+            "updated_by",
+            value.clone(),
+            100,
+        )));
         sets.push(format!("{} = ?{}", "updated_by", binds.len()));
     }
     if let Some(value) = &patch.updated_at {
@@ -326,9 +329,12 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "value", binds.len()));
     }
     if let Some(value) = &expected.updated_by {
-        binds.push(Box::new(
-            CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "config_overrides",
+            "updated_by",
+            value.clone(),
+            100,
+        )));
         conditions.push(format!("{} IS ?{}", "updated_by", binds.len()));
     }
     if let Some(value) = &expected.updated_at {

@@ -4,31 +4,26 @@
 //! A long YouTube video found by discovery, a candidate for clipping.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{
-    params,
-    types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef},
-    Connection, OptionalExtension, Row,
-};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{read_column, Checked, CheckedValue, Timestamp, UnknownVariant};
+use crate::codec::{
+    read_column, read_datetime, read_optional_datetime, Checked, CheckedValue, Timestamp,
+    UnknownVariant,
+};
 use crate::Result;
 
 /// The allowed values of `discovered_videos.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(into = "&'static str", try_from = "String"))]
 pub enum DiscoveredVideoStatus {
-    #[cfg_attr(feature = "serde", serde(rename = "new"))]
     #[default]
     New,
-    #[cfg_attr(feature = "serde", serde(rename = "queued"))]
     Queued,
-    #[cfg_attr(feature = "serde", serde(rename = "processing"))]
     Processing,
-    #[cfg_attr(feature = "serde", serde(rename = "processed"))]
     Processed,
-    #[cfg_attr(feature = "serde", serde(rename = "skipped"))]
     Skipped,
-    #[cfg_attr(feature = "serde", serde(rename = "failed"))]
     Failed,
 }
 
@@ -70,6 +65,20 @@ impl std::str::FromStr for DiscoveredVideoStatus {
             .into_iter()
             .find(|variant| variant.as_str() == value)
             .ok_or_else(|| UnknownVariant::new("DiscoveredVideoStatus", value))
+    }
+}
+
+impl From<DiscoveredVideoStatus> for &'static str {
+    fn from(value: DiscoveredVideoStatus) -> Self {
+        value.as_str()
+    }
+}
+
+impl TryFrom<String> for DiscoveredVideoStatus {
+    type Error = UnknownVariant;
+
+    fn try_from(value: String) -> Result<Self, UnknownVariant> {
+        value.parse()
     }
 }
 
@@ -191,15 +200,9 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<DiscoveredVideo> {
         url: read_column(row, 5, "discovered_videos", "url")?,
         duration_seconds: read_column(row, 6, "discovered_videos", "duration_seconds")?,
         view_count: read_column(row, 7, "discovered_videos", "view_count")?,
-        published_at: read_column::<Option<Timestamp>>(
-            row,
-            8,
-            "discovered_videos",
-            "published_at",
-        )?
-        .map(|t| t.0),
+        published_at: read_optional_datetime(row, 8, "discovered_videos", "published_at")?,
         status: read_column(row, 9, "discovered_videos", "status")?,
-        discovered_at: read_column::<Timestamp>(row, 10, "discovered_videos", "discovered_at")?.0,
+        discovered_at: read_datetime(row, 10, "discovered_videos", "discovered_at")?,
     })
 }
 
@@ -209,17 +212,21 @@ pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> Result<DiscoveredV
         .and_then(|mut statement| {
             statement.query_row(
                 params![
-                    Checked::new(
+                    Checked::with_max(
                         "discovered_videos",
                         "youtube_video_id",
-                        &new.youtube_video_id
-                    )
-                    .at_most(32),
-                    Checked::new("discovered_videos", "title", &new.title).at_most(500),
-                    Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
-                    Checked::new("discovered_videos", "channel_title", &new.channel_title)
-                        .at_most(255),
-                    Checked::new("discovered_videos", "url", &new.url).at_most(500),
+                        &new.youtube_video_id,
+                        32
+                    ),
+                    Checked::with_max("discovered_videos", "title", &new.title, 500),
+                    Checked::with_max("discovered_videos", "channel_id", &new.channel_id, 64),
+                    Checked::with_max(
+                        "discovered_videos",
+                        "channel_title",
+                        &new.channel_title,
+                        255
+                    ),
+                    Checked::with_max("discovered_videos", "url", &new.url, 500),
                     new.duration_seconds,
                     new.view_count,
                     Checked::new(
@@ -232,7 +239,7 @@ pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> Result<DiscoveredV
                         "discovered_videos",
                         "discovered_at",
                         &new.discovered_at.map(Timestamp)
-                    ),
+                    )
                 ],
                 self::read_row,
             )
@@ -251,29 +258,33 @@ pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<usi
                 let at = row * 10;
                 statement.raw_bind_parameter(
                     at + 1,
-                    Checked::new(
+                    Checked::with_max(
                         "discovered_videos",
                         "youtube_video_id",
                         &new.youtube_video_id,
-                    )
-                    .at_most(32),
+                        32,
+                    ),
                 )?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::new("discovered_videos", "title", &new.title).at_most(500),
+                    Checked::with_max("discovered_videos", "title", &new.title, 500),
                 )?;
                 statement.raw_bind_parameter(
                     at + 3,
-                    Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
+                    Checked::with_max("discovered_videos", "channel_id", &new.channel_id, 64),
                 )?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::new("discovered_videos", "channel_title", &new.channel_title)
-                        .at_most(255),
+                    Checked::with_max(
+                        "discovered_videos",
+                        "channel_title",
+                        &new.channel_title,
+                        255,
+                    ),
                 )?;
                 statement.raw_bind_parameter(
                     at + 5,
-                    Checked::new("discovered_videos", "url", &new.url).at_most(500),
+                    Checked::with_max("discovered_videos", "url", &new.url, 500),
                 )?;
                 statement.raw_bind_parameter(at + 6, new.duration_seconds)?;
                 statement.raw_bind_parameter(at + 7, new.view_count)?;
@@ -314,16 +325,21 @@ fn insert_each(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<()> {
     for new in rows {
         statement
             .execute(params![
-                Checked::new(
+                Checked::with_max(
                     "discovered_videos",
                     "youtube_video_id",
-                    &new.youtube_video_id
-                )
-                .at_most(32),
-                Checked::new("discovered_videos", "title", &new.title).at_most(500),
-                Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
-                Checked::new("discovered_videos", "channel_title", &new.channel_title).at_most(255),
-                Checked::new("discovered_videos", "url", &new.url).at_most(500),
+                    &new.youtube_video_id,
+                    32
+                ),
+                Checked::with_max("discovered_videos", "title", &new.title, 500),
+                Checked::with_max("discovered_videos", "channel_id", &new.channel_id, 64),
+                Checked::with_max(
+                    "discovered_videos",
+                    "channel_title",
+                    &new.channel_title,
+                    255
+                ),
+                Checked::with_max("discovered_videos", "url", &new.url, 500),
                 new.duration_seconds,
                 new.view_count,
                 Checked::new(
@@ -336,7 +352,7 @@ fn insert_each(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<()> {
                     "discovered_videos",
                     "discovered_at",
                     &new.discovered_at.map(Timestamp)
-                ),
+                )
             ])
             .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))?;
     }
@@ -396,16 +412,21 @@ pub fn update(conn: &Connection, row: &DiscoveredVideo) -> Result<bool> {
         .and_then(|mut statement| {
             statement.execute(params![
                 row.id,
-                Checked::new(
+                Checked::with_max(
                     "discovered_videos",
                     "youtube_video_id",
-                    &row.youtube_video_id
-                )
-                .at_most(32),
-                Checked::new("discovered_videos", "title", &row.title).at_most(500),
-                Checked::new("discovered_videos", "channel_id", &row.channel_id).at_most(64),
-                Checked::new("discovered_videos", "channel_title", &row.channel_title).at_most(255),
-                Checked::new("discovered_videos", "url", &row.url).at_most(500),
+                    &row.youtube_video_id,
+                    32
+                ),
+                Checked::with_max("discovered_videos", "title", &row.title, 500),
+                Checked::with_max("discovered_videos", "channel_id", &row.channel_id, 64),
+                Checked::with_max(
+                    "discovered_videos",
+                    "channel_title",
+                    &row.channel_title,
+                    255
+                ),
+                Checked::with_max("discovered_videos", "url", &row.url, 500),
                 row.duration_seconds,
                 row.view_count,
                 Checked::new(
@@ -418,7 +439,7 @@ pub fn update(conn: &Connection, row: &DiscoveredVideo) -> Result<bool> {
                     "discovered_videos",
                     "discovered_at",
                     &Timestamp(row.discovered_at)
-                ),
+                )
             ])
         })
         .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))?;
@@ -467,33 +488,48 @@ pub fn patch_if(
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "youtube_video_id", value.clone()).at_most(32),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "discovered_videos",
+            "youtube_video_id",
+            value.clone(),
+            32,
+        )));
         sets.push(format!("{} = ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.title {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "discovered_videos",
+            "title",
+            value.clone(),
+            500,
+        )));
         sets.push(format!("{} = ?{}", "title", binds.len()));
     }
     if let Some(value) = &patch.channel_id {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "discovered_videos",
+            "channel_id",
+            value.clone(),
+            64,
+        )));
         sets.push(format!("{} = ?{}", "channel_id", binds.len()));
     }
     if let Some(value) = &patch.channel_title {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "discovered_videos",
+            "channel_title",
+            value.clone(),
+            255,
+        )));
         sets.push(format!("{} = ?{}", "channel_title", binds.len()));
     }
     if let Some(value) = &patch.url {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "discovered_videos",
+            "url",
+            value.clone(),
+            500,
+        )));
         sets.push(format!("{} = ?{}", "url", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
@@ -531,33 +567,48 @@ pub fn patch_if(
     binds.push(Box::new(key));
     let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "youtube_video_id", value.clone()).at_most(32),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "discovered_videos",
+            "youtube_video_id",
+            value.clone(),
+            32,
+        )));
         conditions.push(format!("{} IS ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &expected.title {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "discovered_videos",
+            "title",
+            value.clone(),
+            500,
+        )));
         conditions.push(format!("{} IS ?{}", "title", binds.len()));
     }
     if let Some(value) = &expected.channel_id {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "discovered_videos",
+            "channel_id",
+            value.clone(),
+            64,
+        )));
         conditions.push(format!("{} IS ?{}", "channel_id", binds.len()));
     }
     if let Some(value) = &expected.channel_title {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "discovered_videos",
+            "channel_title",
+            value.clone(),
+            255,
+        )));
         conditions.push(format!("{} IS ?{}", "channel_title", binds.len()));
     }
     if let Some(value) = &expected.url {
-        binds.push(Box::new(
-            CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "discovered_videos",
+            "url",
+            value.clone(),
+            500,
+        )));
         conditions.push(format!("{} IS ?{}", "url", binds.len()));
     }
     if let Some(value) = &expected.duration_seconds {

@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{read_column, Checked, CheckedValue, Json, Timestamp};
+use crate::codec::{
+    read_column, read_datetime, read_optional_json, Checked, CheckedValue, Json, Timestamp,
+};
 use crate::pipeline_runs::PipelineRun;
 use crate::Result;
 
@@ -107,10 +109,9 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<ErrorLog> {
         error_type: read_column(row, 4, "error_logs", "error_type")?,
         message: read_column(row, 5, "error_logs", "message")?,
         traceback: read_column(row, 6, "error_logs", "traceback")?,
-        context: read_column::<Option<Json<serde_json::Value>>>(row, 7, "error_logs", "context")?
-            .map(|j| j.0),
+        context: read_optional_json(row, 7, "error_logs", "context")?,
         resolved: read_column(row, 8, "error_logs", "resolved")?,
-        occurred_at: read_column::<Timestamp>(row, 9, "error_logs", "occurred_at")?.0,
+        occurred_at: read_datetime(row, 9, "error_logs", "occurred_at")?,
     })
 }
 
@@ -121,14 +122,14 @@ pub fn insert(conn: &Connection, new: &NewErrorLog) -> Result<ErrorLog> {
             statement.query_row(
                 params![
                     new.run_id,
-                    Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
-                    Checked::new("error_logs", "module", &new.module).at_most(100),
-                    Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+                    Checked::with_max("error_logs", "correlation_id", &new.correlation_id, 36),
+                    Checked::with_max("error_logs", "module", &new.module, 100),
+                    Checked::with_max("error_logs", "error_type", &new.error_type, 100),
                     Checked::new("error_logs", "message", &new.message),
                     Checked::new("error_logs", "traceback", &new.traceback),
                     Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
                     new.resolved,
-                    Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
+                    Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp))
                 ],
                 self::read_row,
             )
@@ -148,15 +149,15 @@ pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 1, new.run_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
+                    Checked::with_max("error_logs", "correlation_id", &new.correlation_id, 36),
                 )?;
                 statement.raw_bind_parameter(
                     at + 3,
-                    Checked::new("error_logs", "module", &new.module).at_most(100),
+                    Checked::with_max("error_logs", "module", &new.module, 100),
                 )?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+                    Checked::with_max("error_logs", "error_type", &new.error_type, 100),
                 )?;
                 statement.raw_bind_parameter(
                     at + 5,
@@ -196,14 +197,14 @@ fn insert_each(conn: &Connection, rows: &[NewErrorLog]) -> Result<()> {
         statement
             .execute(params![
                 new.run_id,
-                Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
-                Checked::new("error_logs", "module", &new.module).at_most(100),
-                Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+                Checked::with_max("error_logs", "correlation_id", &new.correlation_id, 36),
+                Checked::with_max("error_logs", "module", &new.module, 100),
+                Checked::with_max("error_logs", "error_type", &new.error_type, 100),
                 Checked::new("error_logs", "message", &new.message),
                 Checked::new("error_logs", "traceback", &new.traceback),
                 Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
                 new.resolved,
-                Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
+                Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp))
             ])
             .map_err(|error| {
                 crate::error::sqlite_write(conn, error, "error_logs", params![new.run_id])
@@ -262,14 +263,14 @@ pub fn update(conn: &Connection, row: &ErrorLog) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.run_id,
-                Checked::new("error_logs", "correlation_id", &row.correlation_id).at_most(36),
-                Checked::new("error_logs", "module", &row.module).at_most(100),
-                Checked::new("error_logs", "error_type", &row.error_type).at_most(100),
+                Checked::with_max("error_logs", "correlation_id", &row.correlation_id, 36),
+                Checked::with_max("error_logs", "module", &row.module, 100),
+                Checked::with_max("error_logs", "error_type", &row.error_type, 100),
                 Checked::new("error_logs", "message", &row.message),
                 Checked::new("error_logs", "traceback", &row.traceback),
                 Checked::new("error_logs", "context", &row.context.as_ref().map(Json)),
                 row.resolved,
-                Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at)),
+                Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at))
             ])
         })
         .map_err(|error| {
@@ -319,21 +320,30 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "error_logs",
+            "correlation_id",
+            value.clone(),
+            36,
+        )));
         sets.push(format!("{} = ?{}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.module {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "module", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "error_logs",
+            "module",
+            value.clone(),
+            100,
+        )));
         sets.push(format!("{} = ?{}", "module", binds.len()));
     }
     if let Some(value) = &patch.error_type {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "error_logs",
+            "error_type",
+            value.clone(),
+            100,
+        )));
         sets.push(format!("{} = ?{}", "error_type", binds.len()));
     }
     if let Some(value) = &patch.message {
@@ -383,21 +393,30 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "run_id", binds.len()));
     }
     if let Some(value) = &expected.correlation_id {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "error_logs",
+            "correlation_id",
+            value.clone(),
+            36,
+        )));
         conditions.push(format!("{} IS ?{}", "correlation_id", binds.len()));
     }
     if let Some(value) = &expected.module {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "module", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "error_logs",
+            "module",
+            value.clone(),
+            100,
+        )));
         conditions.push(format!("{} IS ?{}", "module", binds.len()));
     }
     if let Some(value) = &expected.error_type {
-        binds.push(Box::new(
-            CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "error_logs",
+            "error_type",
+            value.clone(),
+            100,
+        )));
         conditions.push(format!("{} IS ?{}", "error_type", binds.len()));
     }
     if let Some(value) = &expected.message {

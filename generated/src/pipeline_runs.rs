@@ -4,28 +4,25 @@
 //! One run of the pipeline over a discovered video.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{
-    params,
-    types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef},
-    Connection, OptionalExtension, Row,
-};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{read_column, Checked, CheckedValue, Json, Timestamp, UnknownVariant};
+use crate::codec::{
+    read_column, read_datetime, read_optional_datetime, read_optional_json, Checked, CheckedValue,
+    Json, Timestamp, UnknownVariant,
+};
 use crate::discovered_videos::DiscoveredVideo;
 use crate::Result;
 
 /// The allowed values of `pipeline_runs.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(into = "&'static str", try_from = "String"))]
 pub enum PipelineRunStatus {
-    #[cfg_attr(feature = "serde", serde(rename = "pending"))]
     #[default]
     Pending,
-    #[cfg_attr(feature = "serde", serde(rename = "running"))]
     Running,
-    #[cfg_attr(feature = "serde", serde(rename = "succeeded"))]
     Succeeded,
-    #[cfg_attr(feature = "serde", serde(rename = "failed"))]
     Failed,
 }
 
@@ -58,6 +55,20 @@ impl std::str::FromStr for PipelineRunStatus {
             .into_iter()
             .find(|variant| variant.as_str() == value)
             .ok_or_else(|| UnknownVariant::new("PipelineRunStatus", value))
+    }
+}
+
+impl From<PipelineRunStatus> for &'static str {
+    fn from(value: PipelineRunStatus) -> Self {
+        value.as_str()
+    }
+}
+
+impl TryFrom<String> for PipelineRunStatus {
+    type Error = UnknownVariant;
+
+    fn try_from(value: String) -> Result<Self, UnknownVariant> {
+        value.parse()
     }
 }
 
@@ -167,16 +178,9 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<PipelineRun> {
         video_id: read_column(row, 1, "pipeline_runs", "video_id")?,
         correlation_id: read_column(row, 2, "pipeline_runs", "correlation_id")?,
         status: read_column(row, 3, "pipeline_runs", "status")?,
-        config_snapshot: read_column::<Option<Json<serde_json::Value>>>(
-            row,
-            4,
-            "pipeline_runs",
-            "config_snapshot",
-        )?
-        .map(|j| j.0),
-        started_at: read_column::<Timestamp>(row, 5, "pipeline_runs", "started_at")?.0,
-        finished_at: read_column::<Option<Timestamp>>(row, 6, "pipeline_runs", "finished_at")?
-            .map(|t| t.0),
+        config_snapshot: read_optional_json(row, 4, "pipeline_runs", "config_snapshot")?,
+        started_at: read_datetime(row, 5, "pipeline_runs", "started_at")?,
+        finished_at: read_optional_datetime(row, 6, "pipeline_runs", "finished_at")?,
         error_message: read_column(row, 7, "pipeline_runs", "error_message")?,
     })
 }
@@ -188,8 +192,7 @@ pub fn insert(conn: &Connection, new: &NewPipelineRun) -> Result<PipelineRun> {
             statement.query_row(
                 params![
                     new.video_id,
-                    Checked::new("pipeline_runs", "correlation_id", &new.correlation_id)
-                        .at_most(36),
+                    Checked::with_max("pipeline_runs", "correlation_id", &new.correlation_id, 36),
                     new.status,
                     Checked::new(
                         "pipeline_runs",
@@ -206,7 +209,7 @@ pub fn insert(conn: &Connection, new: &NewPipelineRun) -> Result<PipelineRun> {
                         "finished_at",
                         &new.finished_at.map(Timestamp)
                     ),
-                    Checked::new("pipeline_runs", "error_message", &new.error_message),
+                    Checked::new("pipeline_runs", "error_message", &new.error_message)
                 ],
                 self::read_row,
             )
@@ -228,8 +231,7 @@ pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> Result<usize> 
                 statement.raw_bind_parameter(at + 1, new.video_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::new("pipeline_runs", "correlation_id", &new.correlation_id)
-                        .at_most(36),
+                    Checked::with_max("pipeline_runs", "correlation_id", &new.correlation_id, 36),
                 )?;
                 statement.raw_bind_parameter(at + 3, new.status)?;
                 statement.raw_bind_parameter(
@@ -281,7 +283,7 @@ fn insert_each(conn: &Connection, rows: &[NewPipelineRun]) -> Result<()> {
         statement
             .execute(params![
                 new.video_id,
-                Checked::new("pipeline_runs", "correlation_id", &new.correlation_id).at_most(36),
+                Checked::with_max("pipeline_runs", "correlation_id", &new.correlation_id, 36),
                 new.status,
                 Checked::new(
                     "pipeline_runs",
@@ -298,7 +300,7 @@ fn insert_each(conn: &Connection, rows: &[NewPipelineRun]) -> Result<()> {
                     "finished_at",
                     &new.finished_at.map(Timestamp)
                 ),
-                Checked::new("pipeline_runs", "error_message", &new.error_message),
+                Checked::new("pipeline_runs", "error_message", &new.error_message)
             ])
             .map_err(|error| {
                 crate::error::sqlite_write(conn, error, "pipeline_runs", params![new.video_id])
@@ -357,7 +359,7 @@ pub fn update(conn: &Connection, row: &PipelineRun) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.video_id,
-                Checked::new("pipeline_runs", "correlation_id", &row.correlation_id).at_most(36),
+                Checked::with_max("pipeline_runs", "correlation_id", &row.correlation_id, 36),
                 row.status,
                 Checked::new(
                     "pipeline_runs",
@@ -370,7 +372,7 @@ pub fn update(conn: &Connection, row: &PipelineRun) -> Result<bool> {
                     "finished_at",
                     &row.finished_at.map(Timestamp)
                 ),
-                Checked::new("pipeline_runs", "error_message", &row.error_message),
+                Checked::new("pipeline_runs", "error_message", &row.error_message)
             ])
         })
         .map_err(|error| {
@@ -418,9 +420,12 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "video_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        binds.push(Box::new(
-            CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "pipeline_runs",
+            "correlation_id",
+            value.clone(),
+            36,
+        )));
         sets.push(format!("{} = ?{}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.status {
@@ -470,9 +475,12 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "video_id", binds.len()));
     }
     if let Some(value) = &expected.correlation_id {
-        binds.push(Box::new(
-            CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "pipeline_runs",
+            "correlation_id",
+            value.clone(),
+            36,
+        )));
         conditions.push(format!("{} IS ?{}", "correlation_id", binds.len()));
     }
     if let Some(value) = &expected.status {

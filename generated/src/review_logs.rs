@@ -4,25 +4,20 @@
 //! One review decision on a short, made in Telegram.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{
-    params,
-    types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef},
-    Connection, OptionalExtension, Row,
-};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{read_column, Checked, CheckedValue, Timestamp, UnknownVariant};
+use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp, UnknownVariant};
 use crate::shorts::Short;
 use crate::Result;
 
 /// The allowed values of `review_logs.action`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(into = "&'static str", try_from = "String"))]
 pub enum ReviewLogAction {
-    #[cfg_attr(feature = "serde", serde(rename = "approve"))]
     Approve,
-    #[cfg_attr(feature = "serde", serde(rename = "reject"))]
     Reject,
-    #[cfg_attr(feature = "serde", serde(rename = "request_changes"))]
     RequestChanges,
 }
 
@@ -54,6 +49,20 @@ impl std::str::FromStr for ReviewLogAction {
             .into_iter()
             .find(|variant| variant.as_str() == value)
             .ok_or_else(|| UnknownVariant::new("ReviewLogAction", value))
+    }
+}
+
+impl From<ReviewLogAction> for &'static str {
+    fn from(value: ReviewLogAction) -> Self {
+        value.as_str()
+    }
+}
+
+impl TryFrom<String> for ReviewLogAction {
+    type Error = UnknownVariant;
+
+    fn try_from(value: String) -> Result<Self, UnknownVariant> {
+        value.parse()
     }
 }
 
@@ -156,7 +165,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<ReviewLog> {
         telegram_message_id: read_column(row, 3, "review_logs", "telegram_message_id")?,
         action: read_column(row, 4, "review_logs", "action")?,
         comment: read_column(row, 5, "review_logs", "comment")?,
-        reviewed_at: read_column::<Timestamp>(row, 6, "review_logs", "reviewed_at")?.0,
+        reviewed_at: read_datetime(row, 6, "review_logs", "reviewed_at")?,
     })
 }
 
@@ -167,7 +176,7 @@ pub fn insert(conn: &Connection, new: &NewReviewLog) -> Result<ReviewLog> {
             statement.query_row(
                 params![
                     new.short_id,
-                    Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
+                    Checked::with_max("review_logs", "reviewer", &new.reviewer, 100),
                     new.telegram_message_id,
                     new.action,
                     Checked::new("review_logs", "comment", &new.comment),
@@ -175,7 +184,7 @@ pub fn insert(conn: &Connection, new: &NewReviewLog) -> Result<ReviewLog> {
                         "review_logs",
                         "reviewed_at",
                         &new.reviewed_at.map(Timestamp)
-                    ),
+                    )
                 ],
                 self::read_row,
             )
@@ -197,7 +206,7 @@ pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 1, new.short_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
+                    Checked::with_max("review_logs", "reviewer", &new.reviewer, 100),
                 )?;
                 statement.raw_bind_parameter(at + 3, new.telegram_message_id)?;
                 statement.raw_bind_parameter(at + 4, new.action)?;
@@ -234,7 +243,7 @@ fn insert_each(conn: &Connection, rows: &[NewReviewLog]) -> Result<()> {
         statement
             .execute(params![
                 new.short_id,
-                Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
+                Checked::with_max("review_logs", "reviewer", &new.reviewer, 100),
                 new.telegram_message_id,
                 new.action,
                 Checked::new("review_logs", "comment", &new.comment),
@@ -242,7 +251,7 @@ fn insert_each(conn: &Connection, rows: &[NewReviewLog]) -> Result<()> {
                     "review_logs",
                     "reviewed_at",
                     &new.reviewed_at.map(Timestamp)
-                ),
+                )
             ])
             .map_err(|error| {
                 crate::error::sqlite_write(conn, error, "review_logs", params![new.short_id])
@@ -301,11 +310,11 @@ pub fn update(conn: &Connection, row: &ReviewLog) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.short_id,
-                Checked::new("review_logs", "reviewer", &row.reviewer).at_most(100),
+                Checked::with_max("review_logs", "reviewer", &row.reviewer, 100),
                 row.telegram_message_id,
                 row.action,
                 Checked::new("review_logs", "comment", &row.comment),
-                Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at)),
+                Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at))
             ])
         })
         .map_err(|error| {
@@ -352,9 +361,12 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.reviewer {
-        binds.push(Box::new(
-            CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "review_logs",
+            "reviewer",
+            value.clone(),
+            100,
+        )));
         sets.push(format!("{} = ?{}", "reviewer", binds.len()));
     }
     if let Some(value) = &patch.telegram_message_id {
@@ -392,9 +404,12 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "short_id", binds.len()));
     }
     if let Some(value) = &expected.reviewer {
-        binds.push(Box::new(
-            CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "review_logs",
+            "reviewer",
+            value.clone(),
+            100,
+        )));
         conditions.push(format!("{} IS ?{}", "reviewer", binds.len()));
     }
     if let Some(value) = &expected.telegram_message_id {

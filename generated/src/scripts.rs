@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::clips::Clip;
-use crate::codec::{read_column, Checked, CheckedValue, Timestamp};
+use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp};
 use crate::pipeline_runs::PipelineRun;
 use crate::Result;
 
@@ -99,7 +99,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Script> {
         model_name: read_column(row, 4, "scripts", "model_name")?,
         prompt_tokens: read_column(row, 5, "scripts", "prompt_tokens")?,
         completion_tokens: read_column(row, 6, "scripts", "completion_tokens")?,
-        created_at: read_column::<Timestamp>(row, 7, "scripts", "created_at")?.0,
+        created_at: read_datetime(row, 7, "scripts", "created_at")?,
     })
 }
 
@@ -112,10 +112,10 @@ pub fn insert(conn: &Connection, new: &NewScript) -> Result<Script> {
                     new.run_id,
                     new.clip_id,
                     Checked::new("scripts", "content", &new.content),
-                    Checked::new("scripts", "model_name", &new.model_name).at_most(100),
+                    Checked::with_max("scripts", "model_name", &new.model_name, 100),
                     new.prompt_tokens,
                     new.completion_tokens,
-                    Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
+                    Checked::new("scripts", "created_at", &new.created_at.map(Timestamp))
                 ],
                 self::read_row,
             )
@@ -140,7 +140,7 @@ pub fn insert_many(conn: &Connection, rows: &[NewScript]) -> Result<usize> {
                     .raw_bind_parameter(at + 3, Checked::new("scripts", "content", &new.content))?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::new("scripts", "model_name", &new.model_name).at_most(100),
+                    Checked::with_max("scripts", "model_name", &new.model_name, 100),
                 )?;
                 statement.raw_bind_parameter(at + 5, new.prompt_tokens)?;
                 statement.raw_bind_parameter(at + 6, new.completion_tokens)?;
@@ -171,10 +171,10 @@ fn insert_each(conn: &Connection, rows: &[NewScript]) -> Result<()> {
                 new.run_id,
                 new.clip_id,
                 Checked::new("scripts", "content", &new.content),
-                Checked::new("scripts", "model_name", &new.model_name).at_most(100),
+                Checked::with_max("scripts", "model_name", &new.model_name, 100),
                 new.prompt_tokens,
                 new.completion_tokens,
-                Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
+                Checked::new("scripts", "created_at", &new.created_at.map(Timestamp))
             ])
             .map_err(|error| {
                 crate::error::sqlite_write(conn, error, "scripts", params![new.run_id, new.clip_id])
@@ -235,10 +235,10 @@ pub fn update(conn: &Connection, row: &Script) -> Result<bool> {
                 row.run_id,
                 row.clip_id,
                 Checked::new("scripts", "content", &row.content),
-                Checked::new("scripts", "model_name", &row.model_name).at_most(100),
+                Checked::with_max("scripts", "model_name", &row.model_name, 100),
                 row.prompt_tokens,
                 row.completion_tokens,
-                Checked::new("scripts", "created_at", &Timestamp(row.created_at)),
+                Checked::new("scripts", "created_at", &Timestamp(row.created_at))
             ])
         })
         .map_err(|error| {
@@ -298,9 +298,12 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "content", binds.len()));
     }
     if let Some(value) = &patch.model_name {
-        binds.push(Box::new(
-            CheckedValue::new("scripts", "model_name", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "scripts",
+            "model_name",
+            value.clone(),
+            100,
+        )));
         sets.push(format!("{} = ?{}", "model_name", binds.len()));
     }
     if let Some(value) = &patch.prompt_tokens {
@@ -342,9 +345,12 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "content", binds.len()));
     }
     if let Some(value) = &expected.model_name {
-        binds.push(Box::new(
-            CheckedValue::new("scripts", "model_name", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "scripts",
+            "model_name",
+            value.clone(),
+            100,
+        )));
         conditions.push(format!("{} IS ?{}", "model_name", binds.len()));
     }
     if let Some(value) = &expected.prompt_tokens {

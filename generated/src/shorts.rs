@@ -4,14 +4,14 @@
 //! A short video assembled from a clip.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{
-    params,
-    types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef},
-    Connection, OptionalExtension, Row,
-};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::clips::Clip;
-use crate::codec::{read_column, Checked, CheckedValue, Timestamp, UnknownVariant};
+use crate::codec::{
+    read_column, read_datetime, read_optional_datetime, Checked, CheckedValue, Timestamp,
+    UnknownVariant,
+};
 use crate::scripts::Script;
 use crate::tts_audio::TTSAudio;
 use crate::Result;
@@ -19,19 +19,14 @@ use crate::Result;
 /// The allowed values of `shorts.status`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(into = "&'static str", try_from = "String"))]
 pub enum ShortStatus {
-    #[cfg_attr(feature = "serde", serde(rename = "draft"))]
     #[default]
     Draft,
-    #[cfg_attr(feature = "serde", serde(rename = "pending_review"))]
     PendingReview,
-    #[cfg_attr(feature = "serde", serde(rename = "approved"))]
     Approved,
-    #[cfg_attr(feature = "serde", serde(rename = "rejected"))]
     Rejected,
-    #[cfg_attr(feature = "serde", serde(rename = "uploaded"))]
     Uploaded,
-    #[cfg_attr(feature = "serde", serde(rename = "failed"))]
     Failed,
 }
 
@@ -73,6 +68,20 @@ impl std::str::FromStr for ShortStatus {
             .into_iter()
             .find(|variant| variant.as_str() == value)
             .ok_or_else(|| UnknownVariant::new("ShortStatus", value))
+    }
+}
+
+impl From<ShortStatus> for &'static str {
+    fn from(value: ShortStatus) -> Self {
+        value.as_str()
+    }
+}
+
+impl TryFrom<String> for ShortStatus {
+    type Error = UnknownVariant;
+
+    fn try_from(value: String) -> Result<Self, UnknownVariant> {
+        value.parse()
     }
 }
 
@@ -194,9 +203,8 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Short> {
         description: read_column(row, 6, "shorts", "description")?,
         youtube_video_id: read_column(row, 7, "shorts", "youtube_video_id")?,
         status: read_column(row, 8, "shorts", "status")?,
-        uploaded_at: read_column::<Option<Timestamp>>(row, 9, "shorts", "uploaded_at")?
-            .map(|t| t.0),
-        created_at: read_column::<Timestamp>(row, 10, "shorts", "created_at")?.0,
+        uploaded_at: read_optional_datetime(row, 9, "shorts", "uploaded_at")?,
+        created_at: read_datetime(row, 10, "shorts", "created_at")?,
     })
 }
 
@@ -209,13 +217,13 @@ pub fn insert(conn: &Connection, new: &NewShort) -> Result<Short> {
                     new.clip_id,
                     new.script_id,
                     new.tts_audio_id,
-                    Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
-                    Checked::new("shorts", "title", &new.title).at_most(100),
+                    Checked::with_max("shorts", "file_path", &new.file_path, 1024),
+                    Checked::with_max("shorts", "title", &new.title, 100),
                     Checked::new("shorts", "description", &new.description),
-                    Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                    Checked::with_max("shorts", "youtube_video_id", &new.youtube_video_id, 32),
                     new.status,
                     Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
-                    Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
+                    Checked::new("shorts", "created_at", &new.created_at.map(Timestamp))
                 ],
                 self::read_row,
             )
@@ -244,11 +252,11 @@ pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 3, new.tts_audio_id)?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
+                    Checked::with_max("shorts", "file_path", &new.file_path, 1024),
                 )?;
                 statement.raw_bind_parameter(
                     at + 5,
-                    Checked::new("shorts", "title", &new.title).at_most(100),
+                    Checked::with_max("shorts", "title", &new.title, 100),
                 )?;
                 statement.raw_bind_parameter(
                     at + 6,
@@ -256,7 +264,7 @@ pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> Result<usize> {
                 )?;
                 statement.raw_bind_parameter(
                     at + 7,
-                    Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                    Checked::with_max("shorts", "youtube_video_id", &new.youtube_video_id, 32),
                 )?;
                 statement.raw_bind_parameter(at + 8, new.status)?;
                 statement.raw_bind_parameter(
@@ -290,13 +298,13 @@ fn insert_each(conn: &Connection, rows: &[NewShort]) -> Result<()> {
                 new.clip_id,
                 new.script_id,
                 new.tts_audio_id,
-                Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
-                Checked::new("shorts", "title", &new.title).at_most(100),
+                Checked::with_max("shorts", "file_path", &new.file_path, 1024),
+                Checked::with_max("shorts", "title", &new.title, 100),
                 Checked::new("shorts", "description", &new.description),
-                Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                Checked::with_max("shorts", "youtube_video_id", &new.youtube_video_id, 32),
                 new.status,
                 Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
-                Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
+                Checked::new("shorts", "created_at", &new.created_at.map(Timestamp))
             ])
             .map_err(|error| {
                 crate::error::sqlite_write(
@@ -362,13 +370,13 @@ pub fn update(conn: &Connection, row: &Short) -> Result<bool> {
                 row.clip_id,
                 row.script_id,
                 row.tts_audio_id,
-                Checked::new("shorts", "file_path", &row.file_path).at_most(1024),
-                Checked::new("shorts", "title", &row.title).at_most(100),
+                Checked::with_max("shorts", "file_path", &row.file_path, 1024),
+                Checked::with_max("shorts", "title", &row.title, 100),
                 Checked::new("shorts", "description", &row.description),
-                Checked::new("shorts", "youtube_video_id", &row.youtube_video_id).at_most(32),
+                Checked::with_max("shorts", "youtube_video_id", &row.youtube_video_id, 32),
                 row.status,
                 Checked::new("shorts", "uploaded_at", &row.uploaded_at.map(Timestamp)),
-                Checked::new("shorts", "created_at", &Timestamp(row.created_at)),
+                Checked::new("shorts", "created_at", &Timestamp(row.created_at))
             ])
         })
         .map_err(|error| {
@@ -432,15 +440,21 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "tts_audio_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "shorts",
+            "file_path",
+            value.clone(),
+            1024,
+        )));
         sets.push(format!("{} = ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.title {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "title", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "shorts",
+            "title",
+            value.clone(),
+            100,
+        )));
         sets.push(format!("{} = ?{}", "title", binds.len()));
     }
     if let Some(value) = &patch.description {
@@ -452,9 +466,12 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "description", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "shorts",
+            "youtube_video_id",
+            value.clone(),
+            32,
+        )));
         sets.push(format!("{} = ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.status {
@@ -496,15 +513,21 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "tts_audio_id", binds.len()));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "shorts",
+            "file_path",
+            value.clone(),
+            1024,
+        )));
         conditions.push(format!("{} IS ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &expected.title {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "title", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "shorts",
+            "title",
+            value.clone(),
+            100,
+        )));
         conditions.push(format!("{} IS ?{}", "title", binds.len()));
     }
     if let Some(value) = &expected.description {
@@ -516,9 +539,12 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "description", binds.len()));
     }
     if let Some(value) = &expected.youtube_video_id {
-        binds.push(Box::new(
-            CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "shorts",
+            "youtube_video_id",
+            value.clone(),
+            32,
+        )));
         conditions.push(format!("{} IS ?{}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &expected.status {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{read_column, Checked, CheckedValue, Timestamp};
+use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp};
 use crate::scripts::Script;
 use crate::Result;
 
@@ -89,7 +89,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<TTSAudio> {
         voice: read_column(row, 3, "tts_audio", "voice")?,
         provider: read_column(row, 4, "tts_audio", "provider")?,
         duration_seconds: read_column(row, 5, "tts_audio", "duration_seconds")?,
-        created_at: read_column::<Timestamp>(row, 6, "tts_audio", "created_at")?.0,
+        created_at: read_datetime(row, 6, "tts_audio", "created_at")?,
     })
 }
 
@@ -100,11 +100,11 @@ pub fn insert(conn: &Connection, new: &NewTTSAudio) -> Result<TTSAudio> {
             statement.query_row(
                 params![
                     new.script_id,
-                    Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
-                    Checked::new("tts_audio", "voice", &new.voice).at_most(100),
-                    Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+                    Checked::with_max("tts_audio", "file_path", &new.file_path, 1024),
+                    Checked::with_max("tts_audio", "voice", &new.voice, 100),
+                    Checked::with_max("tts_audio", "provider", &new.provider, 50),
                     Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
-                    Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
+                    Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp))
                 ],
                 self::read_row,
             )
@@ -126,15 +126,15 @@ pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 1, new.script_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
+                    Checked::with_max("tts_audio", "file_path", &new.file_path, 1024),
                 )?;
                 statement.raw_bind_parameter(
                     at + 3,
-                    Checked::new("tts_audio", "voice", &new.voice).at_most(100),
+                    Checked::with_max("tts_audio", "voice", &new.voice, 100),
                 )?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+                    Checked::with_max("tts_audio", "provider", &new.provider, 50),
                 )?;
                 statement.raw_bind_parameter(
                     at + 5,
@@ -165,11 +165,11 @@ fn insert_each(conn: &Connection, rows: &[NewTTSAudio]) -> Result<()> {
         statement
             .execute(params![
                 new.script_id,
-                Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
-                Checked::new("tts_audio", "voice", &new.voice).at_most(100),
-                Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+                Checked::with_max("tts_audio", "file_path", &new.file_path, 1024),
+                Checked::with_max("tts_audio", "voice", &new.voice, 100),
+                Checked::with_max("tts_audio", "provider", &new.provider, 50),
                 Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
-                Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
+                Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp))
             ])
             .map_err(|error| {
                 crate::error::sqlite_write(conn, error, "tts_audio", params![new.script_id])
@@ -228,11 +228,11 @@ pub fn update(conn: &Connection, row: &TTSAudio) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.script_id,
-                Checked::new("tts_audio", "file_path", &row.file_path).at_most(1024),
-                Checked::new("tts_audio", "voice", &row.voice).at_most(100),
-                Checked::new("tts_audio", "provider", &row.provider).at_most(50),
+                Checked::with_max("tts_audio", "file_path", &row.file_path, 1024),
+                Checked::with_max("tts_audio", "voice", &row.voice, 100),
+                Checked::with_max("tts_audio", "provider", &row.provider, 50),
                 Checked::new("tts_audio", "duration_seconds", &row.duration_seconds),
-                Checked::new("tts_audio", "created_at", &Timestamp(row.created_at)),
+                Checked::new("tts_audio", "created_at", &Timestamp(row.created_at))
             ])
         })
         .map_err(|error| {
@@ -279,21 +279,30 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "script_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "tts_audio",
+            "file_path",
+            value.clone(),
+            1024,
+        )));
         sets.push(format!("{} = ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.voice {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "tts_audio",
+            "voice",
+            value.clone(),
+            100,
+        )));
         sets.push(format!("{} = ?{}", "voice", binds.len()));
     }
     if let Some(value) = &patch.provider {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "tts_audio",
+            "provider",
+            value.clone(),
+            50,
+        )));
         sets.push(format!("{} = ?{}", "provider", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
@@ -323,21 +332,30 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "script_id", binds.len()));
     }
     if let Some(value) = &expected.file_path {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "tts_audio",
+            "file_path",
+            value.clone(),
+            1024,
+        )));
         conditions.push(format!("{} IS ?{}", "file_path", binds.len()));
     }
     if let Some(value) = &expected.voice {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "tts_audio",
+            "voice",
+            value.clone(),
+            100,
+        )));
         conditions.push(format!("{} IS ?{}", "voice", binds.len()));
     }
     if let Some(value) = &expected.provider {
-        binds.push(Box::new(
-            CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50),
-        ));
+        binds.push(Box::new(CheckedValue::with_max(
+            "tts_audio",
+            "provider",
+            value.clone(),
+            50,
+        )));
         conditions.push(format!("{} IS ?{}", "provider", binds.len()));
     }
     if let Some(value) = &expected.duration_seconds {

@@ -4,6 +4,7 @@
 //! through rustfmt, and `write` is the only stage that writes.
 
 pub mod error_view;
+pub mod layout;
 pub mod test_view;
 pub mod view;
 
@@ -34,6 +35,26 @@ impl Output {
         self.files.get(path).map(String::as_str)
     }
 }
+
+/// Whether the rendered file at `path` needs rustfmt's pass. The templates
+/// of the other Rust files print rustfmt's layout themselves, whatever the
+/// names (`tests/rustfmt_oracle.rs` holds them to it), so rustfmt is not
+/// run on them.
+pub fn needs_rustfmt(path: &str) -> bool {
+    let per_model_sqlite =
+        path.starts_with("src/") && path.matches('/').count() == 1 && !CRATE_FILES.contains(&path);
+    path.ends_with(".rs") && !per_model_sqlite
+}
+
+/// The crate-level files under `src/`; every other `src/*.rs` is a table's
+/// SQLite module.
+const CRATE_FILES: [&str; 5] = [
+    "src/lib.rs",
+    "src/codec.rs",
+    "src/error.rs",
+    "src/migrations.rs",
+    "src/postgres.rs",
+];
 
 fn header(schema: &Schema) -> String {
     format!(
@@ -315,10 +336,10 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     for model in &models {
         files.insert(
             format!("src/{}.rs", crate::naming::unraw(&model.module)),
-            render_template(&ModelTemplate {
+            layout::lay_out_lines(&render_template(&ModelTemplate {
                 header: &header,
                 m: model,
-            }),
+            })),
         );
     }
 

@@ -378,10 +378,11 @@ fn write_bind(field: &Field, table: &str, place: &str, optional: bool, dialect: 
         _ => place.to_owned(),
     };
     let checked = format!(
-        "Checked::new({}, {}, &{value}){}",
+        "Checked::{}({}, {}, &{value}{})",
+        checked_constructor(&field.ty),
         rust_str(table),
         rust_str(&field.column),
-        at_most(&field.ty)
+        max_chars(&field.ty)
     );
     match dialect {
         Dialect::Sqlite => checked,
@@ -389,10 +390,19 @@ fn write_bind(field: &Field, table: &str, place: &str, optional: bool, dialect: 
     }
 }
 
-/// `.at_most(n)` for a `string(n)` column's checked bind, else nothing.
-fn at_most(ty: &FieldType) -> String {
+/// The constructor of a checked bind: `with_max` for a `string(n)`
+/// column, whose length is checked too.
+fn checked_constructor(ty: &FieldType) -> &'static str {
     match ty {
-        FieldType::String { max_len: Some(max) } => format!(".at_most({max})"),
+        FieldType::String { max_len: Some(_) } => "with_max",
+        _ => "new",
+    }
+}
+
+/// `, n`, the last argument of `with_max` for a `string(n)` column.
+fn max_chars(ty: &FieldType) -> String {
+    match ty {
+        FieldType::String { max_len: Some(max) } => format!(", {max}"),
         _ => String::new(),
     }
 }
@@ -410,16 +420,17 @@ fn read_column(field: &Field, table: &str, index: usize, dialect: Dialect) -> St
         // straight into the field's type.
         return format!("read_column({place})?");
     }
+    format!("{}({place})?", sqlite_reader(field))
+}
+
+/// The codec function that reads a field's column on SQLite.
+fn sqlite_reader(field: &Field) -> &'static str {
     match (&field.ty, field.nullable) {
-        (FieldType::DateTime, false) => format!("read_column::<Timestamp>({place})?.0"),
-        (FieldType::DateTime, true) => {
-            format!("read_column::<Option<Timestamp>>({place})?.map(|t| t.0)")
-        }
-        (FieldType::Json, false) => format!("read_column::<Json<serde_json::Value>>({place})?.0"),
-        (FieldType::Json, true) => {
-            format!("read_column::<Option<Json<serde_json::Value>>>({place})?.map(|j| j.0)")
-        }
-        _ => format!("read_column({place})?"),
+        (FieldType::DateTime, false) => "read_datetime",
+        (FieldType::DateTime, true) => "read_optional_datetime",
+        (FieldType::Json, false) => "read_json",
+        (FieldType::Json, true) => "read_optional_json",
+        _ => "read_column",
     }
 }
 
@@ -906,7 +917,10 @@ fn imports(
     let has_enum = has(|t| matches!(t, FieldType::Enum(_)));
     let mut codec = Vec::new();
     if dialect == Dialect::Sqlite {
-        codec.push("read_column");
+        let mut readers: Vec<&str> = model.fields.iter().map(sqlite_reader).collect();
+        readers.sort();
+        readers.dedup();
+        codec.extend(readers);
     }
     if has(is_checked) {
         codec.push("Checked");
@@ -937,6 +951,9 @@ fn imports(
         [one] => crate_imports.insert(0, format!("use crate::codec::{one};")),
         many => crate_imports.insert(0, format!("use crate::codec::{{{}}};", many.join(", "))),
     }
+    // In the order rustfmt sorts them.
+    crate_imports.sort_by(|a, b| super::layout::compare_use_paths(a, b));
+    crate_imports.dedup();
     (imports, crate_imports)
 }
 
@@ -951,20 +968,18 @@ fn sqlite_imports(
     if has_datetime {
         imports.push("use chrono::{DateTime, Utc};".to_owned());
     }
-    let mut rusqlite = vec!["params", "Connection", "OptionalExtension", "Row"];
     if has_enum {
-        rusqlite
-            .push("types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef}");
+        imports.push(
+            "use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};"
+                .to_owned(),
+        );
     }
-    imports.push(format!("use rusqlite::{{{}}};", rusqlite.join(", ")));
+    imports.push("use rusqlite::{params, Connection, OptionalExtension, Row};".to_owned());
     let mut crate_imports = vec!["use crate::Result;".to_owned()];
-    let mut parents: Vec<String> = relations
+    let parents = relations
         .iter()
         .filter(|r| r.parent_type != model.name)
-        .map(|r| format!("use crate::{}::{};", r.parent_module, r.parent_type))
-        .collect();
-    parents.sort();
-    parents.dedup();
+        .map(|r| format!("use crate::{}::{};", r.parent_module, r.parent_type));
     crate_imports.extend(parents);
     (imports, crate_imports)
 }
@@ -1032,10 +1047,11 @@ fn owned_bind(field: &Field, table: &str, dialect: Dialect) -> String {
     };
     if is_checked(&field.ty) {
         format!(
-            "CheckedValue::new({}, {}, {value}){}",
+            "CheckedValue::{}({}, {}, {value}{})",
+            checked_constructor(&field.ty),
             rust_str(table),
             rust_str(&field.column),
-            at_most(&field.ty)
+            max_chars(&field.ty)
         )
     } else {
         value

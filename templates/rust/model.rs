@@ -21,9 +21,9 @@
 /// The allowed values of `{{ m.table }}.{{ e.column }}`, stored as their string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash{% if e.has_default %}, Default{% endif %})]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(into = "&'static str", try_from = "String"))]
 pub enum {{ e.rust_name }} {
 {%- for v in e.variants %}
-    #[cfg_attr(feature = "serde", serde(rename = {{ v.value_literal }}))]
     {%- if v.is_default %}
     #[default]
     {%- endif %}
@@ -33,11 +33,7 @@ pub enum {{ e.rust_name }} {
 
 impl {{ e.rust_name }} {
     /// Every value, in schema order.
-    pub const ALL: [Self; {{ e.variants.len() }}] = [
-    {%- for v in e.variants %}
-        Self::{{ v.rust_name }},
-    {%- endfor %}
-    ];
+    pub const ALL: [Self; {{ e.variants.len() }}] = [{% for v in e.variants %}Self::{{ v.rust_name }}{% if !loop.last %}, {% endif %}{% endfor %}];
 
     /// The string stored in the database.
     pub fn as_str(self) -> &'static str {
@@ -59,16 +55,29 @@ impl std::str::FromStr for {{ e.rust_name }} {
     type Err = UnknownVariant;
 
     fn from_str(value: &str) -> Result<Self, UnknownVariant> {
-        Self::ALL
-            .into_iter()
-            .find(|variant| variant.as_str() == value)
-            .ok_or_else(|| UnknownVariant::new("{{ e.rust_name }}", value))
+        Self::ALL.into_iter().find(|variant| variant.as_str() == value).ok_or_else(|| UnknownVariant::new("{{ e.rust_name }}", value))
+    }
+}
+
+impl From<{{ e.rust_name }}> for &'static str {
+    fn from(value: {{ e.rust_name }}) -> Self {
+        value.as_str()
+    }
+}
+
+impl TryFrom<String> for {{ e.rust_name }} {
+    type Error = UnknownVariant;
+
+    fn try_from(value: String) -> Result<Self, UnknownVariant> {
+        value.parse()
     }
 }
 
 impl ToSql for {{ e.rust_name }} {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Borrowed(ValueRef::Text(self.as_str().as_bytes())))
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(
+            self.as_str().as_bytes(),
+        )))
     }
 }
 
@@ -107,6 +116,7 @@ pub struct {{ m.name }} {
 #[derive(Debug, Clone, PartialEq{% if m.constructor_params.is_empty() %}, Default{% endif %})]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 pub struct {{ m.new_name }} {
+{%- if m.new_fields.is_empty() %}}{% else %}
 {%- for f in m.new_fields %}
 {%- for line in f.doc_lines %}
     ///{% if !line.is_empty() %} {{ line }}{% endif %}
@@ -114,6 +124,7 @@ pub struct {{ m.new_name }} {
     pub {{ f.rust_name }}: {{ f.new_type }},
 {%- endfor %}
 }
+{%- endif %}
 
 impl {{ m.new_name }} {
     /// The values of a new row from the fields it cannot do without, in
@@ -123,11 +134,7 @@ impl {{ m.new_name }} {
     #[allow(clippy::too_many_arguments)]
 {%- endif %}
     pub fn new({{ m.constructor_params|join(", ") }}) -> Self {
-        Self {
-        {%- for init in m.constructor_inits %}
-            {{ init }},
-        {%- endfor %}
-        }
+        Self { {{ m.constructor_inits|join(", ") }} }
     }
 }
 
@@ -167,23 +174,12 @@ pub fn from_row(row: &Row<'_>) -> Result<{{ m.name }}> {
 
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<{{ m.name }}> {
-    Ok({{ m.name }} {
-    {%- for f in m.fields %}
-        {{ f.rust_name }}: {{ f.read }},
-    {%- endfor %}
-    })
+    Ok({{ m.name }} { {% for f in m.fields %}{{ f.rust_name }}: {{ f.read }}{% if !loop.last %}, {% endif %}{% endfor %} })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
-    conn.prepare_cached(INSERT_SQL)
-        .and_then(|mut statement| {
-            statement.query_row(
-                params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
-                self::read_row,
-            )
-        })
-        .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))
+    conn.prepare_cached(INSERT_SQL).and_then(|mut statement| statement.query_row(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}], self::read_row)).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))
 }
 
 {%- match m.insert_many_rows %}
@@ -211,7 +207,9 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
             if let Err(error) = statement.raw_execute() {
                 // The statement names no row: inserting the rows one by one
                 // finds which row broke what.
-                return Err(insert_each(conn, chunk).err().unwrap_or_else(|| error.into()));
+                return Err(insert_each(conn, chunk)
+                    .err()
+                    .unwrap_or_else(|| error.into()));
             }
         }
         Ok(rows.len())
@@ -223,9 +221,7 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
 fn insert_each(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<()> {
     let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
     for new in rows {
-        statement
-            .execute(params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}])
-            .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))?;
+        statement.execute(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}]).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))?;
     }
     Ok(())
 }
@@ -237,9 +233,7 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement
-                .execute(params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}])
-                .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))?;
+            statement.execute(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}]).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))?;
         }
         Ok(rows.len())
     })
@@ -250,23 +244,13 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
 /// Inserts a row, or replaces every column of the row with the same
 /// `{{ m.pk.column }}`; returns the row as stored.
 pub fn upsert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
-    conn.prepare_cached(UPSERT_SQL)
-        .and_then(|mut statement| {
-            statement.query_row(
-                params![{% for f in m.new_fields %}{{ f.new_bind }}, {% endfor %}],
-                self::read_row,
-            )
-        })
-        .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))
+    conn.prepare_cached(UPSERT_SQL).and_then(|mut statement| statement.query_row(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}], self::read_row)).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))
 }
 {%- endif %}
 
 /// The row with the given `{{ m.pk.column }}`, if there is one.
 pub fn get(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<Option<{{ m.name }}>> {
-    Ok(conn
-        .prepare_cached(GET_SQL)?
-        .query_row(params![{{ m.pk_param.bind }}], self::read_row)
-        .optional()?)
+    Ok(conn.prepare_cached(GET_SQL)?.query_row(params![{{ m.pk_param.bind }}], self::read_row).optional()?)
 }
 
 /// Every row, by `{{ m.pk.column }}`.
@@ -284,11 +268,7 @@ pub fn count(conn: &Connection) -> Result<i64> {
 /// Up to `limit` rows in `{{ m.pk.column }}` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
-pub fn list_page(
-    conn: &Connection,
-    after: Option<{{ m.pk_param.ty }}>,
-    limit: u32,
-) -> Result<Vec<{{ m.name }}>> {
+pub fn list_page(conn: &Connection, after: Option<{{ m.pk_param.ty }}>, limit: u32) -> Result<Vec<{{ m.name }}>> {
     let page = match after {
         Some(key) => {
             let mut statement = conn.prepare_cached(PAGE_AFTER_SQL)?;
@@ -308,17 +288,7 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `{{ m.pk.column }}`;
 /// returns whether that row exists.
 pub fn update(conn: &Connection, row: &{{ m.name }}) -> Result<bool> {
-    let changed = conn
-        .prepare_cached(UPDATE_SQL)
-        .and_then(|mut statement| {
-            statement.execute(params![
-                {{ m.pk.bind }},
-                {%- for f in m.update_fields %}
-                {{ f.bind }},
-                {%- endfor %}
-            ])
-        })
-        .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_row }}))?;
+    let changed = conn.prepare_cached(UPDATE_SQL).and_then(|mut statement| statement.execute(params![{{ m.pk.bind }}{% for f in m.update_fields %}, {{ f.bind }}{% endfor %}])).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_row }}))?;
     Ok(changed > 0)
 }
 {%- endif %}
@@ -338,11 +308,7 @@ pub struct {{ m.name }}Patch {
 /// Writes the columns `patch` gives to the row whose `{{ m.pk.column }}` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(
-    conn: &Connection,
-    key: {{ m.pk_param.ty }},
-    patch: &{{ m.name }}Patch,
-) -> Result<Option<{{ m.name }}>> {
+pub fn patch(conn: &Connection, key: {{ m.pk_param.ty }}, patch: &{{ m.name }}Patch) -> Result<Option<{{ m.name }}>> {
     patch_if(conn, key, &{{ m.name }}Patch::default(), patch)
 }
 
@@ -350,12 +316,7 @@ pub fn patch(
 /// still holds that value, in one statement: of two workers moving a row
 /// out of the same state, one succeeds. Returns the row as stored, or
 /// `None` when nothing was written.
-pub fn patch_if(
-    conn: &Connection,
-    key: {{ m.pk_param.ty }},
-    expected: &{{ m.name }}Patch,
-    patch: &{{ m.name }}Patch,
-) -> Result<Option<{{ m.name }}>> {
+pub fn patch_if(conn: &Connection, key: {{ m.pk_param.ty }}, expected: &{{ m.name }}Patch, patch: &{{ m.name }}Patch) -> Result<Option<{{ m.name }}>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
@@ -377,30 +338,15 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", {{ f.column_sql }}, binds.len()));
     }
 {%- endfor %}
-    let sql = format!(
-        "UPDATE {} SET {} WHERE {} RETURNING {}",
-        {{ m.table_sql }},
-        sets.join(", "),
-        conditions.join(" AND "),
-        COLUMNS
-    );
-    conn.prepare_cached(&sql)
-        .and_then(|mut statement| {
-            statement
-                .query_row(rusqlite::params_from_iter(binds), self::read_row)
-                .optional()
-        })
-        .map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_patch }}))
+    let sql = format!("UPDATE {} SET {} WHERE {} RETURNING {}", {{ m.table_sql }}, sets.join(", "), conditions.join(" AND "), COLUMNS);
+    conn.prepare_cached(&sql).and_then(|mut statement| statement.query_row(rusqlite::params_from_iter(binds), self::read_row).optional()).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_patch }}))
 }
 {%- endif %}
 
 
 /// Deletes the row with the given `{{ m.pk.column }}`; returns whether it existed.
 pub fn delete(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<bool> {
-    let changed = conn
-        .prepare_cached(DELETE_SQL)
-        .and_then(|mut statement| statement.execute(params![{{ m.pk_param.bind }}]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, {{ m.table_literal }}, &{{ m.pk_param.bind }}))?;
+    let changed = conn.prepare_cached(DELETE_SQL).and_then(|mut statement| statement.execute(params![{{ m.pk_param.bind }}])).map_err(|error| crate::error::sqlite_delete(conn, error, {{ m.table_literal }}, &{{ m.pk_param.bind }}))?;
     Ok(changed > 0)
 }
 {%- for finder in m.finders %}
@@ -408,23 +354,12 @@ pub fn delete(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> 
 {% for line in finder.doc_lines -%}
 /// {{ line }}
 {% endfor -%}
-pub fn {{ finder.name }}(
-    conn: &Connection,
-    {%- for p in finder.params %}
-    {{ p.name }}: {{ p.ty }},
-    {%- endfor %}
-) -> Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
+pub fn {{ finder.name }}(conn: &Connection{% for p in finder.params %}, {{ p.name }}: {{ p.ty }}{% endfor %}) -> Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
 {%- if finder.returns_one %}
-    Ok(conn
-        .prepare_cached({{ finder.const_name }})?
-        .query_row(params![{{ finder.binds|join(", ") }}], self::read_row)
-        .optional()?)
+    Ok(conn.prepare_cached({{ finder.const_name }})?.query_row(params![{{ finder.binds|join(", ") }}], self::read_row).optional()?)
 {%- else %}
     // No locals: a parameter may have any name a field can have.
-    Ok(conn
-        .prepare_cached({{ finder.const_name }})?
-        .query_map(params![{{ finder.binds|join(", ") }}], self::read_row)?
-        .collect::<rusqlite::Result<_>>()?)
+    Ok(conn.prepare_cached({{ finder.const_name }})?.query_map(params![{{ finder.binds|join(", ") }}], self::read_row)?.collect::<rusqlite::Result<_>>()?)
 {%- endif %}
 }
 {%- endfor %}
@@ -440,8 +375,7 @@ pub fn {{ r.fn_name }}(conn: &Connection, row: &{{ m.name }}) -> Result<{% if r.
     }
 {%- else %}
     // The foreign key guarantees the parent exists.
-    crate::{{ r.parent_module }}::{{ r.parent_getter }}(conn, {{ r.key_arg }})?
-        .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
+    crate::{{ r.parent_module }}::{{ r.parent_getter }}(conn, {{ r.key_arg }})?.ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
 {%- endif %}
 }
 {%- endfor %}

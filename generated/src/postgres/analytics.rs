@@ -50,7 +50,7 @@ pub fn insert(client: &mut impl Executor, new: &NewAnalytics) -> Result<Analytic
         &[
             (&new.short_id, SqlType::INT8),
             (
-                &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                &Checked::with_max("analytics", "youtube_video_id", &new.youtube_video_id, 32),
                 SqlType::VARCHAR,
             ),
             (&new.views, SqlType::INT8),
@@ -98,7 +98,7 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewAnalytics]) -> Result<
     for new in rows {
         writer.write(&[
             &new.short_id,
-            &Checked::new("analytics", "youtube_video_id", &new.youtube_video_id).at_most(32),
+            &Checked::with_max("analytics", "youtube_video_id", &new.youtube_video_id, 32),
             &new.views.unwrap_or(0),
             &new.likes.unwrap_or(0),
             &new.comments.unwrap_or(0),
@@ -170,7 +170,7 @@ pub fn update(client: &mut impl Executor, row: &Analytics) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.short_id, SqlType::INT8),
             (
-                &Checked::new("analytics", "youtube_video_id", &row.youtube_video_id).at_most(32),
+                &Checked::with_max("analytics", "youtube_video_id", &row.youtube_video_id, 32),
                 SqlType::VARCHAR,
             ),
             (&row.views, SqlType::INT8),
@@ -222,7 +222,12 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.youtube_video_id {
         binds.push((
-            Box::new(CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32)),
+            Box::new(CheckedValue::with_max(
+                "analytics",
+                "youtube_video_id",
+                value.clone(),
+                32,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
@@ -281,7 +286,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.youtube_video_id {
         binds.push((
-            Box::new(CheckedValue::new("analytics", "youtube_video_id", value.clone()).at_most(32)),
+            Box::new(CheckedValue::with_max(
+                "analytics",
+                "youtube_video_id",
+                value.clone(),
+                32,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(

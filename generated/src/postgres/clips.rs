@@ -60,7 +60,7 @@ pub fn insert(client: &mut impl Executor, new: &NewClip) -> Result<Clip> {
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("clips", "file_path", &new.file_path).at_most(1024),
+                &Checked::with_max("clips", "file_path", &new.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
@@ -101,7 +101,7 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewClip]) -> Result<usize
             &Checked::new("clips", "end_seconds", &new.end_seconds),
             &Checked::new("clips", "virality_score", &new.virality_score),
             &Checked::new("clips", "transcript", &new.transcript),
-            &Checked::new("clips", "file_path", &new.file_path).at_most(1024),
+            &Checked::with_max("clips", "file_path", &new.file_path, 1024),
             &Checked::new(
                 "clips",
                 "created_at",
@@ -177,7 +177,7 @@ pub fn update(client: &mut impl Executor, row: &Clip) -> Result<bool> {
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("clips", "file_path", &row.file_path).at_most(1024),
+                &Checked::with_max("clips", "file_path", &row.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
@@ -242,7 +242,12 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.file_path {
         binds.push((
-            Box::new(CheckedValue::new("clips", "file_path", value.clone()).at_most(1024)),
+            Box::new(CheckedValue::with_max(
+                "clips",
+                "file_path",
+                value.clone(),
+                1024,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
@@ -314,7 +319,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.file_path {
         binds.push((
-            Box::new(CheckedValue::new("clips", "file_path", value.clone()).at_most(1024)),
+            Box::new(CheckedValue::with_max(
+                "clips",
+                "file_path",
+                value.clone(),
+                1024,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(

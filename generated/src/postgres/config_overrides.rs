@@ -44,7 +44,7 @@ pub fn insert(client: &mut impl Executor, new: &NewConfigOverride) -> Result<Con
         INSERT_SQL,
         &[
             (
-                &Checked::new("config_overrides", "key", &new.key).at_most(100),
+                &Checked::with_max("config_overrides", "key", &new.key, 100),
                 SqlType::VARCHAR,
             ),
             (
@@ -52,7 +52,7 @@ pub fn insert(client: &mut impl Executor, new: &NewConfigOverride) -> Result<Con
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                &Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
                 SqlType::VARCHAR,
             ),
             (
@@ -89,9 +89,9 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewConfigOverride]) -> Re
     );
     for new in rows {
         writer.write(&[
-            &Checked::new("config_overrides", "key", &new.key).at_most(100),
+            &Checked::with_max("config_overrides", "key", &new.key, 100),
             &Checked::new("config_overrides", "value", &new.value),
-            &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+            &Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
             &Checked::new(
                 "config_overrides",
                 "updated_at",
@@ -111,7 +111,7 @@ pub fn upsert(client: &mut impl Executor, new: &NewConfigOverride) -> Result<Con
         UPSERT_SQL,
         &[
             (
-                &Checked::new("config_overrides", "key", &new.key).at_most(100),
+                &Checked::with_max("config_overrides", "key", &new.key, 100),
                 SqlType::VARCHAR,
             ),
             (
@@ -119,7 +119,7 @@ pub fn upsert(client: &mut impl Executor, new: &NewConfigOverride) -> Result<Con
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("config_overrides", "updated_by", &new.updated_by).at_most(100),
+                &Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
                 SqlType::VARCHAR,
             ),
             (
@@ -183,7 +183,7 @@ pub fn update(client: &mut impl Executor, row: &ConfigOverride) -> Result<bool> 
         UPDATE_SQL,
         &[
             (
-                &Checked::new("config_overrides", "key", &row.key).at_most(100),
+                &Checked::with_max("config_overrides", "key", &row.key, 100),
                 SqlType::VARCHAR,
             ),
             (
@@ -191,7 +191,7 @@ pub fn update(client: &mut impl Executor, row: &ConfigOverride) -> Result<bool> 
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("config_overrides", "updated_by", &row.updated_by).at_most(100),
+                &Checked::with_max("config_overrides", "updated_by", &row.updated_by, 100),
                 SqlType::VARCHAR,
             ),
             (
@@ -239,9 +239,12 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.updated_by {
         binds.push((
-            Box::new(
-                CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
-            ),
+            Box::new(CheckedValue::with_max(
+                "config_overrides",
+                "updated_by",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "updated_by", binds.len()));
@@ -276,9 +279,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.updated_by {
         binds.push((
-            Box::new(
-                CheckedValue::new("config_overrides", "updated_by", value.clone()).at_most(100),
-            ),
+            Box::new(CheckedValue::with_max(
+                "config_overrides",
+                "updated_by",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(

@@ -60,61 +60,63 @@ pub fn from_row(row: &Row) -> Result<DiscoveredVideo> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewDiscoveredVideo) -> Result<DiscoveredVideo> {
-    self::from_row(
-        &client.fetch_one(
-            INSERT_SQL,
-            &[
-                (
-                    &Checked::new(
-                        "discovered_videos",
-                        "youtube_video_id",
-                        &new.youtube_video_id,
-                    )
-                    .at_most(32),
-                    SqlType::VARCHAR,
+    self::from_row(&client.fetch_one(
+        INSERT_SQL,
+        &[
+            (
+                &Checked::with_max(
+                    "discovered_videos",
+                    "youtube_video_id",
+                    &new.youtube_video_id,
+                    32,
                 ),
-                (
-                    &Checked::new("discovered_videos", "title", &new.title).at_most(500),
-                    SqlType::VARCHAR,
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::with_max("discovered_videos", "title", &new.title, 500),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::with_max("discovered_videos", "channel_id", &new.channel_id, 64),
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::with_max(
+                    "discovered_videos",
+                    "channel_title",
+                    &new.channel_title,
+                    255,
                 ),
-                (
-                    &Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
-                    SqlType::VARCHAR,
+                SqlType::VARCHAR,
+            ),
+            (
+                &Checked::with_max("discovered_videos", "url", &new.url, 500),
+                SqlType::VARCHAR,
+            ),
+            (&new.duration_seconds, SqlType::INT8),
+            (&new.view_count, SqlType::INT8),
+            (
+                &Checked::new(
+                    "discovered_videos",
+                    "published_at",
+                    &new.published_at.map(Timestamp),
                 ),
-                (
-                    &Checked::new("discovered_videos", "channel_title", &new.channel_title)
-                        .at_most(255),
-                    SqlType::VARCHAR,
+                SqlType::TIMESTAMPTZ,
+            ),
+            (
+                &new.status.map(DiscoveredVideoStatus::as_str),
+                SqlType::TEXT,
+            ),
+            (
+                &Checked::new(
+                    "discovered_videos",
+                    "discovered_at",
+                    &new.discovered_at.map(Timestamp),
                 ),
-                (
-                    &Checked::new("discovered_videos", "url", &new.url).at_most(500),
-                    SqlType::VARCHAR,
-                ),
-                (&new.duration_seconds, SqlType::INT8),
-                (&new.view_count, SqlType::INT8),
-                (
-                    &Checked::new(
-                        "discovered_videos",
-                        "published_at",
-                        &new.published_at.map(Timestamp),
-                    ),
-                    SqlType::TIMESTAMPTZ,
-                ),
-                (
-                    &new.status.map(DiscoveredVideoStatus::as_str),
-                    SqlType::TEXT,
-                ),
-                (
-                    &Checked::new(
-                        "discovered_videos",
-                        "discovered_at",
-                        &new.discovered_at.map(Timestamp),
-                    ),
-                    SqlType::TIMESTAMPTZ,
-                ),
-            ],
-        )?,
-    )
+                SqlType::TIMESTAMPTZ,
+            ),
+        ],
+    )?)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -145,16 +147,21 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewDiscoveredVideo]) -> R
     );
     for new in rows {
         writer.write(&[
-            &Checked::new(
+            &Checked::with_max(
                 "discovered_videos",
                 "youtube_video_id",
                 &new.youtube_video_id,
-            )
-            .at_most(32),
-            &Checked::new("discovered_videos", "title", &new.title).at_most(500),
-            &Checked::new("discovered_videos", "channel_id", &new.channel_id).at_most(64),
-            &Checked::new("discovered_videos", "channel_title", &new.channel_title).at_most(255),
-            &Checked::new("discovered_videos", "url", &new.url).at_most(500),
+                32,
+            ),
+            &Checked::with_max("discovered_videos", "title", &new.title, 500),
+            &Checked::with_max("discovered_videos", "channel_id", &new.channel_id, 64),
+            &Checked::with_max(
+                "discovered_videos",
+                "channel_title",
+                &new.channel_title,
+                255,
+            ),
+            &Checked::with_max("discovered_videos", "url", &new.url, 500),
             &new.duration_seconds,
             &new.view_count,
             &Checked::new(
@@ -225,29 +232,33 @@ pub fn update(client: &mut impl Executor, row: &DiscoveredVideo) -> Result<bool>
         &[
             (&row.id, SqlType::INT8),
             (
-                &Checked::new(
+                &Checked::with_max(
                     "discovered_videos",
                     "youtube_video_id",
                     &row.youtube_video_id,
-                )
-                .at_most(32),
+                    32,
+                ),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("discovered_videos", "title", &row.title).at_most(500),
+                &Checked::with_max("discovered_videos", "title", &row.title, 500),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("discovered_videos", "channel_id", &row.channel_id).at_most(64),
+                &Checked::with_max("discovered_videos", "channel_id", &row.channel_id, 64),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("discovered_videos", "channel_title", &row.channel_title)
-                    .at_most(255),
+                &Checked::with_max(
+                    "discovered_videos",
+                    "channel_title",
+                    &row.channel_title,
+                    255,
+                ),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("discovered_videos", "url", &row.url).at_most(500),
+                &Checked::with_max("discovered_videos", "url", &row.url, 500),
                 SqlType::VARCHAR,
             ),
             (&row.duration_seconds, SqlType::INT8),
@@ -299,42 +310,60 @@ pub fn patch_if(
     let mut sets = Vec::new();
     if let Some(value) = &patch.youtube_video_id {
         binds.push((
-            Box::new(
-                CheckedValue::new("discovered_videos", "youtube_video_id", value.clone())
-                    .at_most(32),
-            ),
+            Box::new(CheckedValue::with_max(
+                "discovered_videos",
+                "youtube_video_id",
+                value.clone(),
+                32,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.title {
         binds.push((
-            Box::new(CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500)),
+            Box::new(CheckedValue::with_max(
+                "discovered_videos",
+                "title",
+                value.clone(),
+                500,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "title", binds.len()));
     }
     if let Some(value) = &patch.channel_id {
         binds.push((
-            Box::new(
-                CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
-            ),
+            Box::new(CheckedValue::with_max(
+                "discovered_videos",
+                "channel_id",
+                value.clone(),
+                64,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "channel_id", binds.len()));
     }
     if let Some(value) = &patch.channel_title {
         binds.push((
-            Box::new(
-                CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
-            ),
+            Box::new(CheckedValue::with_max(
+                "discovered_videos",
+                "channel_title",
+                value.clone(),
+                255,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "channel_title", binds.len()));
     }
     if let Some(value) = &patch.url {
         binds.push((
-            Box::new(CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500)),
+            Box::new(CheckedValue::with_max(
+                "discovered_videos",
+                "url",
+                value.clone(),
+                500,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "url", binds.len()));
@@ -381,10 +410,12 @@ pub fn patch_if(
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.youtube_video_id {
         binds.push((
-            Box::new(
-                CheckedValue::new("discovered_videos", "youtube_video_id", value.clone())
-                    .at_most(32),
-            ),
+            Box::new(CheckedValue::with_max(
+                "discovered_videos",
+                "youtube_video_id",
+                value.clone(),
+                32,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(
@@ -395,16 +426,24 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.title {
         binds.push((
-            Box::new(CheckedValue::new("discovered_videos", "title", value.clone()).at_most(500)),
+            Box::new(CheckedValue::with_max(
+                "discovered_videos",
+                "title",
+                value.clone(),
+                500,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
     }
     if let Some(value) = &expected.channel_id {
         binds.push((
-            Box::new(
-                CheckedValue::new("discovered_videos", "channel_id", value.clone()).at_most(64),
-            ),
+            Box::new(CheckedValue::with_max(
+                "discovered_videos",
+                "channel_id",
+                value.clone(),
+                64,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(
@@ -415,9 +454,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.channel_title {
         binds.push((
-            Box::new(
-                CheckedValue::new("discovered_videos", "channel_title", value.clone()).at_most(255),
-            ),
+            Box::new(CheckedValue::with_max(
+                "discovered_videos",
+                "channel_title",
+                value.clone(),
+                255,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(
@@ -428,7 +470,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.url {
         binds.push((
-            Box::new(CheckedValue::new("discovered_videos", "url", value.clone()).at_most(500)),
+            Box::new(CheckedValue::with_max(
+                "discovered_videos",
+                "url",
+                value.clone(),
+                500,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "url", binds.len()));

@@ -47,15 +47,15 @@ pub fn insert(client: &mut impl Executor, new: &NewErrorLog) -> Result<ErrorLog>
         &[
             (&new.run_id, SqlType::INT8),
             (
-                &Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
+                &Checked::with_max("error_logs", "correlation_id", &new.correlation_id, 36),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("error_logs", "module", &new.module).at_most(100),
+                &Checked::with_max("error_logs", "module", &new.module, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+                &Checked::with_max("error_logs", "error_type", &new.error_type, 100),
                 SqlType::VARCHAR,
             ),
             (
@@ -107,9 +107,9 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewErrorLog]) -> Result<u
     for new in rows {
         writer.write(&[
             &new.run_id,
-            &Checked::new("error_logs", "correlation_id", &new.correlation_id).at_most(36),
-            &Checked::new("error_logs", "module", &new.module).at_most(100),
-            &Checked::new("error_logs", "error_type", &new.error_type).at_most(100),
+            &Checked::with_max("error_logs", "correlation_id", &new.correlation_id, 36),
+            &Checked::with_max("error_logs", "module", &new.module, 100),
+            &Checked::with_max("error_logs", "error_type", &new.error_type, 100),
             &Checked::new("error_logs", "message", &new.message),
             &Checked::new("error_logs", "traceback", &new.traceback),
             &Checked::new("error_logs", "context", &new.context),
@@ -177,15 +177,15 @@ pub fn update(client: &mut impl Executor, row: &ErrorLog) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.run_id, SqlType::INT8),
             (
-                &Checked::new("error_logs", "correlation_id", &row.correlation_id).at_most(36),
+                &Checked::with_max("error_logs", "correlation_id", &row.correlation_id, 36),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("error_logs", "module", &row.module).at_most(100),
+                &Checked::with_max("error_logs", "module", &row.module, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("error_logs", "error_type", &row.error_type).at_most(100),
+                &Checked::with_max("error_logs", "error_type", &row.error_type, 100),
                 SqlType::VARCHAR,
             ),
             (
@@ -239,21 +239,36 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.correlation_id {
         binds.push((
-            Box::new(CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36)),
+            Box::new(CheckedValue::with_max(
+                "error_logs",
+                "correlation_id",
+                value.clone(),
+                36,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.module {
         binds.push((
-            Box::new(CheckedValue::new("error_logs", "module", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "error_logs",
+                "module",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "module", binds.len()));
     }
     if let Some(value) = &patch.error_type {
         binds.push((
-            Box::new(CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "error_logs",
+                "error_type",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "error_type", binds.len()));
@@ -310,7 +325,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.correlation_id {
         binds.push((
-            Box::new(CheckedValue::new("error_logs", "correlation_id", value.clone()).at_most(36)),
+            Box::new(CheckedValue::with_max(
+                "error_logs",
+                "correlation_id",
+                value.clone(),
+                36,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(
@@ -321,7 +341,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.module {
         binds.push((
-            Box::new(CheckedValue::new("error_logs", "module", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "error_logs",
+                "module",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(
@@ -332,7 +357,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.error_type {
         binds.push((
-            Box::new(CheckedValue::new("error_logs", "error_type", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "error_logs",
+                "error_type",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(

@@ -62,7 +62,7 @@ pub fn insert(client: &mut impl Executor, new: &NewPipelineRun) -> Result<Pipeli
         &[
             (&new.video_id, SqlType::INT8),
             (
-                &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id).at_most(36),
+                &Checked::with_max("pipeline_runs", "correlation_id", &new.correlation_id, 36),
                 SqlType::VARCHAR,
             ),
             (&new.status.map(PipelineRunStatus::as_str), SqlType::TEXT),
@@ -120,7 +120,7 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewPipelineRun]) -> Resul
     for new in rows {
         writer.write(&[
             &new.video_id,
-            &Checked::new("pipeline_runs", "correlation_id", &new.correlation_id).at_most(36),
+            &Checked::with_max("pipeline_runs", "correlation_id", &new.correlation_id, 36),
             &new.status.unwrap_or(PipelineRunStatus::Pending).as_str(),
             &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
             &Checked::new(
@@ -192,7 +192,7 @@ pub fn update(client: &mut impl Executor, row: &PipelineRun) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.video_id, SqlType::INT8),
             (
-                &Checked::new("pipeline_runs", "correlation_id", &row.correlation_id).at_most(36),
+                &Checked::with_max("pipeline_runs", "correlation_id", &row.correlation_id, 36),
                 SqlType::VARCHAR,
             ),
             (&row.status.as_str(), SqlType::TEXT),
@@ -250,9 +250,12 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.correlation_id {
         binds.push((
-            Box::new(
-                CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
-            ),
+            Box::new(CheckedValue::with_max(
+                "pipeline_runs",
+                "correlation_id",
+                value.clone(),
+                36,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "correlation_id", binds.len()));
@@ -321,9 +324,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.correlation_id {
         binds.push((
-            Box::new(
-                CheckedValue::new("pipeline_runs", "correlation_id", value.clone()).at_most(36),
-            ),
+            Box::new(CheckedValue::with_max(
+                "pipeline_runs",
+                "correlation_id",
+                value.clone(),
+                36,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(

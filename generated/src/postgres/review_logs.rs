@@ -58,7 +58,7 @@ pub fn insert(client: &mut impl Executor, new: &NewReviewLog) -> Result<ReviewLo
         &[
             (&new.short_id, SqlType::INT8),
             (
-                &Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
+                &Checked::with_max("review_logs", "reviewer", &new.reviewer, 100),
                 SqlType::VARCHAR,
             ),
             (&new.telegram_message_id, SqlType::INT8),
@@ -104,7 +104,7 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewReviewLog]) -> Result<
     for new in rows {
         writer.write(&[
             &new.short_id,
-            &Checked::new("review_logs", "reviewer", &new.reviewer).at_most(100),
+            &Checked::with_max("review_logs", "reviewer", &new.reviewer, 100),
             &new.telegram_message_id,
             &new.action.as_str(),
             &Checked::new("review_logs", "comment", &new.comment),
@@ -171,7 +171,7 @@ pub fn update(client: &mut impl Executor, row: &ReviewLog) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.short_id, SqlType::INT8),
             (
-                &Checked::new("review_logs", "reviewer", &row.reviewer).at_most(100),
+                &Checked::with_max("review_logs", "reviewer", &row.reviewer, 100),
                 SqlType::VARCHAR,
             ),
             (&row.telegram_message_id, SqlType::INT8),
@@ -218,7 +218,12 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.reviewer {
         binds.push((
-            Box::new(CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "review_logs",
+                "reviewer",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "reviewer", binds.len()));
@@ -265,7 +270,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.reviewer {
         binds.push((
-            Box::new(CheckedValue::new("review_logs", "reviewer", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "review_logs",
+                "reviewer",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(

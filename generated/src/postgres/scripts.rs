@@ -50,7 +50,7 @@ pub fn insert(client: &mut impl Executor, new: &NewScript) -> Result<Script> {
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("scripts", "model_name", &new.model_name).at_most(100),
+                &Checked::with_max("scripts", "model_name", &new.model_name, 100),
                 SqlType::VARCHAR,
             ),
             (&new.prompt_tokens, SqlType::INT8),
@@ -91,7 +91,7 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewScript]) -> Result<usi
             &new.run_id,
             &new.clip_id,
             &Checked::new("scripts", "content", &new.content),
-            &Checked::new("scripts", "model_name", &new.model_name).at_most(100),
+            &Checked::with_max("scripts", "model_name", &new.model_name, 100),
             &new.prompt_tokens,
             &new.completion_tokens,
             &Checked::new(
@@ -162,7 +162,7 @@ pub fn update(client: &mut impl Executor, row: &Script) -> Result<bool> {
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("scripts", "model_name", &row.model_name).at_most(100),
+                &Checked::with_max("scripts", "model_name", &row.model_name, 100),
                 SqlType::VARCHAR,
             ),
             (&row.prompt_tokens, SqlType::INT8),
@@ -212,7 +212,12 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.model_name {
         binds.push((
-            Box::new(CheckedValue::new("scripts", "model_name", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "scripts",
+                "model_name",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "model_name", binds.len()));
@@ -271,7 +276,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.model_name {
         binds.push((
-            Box::new(CheckedValue::new("scripts", "model_name", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "scripts",
+                "model_name",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(

@@ -67,11 +67,11 @@ pub fn insert(client: &mut impl Executor, new: &NewShort) -> Result<Short> {
             (&new.script_id, SqlType::INT8),
             (&new.tts_audio_id, SqlType::INT8),
             (
-                &Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
+                &Checked::with_max("shorts", "file_path", &new.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("shorts", "title", &new.title).at_most(100),
+                &Checked::with_max("shorts", "title", &new.title, 100),
                 SqlType::VARCHAR,
             ),
             (
@@ -79,7 +79,7 @@ pub fn insert(client: &mut impl Executor, new: &NewShort) -> Result<Short> {
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
+                &Checked::with_max("shorts", "youtube_video_id", &new.youtube_video_id, 32),
                 SqlType::VARCHAR,
             ),
             (&new.status.map(ShortStatus::as_str), SqlType::TEXT),
@@ -126,10 +126,10 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewShort]) -> Result<usiz
             &new.clip_id,
             &new.script_id,
             &new.tts_audio_id,
-            &Checked::new("shorts", "file_path", &new.file_path).at_most(1024),
-            &Checked::new("shorts", "title", &new.title).at_most(100),
+            &Checked::with_max("shorts", "file_path", &new.file_path, 1024),
+            &Checked::with_max("shorts", "title", &new.title, 100),
             &Checked::new("shorts", "description", &new.description),
-            &Checked::new("shorts", "youtube_video_id", &new.youtube_video_id).at_most(32),
+            &Checked::with_max("shorts", "youtube_video_id", &new.youtube_video_id, 32),
             &new.status.unwrap_or(ShortStatus::Draft).as_str(),
             &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
             &Checked::new(
@@ -193,11 +193,11 @@ pub fn update(client: &mut impl Executor, row: &Short) -> Result<bool> {
             (&row.script_id, SqlType::INT8),
             (&row.tts_audio_id, SqlType::INT8),
             (
-                &Checked::new("shorts", "file_path", &row.file_path).at_most(1024),
+                &Checked::with_max("shorts", "file_path", &row.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("shorts", "title", &row.title).at_most(100),
+                &Checked::with_max("shorts", "title", &row.title, 100),
                 SqlType::VARCHAR,
             ),
             (
@@ -205,7 +205,7 @@ pub fn update(client: &mut impl Executor, row: &Short) -> Result<bool> {
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("shorts", "youtube_video_id", &row.youtube_video_id).at_most(32),
+                &Checked::with_max("shorts", "youtube_video_id", &row.youtube_video_id, 32),
                 SqlType::VARCHAR,
             ),
             (&row.status.as_str(), SqlType::TEXT),
@@ -255,14 +255,24 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.file_path {
         binds.push((
-            Box::new(CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024)),
+            Box::new(CheckedValue::with_max(
+                "shorts",
+                "file_path",
+                value.clone(),
+                1024,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.title {
         binds.push((
-            Box::new(CheckedValue::new("shorts", "title", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "shorts",
+                "title",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "title", binds.len()));
@@ -276,7 +286,12 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.youtube_video_id {
         binds.push((
-            Box::new(CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32)),
+            Box::new(CheckedValue::with_max(
+                "shorts",
+                "youtube_video_id",
+                value.clone(),
+                32,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
@@ -335,7 +350,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.file_path {
         binds.push((
-            Box::new(CheckedValue::new("shorts", "file_path", value.clone()).at_most(1024)),
+            Box::new(CheckedValue::with_max(
+                "shorts",
+                "file_path",
+                value.clone(),
+                1024,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(
@@ -346,7 +366,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.title {
         binds.push((
-            Box::new(CheckedValue::new("shorts", "title", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "shorts",
+                "title",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
@@ -364,7 +389,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.youtube_video_id {
         binds.push((
-            Box::new(CheckedValue::new("shorts", "youtube_video_id", value.clone()).at_most(32)),
+            Box::new(CheckedValue::with_max(
+                "shorts",
+                "youtube_video_id",
+                value.clone(),
+                32,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(

@@ -43,15 +43,15 @@ pub fn insert(client: &mut impl Executor, new: &NewTTSAudio) -> Result<TTSAudio>
         &[
             (&new.script_id, SqlType::INT8),
             (
-                &Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
+                &Checked::with_max("tts_audio", "file_path", &new.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("tts_audio", "voice", &new.voice).at_most(100),
+                &Checked::with_max("tts_audio", "voice", &new.voice, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+                &Checked::with_max("tts_audio", "provider", &new.provider, 50),
                 SqlType::VARCHAR,
             ),
             (
@@ -91,9 +91,9 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewTTSAudio]) -> Result<u
     for new in rows {
         writer.write(&[
             &new.script_id,
-            &Checked::new("tts_audio", "file_path", &new.file_path).at_most(1024),
-            &Checked::new("tts_audio", "voice", &new.voice).at_most(100),
-            &Checked::new("tts_audio", "provider", &new.provider).at_most(50),
+            &Checked::with_max("tts_audio", "file_path", &new.file_path, 1024),
+            &Checked::with_max("tts_audio", "voice", &new.voice, 100),
+            &Checked::with_max("tts_audio", "provider", &new.provider, 50),
             &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
             &Checked::new(
                 "tts_audio",
@@ -158,15 +158,15 @@ pub fn update(client: &mut impl Executor, row: &TTSAudio) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.script_id, SqlType::INT8),
             (
-                &Checked::new("tts_audio", "file_path", &row.file_path).at_most(1024),
+                &Checked::with_max("tts_audio", "file_path", &row.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("tts_audio", "voice", &row.voice).at_most(100),
+                &Checked::with_max("tts_audio", "voice", &row.voice, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("tts_audio", "provider", &row.provider).at_most(50),
+                &Checked::with_max("tts_audio", "provider", &row.provider, 50),
                 SqlType::VARCHAR,
             ),
             (
@@ -211,21 +211,36 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.file_path {
         binds.push((
-            Box::new(CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024)),
+            Box::new(CheckedValue::with_max(
+                "tts_audio",
+                "file_path",
+                value.clone(),
+                1024,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.voice {
         binds.push((
-            Box::new(CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "tts_audio",
+                "voice",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "voice", binds.len()));
     }
     if let Some(value) = &patch.provider {
         binds.push((
-            Box::new(CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50)),
+            Box::new(CheckedValue::with_max(
+                "tts_audio",
+                "provider",
+                value.clone(),
+                50,
+            )),
             SqlType::VARCHAR,
         ));
         sets.push(format!("{} = ${}", "provider", binds.len()));
@@ -264,7 +279,12 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.file_path {
         binds.push((
-            Box::new(CheckedValue::new("tts_audio", "file_path", value.clone()).at_most(1024)),
+            Box::new(CheckedValue::with_max(
+                "tts_audio",
+                "file_path",
+                value.clone(),
+                1024,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(
@@ -275,14 +295,24 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.voice {
         binds.push((
-            Box::new(CheckedValue::new("tts_audio", "voice", value.clone()).at_most(100)),
+            Box::new(CheckedValue::with_max(
+                "tts_audio",
+                "voice",
+                value.clone(),
+                100,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "voice", binds.len()));
     }
     if let Some(value) = &expected.provider {
         binds.push((
-            Box::new(CheckedValue::new("tts_audio", "provider", value.clone()).at_most(50)),
+            Box::new(CheckedValue::with_max(
+                "tts_audio",
+                "provider",
+                value.clone(),
+                50,
+            )),
             SqlType::VARCHAR,
         ));
         conditions.push(format!(

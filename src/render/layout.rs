@@ -1,0 +1,1571 @@
+//! Layout of generated Rust as rustfmt prints it, for the expressions whose
+//! width depends on the schema's names. Templates print everything else as
+//! rustfmt would; the view hands them statements laid out here.
+//!
+//! This is a small port of rustfmt's own rules (its `overflow`, `chains`
+//! and `closures` modules, default configuration, edition 2021) for the few
+//! expression shapes the templates use: calls and macro calls, method
+//! chains with `?`, closures and references. rustfmt is the oracle:
+//! `tests/rustfmt_oracle.rs` renders random schemas and requires
+//! `rustfmt --check` to find nothing to change.
+
+/// rustfmt's `max_width`.
+const MAX_WIDTH: usize = 100;
+/// rustfmt's `tab_spaces`.
+const TAB: usize = 4;
+/// rustfmt's `fn_call_width`: the widest argument list kept on one line.
+const FN_CALL_WIDTH: usize = 60;
+/// rustfmt's `array_width`, which bracketed macros such as `params![]` use.
+const ARRAY_WIDTH: usize = 60;
+/// rustfmt's `chain_width`: the widest chain kept on one line.
+const CHAIN_WIDTH: usize = 60;
+/// rustfmt's `struct_lit_width`.
+const STRUCT_LIT_WIDTH: usize = 18;
+/// rustfmt's `short_array_element_width_threshold`.
+const SHORT_ITEM: usize = 10;
+
+/// An expression, as far as its layout goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// Text never broken: a literal, a path, a field access, `a + 1`.
+    /// `simple` is rustfmt's "simple expression" (a literal, a one-segment
+    /// path, a field of one, or a reference to one), which lists of short
+    /// items pack several to a line.
+    Atom { text: String, simple: bool },
+    /// `callee(args)`, `name!(args)` or `name![args]`.
+    Call {
+        callee: String,
+        delimiter: Delimiter,
+        args: Vec<Expr>,
+    },
+    /// `root.link...`: method calls and `?`.
+    Chain { root: Box<Expr>, links: Vec<Link> },
+    /// `|params| body`.
+    Closure { params: String, body: Box<Expr> },
+    /// `&expr`.
+    Ref(Box<Expr>),
+    /// `Path { field, field: expr }`; a field without an expression is
+    /// shorthand.
+    Struct {
+        path: String,
+        fields: Vec<(String, Option<Expr>)>,
+    },
+    /// `expr?`.
+    Try(Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delimiter {
+    /// A function call: `f(..)`.
+    Paren,
+    /// An array literal: `[..]`, with an empty callee.
+    Bracket,
+    /// A macro with parentheses: `format!(..)`.
+    MacroParen,
+    /// A macro with brackets: `params![..]`.
+    MacroBracket,
+}
+
+/// A link of a chain.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Link {
+    /// `.name(args)`, then `tries` question marks.
+    Method {
+        name: String,
+        args: Vec<Expr>,
+        tries: usize,
+    },
+    /// `.name`, then `tries` question marks.
+    Field { name: String, tries: usize },
+}
+
+/// A simple atom: a literal or a (field of a) local.
+pub fn simple(text: impl Into<String>) -> Expr {
+    Expr::Atom {
+        text: text.into(),
+        simple: true,
+    }
+}
+
+/// An atom rustfmt does not count as simple (a path of several segments,
+/// an operation).
+pub fn atom(text: impl Into<String>) -> Expr {
+    Expr::Atom {
+        text: text.into(),
+        simple: false,
+    }
+}
+
+pub fn call(callee: impl Into<String>, args: Vec<Expr>) -> Expr {
+    Expr::Call {
+        callee: callee.into(),
+        delimiter: Delimiter::Paren,
+        args,
+    }
+}
+
+pub fn macro_call(name: impl Into<String>, delimiter: Delimiter, args: Vec<Expr>) -> Expr {
+    Expr::Call {
+        callee: format!("{}!", name.into()),
+        delimiter,
+        args,
+    }
+}
+
+pub fn reference(expr: Expr) -> Expr {
+    Expr::Ref(Box::new(expr))
+}
+
+pub fn try_(expr: Expr) -> Expr {
+    Expr::Try(Box::new(expr))
+}
+
+pub fn closure(params: impl Into<String>, body: Expr) -> Expr {
+    Expr::Closure {
+        params: params.into(),
+        body: Box::new(body),
+    }
+}
+
+/// `root.name(args)`, extending a chain when `root` is one.
+pub fn method(root: Expr, name: &str, args: Vec<Expr>) -> Expr {
+    let link = Link::Method {
+        name: name.to_owned(),
+        args,
+        tries: 0,
+    };
+    chain_with(root, link)
+}
+
+/// `root.name`, extending a chain when `root` is one.
+pub fn field(root: Expr, name: &str) -> Expr {
+    let link = Link::Field {
+        name: name.to_owned(),
+        tries: 0,
+    };
+    chain_with(root, link)
+}
+
+/// `expr?`: on a chain, the question mark joins its last link.
+pub fn question(expr: Expr) -> Expr {
+    match expr {
+        Expr::Chain { root, mut links } => {
+            match links.last_mut() {
+                Some(Link::Method { tries, .. } | Link::Field { tries, .. }) => *tries += 1,
+                None => unreachable!("a chain has a link"),
+            }
+            Expr::Chain { root, links }
+        }
+        other => try_(other),
+    }
+}
+
+fn chain_with(root: Expr, link: Link) -> Expr {
+    match root {
+        Expr::Chain { root, mut links } => {
+            links.push(link);
+            Expr::Chain { root, links }
+        }
+        // rustfmt's chains start at the innermost receiver; a `?` on the
+        // root belongs to it.
+        other => Expr::Chain {
+            root: Box::new(other),
+            links: vec![link],
+        },
+    }
+}
+
+/// Where an expression is written: `indent` is the block indent of the
+/// statement, `offset` the column it starts at, `width` the columns left
+/// for it on its first line (what must follow it already taken off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub indent: usize,
+    pub offset: usize,
+    pub width: usize,
+}
+
+impl Shape {
+    /// A statement at `indent`, `suffix` columns kept for what ends it.
+    pub fn statement(indent: usize, suffix: usize) -> Shape {
+        Shape {
+            indent,
+            offset: indent,
+            width: MAX_WIDTH.saturating_sub(indent + suffix),
+        }
+    }
+
+    fn offset_left(self, columns: usize) -> Option<Shape> {
+        Some(Shape {
+            indent: self.indent,
+            offset: self.offset + columns,
+            width: self.width.checked_sub(columns)?,
+        })
+    }
+
+    fn sub_width(self, columns: usize) -> Option<Shape> {
+        Some(Shape {
+            width: self.width.checked_sub(columns)?,
+            ..self
+        })
+    }
+
+    /// The shape of a block-indented line inside this one.
+    fn block_indent(self, extra: usize) -> Shape {
+        let indent = self.indent + extra;
+        Shape {
+            indent,
+            offset: indent,
+            width: MAX_WIDTH.saturating_sub(indent),
+        }
+    }
+
+    /// rustfmt's offset of the shape from its indent; chains use it.
+    fn offset_from_indent(self) -> usize {
+        self.offset - self.indent
+    }
+}
+
+impl Expr {
+    /// The expression on one line.
+    pub fn flat(&self) -> String {
+        match self {
+            Expr::Atom { text, .. } => text.clone(),
+            Expr::Call {
+                callee,
+                delimiter,
+                args,
+            } => {
+                let (open, close) = delimiter.pair();
+                let args: Vec<String> = args.iter().map(Expr::flat).collect();
+                format!("{callee}{open}{}{close}", args.join(", "))
+            }
+            Expr::Chain { root, links } => {
+                let mut text = root.flat();
+                for link in links {
+                    text.push_str(&link.flat());
+                }
+                text
+            }
+            Expr::Closure { params, body } => format!("|{params}| {}", body.flat()),
+            Expr::Ref(inner) => format!("&{}", inner.flat()),
+            Expr::Try(inner) => format!("{}?", inner.flat()),
+            Expr::Struct { path, fields } => {
+                let fields: Vec<String> = fields.iter().map(field_flat).collect();
+                format!("{path} {{ {} }}", fields.join(", "))
+            }
+        }
+    }
+
+    fn is_simple(&self) -> bool {
+        match self {
+            Expr::Atom { simple, .. } => *simple,
+            Expr::Ref(inner) | Expr::Try(inner) => inner.is_simple(),
+            _ => false,
+        }
+    }
+
+    /// rustfmt's `can_be_overflowed_expr`: what may spill over lines as the
+    /// last argument of a list.
+    fn can_overflow(&self, args: usize) -> bool {
+        match self {
+            Expr::Closure { .. } => true,
+            Expr::Call { .. } | Expr::Chain { .. } | Expr::Struct { .. } => args == 1,
+            Expr::Ref(inner) | Expr::Try(inner) => inner.can_overflow(args),
+            Expr::Atom { .. } => false,
+        }
+    }
+
+    /// rustfmt's `is_nested_call`.
+    fn is_nested_call(&self) -> bool {
+        match self {
+            Expr::Call { .. } => true,
+            Expr::Chain { links, .. } => matches!(links.last(), Some(Link::Method { .. })),
+            Expr::Ref(inner) | Expr::Try(inner) => inner.is_nested_call(),
+            _ => false,
+        }
+    }
+
+    fn is_method_call(&self) -> bool {
+        match self {
+            Expr::Chain { links, .. } => matches!(links.last(), Some(Link::Method { .. })),
+            _ => false,
+        }
+    }
+}
+
+impl Link {
+    fn flat(&self) -> String {
+        match self {
+            Link::Method { name, args, tries } => {
+                let args: Vec<String> = args.iter().map(Expr::flat).collect();
+                format!(".{name}({}){}", args.join(", "), "?".repeat(*tries))
+            }
+            Link::Field { name, tries } => format!(".{name}{}", "?".repeat(*tries)),
+        }
+    }
+
+    fn tries(&self) -> usize {
+        match self {
+            Link::Method { tries, .. } | Link::Field { tries, .. } => *tries,
+        }
+    }
+}
+
+impl Delimiter {
+    fn pair(self) -> (&'static str, &'static str) {
+        match self {
+            Delimiter::Paren | Delimiter::MacroParen => ("(", ")"),
+            Delimiter::MacroBracket | Delimiter::Bracket => ("[", "]"),
+        }
+    }
+}
+
+/// What rustfmt's context carries that changes a layout.
+#[derive(Debug, Clone, Copy, Default)]
+struct Context {
+    inside_macro: bool,
+    force_one_line_chain: bool,
+}
+
+fn first_line(text: &str) -> &str {
+    text.split('\n').next().unwrap_or("")
+}
+
+/// Fits `text` in `shape` as rustfmt's `wrap_str` checks it.
+fn wrap_str(text: String, shape: Shape) -> Option<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    if lines.len() == 1 {
+        return (text.len() <= shape.width).then_some(text);
+    }
+    if lines[0].len() > shape.width {
+        return None;
+    }
+    // Lines between: within the maximum width from their own indent.
+    if lines[1..lines.len() - 1]
+        .iter()
+        .any(|line| line.len() > MAX_WIDTH)
+    {
+        return None;
+    }
+    // The last line leaves what follows the expression room.
+    let last = lines[lines.len() - 1].len();
+    (last <= shape.width + shape.offset).then_some(text)
+}
+
+/// Lays `expr` out in `shape`, or `None` where it does not fit.
+pub fn rewrite(expr: &Expr, shape: Shape) -> Option<String> {
+    rewrite_in(expr, shape, Context::default())
+}
+
+fn rewrite_in(expr: &Expr, shape: Shape, context: Context) -> Option<String> {
+    match expr {
+        Expr::Atom { text, .. } => (text.len() <= shape.width).then(|| text.clone()),
+        Expr::Call {
+            callee,
+            delimiter,
+            args,
+        } => {
+            let context = Context {
+                inside_macro: context.inside_macro
+                    || matches!(delimiter, Delimiter::MacroParen | Delimiter::MacroBracket),
+                ..context
+            };
+            rewrite_list(callee, *delimiter, args, shape, context)
+        }
+        Expr::Chain { .. } => rewrite_chain(expr, shape, context),
+        Expr::Closure { params, body } => rewrite_closure(params, body, shape, context),
+        Expr::Ref(inner) => {
+            let text = rewrite_in(inner, shape.offset_left(1)?, context)?;
+            Some(format!("&{text}"))
+        }
+        Expr::Try(inner) => {
+            let text = rewrite_in(inner, shape.sub_width(1)?, context)?;
+            Some(format!("{text}?"))
+        }
+        Expr::Struct { path, fields } => rewrite_struct(path, fields, shape, context),
+    }
+}
+
+fn field_flat((name, value): &(String, Option<Expr>)) -> String {
+    match value {
+        Some(value) => format!("{name}: {}", value.flat()),
+        None => name.clone(),
+    }
+}
+
+/// rustfmt's struct literal: on one line while its fields take at most
+/// `struct_lit_width` (18) columns, else a field per line.
+fn rewrite_struct(
+    path: &str,
+    fields: &[(String, Option<Expr>)],
+    shape: Shape,
+    context: Context,
+) -> Option<String> {
+    if fields.is_empty() {
+        let text = format!("{path} {{}}");
+        return (text.len() <= shape.width).then_some(text);
+    }
+    // 3 = ` {` and a space; 2 = ` }`.
+    let one_line_width = shape.width.checked_sub(path.len() + 3 + 2);
+    let nested = shape.block_indent(TAB).sub_width(1)?;
+    let items: Vec<Option<String>> = fields
+        .iter()
+        .map(|(name, value)| match value {
+            None => Some(name.clone()),
+            Some(value) => {
+                let text = field_init_in(name, value, nested.indent, context);
+                Some(text.strip_suffix(',').unwrap_or(&text).to_owned())
+            }
+        })
+        .collect();
+    let horizontal = one_line_width.is_some_and(|width| {
+        definitive_tactic(&items, STRUCT_LIT_WIDTH, width) == Tactic::Horizontal
+    });
+    let items: Vec<String> = items.into_iter().collect::<Option<_>>()?;
+    if horizontal {
+        return Some(format!("{path} {{ {} }}", items.join(", ")));
+    }
+    let pad = " ".repeat(nested.indent);
+    let mut text = format!("{path} {{");
+    for item in &items {
+        text.push('\n');
+        text.push_str(&pad);
+        text.push_str(item);
+        text.push(',');
+    }
+    text.push('\n');
+    text.push_str(&" ".repeat(shape.indent));
+    text.push('}');
+    Some(text)
+}
+
+/// The list tactics of rustfmt's `lists` module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tactic {
+    Horizontal,
+    Vertical,
+    Mixed,
+}
+
+/// rustfmt's `definitive_tactic` with `LimitedHorizontalVertical(limit)`.
+fn definitive_tactic(items: &[Option<String>], limit: usize, width: usize) -> Tactic {
+    let limit = limit.min(width);
+    let total: usize = items
+        .iter()
+        .map(|item| item.as_deref().map_or(0, str::len))
+        .sum::<usize>()
+        + 2 * items.len().saturating_sub(1);
+    let multiline = items
+        .iter()
+        .any(|item| item.as_deref().is_some_and(|text| text.contains('\n')));
+    if total <= limit && !multiline {
+        Tactic::Horizontal
+    } else {
+        Tactic::Vertical
+    }
+}
+
+/// rustfmt's `overflow::Context::rewrite` for a call or macro call.
+fn rewrite_list(
+    callee: &str,
+    delimiter: Delimiter,
+    args: &[Expr],
+    shape: Shape,
+    context: Context,
+) -> Option<String> {
+    let (open, close) = delimiter.pair();
+    let item_max_width = match delimiter {
+        Delimiter::MacroBracket | Delimiter::Bracket => ARRAY_WIDTH,
+        _ => FN_CALL_WIDTH,
+    };
+    let used_width = callee.len();
+    let one_line_width = shape.width.saturating_sub(used_width + 2);
+    let one_line_shape = shape
+        .offset_left(used_width + 1)
+        .and_then(|shape| shape.sub_width(1))
+        .unwrap_or(Shape { width: 0, ..shape });
+    let nested_shape = shape.block_indent(TAB).sub_width(1)?;
+
+    if args.is_empty() {
+        let text = format!("{callee}{open}{close}");
+        return (text.len() <= shape.width).then_some(text);
+    }
+
+    let mut items: Vec<Option<String>> = args
+        .iter()
+        .map(|arg| rewrite_in(arg, nested_shape, context))
+        .collect();
+    let last = args.len() - 1;
+
+    // rustfmt's `try_overflow_last_item`.
+    let combine_with_callee = args.len() == 1 && callee.len() < TAB;
+    let overflow_last = combine_with_callee || args[last].can_overflow(args.len());
+    let placeholder = if overflow_last {
+        // rustfmt (edition 2021) holds the arguments of a call to this, not
+        // those of a macro.
+        let is_macro = matches!(delimiter, Delimiter::MacroParen | Delimiter::MacroBracket);
+        let inner_context = Context {
+            force_one_line_chain: !combine_with_callee && !is_macro && args[last].is_method_call(),
+            ..context
+        };
+        let shape = if args.len() == 1 && !args[last].is_nested_call() {
+            Some(one_line_shape)
+        } else {
+            let before: usize = items[..last]
+                .iter()
+                .map(|item| 2 + item.as_deref().map_or(0, str::len))
+                .sum();
+            Shape {
+                width: item_max_width.min(one_line_shape.width),
+                ..one_line_shape
+            }
+            .offset_left(before)
+        };
+        shape.and_then(|shape| {
+            let text = match &args[last] {
+                Expr::Closure { params, body } => {
+                    rewrite_last_closure(params, body, shape, inner_context)
+                }
+                other => rewrite_in(other, shape, inner_context),
+            }?;
+            items[last] = Some(first_line(&text).to_owned());
+            Some(text)
+        })
+    } else {
+        None
+    };
+
+    let mut tactic = definitive_tactic(&items, item_max_width, one_line_width);
+    match (overflow_last, tactic, placeholder) {
+        (true, Tactic::Horizontal, Some(overflowed)) if args.len() == 1 => {
+            if overflowed.matches('\n').count() == 1 {
+                let own = rewrite_in(&args[last], nested_shape, context);
+                items[last] = match own {
+                    Some(text) if !text.contains('\n') => Some(text),
+                    _ => Some(overflowed),
+                };
+            } else {
+                items[last] = Some(overflowed);
+            }
+        }
+        (true, Tactic::Horizontal, Some(overflowed)) => items[last] = Some(overflowed),
+        _ => {
+            items[last] = rewrite_in(&args[last], nested_shape, context);
+            let single_fits = args.len() == 1
+                && one_line_width != 0
+                && items[0]
+                    .as_deref()
+                    .is_some_and(|text| !text.contains('\n') && text.len() <= one_line_width);
+            if single_fits {
+                tactic = Tactic::Horizontal;
+            } else {
+                tactic = definitive_tactic(&items, item_max_width, one_line_width);
+                if tactic == Tactic::Vertical
+                    && args.iter().all(Expr::is_simple)
+                    && items
+                        .iter()
+                        .all(|item| item.as_deref().is_some_and(|t| t.len() <= SHORT_ITEM))
+                {
+                    tactic = Tactic::Mixed;
+                }
+            }
+        }
+    }
+    let items: Vec<String> = items.into_iter().collect::<Option<_>>()?;
+
+    // rustfmt's trailing comma: on vertical lists of calls; never inside a
+    // macro, whose input here has none.
+    let trailing_comma = !context.inside_macro;
+    let items_text = match tactic {
+        Tactic::Horizontal => items.join(", "),
+        Tactic::Vertical => {
+            let pad = " ".repeat(nested_shape.indent);
+            let mut text = String::new();
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    text.push('\n');
+                    text.push_str(&pad);
+                }
+                text.push_str(item);
+                if index < last || trailing_comma {
+                    text.push(',');
+                }
+            }
+            text
+        }
+        Tactic::Mixed => {
+            let pad = " ".repeat(nested_shape.indent);
+            let budget = nested_shape.width + 1;
+            let mut text = String::new();
+            let mut line = 0;
+            for (index, item) in items.iter().enumerate() {
+                let comma = usize::from(index < last || trailing_comma);
+                // A trailing comma is not counted against the width.
+                let counted = usize::from(index < last);
+                if index > 0 {
+                    if line + 1 + item.len() + counted > budget {
+                        text.push('\n');
+                        text.push_str(&pad);
+                        line = 0;
+                    } else {
+                        text.push(' ');
+                        line += 1;
+                    }
+                }
+                text.push_str(item);
+                line += item.len();
+                if comma == 1 {
+                    text.push(',');
+                    line += 1;
+                }
+            }
+            text
+        }
+    };
+
+    // rustfmt's `wrap_items`.
+    let shape_width = shape.width.saturating_sub(used_width);
+    let extendable = tactic == Tactic::Horizontal;
+    let extend_width = first_line(&items_text).len() + 1;
+    let fits_one_line = items_text.len() + 2 <= shape_width;
+    let single_line = (context.inside_macro && !items_text.contains('\n') && fits_one_line)
+        || (extendable && extend_width <= shape_width);
+    let text = if single_line {
+        format!("{callee}{open}{items_text}{close}")
+    } else {
+        format!(
+            "{callee}{open}\n{}{items_text}\n{}{close}",
+            " ".repeat(nested_shape.indent),
+            " ".repeat(shape.indent)
+        )
+    };
+    Some(text)
+}
+
+/// rustfmt's closure layout: the body on the same line, else in a block.
+fn rewrite_closure(params: &str, body: &Expr, shape: Shape, context: Context) -> Option<String> {
+    let prefix = format!("|{params}|");
+    if let Some(body_shape) = shape.offset_left(prefix.len() + 1) {
+        if let Some(text) = rewrite_in(body, body_shape, context) {
+            if !text.contains('\n') || context.inside_macro {
+                return Some(format!("{prefix} {text}"));
+            }
+        }
+    }
+    rewrite_closure_with_block(&prefix, body, shape, context)
+}
+
+fn rewrite_last_closure(
+    params: &str,
+    body: &Expr,
+    shape: Shape,
+    context: Context,
+) -> Option<String> {
+    rewrite_closure(params, body, shape, context)
+}
+
+fn rewrite_closure_with_block(
+    prefix: &str,
+    body: &Expr,
+    shape: Shape,
+    context: Context,
+) -> Option<String> {
+    let inner = shape.block_indent(TAB);
+    let text = rewrite_in(body, inner, context)?;
+    Some(format!(
+        "{prefix} {{\n{}{text}\n{}}}",
+        " ".repeat(inner.indent),
+        " ".repeat(shape.indent)
+    ))
+}
+
+/// rustfmt's chain layout, block style.
+fn rewrite_chain(expr: &Expr, shape: Shape, context: Context) -> Option<String> {
+    let Expr::Chain { root, links } = expr else {
+        unreachable!("only chains come here")
+    };
+    // `new.field` is one atom elsewhere; in a chain, as in rustfmt, each
+    // field is a link of its own.
+    let (root, links) = match &**root {
+        Expr::Atom { text, simple } if text.contains('.') && !text.starts_with(['"', '*']) => {
+            let mut parts = text.split('.');
+            let base = parts.next().unwrap_or_default();
+            let mut all: Vec<Link> = parts
+                .map(|name| Link::Field {
+                    name: name.to_owned(),
+                    tries: 0,
+                })
+                .collect();
+            all.extend(links.iter().cloned());
+            let root = Expr::Atom {
+                text: base.to_owned(),
+                simple: *simple,
+            };
+            (Box::new(root), all)
+        }
+        _ => (root.clone(), links.clone()),
+    };
+    let (root, links) = (&*root, &links);
+    // format_root: a root no wider than the indent takes its first links.
+    let mut root_text = rewrite_in(root, shape, context)?;
+    let mut children: &[Link] = links;
+    let tab_width = TAB.saturating_sub(shape.offset_from_indent());
+    while root_text.len() <= tab_width && !root_text.contains('\n') {
+        let link_shape = shape.offset_left(root_text.len())?;
+        match rewrite_link(&children[0], link_shape, context) {
+            Some(text) => root_text.push_str(&text),
+            None => break,
+        }
+        children = &children[1..];
+        if children.is_empty() {
+            break;
+        }
+    }
+    if children.is_empty() {
+        return wrap_str(root_text, shape);
+    }
+    // A root that ends in a block (a call over several lines) puts its
+    // links at its own indent.
+    let root_ends_with_block = root_text.contains('\n')
+        && matches!(
+            *root,
+            Expr::Call { .. } | Expr::Struct { .. } | Expr::Try(_) | Expr::Ref(_)
+        );
+    let child_shape = if root_ends_with_block {
+        shape.block_indent(0)
+    } else {
+        shape.block_indent(TAB)
+    };
+    let mut rewrites = vec![root_text];
+    for link in &children[..children.len() - 1] {
+        rewrites.push(rewrite_link(link, child_shape, context)?);
+    }
+    // format_last_child.
+    let last = &children[children.len() - 1];
+    let tries = last.tries();
+    let almost_total = rewrites.iter().map(String::len).sum::<usize>() + tries;
+    // rustfmt counts the links the root took too.
+    let child_count = links.len();
+    // What follows the chain on its last line (`;`, `,`).
+    let rhs_overhead = MAX_WIDTH.saturating_sub(shape.offset + shape.width);
+    let one_line_budget = if child_count == 1 {
+        shape.width
+    } else {
+        shape.width.min(CHAIN_WIDTH)
+    }
+    .saturating_sub(almost_total);
+    let all_in_one_line = rewrites.iter().all(|text| !text.contains('\n')) && one_line_budget > 0;
+    let last_shape = if all_in_one_line {
+        shape.sub_width(tries)?
+    } else {
+        child_shape.sub_width(rhs_overhead + tries)?
+    };
+    let mut fits_single_line = false;
+    let mut last_text = None;
+    if all_in_one_line {
+        if let Some(one_line_shape) = last_shape.offset_left(almost_total) {
+            if let Some(text) = rewrite_link(last, one_line_shape, context) {
+                let line_count = text.lines().count();
+                let could_fit_single_line = first_line(&text).len() <= one_line_budget;
+                if could_fit_single_line && line_count >= 5 {
+                    last_text = Some(text);
+                    fits_single_line = all_in_one_line;
+                } else {
+                    let own_shape = child_shape.sub_width(rhs_overhead + tries)?;
+                    match rewrite_link(last, own_shape, context) {
+                        Some(own) if !could_fit_single_line => last_text = Some(own),
+                        Some(own) if own.lines().count() >= line_count => {
+                            last_text = Some(text);
+                            fits_single_line = could_fit_single_line && all_in_one_line;
+                        }
+                        own @ Some(_) => last_text = own,
+                        None => {
+                            last_text = Some(text);
+                            fits_single_line = could_fit_single_line && all_in_one_line;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let last_text = match last_text {
+        Some(text) => text,
+        None => rewrite_link(last, last_shape, context)?,
+    };
+    rewrites.push(last_text);
+    // An overflowed last argument of a call must be a chain on one line.
+    if context.force_one_line_chain && !fits_single_line {
+        return None;
+    }
+    let connector = if fits_single_line {
+        String::new()
+    } else {
+        format!("\n{}", " ".repeat(child_shape.indent))
+    };
+    let text = rewrites.join(&connector);
+    wrap_str(text, shape)
+}
+
+fn rewrite_link(link: &Link, shape: Shape, context: Context) -> Option<String> {
+    match link {
+        Link::Method { name, args, tries } => {
+            let shape = shape.sub_width(*tries)?;
+            let text = rewrite_list(&format!(".{name}"), Delimiter::Paren, args, shape, context)?;
+            Some(format!("{text}{}", "?".repeat(*tries)))
+        }
+        Link::Field { name, tries } => {
+            let text = format!(".{name}{}", "?".repeat(*tries));
+            (text.len() <= shape.width).then_some(text)
+        }
+    }
+}
+
+/// `expr` as a statement at `indent` followed by `suffix` (`;`, `,` or
+/// nothing), every line but the first indented as rustfmt would.
+pub fn statement(expr: &Expr, indent: usize, suffix: &str) -> String {
+    let shape = Shape::statement(indent, suffix.len());
+    let text = rewrite(expr, shape).unwrap_or_else(|| expr.flat());
+    format!("{text}{suffix}")
+}
+
+/// `prefix expr suffix` where `prefix` is fixed text on the same line
+/// (`let name = `, `return `, `name: `).
+pub fn after(prefix: &str, expr: &Expr, indent: usize, suffix: &str) -> String {
+    let shape = Shape::statement(indent, suffix.len());
+    let text = shape
+        .offset_left(prefix.len())
+        .and_then(|shape| rewrite(expr, shape))
+        .unwrap_or_else(|| expr.flat());
+    format!("{prefix}{text}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_that_fits_stays_on_one_line() {
+        let expr = call("f", vec![simple("a"), simple("b")]);
+        assert_eq!(statement(&expr, 4, ";"), "f(a, b);");
+    }
+
+    #[test]
+    fn short_simple_arguments_pack_several_to_a_line() {
+        let args: Vec<Expr> = "abcdefghijk"
+            .chars()
+            .map(|c| simple(format!("new.{c}")))
+            .collect();
+        assert_eq!(
+            after("let z = ", &call("foo", args.clone()), 4, ";"),
+            "let z = foo(\n        new.a, new.b, new.c, new.d, new.e, new.f, new.g, new.h, new.i, new.j, new.k,\n    );"
+        );
+        assert_eq!(
+            after(
+                "let y = ",
+                &macro_call("params", Delimiter::MacroBracket, args),
+                4,
+                ";"
+            ),
+            "let y = params![new.a, new.b, new.c, new.d, new.e, new.f, new.g, new.h, new.i, new.j, new.k];"
+        );
+    }
+}
+
+/// Parses one expression as the templates print it on one line: paths
+/// (turbofish included), literals, calls, macro calls, method calls and
+/// fields, `?`, `&`, closures of one expression, and `a + b` kept whole.
+/// `None` for anything else, which is then printed as it is.
+pub fn parse(text: &str) -> Option<Expr> {
+    let tokens = tokenize(text)?;
+    let mut parser = Parser { tokens, at: 0 };
+    let expr = parser.expr()?;
+    (parser.at == parser.tokens.len()).then_some(expr)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    /// A path, identifier or number: `a::b::<T>`, `new`, `42`, `self`.
+    Word(String),
+    /// A string or char literal, as written.
+    Literal(String),
+    Punct(char),
+}
+
+fn tokenize(text: &str) -> Option<Vec<Token>> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == ' ' {
+            i += 1;
+        } else if c == '"' || c == '\'' && chars.get(i + 2) == Some(&'\'') {
+            let start = i;
+            i += 1;
+            while i < chars.len() && chars[i] != c {
+                if chars[i] == '\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            if i >= chars.len() {
+                return None;
+            }
+            i += 1;
+            tokens.push(Token::Literal(chars[start..i].iter().collect()));
+        } else if c.is_alphanumeric() || c == '_' || c == ':' && chars.get(i + 1) == Some(&':') {
+            let start = i;
+            loop {
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '#')
+                {
+                    i += 1;
+                }
+                if chars.get(i) == Some(&':') && chars.get(i + 1) == Some(&':') {
+                    i += 2;
+                    if chars.get(i) == Some(&'<') {
+                        // A turbofish: up to its matching `>`.
+                        let mut depth = 0;
+                        while i < chars.len() {
+                            match chars[i] {
+                                '<' => depth += 1,
+                                '>' => depth -= 1,
+                                _ => {}
+                            }
+                            i += 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        if depth != 0 {
+                            return None;
+                        }
+                    }
+                    continue;
+                }
+                break;
+            }
+            // A float literal such as `0.5`.
+            if chars[start].is_ascii_digit()
+                && chars.get(i) == Some(&'.')
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+            {
+                i += 1;
+                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                    i += 1;
+                }
+            }
+            tokens.push(Token::Word(chars[start..i].iter().collect()));
+        } else if c == ':' {
+            // A struct literal's `name: value` (paths took `::` above).
+            tokens.push(Token::Punct(':'));
+            i += 1;
+        } else if c == '=' && chars.get(i + 1) == Some(&'=') {
+            tokens.push(Token::Punct('='));
+            i += 2;
+        } else if "()[]{},.&?!|+-*".contains(c) {
+            tokens.push(Token::Punct(c));
+            i += 1;
+        } else {
+            return None;
+        }
+    }
+    Some(tokens)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at)
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        if self.peek() == Some(&Token::Punct(c)) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// An expression; `a + b` (and `-`, `*`, `==`) becomes one unbroken
+    /// atom.
+    fn expr(&mut self) -> Option<Expr> {
+        let first = self.unary()?;
+        let mut text = None;
+        while let Some(Token::Punct(op @ ('+' | '-' | '*' | '='))) = self.peek().cloned() {
+            self.at += 1;
+            let operand = self.unary()?;
+            let op = if op == '=' {
+                "==".to_owned()
+            } else {
+                op.to_string()
+            };
+            let left = text.take().unwrap_or_else(|| first.flat());
+            text = Some(format!("{left} {op} {}", operand.flat()));
+        }
+        Some(match text {
+            Some(text) => atom(text),
+            None => first,
+        })
+    }
+
+    fn unary(&mut self) -> Option<Expr> {
+        if self.eat('&') {
+            return Some(reference(self.unary()?));
+        }
+        if self.eat('*') {
+            // A dereference: simple where its operand is.
+            let Expr::Atom { text, simple } = self.unary()? else {
+                return None;
+            };
+            return Some(Expr::Atom {
+                text: format!("*{text}"),
+                simple,
+            });
+        }
+        if self.eat('|') {
+            let mut params = String::new();
+            while !self.eat('|') {
+                match self.peek()? {
+                    Token::Word(word) => {
+                        if !params.is_empty() {
+                            params.push(' ');
+                        }
+                        params.push_str(word);
+                    }
+                    _ => return None,
+                }
+                self.at += 1;
+            }
+            let body = self.expr()?;
+            return Some(closure(params, body));
+        }
+        self.postfix()
+    }
+
+    fn postfix(&mut self) -> Option<Expr> {
+        let mut expr = self.primary()?;
+        loop {
+            if self.eat('?') {
+                expr = question(expr);
+            } else if self.eat('.') {
+                let Some(Token::Word(name)) = self.peek().cloned() else {
+                    return None;
+                };
+                self.at += 1;
+                if self.eat('(') {
+                    let args = self.args(')')?;
+                    expr = method(expr, &name, args);
+                } else if matches!(expr, Expr::Atom { .. }) {
+                    // `new.field` and `t.0` stay one simple atom.
+                    let Expr::Atom { text, simple } = expr else {
+                        unreachable!()
+                    };
+                    expr = Expr::Atom {
+                        text: format!("{text}.{name}"),
+                        simple,
+                    };
+                } else {
+                    expr = field(expr, &name);
+                }
+            } else {
+                return Some(expr);
+            }
+        }
+    }
+
+    fn primary(&mut self) -> Option<Expr> {
+        match self.peek()?.clone() {
+            Token::Literal(text) => {
+                self.at += 1;
+                Some(simple(text))
+            }
+            Token::Word(word) => {
+                self.at += 1;
+                if self.eat('!') {
+                    let delimiter = if self.eat('(') {
+                        Delimiter::MacroParen
+                    } else if self.eat('[') {
+                        Delimiter::MacroBracket
+                    } else {
+                        return None;
+                    };
+                    let close = if delimiter == Delimiter::MacroBracket {
+                        ']'
+                    } else {
+                        ')'
+                    };
+                    let args = self.args(close)?;
+                    return Some(macro_call(word, delimiter, args));
+                }
+                if self.eat('(') {
+                    let args = self.args(')')?;
+                    return Some(call(word, args));
+                }
+                if word.starts_with(char::is_uppercase) && self.eat('{') {
+                    return self.struct_fields(word);
+                }
+                let is_simple = !word.contains("::");
+                Some(Expr::Atom {
+                    text: word,
+                    simple: is_simple,
+                })
+            }
+            Token::Punct('[') => {
+                self.at += 1;
+                let args = self.args(']')?;
+                Some(Expr::Call {
+                    callee: String::new(),
+                    delimiter: Delimiter::Bracket,
+                    args,
+                })
+            }
+            Token::Punct(_) => None,
+        }
+    }
+
+    /// The fields of a struct literal, after its `{`.
+    fn struct_fields(&mut self, path: String) -> Option<Expr> {
+        let mut fields = Vec::new();
+        loop {
+            if self.eat('}') {
+                return Some(Expr::Struct { path, fields });
+            }
+            let Some(Token::Word(name)) = self.peek().cloned() else {
+                return None;
+            };
+            self.at += 1;
+            let value = if self.eat(':') {
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            fields.push((name, value));
+            if !self.eat(',') {
+                return self.eat('}').then_some(Expr::Struct { path, fields });
+            }
+        }
+    }
+
+    /// Comma-separated expressions up to `close`.
+    fn args(&mut self, close: char) -> Option<Vec<Expr>> {
+        let mut args = Vec::new();
+        loop {
+            if self.eat(close) {
+                return Some(args);
+            }
+            args.push(self.expr()?);
+            if !self.eat(',') {
+                return self.eat(close).then_some(args);
+            }
+        }
+    }
+}
+
+/// Lays out every line of a block the templates printed one statement per
+/// line: a line that is a call statement, a `let`, a `return`, a struct
+/// field or a match arm whose expression [`parse`] reads is laid out as
+/// rustfmt would; every other line is kept as it is, but for whitespace at
+/// its end and runs of blank lines, which become one.
+pub fn lay_out_lines(block: &str) -> String {
+    let mut out = String::with_capacity(block.len() + block.len() / 8);
+    let mut blank_before = false;
+    for line in block.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        // rustfmt leaves no whitespace at the end of a line.
+        let body = body.trim_end();
+        // One blank line at most between items, as rustfmt keeps them.
+        let blank = body.trim().is_empty();
+        if blank && blank_before {
+            continue;
+        }
+        blank_before = blank;
+        match lay_out_line(body) {
+            Some(laid_out) => out.push_str(&laid_out),
+            None => out.push_str(body),
+        }
+        out.push_str(newline);
+    }
+    out
+}
+
+fn lay_out_line(line: &str) -> Option<String> {
+    let code = line.trim_start();
+    let indent = line.len() - code.len();
+    if code.starts_with("//") || code.starts_with('#') || code.is_empty() {
+        return None;
+    }
+    let (code, suffix) = if let Some(code) = code.strip_suffix(';') {
+        (code, ";")
+    } else if let Some(code) = code.strip_suffix(',') {
+        (code, ",")
+    } else {
+        (code, "")
+    };
+    let pad = " ".repeat(indent);
+    let is_item_head = ["impl", "pub struct ", "pub enum ", "struct ", "enum "]
+        .iter()
+        .any(|start| code.starts_with(start));
+    if suffix.is_empty() && is_item_head && indent + code.len() > MAX_WIDTH {
+        let head = code.strip_suffix(" {")?;
+        // rustfmt breaks a long `impl Trait for Type {` before `for`, and
+        // puts the brace of any long item head on a line of its own.
+        return Some(match head.split_once(" for ") {
+            Some((head, target)) if indent + head.len() > MAX_WIDTH => {
+                let trait_ = head.strip_prefix("impl ")?;
+                if indent + TAB + trait_.len() <= MAX_WIDTH {
+                    format!("{pad}impl\n{pad}    {trait_}\n{pad}    for {target}\n{pad}{{")
+                } else {
+                    let trait_ = break_type(trait_, indent + TAB);
+                    format!("{pad}impl\n{pad}    {trait_} for {target}\n{pad}{{")
+                }
+            }
+            Some((head, target)) => format!("{pad}{head}\n{pad}    for {target}\n{pad}{{"),
+            None => match head.split_once(' ') {
+                Some(("impl", name)) => {
+                    format!("{pad}impl\n{pad}    {name}\n{pad}{{")
+                }
+                _ => format!("{pad}{head}\n{pad}{{"),
+            },
+        });
+    }
+    if suffix == ";" && (code.starts_with("use ") || code.starts_with("pub use ")) {
+        return use_list(code, indent).map(|text| format!("{pad}{text}"));
+    }
+    if suffix == "," && code.starts_with("pub ") && indent + code.len() + 1 > MAX_WIDTH {
+        // A struct's field: its type on the next line where it fits there,
+        // else its generic arguments broken over lines.
+        let (name, ty) = code.split_once(": ")?;
+        if indent + TAB + ty.len() < MAX_WIDTH {
+            return Some(format!("{pad}{name}:\n{pad}    {ty},"));
+        }
+        return Some(format!("{pad}{name}: {},", break_type(ty, indent)));
+    }
+    if let Some(scrutinee) = code
+        .strip_prefix("match ")
+        .and_then(|rest| rest.strip_suffix(" {"))
+    {
+        let expr = parse(scrutinee)?;
+        let shape = Shape::statement(indent, 2).offset_left(6)?;
+        let text = rewrite(&expr, shape).unwrap_or_else(|| expr.flat());
+        return Some(if text.contains('\n') {
+            format!("{pad}match {text}\n{pad}{{")
+        } else {
+            format!("{pad}match {text} {{")
+        });
+    }
+    if suffix.is_empty() && code.ends_with(" {") && is_fn_signature(code) {
+        return Some(format!("{pad}{}", signature(code, indent)));
+    }
+    if suffix == ";" && (code.starts_with("const ") || code.starts_with("pub const ")) {
+        let (lhs, value) = code.split_once(" = ")?;
+        let expr = parse(value)?;
+        return Some(format!(
+            "{pad}{}",
+            assign(&format!("{lhs} ="), &expr, indent, suffix)
+        ));
+    }
+    if let Some(rest) = code.strip_prefix("let ") {
+        let (pattern, value) = rest.split_once(" = ")?;
+        let expr = parse(value)?;
+        let lhs = format!("let {pattern} =");
+        return Some(format!("{pad}{}", assign(&lhs, &expr, indent, suffix)));
+    }
+    if let Some(value) = code.strip_prefix("return ") {
+        let expr = parse(value)?;
+        return Some(format!("{pad}{}", after("return ", &expr, indent, suffix)));
+    }
+    if let Some((pattern, value)) = code.split_once(" => ") {
+        let expr = parse(value)?;
+        return Some(format!("{pad}{}", arm(pattern, &expr, indent, suffix)));
+    }
+    if let Some((name, value)) = code.split_once(": ") {
+        if suffix == "," && is_identifier(name) {
+            let expr = parse(value)?;
+            return Some(format!("{pad}{}", field_init(name, &expr, indent)));
+        }
+    }
+    let expr = parse(code)?;
+    Some(format!("{pad}{}", statement(&expr, indent, suffix)))
+}
+
+/// A `use` with a `{...}` list too long for one line: the names packed
+/// into lines, as rustfmt's `imports_layout = "Mixed"` does.
+fn use_list(code: &str, indent: usize) -> Option<String> {
+    // The line with its `;`.
+    if indent + code.len() < MAX_WIDTH {
+        return None;
+    }
+    let open = code.find('{')?;
+    let names = code[open + 1..].strip_suffix('}')?;
+    let pad = " ".repeat(indent + TAB);
+    // rustfmt keeps the last column free on these lines.
+    let budget = MAX_WIDTH - indent - TAB - 1;
+    let mut text = format!("{}{{\n{pad}", &code[..open]);
+    let mut line = 0;
+    let names: Vec<&str> = names.split(", ").collect();
+    for (index, name) in names.iter().enumerate() {
+        // The trailing comma after the last name is not counted.
+        let comma = usize::from(index + 1 < names.len());
+        if index > 0 {
+            if line + 1 + name.len() + comma > budget {
+                text.push('\n');
+                text.push_str(&pad);
+                line = 0;
+            } else {
+                text.push(' ');
+                line += 1;
+            }
+        }
+        text.push_str(name);
+        text.push(',');
+        line += name.len() + 1;
+    }
+    text.push('\n');
+    text.push_str(&" ".repeat(indent));
+    text.push_str("};");
+    Some(text)
+}
+
+/// A type that does not fit: `Outer<Inner>` with `Inner` on lines of its
+/// own, as rustfmt breaks generic arguments.
+fn break_type(ty: &str, indent: usize) -> String {
+    let inner_indent = indent + TAB;
+    match ty.split_once('<') {
+        Some((outer, rest)) if rest.ends_with('>') => {
+            let inner = &rest[..rest.len() - 1];
+            let inner = if inner_indent + inner.len() < MAX_WIDTH {
+                inner.to_owned()
+            } else {
+                break_type(inner, inner_indent)
+            };
+            format!(
+                "{outer}<\n{}{inner},\n{}>",
+                " ".repeat(inner_indent),
+                " ".repeat(indent)
+            )
+        }
+        _ => ty.to_owned(),
+    }
+}
+
+fn is_fn_signature(code: &str) -> bool {
+    ["fn ", "pub fn ", "pub(crate) fn "]
+        .iter()
+        .any(|start| code.starts_with(start))
+}
+
+/// A function signature printed on one line: kept where it fits, else a
+/// parameter per line, as rustfmt's `fn_params_layout = "Tall"` does.
+fn signature(code: &str, indent: usize) -> String {
+    if indent + code.len() <= MAX_WIDTH {
+        return code.to_owned();
+    }
+    let Some(open) = code.find('(') else {
+        return code.to_owned();
+    };
+    // The parameters end at the `)` that closes the first `(`.
+    let mut depth = 0;
+    let mut close = None;
+    for (index, c) in code.char_indices().skip(open) {
+        match c {
+            '(' | '<' | '[' => depth += 1,
+            ')' | '>' | ']' if !code[..index].ends_with('-') => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(index);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(close) = close else {
+        return code.to_owned();
+    };
+    let params = split_top_level(&code[open + 1..close]);
+    let pad = " ".repeat(indent + TAB);
+    let mut text = code[..=open].to_owned();
+    for param in params {
+        text.push('\n');
+        text.push_str(&pad);
+        text.push_str(param.trim());
+        text.push(',');
+    }
+    text.push('\n');
+    text.push_str(&" ".repeat(indent));
+    text.push_str(&code[close..]);
+    text
+}
+
+/// `text` split at the commas outside brackets.
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (index, c) in text.char_indices() {
+        match c {
+            '(' | '<' | '[' => depth += 1,
+            ')' | '>' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&text[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    if !text[start..].trim().is_empty() {
+        parts.push(&text[start..]);
+    }
+    parts
+}
+
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '#')
+}
+
+/// `lhs = expr` with rustfmt's `choose_rhs`: on the same line, else on the
+/// next line where that is better.
+pub fn assign(lhs: &str, expr: &Expr, indent: usize, suffix: &str) -> String {
+    let shape = Shape::statement(indent, suffix.len());
+    let orig_shape = shape.offset_left(lhs.len() + 1).unwrap_or(Shape {
+        width: 0,
+        offset: shape.offset + lhs.len() + 1,
+        ..shape
+    });
+    let orig = rewrite(expr, orig_shape);
+    if let Some(text) = &orig {
+        if !text.contains('\n') && text.len() <= orig_shape.width {
+            return format!("{lhs} {text}{suffix}");
+        }
+    }
+    let new_shape = Shape::statement(indent + TAB, suffix.len());
+    let next = rewrite(expr, new_shape);
+    let next_line = |text: &str| format!("{lhs}\n{}{text}{suffix}", " ".repeat(indent + TAB));
+    match (orig, next) {
+        (Some(orig), Some(next)) if wrap_str(next.clone(), new_shape).is_none() => {
+            format!("{lhs} {orig}{suffix}")
+        }
+        (Some(orig), Some(next)) if prefer_next_line(&orig, &next) => next_line(&next),
+        (None, Some(next)) => next_line(&next),
+        (Some(orig), _) => format!("{lhs} {orig}{suffix}"),
+        (None, None) => format!("{lhs} {}{suffix}", expr.flat()),
+    }
+}
+
+fn prefer_next_line(orig: &str, next: &str) -> bool {
+    let ends_with = |text: &str, c: char| first_line(text).ends_with(c);
+    !next.contains('\n')
+        || orig.matches('\n').count() > next.matches('\n').count() + 1
+        || ends_with(orig, '(') && !ends_with(next, '(')
+        || ends_with(orig, '{') && !ends_with(next, '{')
+        || ends_with(orig, '[') && !ends_with(next, '[')
+}
+
+/// `name: expr,` in a struct literal: on the same line, else on the next.
+pub fn field_init(name: &str, expr: &Expr, indent: usize) -> String {
+    field_init_in(name, expr, indent, Context::default())
+}
+
+fn field_init_in(name: &str, expr: &Expr, indent: usize, context: Context) -> String {
+    let shape = Shape::statement(indent, 1);
+    if let Some(text) = shape
+        .offset_left(name.len() + 2)
+        .and_then(|shape| rewrite_in(expr, shape, context))
+    {
+        return format!("{name}: {text},");
+    }
+    let inner = Shape::statement(indent + TAB, 1);
+    match rewrite_in(expr, inner, context) {
+        Some(text) => format!("{name}:\n{}{text},", " ".repeat(indent + TAB)),
+        None => format!("{name}: {},", expr.flat()),
+    }
+}
+
+/// `pattern => expr,` in a match: on one line, else the body in a block.
+pub fn arm(pattern: &str, expr: &Expr, indent: usize, suffix: &str) -> String {
+    let prefix = format!("{pattern} => ");
+    let shape = Shape::statement(indent, suffix.len());
+    if let Some(text) = shape
+        .offset_left(prefix.len())
+        .and_then(|shape| rewrite(expr, shape))
+    {
+        if !text.contains('\n') {
+            return format!("{prefix}{text}{suffix}");
+        }
+    }
+    let inner = Shape::statement(indent + TAB, 0);
+    let body = rewrite(expr, inner).unwrap_or_else(|| expr.flat());
+    format!(
+        "{prefix}{{\n{}{body}\n{}}}",
+        " ".repeat(indent + TAB),
+        " ".repeat(indent)
+    )
+}
+
+/// Orders two `use` items as rustfmt does (its default, edition 2021):
+/// segment by segment, snake_case before CamelCase before UPPER_CASE, and
+/// a `{...}` list after any name.
+pub fn compare_use_paths(a: &str, b: &str) -> std::cmp::Ordering {
+    let segments = |text: &str| -> Vec<String> {
+        let path = text
+            .trim_start_matches("pub ")
+            .trim_start_matches("use ")
+            .trim_end_matches(';');
+        let (plain, list) = match path.find('{') {
+            Some(at) => (&path[..at], Some(&path[at..])),
+            None => (path, None),
+        };
+        let mut parts: Vec<String> = plain
+            .split("::")
+            .filter(|part| !part.is_empty())
+            .map(str::to_owned)
+            .collect();
+        parts.extend(list.map(str::to_owned));
+        parts
+    };
+    let (a, b) = (segments(a), segments(b));
+    for (x, y) in a.iter().zip(&b) {
+        let order = compare_segments(x, y);
+        if order != std::cmp::Ordering::Equal {
+            return order;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+fn compare_segments(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a.starts_with('{'), b.starts_with('{')) {
+        (true, true) => return a.cmp(b),
+        (true, false) => return Ordering::Greater,
+        (false, true) => return Ordering::Less,
+        _ => {}
+    }
+    let (a, b) = (a.trim_start_matches("r#"), b.trim_start_matches("r#"));
+    let rank = |text: &str| {
+        if !text.starts_with(char::is_uppercase) {
+            0
+        } else if text
+            .chars()
+            .all(|c| c.is_uppercase() || c == '_' || c.is_numeric())
+        {
+            2
+        } else {
+            1
+        }
+    };
+    rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
+}
