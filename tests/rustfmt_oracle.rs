@@ -37,6 +37,14 @@ const DOCS: &[&str] = &[
 /// is what the layout depends on.
 fn name(rng: &mut Rng, taken: &mut Vec<String>) -> String {
     loop {
+        // Keywords become raw identifiers, which sort and lay out apart.
+        if rng.chance(5) {
+            let word = rng.pick(&["type", "match", "as", "struct", "async", "self_", "r"]);
+            if !taken.iter().any(|t| t == word) {
+                taken.push(word.to_owned());
+                return word.to_owned();
+            }
+        }
         let length = match rng.below(4) {
             0 => 1 + rng.below(6),
             1 => 6 + rng.below(20),

@@ -279,16 +279,18 @@ impl Expr {
     /// rustfmt's `is_nested_call`.
     fn is_nested_call(&self) -> bool {
         match self {
-            Expr::Call { .. } => true,
-            Expr::Chain { links, .. } => matches!(links.last(), Some(Link::Method { .. })),
+            // A tuple or an array literal is no call.
+            Expr::Call { callee, .. } => !callee.is_empty(),
             Expr::Ref(inner) | Expr::Try(inner) => inner.is_nested_call(),
             _ => false,
         }
     }
 
+    /// rustfmt's `is_method_call`, which looks through `&` and `?`.
     fn is_method_call(&self) -> bool {
         match self {
             Expr::Chain { links, .. } => matches!(links.last(), Some(Link::Method { .. })),
+            Expr::Ref(inner) | Expr::Try(inner) => inner.is_method_call(),
             _ => false,
         }
     }
@@ -475,6 +477,10 @@ fn rewrite_list(
     context: Context,
 ) -> Option<String> {
     let (open, close) = delimiter.pair();
+    // rustfmt lays out the callee's path in the shape first.
+    if callee.len() > shape.width {
+        return None;
+    }
     let item_max_width = match delimiter {
         Delimiter::MacroBracket | Delimiter::Bracket => ARRAY_WIDTH,
         _ => FN_CALL_WIDTH,
@@ -599,15 +605,17 @@ fn rewrite_list(
             let budget = nested_shape.width + 1;
             let mut text = String::new();
             let mut line = 0;
+            let mut wrapped = false;
             for (index, item) in items.iter().enumerate() {
                 let comma = usize::from(index < last || trailing_comma);
-                // A trailing comma is not counted against the width.
-                let counted = usize::from(index < last);
+                // A trailing comma counts once the list has wrapped.
+                let counted = usize::from(index < last || wrapped && trailing_comma);
                 if index > 0 {
                     if line + 1 + item.len() + counted > budget {
                         text.push('\n');
                         text.push_str(&pad);
                         line = 0;
+                        wrapped = true;
                     } else {
                         text.push(' ');
                         line += 1;
@@ -793,11 +801,11 @@ fn rewrite_chain(expr: &Expr, shape: Shape, context: Context) -> Option<String> 
         Some(text) => text,
         None => rewrite_link(last, last_shape, context)?,
     };
-    rewrites.push(last_text);
     // An overflowed last argument of a call must be a chain on one line.
-    if context.force_one_line_chain && !fits_single_line {
+    if context.force_one_line_chain && (!fits_single_line || last_text.contains('\n')) {
         return None;
     }
+    rewrites.push(last_text);
     let connector = if fits_single_line {
         String::new()
     } else {
@@ -1117,6 +1125,19 @@ impl Parser {
                     simple: is_simple,
                 })
             }
+            Token::Punct('(') => {
+                // A tuple (a parenthesised expression is not printed).
+                self.at += 1;
+                let args = self.args(')')?;
+                if args.len() < 2 {
+                    return None;
+                }
+                Some(Expr::Call {
+                    callee: String::new(),
+                    delimiter: Delimiter::Paren,
+                    args,
+                })
+            }
             Token::Punct('[') => {
                 self.at += 1;
                 let args = self.args(']')?;
@@ -1266,7 +1287,10 @@ fn lay_out_line(line: &str) -> Option<String> {
     if suffix.is_empty() && code.ends_with(" {") && is_fn_signature(code) {
         return Some(format!("{pad}{}", signature(code, indent)));
     }
-    if suffix == ";" && (code.starts_with("const ") || code.starts_with("pub const ")) {
+    let is_const = ["const ", "pub const ", "pub(crate) const "]
+        .iter()
+        .any(|start| code.starts_with(start));
+    if suffix == ";" && is_const {
         let (lhs, value) = code.split_once(" = ")?;
         let expr = parse(value)?;
         return Some(format!(
@@ -1301,8 +1325,8 @@ fn lay_out_line(line: &str) -> Option<String> {
 /// A `use` with a `{...}` list too long for one line: the names packed
 /// into lines, as rustfmt's `imports_layout = "Mixed"` does.
 fn use_list(code: &str, indent: usize) -> Option<String> {
-    // The line with its `;`.
-    if indent + code.len() < MAX_WIDTH {
+    // The line with its `;` fits in two columns less than the maximum.
+    if indent + code.len() < MAX_WIDTH - 2 {
         return None;
     }
     let open = code.find('{')?;
@@ -1313,14 +1337,17 @@ fn use_list(code: &str, indent: usize) -> Option<String> {
     let mut text = format!("{}{{\n{pad}", &code[..open]);
     let mut line = 0;
     let names: Vec<&str> = names.split(", ").collect();
+    let mut wrapped = false;
     for (index, name) in names.iter().enumerate() {
-        // The trailing comma after the last name is not counted.
-        let comma = usize::from(index + 1 < names.len());
+        // The trailing comma after the last name counts only once the list
+        // has wrapped (rustfmt's `write_list`).
+        let comma = usize::from(index + 1 < names.len() || wrapped);
         if index > 0 {
             if line + 1 + name.len() + comma > budget {
                 text.push('\n');
                 text.push_str(&pad);
                 line = 0;
+                wrapped = true;
             } else {
                 text.push(' ');
                 line += 1;
@@ -1494,25 +1521,49 @@ fn field_init_in(name: &str, expr: &Expr, indent: usize, context: Context) -> St
     }
 }
 
-/// `pattern => expr,` in a match: on one line, else the body in a block.
+/// `pattern => expr,` in a match, as rustfmt's `rewrite_match_body` lays
+/// it out: on one line; else the body in a block on the next lines, unless
+/// it is a call that may start on the arm's line.
 pub fn arm(pattern: &str, expr: &Expr, indent: usize, suffix: &str) -> String {
     let prefix = format!("{pattern} => ");
     let shape = Shape::statement(indent, suffix.len());
-    if let Some(text) = shape
-        .offset_left(prefix.len())
-        .and_then(|shape| rewrite(expr, shape))
-    {
-        if !text.contains('\n') {
+    let orig_shape = shape.offset_left(prefix.len());
+    let orig = orig_shape.and_then(|shape| rewrite(expr, shape));
+    if let (Some(text), Some(shape)) = (&orig, orig_shape) {
+        if !text.contains('\n') && text.len() <= shape.width {
             return format!("{prefix}{text}{suffix}");
         }
     }
-    let inner = Shape::statement(indent + TAB, 0);
-    let body = rewrite(expr, inner).unwrap_or_else(|| expr.flat());
-    format!(
-        "{prefix}{{\n{}{body}\n{}}}",
-        " ".repeat(indent + TAB),
-        " ".repeat(indent)
-    )
+    let next_shape = Shape::statement(indent + TAB, 0);
+    let next = rewrite(expr, next_shape);
+    let block = |body: &str| {
+        format!(
+            "{prefix}{{\n{}{body}\n{}}}",
+            " ".repeat(indent + TAB),
+            " ".repeat(indent)
+        )
+    };
+    let budget = orig_shape.map_or(0, |shape| shape.width);
+    match (orig, next) {
+        (Some(orig), Some(next)) if prefer_next_line(&orig, &next) => block(&next),
+        (Some(orig), _) if can_extend(expr) && first_line(&orig).len() <= budget => {
+            format!("{prefix}{orig}{suffix}")
+        }
+        (Some(orig), Some(next)) if orig.contains('\n') => block(&next),
+        (None, Some(next)) => block(&next),
+        (Some(orig), _) => format!("{prefix}{orig}{suffix}"),
+        (None, None) => format!("{prefix}{}{suffix}", expr.flat()),
+    }
+}
+
+/// rustfmt's `can_flatten_block_around_this`: a body that may start on
+/// the line of its arm and go on below.
+fn can_extend(expr: &Expr) -> bool {
+    match expr {
+        Expr::Call { .. } | Expr::Chain { .. } | Expr::Struct { .. } | Expr::Closure { .. } => true,
+        Expr::Ref(inner) | Expr::Try(inner) => can_extend(inner),
+        Expr::Atom { .. } => false,
+    }
 }
 
 /// Orders two `use` items as rustfmt does (its default, edition 2021):
@@ -1546,7 +1597,9 @@ pub fn compare_use_paths(a: &str, b: &str) -> std::cmp::Ordering {
     a.len().cmp(&b.len())
 }
 
-fn compare_segments(a: &str, b: &str) -> std::cmp::Ordering {
+/// Orders two names of a `use` list, or two segments of a path, as
+/// rustfmt does.
+pub fn compare_segments(a: &str, b: &str) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     match (a.starts_with('{'), b.starts_with('{')) {
         (true, true) => return a.cmp(b),
@@ -1554,7 +1607,6 @@ fn compare_segments(a: &str, b: &str) -> std::cmp::Ordering {
         (false, true) => return Ordering::Less,
         _ => {}
     }
-    let (a, b) = (a.trim_start_matches("r#"), b.trim_start_matches("r#"));
     let rank = |text: &str| {
         if !text.starts_with(char::is_uppercase) {
             0

@@ -43,7 +43,8 @@ impl Output {
 pub fn needs_rustfmt(path: &str) -> bool {
     let per_model_sqlite =
         path.starts_with("src/") && path.matches('/').count() == 1 && !CRATE_FILES.contains(&path);
-    path.ends_with(".rs") && !per_model_sqlite
+    let per_model_postgres = path.starts_with("src/postgres/") && path.matches('/').count() == 2;
+    path.ends_with(".rs") && !per_model_sqlite && !per_model_postgres
 }
 
 /// The crate-level files under `src/`; every other `src/*.rs` is a table's
@@ -354,10 +355,10 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     for model in &postgres_models {
         files.insert(
             format!("src/postgres/{}.rs", crate::naming::unraw(&model.module)),
-            render_template(&PostgresModelTemplate {
+            layout::lay_out_lines(&render_template(&PostgresModelTemplate {
                 header: &header,
                 m: model,
-            }),
+            })),
         );
     }
 

@@ -952,6 +952,8 @@ fn imports(
         many => crate_imports.insert(0, format!("use crate::codec::{{{}}};", many.join(", "))),
     }
     // In the order rustfmt sorts them.
+    let mut imports = imports;
+    imports.sort_by(|a, b| super::layout::compare_use_paths(a, b));
     crate_imports.sort_by(|a, b| super::layout::compare_use_paths(a, b));
     crate_imports.dedup();
     (imports, crate_imports)
@@ -1019,7 +1021,7 @@ fn postgres_imports(
             .map(|r| r.parent_type.clone()),
     );
     types.push("Result".to_owned());
-    types.sort();
+    types.sort_by(|a, b| super::layout::compare_segments(a, b));
     types.dedup();
     let crate_imports = vec![
         format!("use crate::{{{}}};", types.join(", ")),

@@ -54,19 +54,13 @@ pub use crate::{{ m.module }}::COLUMNS;
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<{{ m.name }}> {
-    Ok({{ m.name }} {
-    {%- for f in m.fields %}
-        {{ f.rust_name }}: {{ f.read }},
-    {%- endfor %}
-    })
+    Ok({{ m.name }} { {% for f in m.fields %}{{ f.rust_name }}: {{ f.read }}{% if !loop.last %}, {% endif %}{% endfor %} })
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
-    self::from_row(&client.fetch_one(
-        INSERT_SQL,
-        &[{% for f in m.new_fields %}{{ f.typed_new_bind }}, {% endfor %}],
-    )?)
+    let row = client.fetch_one(INSERT_SQL, &[{% for f in m.new_fields %}{{ f.typed_new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}])?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -85,12 +79,9 @@ pub fn insert_many(client: &mut impl Executor, rows: &[{{ m.new_name }}]) -> Res
     let now = chrono::Utc::now();
 {%- endif %}
     let mut transaction = client.begin()?;
-    let mut writer = BinaryCopyInWriter::new(
-        transaction.copy_in(COPY_SQL)?,
-        &[{% for f in m.new_fields %}{{ f.sql_type }}{% if !loop.last %}, {% endif %}{% endfor %}],
-    );
+    let mut writer = BinaryCopyInWriter::new(transaction.copy_in(COPY_SQL)?, &[{% for f in m.new_fields %}{{ f.sql_type }}{% if !loop.last %}, {% endif %}{% endfor %}]);
     for new in rows {
-        writer.write(&[{% for f in m.new_fields %}{{ f.copy_bind }}, {% endfor %}])?;
+        writer.write(&[{% for f in m.new_fields %}{{ f.copy_bind }}{% if !loop.last %}, {% endif %}{% endfor %}])?;
     }
     writer.finish()?;
     transaction.commit()?;
@@ -112,20 +103,14 @@ pub fn insert_many(client: &mut impl Executor, rows: &[{{ m.new_name }}]) -> Res
 /// Inserts a row, or replaces every column of the row with the same
 /// `{{ m.pk.column }}`; returns the row as stored.
 pub fn upsert(client: &mut impl Executor, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
-    self::from_row(&client.fetch_one(
-        UPSERT_SQL,
-        &[{% for f in m.new_fields %}{{ f.typed_new_bind }}, {% endfor %}],
-    )?)
+    let row = client.fetch_one(UPSERT_SQL, &[{% for f in m.new_fields %}{{ f.typed_new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}])?;
+    self::from_row(&row)
 }
 {%- endif %}
 
 /// The row with the given `{{ m.pk.column }}`, if there is one.
 pub fn get(client: &mut impl Executor, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<Option<{{ m.name }}>> {
-    client
-        .fetch_optional(GET_SQL, &[{{ m.pk_param.typed_bind }}])?
-        .as_ref()
-        .map(self::from_row)
-        .transpose()
+    client.fetch_optional(GET_SQL, &[{{ m.pk_param.typed_bind }}])?.as_ref().map(self::from_row).transpose()
 }
 
 /// Every row, by `{{ m.pk.column }}`.
@@ -145,17 +130,10 @@ pub fn count(client: &mut impl Executor) -> Result<i64> {
 /// Up to `limit` rows in `{{ m.pk.column }}` order, after the row whose key is
 /// `after` (from the first row when `None`): keyset paging, as fast on the
 /// last page as on the first. Pass the last key of a page to get the next.
-pub fn list_page(
-    client: &mut impl Executor,
-    after: Option<{{ m.pk_param.ty }}>,
-    limit: u32,
-) -> Result<Vec<{{ m.name }}>> {
+pub fn list_page(client: &mut impl Executor, after: Option<{{ m.pk_param.ty }}>, limit: u32) -> Result<Vec<{{ m.name }}>> {
     let limit = i64::from(limit);
     let rows = match after {
-        Some(key) => client.fetch_all(
-            PAGE_AFTER_SQL,
-            &[{{ m.page_key_typed_bind }}, (&limit, SqlType::INT8)],
-        )?,
+        Some(key) => client.fetch_all(PAGE_AFTER_SQL, &[{{ m.page_key_typed_bind }}, (&limit, SqlType::INT8)])?,
         None => client.fetch_all(PAGE_SQL, &[(&limit, SqlType::INT8)])?,
     };
     rows.iter().map(self::from_row).collect()
@@ -165,15 +143,7 @@ pub fn list_page(
 /// Writes every column of `row` to the row with its `{{ m.pk.column }}`;
 /// returns whether that row exists.
 pub fn update(client: &mut impl Executor, row: &{{ m.name }}) -> Result<bool> {
-    let changed = client.run(
-        UPDATE_SQL,
-        &[
-            {{ m.pk.typed_bind }},
-            {%- for f in m.update_fields %}
-            {{ f.typed_bind }},
-            {%- endfor %}
-        ],
-    )?;
+    let changed = client.run(UPDATE_SQL, &[{{ m.pk.typed_bind }}{% for f in m.update_fields %}, {{ f.typed_bind }}{% endfor %}])?;
     Ok(changed > 0)
 }
 {%- endif %}
@@ -182,11 +152,7 @@ pub fn update(client: &mut impl Executor, row: &{{ m.name }}) -> Result<bool> {
 /// Writes the columns `patch` gives to the row whose `{{ m.pk.column }}` is `key`,
 /// and no other; returns the row as stored, or `None` when there is no such
 /// row.
-pub fn patch(
-    client: &mut impl Executor,
-    key: {{ m.pk_param.ty }},
-    patch: &{{ m.name }}Patch,
-) -> Result<Option<{{ m.name }}>> {
+pub fn patch(client: &mut impl Executor, key: {{ m.pk_param.ty }}, patch: &{{ m.name }}Patch) -> Result<Option<{{ m.name }}>> {
     patch_if(client, key, &{{ m.name }}Patch::default(), patch)
 }
 
@@ -194,18 +160,14 @@ pub fn patch(
 /// still holds that value, in one statement: of two workers moving a row
 /// out of the same state, one succeeds. Returns the row as stored, or
 /// `None` when nothing was written.
-pub fn patch_if(
-    client: &mut impl Executor,
-    key: {{ m.pk_param.ty }},
-    expected: &{{ m.name }}Patch,
-    patch: &{{ m.name }}Patch,
-) -> Result<Option<{{ m.name }}>> {
+pub fn patch_if(client: &mut impl Executor, key: {{ m.pk_param.ty }}, expected: &{{ m.name }}Patch, patch: &{{ m.name }}Patch) -> Result<Option<{{ m.name }}>> {
     // Built per call: which columns are set and compared varies.
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
 {%- for f in m.patch_fields %}
     if let Some(value) = &patch.{{ f.rust_name }} {
-        binds.push((Box::new({{ f.bind }}), {{ f.sql_type }}));
+        let value = {{ f.bind }};
+        binds.push((Box::new(value), {{ f.sql_type }}));
         sets.push(format!("{} = ${}", {{ f.column_sql }}, binds.len()));
     }
 {%- endfor %}
@@ -217,26 +179,17 @@ pub fn patch_if(
     let mut conditions = vec![format!("{} = ${}", {{ m.pk_sql }}, binds.len())];
 {%- for f in m.patch_fields %}
     if let Some(value) = &expected.{{ f.rust_name }} {
-        binds.push((Box::new({{ f.bind }}), {{ f.sql_type }}));
+        let value = {{ f.bind }};
+        binds.push((Box::new(value), {{ f.sql_type }}));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", {{ f.column_sql }}, binds.len()));
     }
 {%- endfor %}
-    let sql = format!(
-        "UPDATE {} SET {} WHERE {} RETURNING {}",
-        {{ m.table_sql }},
-        sets.join(", "),
-        conditions.join(" AND "),
-        COLUMNS
-    );
+    let sql = format!("UPDATE {} SET {} WHERE {} RETURNING {}", {{ m.table_sql }}, sets.join(", "), conditions.join(" AND "), COLUMNS);
     let params: Vec<(&(dyn ::postgres::types::ToSql + Sync), SqlType)> = binds
         .iter()
         .map(|(bind, sql_type)| (bind.as_ref(), sql_type.clone()))
         .collect();
-    client
-        .fetch_optional(&sql, &params)?
-        .as_ref()
-        .map(self::from_row)
-        .transpose()
+    client.fetch_optional(&sql, &params)?.as_ref().map(self::from_row).transpose()
 }
 {%- endif %}
 
@@ -251,24 +204,11 @@ pub fn delete(client: &mut impl Executor, {{ m.pk_param.name }}: {{ m.pk_param.t
 {% for line in finder.doc_lines -%}
 /// {{ line }}
 {% endfor -%}
-pub fn {{ finder.name }}(
-    client: &mut impl Executor,
-    {%- for p in finder.params %}
-    {{ p.name }}: {{ p.ty }},
-    {%- endfor %}
-) -> Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
+pub fn {{ finder.name }}(client: &mut impl Executor{% for p in finder.params %}, {{ p.name }}: {{ p.ty }}{% endfor %}) -> Result<{% if finder.returns_one %}Option<{{ m.name }}>{% else %}Vec<{{ m.name }}>{% endif %}> {
 {%- if finder.returns_one %}
-    client
-        .fetch_optional({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
-        .as_ref()
-        .map(self::from_row)
-        .transpose()
+    client.fetch_optional({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?.as_ref().map(self::from_row).transpose()
 {%- else %}
-    client
-        .fetch_all({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?
-        .iter()
-        .map(self::from_row)
-        .collect()
+    client.fetch_all({{ finder.const_name }}, &[{{ finder.binds|join(", ") }}])?.iter().map(self::from_row).collect()
 {%- endif %}
 }
 {%- endfor %}
@@ -285,10 +225,7 @@ pub fn {{ r.fn_name }}(client: &mut impl Executor, row: &{{ m.name }}) -> Result
 {%- else %}
     // The foreign key guarantees the parent exists; `fetch_one` reports it
     // as an error if it does not.
-    let parent = client.fetch_one(
-        super::{{ r.parent_module }}::{{ r.parent_getter_sql }},
-        &[(&row.{{ r.field_rust }}, {{ r.key_sql_type }})],
-    )?;
+    let parent = client.fetch_one(super::{{ r.parent_module }}::{{ r.parent_getter_sql }}, &[(&row.{{ r.field_rust }}, {{ r.key_sql_type }})])?;
     super::{{ r.parent_module }}::from_row(&parent)
 {%- endif %}
 }

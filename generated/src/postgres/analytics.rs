@@ -45,7 +45,7 @@ pub fn from_row(row: &Row) -> Result<Analytics> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewAnalytics) -> Result<Analytics> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         INSERT_SQL,
         &[
             (&new.short_id, SqlType::INT8),
@@ -69,7 +69,8 @@ pub fn insert(client: &mut impl Executor, new: &NewAnalytics) -> Result<Analytic
                 SqlType::TIMESTAMPTZ,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -217,42 +218,33 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.short_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "analytics",
-                "youtube_video_id",
-                value.clone(),
-                32,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("analytics", "youtube_video_id", value.clone(), 32);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.views {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "views", binds.len()));
     }
     if let Some(value) = &patch.likes {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "likes", binds.len()));
     }
     if let Some(value) = &patch.comments {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "comments", binds.len()));
     }
     if let Some(value) = &patch.average_view_duration_seconds {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "analytics",
-                "average_view_duration_seconds",
-                *value,
-            )),
-            SqlType::FLOAT8,
-        ));
+        let value = CheckedValue::new("analytics", "average_view_duration_seconds", *value);
+        binds.push((Box::new(value), SqlType::FLOAT8));
         sets.push(format!(
             "{} = ${}",
             "average_view_duration_seconds",
@@ -260,14 +252,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &patch.measured_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "analytics",
-                "measured_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("analytics", "measured_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "measured_at", binds.len()));
     }
     if sets.is_empty() {
@@ -277,7 +263,8 @@ pub fn patch_if(
     binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.short_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "short_id",
@@ -285,15 +272,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.youtube_video_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "analytics",
-                "youtube_video_id",
-                value.clone(),
-                32,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("analytics", "youtube_video_id", value.clone(), 32);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "youtube_video_id",
@@ -301,15 +281,18 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.views {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "views", binds.len()));
     }
     if let Some(value) = &expected.likes {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "likes", binds.len()));
     }
     if let Some(value) = &expected.comments {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "comments",
@@ -317,14 +300,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.average_view_duration_seconds {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "analytics",
-                "average_view_duration_seconds",
-                *value,
-            )),
-            SqlType::FLOAT8,
-        ));
+        let value = CheckedValue::new("analytics", "average_view_duration_seconds", *value);
+        binds.push((Box::new(value), SqlType::FLOAT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "average_view_duration_seconds",
@@ -332,14 +309,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.measured_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "analytics",
-                "measured_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("analytics", "measured_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "measured_at",

@@ -39,7 +39,7 @@ pub fn from_row(row: &Row) -> Result<Clip> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewClip) -> Result<Clip> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         INSERT_SQL,
         &[
             (&new.run_id, SqlType::INT8),
@@ -68,7 +68,8 @@ pub fn insert(client: &mut impl Executor, new: &NewClip) -> Result<Clip> {
                 SqlType::TIMESTAMPTZ,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -209,54 +210,38 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.run_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.start_seconds {
-        binds.push((
-            Box::new(CheckedValue::new("clips", "start_seconds", *value)),
-            SqlType::FLOAT8,
-        ));
+        let value = CheckedValue::new("clips", "start_seconds", *value);
+        binds.push((Box::new(value), SqlType::FLOAT8));
         sets.push(format!("{} = ${}", "start_seconds", binds.len()));
     }
     if let Some(value) = &patch.end_seconds {
-        binds.push((
-            Box::new(CheckedValue::new("clips", "end_seconds", *value)),
-            SqlType::FLOAT8,
-        ));
+        let value = CheckedValue::new("clips", "end_seconds", *value);
+        binds.push((Box::new(value), SqlType::FLOAT8));
         sets.push(format!("{} = ${}", "end_seconds", binds.len()));
     }
     if let Some(value) = &patch.virality_score {
-        binds.push((
-            Box::new(CheckedValue::new("clips", "virality_score", *value)),
-            SqlType::FLOAT8,
-        ));
+        let value = CheckedValue::new("clips", "virality_score", *value);
+        binds.push((Box::new(value), SqlType::FLOAT8));
         sets.push(format!("{} = ${}", "virality_score", binds.len()));
     }
     if let Some(value) = &patch.transcript {
-        binds.push((
-            Box::new(CheckedValue::new("clips", "transcript", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("clips", "transcript", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "transcript", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "clips",
-                "file_path",
-                value.clone(),
-                1024,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("clips", "file_path", value.clone(), 1024);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        binds.push((
-            Box::new(CheckedValue::new("clips", "created_at", Timestamp(*value))),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("clips", "created_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
     if sets.is_empty() {
@@ -266,7 +251,8 @@ pub fn patch_if(
     binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.run_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "run_id",
@@ -274,10 +260,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.start_seconds {
-        binds.push((
-            Box::new(CheckedValue::new("clips", "start_seconds", *value)),
-            SqlType::FLOAT8,
-        ));
+        let value = CheckedValue::new("clips", "start_seconds", *value);
+        binds.push((Box::new(value), SqlType::FLOAT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "start_seconds",
@@ -285,10 +269,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.end_seconds {
-        binds.push((
-            Box::new(CheckedValue::new("clips", "end_seconds", *value)),
-            SqlType::FLOAT8,
-        ));
+        let value = CheckedValue::new("clips", "end_seconds", *value);
+        binds.push((Box::new(value), SqlType::FLOAT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "end_seconds",
@@ -296,10 +278,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.virality_score {
-        binds.push((
-            Box::new(CheckedValue::new("clips", "virality_score", *value)),
-            SqlType::FLOAT8,
-        ));
+        let value = CheckedValue::new("clips", "virality_score", *value);
+        binds.push((Box::new(value), SqlType::FLOAT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "virality_score",
@@ -307,10 +287,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.transcript {
-        binds.push((
-            Box::new(CheckedValue::new("clips", "transcript", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("clips", "transcript", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "transcript",
@@ -318,15 +296,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "clips",
-                "file_path",
-                value.clone(),
-                1024,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("clips", "file_path", value.clone(), 1024);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "file_path",
@@ -334,10 +305,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        binds.push((
-            Box::new(CheckedValue::new("clips", "created_at", Timestamp(*value))),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("clips", "created_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "created_at",

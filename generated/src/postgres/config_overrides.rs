@@ -40,7 +40,7 @@ pub fn from_row(row: &Row) -> Result<ConfigOverride> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewConfigOverride) -> Result<ConfigOverride> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         INSERT_SQL,
         &[
             (
@@ -64,7 +64,8 @@ pub fn insert(client: &mut impl Executor, new: &NewConfigOverride) -> Result<Con
                 SqlType::TIMESTAMPTZ,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -107,7 +108,7 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewConfigOverride]) -> Re
 /// Inserts a row, or replaces every column of the row with the same
 /// `key`; returns the row as stored.
 pub fn upsert(client: &mut impl Executor, new: &NewConfigOverride) -> Result<ConfigOverride> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         UPSERT_SQL,
         &[
             (
@@ -131,7 +132,8 @@ pub fn upsert(client: &mut impl Executor, new: &NewConfigOverride) -> Result<Con
                 SqlType::TIMESTAMPTZ,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// The row with the given `key`, if there is one.
@@ -227,37 +229,18 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.value {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "config_overrides",
-                "value",
-                value.clone(),
-            )),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("config_overrides", "value", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "value", binds.len()));
     }
     if let Some(value) = &patch.updated_by {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "config_overrides",
-                "updated_by",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("config_overrides", "updated_by", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "updated_by", binds.len()));
     }
     if let Some(value) = &patch.updated_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "config_overrides",
-                "updated_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("config_overrides", "updated_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "updated_at", binds.len()));
     }
     if sets.is_empty() {
@@ -267,26 +250,13 @@ pub fn patch_if(
     binds.push((Box::new(key.to_owned()), SqlType::VARCHAR));
     let mut conditions = vec![format!("{} = ${}", "\"key\"", binds.len())];
     if let Some(value) = &expected.value {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "config_overrides",
-                "value",
-                value.clone(),
-            )),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("config_overrides", "value", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "value", binds.len()));
     }
     if let Some(value) = &expected.updated_by {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "config_overrides",
-                "updated_by",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("config_overrides", "updated_by", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "updated_by",
@@ -294,14 +264,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.updated_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "config_overrides",
-                "updated_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("config_overrides", "updated_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "updated_at",

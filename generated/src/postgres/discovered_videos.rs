@@ -60,7 +60,7 @@ pub fn from_row(row: &Row) -> Result<DiscoveredVideo> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewDiscoveredVideo) -> Result<DiscoveredVideo> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         INSERT_SQL,
         &[
             (
@@ -116,7 +116,8 @@ pub fn insert(client: &mut impl Executor, new: &NewDiscoveredVideo) -> Result<Di
                 SqlType::TIMESTAMPTZ,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -309,97 +310,55 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.youtube_video_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "discovered_videos",
-                "youtube_video_id",
-                value.clone(),
-                32,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value =
+            CheckedValue::with_max("discovered_videos", "youtube_video_id", value.clone(), 32);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.title {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "discovered_videos",
-                "title",
-                value.clone(),
-                500,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("discovered_videos", "title", value.clone(), 500);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "title", binds.len()));
     }
     if let Some(value) = &patch.channel_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "discovered_videos",
-                "channel_id",
-                value.clone(),
-                64,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("discovered_videos", "channel_id", value.clone(), 64);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "channel_id", binds.len()));
     }
     if let Some(value) = &patch.channel_title {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "discovered_videos",
-                "channel_title",
-                value.clone(),
-                255,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value =
+            CheckedValue::with_max("discovered_videos", "channel_title", value.clone(), 255);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "channel_title", binds.len()));
     }
     if let Some(value) = &patch.url {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "discovered_videos",
-                "url",
-                value.clone(),
-                500,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("discovered_videos", "url", value.clone(), 500);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "url", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "duration_seconds", binds.len()));
     }
     if let Some(value) = &patch.view_count {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "view_count", binds.len()));
     }
     if let Some(value) = &patch.published_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "discovered_videos",
-                "published_at",
-                value.map(Timestamp),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("discovered_videos", "published_at", value.map(Timestamp));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "published_at", binds.len()));
     }
     if let Some(value) = &patch.status {
-        binds.push((Box::new(value.as_str()), SqlType::TEXT));
+        let value = value.as_str();
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "status", binds.len()));
     }
     if let Some(value) = &patch.discovered_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "discovered_videos",
-                "discovered_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("discovered_videos", "discovered_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "discovered_at", binds.len()));
     }
     if sets.is_empty() {
@@ -409,15 +368,9 @@ pub fn patch_if(
     binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.youtube_video_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "discovered_videos",
-                "youtube_video_id",
-                value.clone(),
-                32,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value =
+            CheckedValue::with_max("discovered_videos", "youtube_video_id", value.clone(), 32);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "youtube_video_id",
@@ -425,27 +378,13 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.title {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "discovered_videos",
-                "title",
-                value.clone(),
-                500,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("discovered_videos", "title", value.clone(), 500);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
     }
     if let Some(value) = &expected.channel_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "discovered_videos",
-                "channel_id",
-                value.clone(),
-                64,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("discovered_videos", "channel_id", value.clone(), 64);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "channel_id",
@@ -453,15 +392,9 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.channel_title {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "discovered_videos",
-                "channel_title",
-                value.clone(),
-                255,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value =
+            CheckedValue::with_max("discovered_videos", "channel_title", value.clone(), 255);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "channel_title",
@@ -469,19 +402,13 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.url {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "discovered_videos",
-                "url",
-                value.clone(),
-                500,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("discovered_videos", "url", value.clone(), 500);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "url", binds.len()));
     }
     if let Some(value) = &expected.duration_seconds {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "duration_seconds",
@@ -489,7 +416,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.view_count {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "view_count",
@@ -497,14 +425,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.published_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "discovered_videos",
-                "published_at",
-                value.map(Timestamp),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("discovered_videos", "published_at", value.map(Timestamp));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "published_at",
@@ -512,7 +434,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.status {
-        binds.push((Box::new(value.as_str()), SqlType::TEXT));
+        let value = value.as_str();
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "status",
@@ -520,14 +443,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.discovered_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "discovered_videos",
-                "discovered_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("discovered_videos", "discovered_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "discovered_at",

@@ -42,7 +42,7 @@ pub fn from_row(row: &Row) -> Result<ErrorLog> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewErrorLog) -> Result<ErrorLog> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         INSERT_SQL,
         &[
             (&new.run_id, SqlType::INT8),
@@ -76,7 +76,8 @@ pub fn insert(client: &mut impl Executor, new: &NewErrorLog) -> Result<ErrorLog>
                 SqlType::TIMESTAMPTZ,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -234,79 +235,48 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.run_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "error_logs",
-                "correlation_id",
-                value.clone(),
-                36,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("error_logs", "correlation_id", value.clone(), 36);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.module {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "error_logs",
-                "module",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("error_logs", "module", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "module", binds.len()));
     }
     if let Some(value) = &patch.error_type {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "error_logs",
-                "error_type",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("error_logs", "error_type", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "error_type", binds.len()));
     }
     if let Some(value) = &patch.message {
-        binds.push((
-            Box::new(CheckedValue::new("error_logs", "message", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("error_logs", "message", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "message", binds.len()));
     }
     if let Some(value) = &patch.traceback {
-        binds.push((
-            Box::new(CheckedValue::new("error_logs", "traceback", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("error_logs", "traceback", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "traceback", binds.len()));
     }
     if let Some(value) = &patch.context {
-        binds.push((
-            Box::new(CheckedValue::new("error_logs", "context", value.clone())),
-            SqlType::JSONB,
-        ));
+        let value = CheckedValue::new("error_logs", "context", value.clone());
+        binds.push((Box::new(value), SqlType::JSONB));
         sets.push(format!("{} = ${}", "context", binds.len()));
     }
     if let Some(value) = &patch.resolved {
-        binds.push((Box::new(*value), SqlType::BOOL));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::BOOL));
         sets.push(format!("{} = ${}", "resolved", binds.len()));
     }
     if let Some(value) = &patch.occurred_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "error_logs",
-                "occurred_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("error_logs", "occurred_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "occurred_at", binds.len()));
     }
     if sets.is_empty() {
@@ -316,7 +286,8 @@ pub fn patch_if(
     binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.run_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "run_id",
@@ -324,15 +295,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.correlation_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "error_logs",
-                "correlation_id",
-                value.clone(),
-                36,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("error_logs", "correlation_id", value.clone(), 36);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "correlation_id",
@@ -340,15 +304,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.module {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "error_logs",
-                "module",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("error_logs", "module", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "module",
@@ -356,15 +313,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.error_type {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "error_logs",
-                "error_type",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("error_logs", "error_type", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "error_type",
@@ -372,10 +322,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.message {
-        binds.push((
-            Box::new(CheckedValue::new("error_logs", "message", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("error_logs", "message", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "message",
@@ -383,10 +331,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.traceback {
-        binds.push((
-            Box::new(CheckedValue::new("error_logs", "traceback", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("error_logs", "traceback", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "traceback",
@@ -394,10 +340,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.context {
-        binds.push((
-            Box::new(CheckedValue::new("error_logs", "context", value.clone())),
-            SqlType::JSONB,
-        ));
+        let value = CheckedValue::new("error_logs", "context", value.clone());
+        binds.push((Box::new(value), SqlType::JSONB));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "context",
@@ -405,7 +349,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.resolved {
-        binds.push((Box::new(*value), SqlType::BOOL));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::BOOL));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "resolved",
@@ -413,14 +358,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.occurred_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "error_logs",
-                "occurred_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("error_logs", "occurred_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "occurred_at",

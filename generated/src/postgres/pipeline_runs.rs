@@ -57,7 +57,7 @@ pub fn from_row(row: &Row) -> Result<PipelineRun> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewPipelineRun) -> Result<PipelineRun> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         INSERT_SQL,
         &[
             (&new.video_id, SqlType::INT8),
@@ -91,7 +91,8 @@ pub fn insert(client: &mut impl Executor, new: &NewPipelineRun) -> Result<Pipeli
                 SqlType::TEXT,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -245,67 +246,38 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.video_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "video_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "pipeline_runs",
-                "correlation_id",
-                value.clone(),
-                36,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("pipeline_runs", "correlation_id", value.clone(), 36);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.status {
-        binds.push((Box::new(value.as_str()), SqlType::TEXT));
+        let value = value.as_str();
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "status", binds.len()));
     }
     if let Some(value) = &patch.config_snapshot {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "pipeline_runs",
-                "config_snapshot",
-                value.clone(),
-            )),
-            SqlType::JSONB,
-        ));
+        let value = CheckedValue::new("pipeline_runs", "config_snapshot", value.clone());
+        binds.push((Box::new(value), SqlType::JSONB));
         sets.push(format!("{} = ${}", "config_snapshot", binds.len()));
     }
     if let Some(value) = &patch.started_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "pipeline_runs",
-                "started_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("pipeline_runs", "started_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "started_at", binds.len()));
     }
     if let Some(value) = &patch.finished_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "pipeline_runs",
-                "finished_at",
-                value.map(Timestamp),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("pipeline_runs", "finished_at", value.map(Timestamp));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "finished_at", binds.len()));
     }
     if let Some(value) = &patch.error_message {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "pipeline_runs",
-                "error_message",
-                value.clone(),
-            )),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("pipeline_runs", "error_message", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "error_message", binds.len()));
     }
     if sets.is_empty() {
@@ -315,7 +287,8 @@ pub fn patch_if(
     binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.video_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "video_id",
@@ -323,15 +296,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.correlation_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "pipeline_runs",
-                "correlation_id",
-                value.clone(),
-                36,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("pipeline_runs", "correlation_id", value.clone(), 36);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "correlation_id",
@@ -339,7 +305,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.status {
-        binds.push((Box::new(value.as_str()), SqlType::TEXT));
+        let value = value.as_str();
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "status",
@@ -347,14 +314,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.config_snapshot {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "pipeline_runs",
-                "config_snapshot",
-                value.clone(),
-            )),
-            SqlType::JSONB,
-        ));
+        let value = CheckedValue::new("pipeline_runs", "config_snapshot", value.clone());
+        binds.push((Box::new(value), SqlType::JSONB));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "config_snapshot",
@@ -362,14 +323,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.started_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "pipeline_runs",
-                "started_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("pipeline_runs", "started_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "started_at",
@@ -377,14 +332,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.finished_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "pipeline_runs",
-                "finished_at",
-                value.map(Timestamp),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("pipeline_runs", "finished_at", value.map(Timestamp));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "finished_at",
@@ -392,14 +341,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.error_message {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "pipeline_runs",
-                "error_message",
-                value.clone(),
-            )),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("pipeline_runs", "error_message", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "error_message",

@@ -53,7 +53,7 @@ pub fn from_row(row: &Row) -> Result<ReviewLog> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewReviewLog) -> Result<ReviewLog> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         INSERT_SQL,
         &[
             (&new.short_id, SqlType::INT8),
@@ -76,7 +76,8 @@ pub fn insert(client: &mut impl Executor, new: &NewReviewLog) -> Result<ReviewLo
                 SqlType::TIMESTAMPTZ,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -213,45 +214,33 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.short_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.reviewer {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "review_logs",
-                "reviewer",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("review_logs", "reviewer", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "reviewer", binds.len()));
     }
     if let Some(value) = &patch.telegram_message_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "telegram_message_id", binds.len()));
     }
     if let Some(value) = &patch.action {
-        binds.push((Box::new(value.as_str()), SqlType::TEXT));
+        let value = value.as_str();
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "\"action\"", binds.len()));
     }
     if let Some(value) = &patch.comment {
-        binds.push((
-            Box::new(CheckedValue::new("review_logs", "comment", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("review_logs", "comment", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "comment", binds.len()));
     }
     if let Some(value) = &patch.reviewed_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "review_logs",
-                "reviewed_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("review_logs", "reviewed_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "reviewed_at", binds.len()));
     }
     if sets.is_empty() {
@@ -261,7 +250,8 @@ pub fn patch_if(
     binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.short_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "short_id",
@@ -269,15 +259,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.reviewer {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "review_logs",
-                "reviewer",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("review_logs", "reviewer", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "reviewer",
@@ -285,7 +268,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.telegram_message_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "telegram_message_id",
@@ -293,7 +277,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.action {
-        binds.push((Box::new(value.as_str()), SqlType::TEXT));
+        let value = value.as_str();
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "\"action\"",
@@ -301,10 +286,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.comment {
-        binds.push((
-            Box::new(CheckedValue::new("review_logs", "comment", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("review_logs", "comment", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "comment",
@@ -312,14 +295,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.reviewed_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "review_logs",
-                "reviewed_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("review_logs", "reviewed_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "reviewed_at",

@@ -40,7 +40,7 @@ pub fn from_row(row: &Row) -> Result<Script> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewScript) -> Result<Script> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         INSERT_SQL,
         &[
             (&new.run_id, SqlType::INT8),
@@ -60,7 +60,8 @@ pub fn insert(client: &mut impl Executor, new: &NewScript) -> Result<Script> {
                 SqlType::TIMESTAMPTZ,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -196,49 +197,38 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.run_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.clip_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "clip_id", binds.len()));
     }
     if let Some(value) = &patch.content {
-        binds.push((
-            Box::new(CheckedValue::new("scripts", "content", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("scripts", "content", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "content", binds.len()));
     }
     if let Some(value) = &patch.model_name {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "scripts",
-                "model_name",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("scripts", "model_name", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "model_name", binds.len()));
     }
     if let Some(value) = &patch.prompt_tokens {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "prompt_tokens", binds.len()));
     }
     if let Some(value) = &patch.completion_tokens {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "completion_tokens", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "scripts",
-                "created_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("scripts", "created_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
     if sets.is_empty() {
@@ -248,7 +238,8 @@ pub fn patch_if(
     binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.run_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "run_id",
@@ -256,7 +247,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.clip_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "clip_id",
@@ -264,10 +256,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.content {
-        binds.push((
-            Box::new(CheckedValue::new("scripts", "content", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("scripts", "content", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "content",
@@ -275,15 +265,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.model_name {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "scripts",
-                "model_name",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("scripts", "model_name", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "model_name",
@@ -291,7 +274,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.prompt_tokens {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "prompt_tokens",
@@ -299,7 +283,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.completion_tokens {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "completion_tokens",
@@ -307,14 +292,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "scripts",
-                "created_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("scripts", "created_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "created_at",

@@ -60,7 +60,7 @@ pub fn from_row(row: &Row) -> Result<Short> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewShort) -> Result<Short> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         INSERT_SQL,
         &[
             (&new.clip_id, SqlType::INT8),
@@ -92,7 +92,8 @@ pub fn insert(client: &mut impl Executor, new: &NewShort) -> Result<Short> {
                 SqlType::TIMESTAMPTZ,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -242,80 +243,53 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.clip_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "clip_id", binds.len()));
     }
     if let Some(value) = &patch.script_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "script_id", binds.len()));
     }
     if let Some(value) = &patch.tts_audio_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "tts_audio_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "shorts",
-                "file_path",
-                value.clone(),
-                1024,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("shorts", "file_path", value.clone(), 1024);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.title {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "shorts",
-                "title",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("shorts", "title", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "title", binds.len()));
     }
     if let Some(value) = &patch.description {
-        binds.push((
-            Box::new(CheckedValue::new("shorts", "description", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("shorts", "description", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "description", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "shorts",
-                "youtube_video_id",
-                value.clone(),
-                32,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("shorts", "youtube_video_id", value.clone(), 32);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.status {
-        binds.push((Box::new(value.as_str()), SqlType::TEXT));
+        let value = value.as_str();
+        binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "status", binds.len()));
     }
     if let Some(value) = &patch.uploaded_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "shorts",
-                "uploaded_at",
-                value.map(Timestamp),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("shorts", "uploaded_at", value.map(Timestamp));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "uploaded_at", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        binds.push((
-            Box::new(CheckedValue::new("shorts", "created_at", Timestamp(*value))),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("shorts", "created_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
     if sets.is_empty() {
@@ -325,7 +299,8 @@ pub fn patch_if(
     binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.clip_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "clip_id",
@@ -333,7 +308,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.script_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "script_id",
@@ -341,7 +317,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.tts_audio_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "tts_audio_id",
@@ -349,15 +326,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "shorts",
-                "file_path",
-                value.clone(),
-                1024,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("shorts", "file_path", value.clone(), 1024);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "file_path",
@@ -365,22 +335,13 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.title {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "shorts",
-                "title",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("shorts", "title", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
     }
     if let Some(value) = &expected.description {
-        binds.push((
-            Box::new(CheckedValue::new("shorts", "description", value.clone())),
-            SqlType::TEXT,
-        ));
+        let value = CheckedValue::new("shorts", "description", value.clone());
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "description",
@@ -388,15 +349,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.youtube_video_id {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "shorts",
-                "youtube_video_id",
-                value.clone(),
-                32,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("shorts", "youtube_video_id", value.clone(), 32);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "youtube_video_id",
@@ -404,7 +358,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.status {
-        binds.push((Box::new(value.as_str()), SqlType::TEXT));
+        let value = value.as_str();
+        binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "status",
@@ -412,14 +367,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.uploaded_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "shorts",
-                "uploaded_at",
-                value.map(Timestamp),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("shorts", "uploaded_at", value.map(Timestamp));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "uploaded_at",
@@ -427,10 +376,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        binds.push((
-            Box::new(CheckedValue::new("shorts", "created_at", Timestamp(*value))),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("shorts", "created_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "created_at",

@@ -38,7 +38,7 @@ pub fn from_row(row: &Row) -> Result<TTSAudio> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(client: &mut impl Executor, new: &NewTTSAudio) -> Result<TTSAudio> {
-    self::from_row(&client.fetch_one(
+    let row = client.fetch_one(
         INSERT_SQL,
         &[
             (&new.script_id, SqlType::INT8),
@@ -63,7 +63,8 @@ pub fn insert(client: &mut impl Executor, new: &NewTTSAudio) -> Result<TTSAudio>
                 SqlType::TIMESTAMPTZ,
             ),
         ],
-    )?)
+    )?;
+    self::from_row(&row)
 }
 
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -206,61 +207,33 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.script_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         sets.push(format!("{} = ${}", "script_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "tts_audio",
-                "file_path",
-                value.clone(),
-                1024,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("tts_audio", "file_path", value.clone(), 1024);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.voice {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "tts_audio",
-                "voice",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("tts_audio", "voice", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "voice", binds.len()));
     }
     if let Some(value) = &patch.provider {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "tts_audio",
-                "provider",
-                value.clone(),
-                50,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("tts_audio", "provider", value.clone(), 50);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "provider", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
-        binds.push((
-            Box::new(CheckedValue::new("tts_audio", "duration_seconds", *value)),
-            SqlType::FLOAT8,
-        ));
+        let value = CheckedValue::new("tts_audio", "duration_seconds", *value);
+        binds.push((Box::new(value), SqlType::FLOAT8));
         sets.push(format!("{} = ${}", "duration_seconds", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "tts_audio",
-                "created_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("tts_audio", "created_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
     if sets.is_empty() {
@@ -270,7 +243,8 @@ pub fn patch_if(
     binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.script_id {
-        binds.push((Box::new(*value), SqlType::INT8));
+        let value = *value;
+        binds.push((Box::new(value), SqlType::INT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "script_id",
@@ -278,15 +252,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "tts_audio",
-                "file_path",
-                value.clone(),
-                1024,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("tts_audio", "file_path", value.clone(), 1024);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "file_path",
@@ -294,27 +261,13 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.voice {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "tts_audio",
-                "voice",
-                value.clone(),
-                100,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("tts_audio", "voice", value.clone(), 100);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "voice", binds.len()));
     }
     if let Some(value) = &expected.provider {
-        binds.push((
-            Box::new(CheckedValue::with_max(
-                "tts_audio",
-                "provider",
-                value.clone(),
-                50,
-            )),
-            SqlType::VARCHAR,
-        ));
+        let value = CheckedValue::with_max("tts_audio", "provider", value.clone(), 50);
+        binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "provider",
@@ -322,10 +275,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.duration_seconds {
-        binds.push((
-            Box::new(CheckedValue::new("tts_audio", "duration_seconds", *value)),
-            SqlType::FLOAT8,
-        ));
+        let value = CheckedValue::new("tts_audio", "duration_seconds", *value);
+        binds.push((Box::new(value), SqlType::FLOAT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "duration_seconds",
@@ -333,14 +284,8 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        binds.push((
-            Box::new(CheckedValue::new(
-                "tts_audio",
-                "created_at",
-                Timestamp(*value),
-            )),
-            SqlType::TIMESTAMPTZ,
-        ));
+        let value = CheckedValue::new("tts_audio", "created_at", Timestamp(*value));
+        binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
             "created_at",
