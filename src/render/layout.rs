@@ -166,6 +166,23 @@ fn chain_with(root: Expr, link: Link) -> Expr {
             links.push(link);
             Expr::Chain { root, links }
         }
+        // `new.field` is one atom elsewhere; in a chain, as in rustfmt,
+        // each field is a link of its own.
+        Expr::Atom { text, simple } if text.contains('.') && !text.starts_with(['"', '*']) => {
+            let mut parts = text.split('.');
+            let base = parts.next().unwrap_or_default().to_owned();
+            let mut links: Vec<Link> = parts
+                .map(|name| Link::Field {
+                    name: name.to_owned(),
+                    tries: 0,
+                })
+                .collect();
+            links.push(link);
+            Expr::Chain {
+                root: Box::new(Expr::Atom { text: base, simple }),
+                links,
+            }
+        }
         // rustfmt's chains start at the innermost receiver; a `?` on the
         // root belongs to it.
         other => Expr::Chain {
@@ -503,6 +520,10 @@ fn rewrite_list(
         .map(|arg| rewrite_in(arg, nested_shape, context))
         .collect();
     let last = args.len() - 1;
+    // The last argument on a line of its own, kept: the overflow attempt
+    // below replaces it in `items`, and rewriting it again costs a pass
+    // over everything nested in it.
+    let last_nested = items[last].clone();
 
     // rustfmt's `try_overflow_last_item`.
     let combine_with_callee = args.len() == 1 && callee.len() < TAB;
@@ -546,7 +567,7 @@ fn rewrite_list(
     match (overflow_last, tactic, placeholder) {
         (true, Tactic::Horizontal, Some(overflowed)) if args.len() == 1 => {
             if overflowed.matches('\n').count() == 1 {
-                let own = rewrite_in(&args[last], nested_shape, context);
+                let own = last_nested;
                 items[last] = match own {
                     Some(text) if !text.contains('\n') => Some(text),
                     _ => Some(overflowed),
@@ -557,7 +578,7 @@ fn rewrite_list(
         }
         (true, Tactic::Horizontal, Some(overflowed)) => items[last] = Some(overflowed),
         _ => {
-            items[last] = rewrite_in(&args[last], nested_shape, context);
+            items[last] = last_nested;
             let single_fits = args.len() == 1
                 && one_line_width != 0
                 && items[0]
@@ -693,28 +714,6 @@ fn rewrite_chain(expr: &Expr, shape: Shape, context: Context) -> Option<String> 
     let Expr::Chain { root, links } = expr else {
         unreachable!("only chains come here")
     };
-    // `new.field` is one atom elsewhere; in a chain, as in rustfmt, each
-    // field is a link of its own.
-    let (root, links) = match &**root {
-        Expr::Atom { text, simple } if text.contains('.') && !text.starts_with(['"', '*']) => {
-            let mut parts = text.split('.');
-            let base = parts.next().unwrap_or_default();
-            let mut all: Vec<Link> = parts
-                .map(|name| Link::Field {
-                    name: name.to_owned(),
-                    tries: 0,
-                })
-                .collect();
-            all.extend(links.iter().cloned());
-            let root = Expr::Atom {
-                text: base.to_owned(),
-                simple: *simple,
-            };
-            (Box::new(root), all)
-        }
-        _ => (root.clone(), links.clone()),
-    };
-    let (root, links) = (&*root, &links);
     // format_root: a root no wider than the indent takes its first links.
     let mut root_text = rewrite_in(root, shape, context)?;
     let mut children: &[Link] = links;
@@ -737,7 +736,7 @@ fn rewrite_chain(expr: &Expr, shape: Shape, context: Context) -> Option<String> 
     // links at its own indent.
     let root_ends_with_block = root_text.contains('\n')
         && matches!(
-            *root,
+            **root,
             Expr::Call { .. } | Expr::Struct { .. } | Expr::Try(_) | Expr::Ref(_)
         );
     let child_shape = if root_ends_with_block {
@@ -1232,6 +1231,14 @@ fn lay_out_line(line: &str) -> Option<String> {
     } else {
         (code, "")
     };
+    // A short line without braces is kept as it is: no list, chain or
+    // right-hand side in it reaches a width rustfmt would break at.
+    if code.len() + suffix.len() <= CHAIN_WIDTH.min(FN_CALL_WIDTH)
+        && indent + code.len() + suffix.len() <= MAX_WIDTH
+        && !code.contains('{')
+    {
+        return None;
+    }
     let pad = " ".repeat(indent);
     let is_item_head = ["impl", "pub struct ", "pub enum ", "struct ", "enum "]
         .iter()
