@@ -212,6 +212,29 @@ struct TestScenarioTemplate<'a> {
     t: &'a ModelTestView,
 }
 
+/// `render` applied to every item, the items shared out over the cores:
+/// the per-table files are most of rendering, and each is independent of
+/// the others. The results come back in the order of `items`, so the
+/// output does not depend on the number of cores.
+fn on_every_core<T: Sync, R: Send>(items: &[T], render: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // Below a few dozen tables a thread costs more than it saves.
+    if cores == 1 || items.len() < 32 {
+        return items.iter().map(render).collect();
+    }
+    let per_thread = items.len().div_ceil(cores);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(|| chunk.iter().map(&render).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("rendering does not panic"))
+            .collect()
+    })
+}
+
 /// Renders a template into a string. Templates only print values already
 /// held in memory, so the only failure askama knows, a `Display` impl
 /// erroring, cannot happen here.
@@ -244,16 +267,12 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     let header = header(schema);
     let crate_ident = schema.crate_name.replace('-', "_");
     let mut files = BTreeMap::new();
-    let models: Vec<ModelView> = schema
-        .models
-        .iter()
-        .map(|model| view::model_view(schema, model, Dialect::Sqlite))
-        .collect();
-    let postgres_models: Vec<ModelView> = schema
-        .models
-        .iter()
-        .map(|model| view::model_view(schema, model, Dialect::Postgres))
-        .collect();
+    let models: Vec<ModelView> = on_every_core(&schema.models, |model| {
+        view::model_view(schema, model, Dialect::Sqlite)
+    });
+    let postgres_models: Vec<ModelView> = on_every_core(&schema.models, |model| {
+        view::model_view(schema, model, Dialect::Postgres)
+    });
 
     files.insert(
         "Cargo.toml".to_owned(),
@@ -334,15 +353,15 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             files.insert(format!("migrations/{}/{file}", migration.id), sql.clone());
         }
     }
-    for model in &models {
-        files.insert(
+    files.extend(on_every_core(&models, |model| {
+        (
             format!("src/{}.rs", crate::naming::unraw(&model.module)),
             layout::lay_out_lines(&render_template(&ModelTemplate {
                 header: &header,
                 m: model,
             })),
-        );
-    }
+        )
+    }));
 
     files.insert(
         "src/postgres.rs".to_owned(),
@@ -352,19 +371,20 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             models: &postgres_models,
         }),
     );
-    for model in &postgres_models {
-        files.insert(
+    files.extend(on_every_core(&postgres_models, |model| {
+        (
             format!("src/postgres/{}.rs", crate::naming::unraw(&model.module)),
             layout::lay_out_lines(&render_template(&PostgresModelTemplate {
                 header: &header,
                 m: model,
             })),
-        );
-    }
+        )
+    }));
 
-    let test_views: Vec<ModelTestView> = (0..schema.models.len())
-        .map(|index| test_view::model_test_view(&crate_ident, schema, index))
-        .collect();
+    let indexes: Vec<usize> = (0..schema.models.len()).collect();
+    let test_views: Vec<ModelTestView> = on_every_core(&indexes, |&index| {
+        test_view::model_test_view(&crate_ident, schema, index)
+    });
     let mut sorted_tables: Vec<String> = schema
         .models
         .iter()
@@ -444,16 +464,16 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             sorted_tables: &sorted_tables,
         }),
     );
-    for test in &test_views {
-        files.insert(
+    files.extend(on_every_core(&test_views, |test| {
+        (
             format!("tests/models/scenarios/{}.rs", test.file_stem),
             render_template(&TestScenarioTemplate {
                 header: &header,
                 crate_ident: &crate_ident,
                 t: test,
             }),
-        );
-    }
+        )
+    }));
 
     Output { files, header }
 }
