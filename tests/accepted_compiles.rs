@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{cargo, Rng};
+use common::{camel, cargo, Rng};
 
 use std::path::Path;
 
@@ -200,17 +200,6 @@ const DOCS: &[&str] = &[
     "Uses `backticks`, <b>html</b>, [links] and */ comment ends.",
     "Line one.\n\nLine three, after a blank line.",
 ];
-
-fn camel(word: &str) -> String {
-    word.split('_')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars.next().map_or(String::new(), |c| {
-                c.to_ascii_uppercase().to_string() + chars.as_str()
-            })
-        })
-        .collect()
-}
 
 /// A word not yet in `taken`, from the pool or, past a few tries, made
 /// fresh, so that names repeat only where the schema means them to.

@@ -11,7 +11,7 @@ mod common;
 
 use std::process::Command;
 
-use common::Rng;
+use common::{camel, Rng};
 
 const TYPES: &[&str] = &[
     "int",
@@ -64,17 +64,6 @@ fn name(rng: &mut Rng, taken: &mut Vec<String>) -> String {
             return word;
         }
     }
-}
-
-fn camel(word: &str) -> String {
-    word.split('_')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars.next().map_or(String::new(), |c| {
-                c.to_ascii_uppercase().to_string() + chars.as_str()
-            })
-        })
-        .collect()
 }
 
 fn schema_yaml(rng: &mut Rng) -> String {

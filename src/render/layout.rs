@@ -550,12 +550,10 @@ fn rewrite_list(
             .offset_left(before)
         };
         shape.and_then(|shape| {
-            let text = match &args[last] {
-                Expr::Closure { params, body } => {
-                    rewrite_last_closure(params, body, shape, inner_context)
-                }
-                other => rewrite_in(other, shape, inner_context),
-            }?;
+            // rustfmt's `rewrite_last_closure` differs from its closure
+            // layout only for bodies the templates do not print (blocks,
+            // `if`, `match`).
+            let text = rewrite_in(&args[last], shape, inner_context)?;
             items[last] = Some(first_line(&text).to_owned());
             Some(text)
         })
@@ -623,33 +621,7 @@ fn rewrite_list(
         }
         Tactic::Mixed => {
             let pad = " ".repeat(nested_shape.indent);
-            let budget = nested_shape.width + 1;
-            let mut text = String::new();
-            let mut line = 0;
-            let mut wrapped = false;
-            for (index, item) in items.iter().enumerate() {
-                let comma = usize::from(index < last || trailing_comma);
-                // A trailing comma counts once the list has wrapped.
-                let counted = usize::from(index < last || wrapped && trailing_comma);
-                if index > 0 {
-                    if line + 1 + item.len() + counted > budget {
-                        text.push('\n');
-                        text.push_str(&pad);
-                        line = 0;
-                        wrapped = true;
-                    } else {
-                        text.push(' ');
-                        line += 1;
-                    }
-                }
-                text.push_str(item);
-                line += item.len();
-                if comma == 1 {
-                    text.push(',');
-                    line += 1;
-                }
-            }
-            text
+            pack_mixed(&items, &pad, nested_shape.width + 1, trailing_comma)
         }
     };
 
@@ -683,15 +655,6 @@ fn rewrite_closure(params: &str, body: &Expr, shape: Shape, context: Context) ->
         }
     }
     rewrite_closure_with_block(&prefix, body, shape, context)
-}
-
-fn rewrite_last_closure(
-    params: &str,
-    body: &Expr,
-    shape: Shape,
-    context: Context,
-) -> Option<String> {
-    rewrite_closure(params, body, shape, context)
 }
 
 fn rewrite_closure_with_block(
@@ -1339,20 +1302,35 @@ fn use_list(code: &str, indent: usize) -> Option<String> {
     let open = code.find('{')?;
     let names = code[open + 1..].strip_suffix('}')?;
     let pad = " ".repeat(indent + TAB);
+    let names: Vec<&str> = names.split(", ").collect();
     // rustfmt keeps the last column free on these lines.
     let budget = MAX_WIDTH - indent - TAB - 1;
     let mut text = format!("{}{{\n{pad}", &code[..open]);
+    text.push_str(&pack_mixed(&names, &pad, budget, true));
+    text.push('\n');
+    text.push_str(&" ".repeat(indent));
+    text.push_str("};");
+    Some(text)
+}
+
+/// `items` packed as many to a line as fit in `budget` columns, as
+/// rustfmt's `write_list` does for its "mixed" tactic: lines after the
+/// first start with `pad`, and a comma follows every item, the last one
+/// too where `trailing_comma`. That last comma counts against the width
+/// only once the list has wrapped.
+fn pack_mixed(items: &[impl AsRef<str>], pad: &str, budget: usize, trailing_comma: bool) -> String {
+    let last = items.len().saturating_sub(1);
+    let mut text = String::new();
     let mut line = 0;
-    let names: Vec<&str> = names.split(", ").collect();
     let mut wrapped = false;
-    for (index, name) in names.iter().enumerate() {
-        // The trailing comma after the last name counts only once the list
-        // has wrapped (rustfmt's `write_list`).
-        let comma = usize::from(index + 1 < names.len() || wrapped);
+    for (index, item) in items.iter().enumerate() {
+        let item = item.as_ref();
+        let comma = index < last || trailing_comma;
+        let counted = usize::from(index < last || wrapped && trailing_comma);
         if index > 0 {
-            if line + 1 + name.len() + comma > budget {
+            if line + 1 + item.len() + counted > budget {
                 text.push('\n');
-                text.push_str(&pad);
+                text.push_str(pad);
                 line = 0;
                 wrapped = true;
             } else {
@@ -1360,14 +1338,14 @@ fn use_list(code: &str, indent: usize) -> Option<String> {
                 line += 1;
             }
         }
-        text.push_str(name);
-        text.push(',');
-        line += name.len() + 1;
+        text.push_str(item);
+        line += item.len();
+        if comma {
+            text.push(',');
+            line += 1;
+        }
     }
-    text.push('\n');
-    text.push_str(&" ".repeat(indent));
-    text.push_str("};");
-    Some(text)
+    text
 }
 
 /// A type that does not fit: `Outer<Inner>` with `Inner` on lines of its

@@ -76,6 +76,18 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
+/// `snake_case` as `CamelCase`, for model names made from table names.
+pub fn camel(word: &str) -> String {
+    word.split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or(String::new(), |c| {
+                c.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
 /// A small, seedable generator (splitmix64) for the property tests: a run
 /// replays from one number, without a dependency.
 pub struct Rng(pub u64);
