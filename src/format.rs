@@ -1,6 +1,7 @@
 //! Stage 3b, format: takes the rendered [`Output`] and gives it back with
-//! every Rust file as rustfmt prints it, so the generated crate passes
-//! `cargo fmt --check` whatever names the schema uses. A missing rustfmt is
+//! the Rust files `render::needs_rustfmt` names as rustfmt prints them
+//! (the others render/layout.rs lays out already), so the generated crate
+//! passes `cargo fmt --check` whatever names the schema uses. A missing rustfmt is
 //! an error, never a silent skip: unformatted output would fail the user's
 //! CI later, far from here.
 //!

@@ -1,7 +1,8 @@
 //! Stage 3, render: takes the resolved [`Schema`] and gives an [`Output`],
 //! the generated crate as an ordered map from relative path to text. It
 //! cannot fail and touches no disk; `format` then passes the Rust files
-//! through rustfmt, and `write` is the only stage that writes.
+//! that [`needs_rustfmt`] names through rustfmt, and `write` is the only
+//! stage that writes.
 
 pub mod error_view;
 pub mod layout;
