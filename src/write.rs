@@ -244,7 +244,7 @@ pub fn plan_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> 
 /// and the ones about to be removed; once they are gone, the real one
 /// replaces it. So the next run removes whatever an interrupted run left
 /// over. A manifest that does not change is not rewritten. What a power
-/// loss can leave is said at [`stage_all`].
+/// loss can leave is said at `stage_all`.
 pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
     remove_temporary_files(out_dir)?;
     let plan = plan_output(out_dir, output)?;
