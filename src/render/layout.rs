@@ -42,8 +42,8 @@ pub enum Expr {
     Chain { root: Box<Expr>, links: Vec<Link> },
     /// `|params| body`.
     Closure { params: String, body: Box<Expr> },
-    /// `&expr`.
-    Ref(Box<Expr>),
+    /// `&expr` or `!expr`: the operator, then the operand.
+    Unary(char, Box<Expr>),
     /// `Path { field, field: expr }`; a field without an expression is
     /// shorthand.
     Struct {
@@ -113,7 +113,7 @@ pub fn macro_call(name: impl Into<String>, delimiter: Delimiter, args: Vec<Expr>
 }
 
 pub fn reference(expr: Expr) -> Expr {
-    Expr::Ref(Box::new(expr))
+    Expr::Unary('&', Box::new(expr))
 }
 
 pub fn try_(expr: Expr) -> Expr {
@@ -265,7 +265,7 @@ impl Expr {
                 text
             }
             Expr::Closure { params, body } => format!("|{params}| {}", body.flat()),
-            Expr::Ref(inner) => format!("&{}", inner.flat()),
+            Expr::Unary(op, inner) => format!("{op}{}", inner.flat()),
             Expr::Try(inner) => format!("{}?", inner.flat()),
             Expr::Struct { path, fields } => {
                 let fields: Vec<String> = fields.iter().map(field_flat).collect();
@@ -277,7 +277,7 @@ impl Expr {
     fn is_simple(&self) -> bool {
         match self {
             Expr::Atom { simple, .. } => *simple,
-            Expr::Ref(inner) | Expr::Try(inner) => inner.is_simple(),
+            Expr::Unary(_, inner) | Expr::Try(inner) => inner.is_simple(),
             _ => false,
         }
     }
@@ -288,7 +288,7 @@ impl Expr {
         match self {
             Expr::Closure { .. } => true,
             Expr::Call { .. } | Expr::Chain { .. } | Expr::Struct { .. } => args == 1,
-            Expr::Ref(inner) | Expr::Try(inner) => inner.can_overflow(args),
+            Expr::Unary(_, inner) | Expr::Try(inner) => inner.can_overflow(args),
             Expr::Atom { .. } => false,
         }
     }
@@ -298,7 +298,7 @@ impl Expr {
         match self {
             // A tuple or an array literal is no call.
             Expr::Call { callee, .. } => !callee.is_empty(),
-            Expr::Ref(inner) | Expr::Try(inner) => inner.is_nested_call(),
+            Expr::Unary(_, inner) | Expr::Try(inner) => inner.is_nested_call(),
             _ => false,
         }
     }
@@ -307,7 +307,7 @@ impl Expr {
     fn is_method_call(&self) -> bool {
         match self {
             Expr::Chain { links, .. } => matches!(links.last(), Some(Link::Method { .. })),
-            Expr::Ref(inner) | Expr::Try(inner) => inner.is_method_call(),
+            Expr::Unary(_, inner) | Expr::Try(inner) => inner.is_method_call(),
             _ => false,
         }
     }
@@ -379,7 +379,30 @@ pub fn rewrite(expr: &Expr, shape: Shape) -> Option<String> {
 
 fn rewrite_in(expr: &Expr, shape: Shape, context: Context) -> Option<String> {
     match expr {
-        Expr::Atom { text, .. } => (text.len() <= shape.width).then(|| text.clone()),
+        Expr::Atom { text, .. } if text.len() <= shape.width => Some(text.clone()),
+        Expr::Atom { text, .. } => {
+            // A field of a local too wide for its place: rustfmt reads it
+            // as a chain and breaks it before a field.
+            let is_field_path = text.contains('.')
+                && !text.starts_with(|c: char| c.is_ascii_digit())
+                && text.split('.').all(is_identifier);
+            if !is_field_path {
+                return None;
+            }
+            let mut parts = text.split('.');
+            let root = simple(parts.next().unwrap_or_default());
+            let links = parts
+                .map(|name| Link::Field {
+                    name: name.to_owned(),
+                    tries: 0,
+                })
+                .collect();
+            let chain = Expr::Chain {
+                root: Box::new(root),
+                links,
+            };
+            rewrite_chain(&chain, shape, context)
+        }
         Expr::Call {
             callee,
             delimiter,
@@ -394,9 +417,9 @@ fn rewrite_in(expr: &Expr, shape: Shape, context: Context) -> Option<String> {
         }
         Expr::Chain { .. } => rewrite_chain(expr, shape, context),
         Expr::Closure { params, body } => rewrite_closure(params, body, shape, context),
-        Expr::Ref(inner) => {
+        Expr::Unary(op, inner) => {
             let text = rewrite_in(inner, shape.offset_left(1)?, context)?;
-            Some(format!("&{text}"))
+            Some(format!("{op}{text}"))
         }
         Expr::Try(inner) => {
             let text = rewrite_in(inner, shape.sub_width(1)?, context)?;
@@ -445,13 +468,19 @@ fn rewrite_struct(
     if horizontal {
         return Some(format!("{path} {{ {} }}", items.join(", ")));
     }
+    // No trailing comma after a `..base`, nor inside a macro whose input
+    // had none.
+    let trailing_comma =
+        !context.inside_macro && !items.last().is_some_and(|i| i.starts_with(".."));
     let pad = " ".repeat(nested.indent);
     let mut text = format!("{path} {{");
-    for item in &items {
+    for (index, item) in items.iter().enumerate() {
         text.push('\n');
         text.push_str(&pad);
         text.push_str(item);
-        text.push(',');
+        if index + 1 < items.len() || trailing_comma {
+            text.push(',');
+        }
     }
     text.push('\n');
     text.push_str(&" ".repeat(shape.indent));
@@ -465,6 +494,20 @@ enum Tactic {
     Horizontal,
     Vertical,
     Mixed,
+    /// A formatting macro's: this many arguments before the format string.
+    SpecialMacro(usize),
+}
+
+/// rustfmt's `SPECIAL_CASE_MACROS`: the macros that take a format string,
+/// with the number of arguments before it.
+fn format_args_before(callee: &str) -> Option<usize> {
+    match callee {
+        "eprint!" | "eprintln!" | "format!" | "format_args!" | "print!" | "println!" | "panic!"
+        | "unreachable!" | "debug!" | "error!" | "info!" | "warn!" => Some(0),
+        "assert!" | "debug_assert!" | "write!" | "writeln!" => Some(1),
+        "assert_eq!" | "assert_ne!" | "debug_assert_eq!" | "debug_assert_ne!" => Some(2),
+        _ => None,
+    }
 }
 
 /// rustfmt's `definitive_tactic` with `LimitedHorizontalVertical(limit)`.
@@ -586,7 +629,21 @@ fn rewrite_list(
                 tactic = Tactic::Horizontal;
             } else {
                 tactic = definitive_tactic(&items, item_max_width, one_line_width);
-                if tactic == Tactic::Vertical
+                if let (Tactic::Vertical, Some(before)) = (tactic, format_args_before(callee)) {
+                    let horizontal = |items: &[Option<String>]| {
+                        definitive_tactic(items, usize::MAX, nested_shape.width)
+                            == Tactic::Horizontal
+                    };
+                    // Every argument but the format string simple.
+                    if args.len() > before
+                        && args[..before].iter().all(Expr::is_simple)
+                        && args[before + 1..].iter().all(Expr::is_simple)
+                        && horizontal(&items[..before])
+                        && horizontal(&items[before + 1..])
+                    {
+                        tactic = Tactic::SpecialMacro(before);
+                    }
+                } else if tactic == Tactic::Vertical
                     && args.iter().all(Expr::is_simple)
                     && items
                         .iter()
@@ -622,6 +679,25 @@ fn rewrite_list(
         Tactic::Mixed => {
             let pad = " ".repeat(nested_shape.indent);
             pack_mixed(&items, &pad, nested_shape.width + 1, trailing_comma)
+        }
+        Tactic::SpecialMacro(before) => {
+            // The arguments before the format string on the first line,
+            // the format string on its own, its arguments on the next.
+            let pad = " ".repeat(nested_shape.indent);
+            let mut text = String::new();
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 && index < before || index > before + 1 {
+                    text.push(' ');
+                } else if index > 0 {
+                    text.push('\n');
+                    text.push_str(&pad);
+                }
+                text.push_str(item);
+                if index < last || trailing_comma {
+                    text.push(',');
+                }
+            }
+            text
         }
     };
 
@@ -679,6 +755,13 @@ fn rewrite_chain(expr: &Expr, shape: Shape, context: Context) -> Option<String> 
     };
     // format_root: a root no wider than the indent takes its first links.
     let mut root_text = rewrite_in(root, shape, context)?;
+    // A root that ends in a block (a call over several lines) puts its
+    // links at its own indent.
+    let mut root_ends_with_block = root_text.contains('\n')
+        && matches!(
+            **root,
+            Expr::Call { .. } | Expr::Struct { .. } | Expr::Try(_) | Expr::Unary(..)
+        );
     let mut children: &[Link] = links;
     let tab_width = TAB.saturating_sub(shape.offset_from_indent());
     while root_text.len() <= tab_width && !root_text.contains('\n') {
@@ -687,6 +770,7 @@ fn rewrite_chain(expr: &Expr, shape: Shape, context: Context) -> Option<String> 
             Some(text) => root_text.push_str(&text),
             None => break,
         }
+        root_ends_with_block = last_line_extendable(&root_text);
         children = &children[1..];
         if children.is_empty() {
             break;
@@ -695,13 +779,6 @@ fn rewrite_chain(expr: &Expr, shape: Shape, context: Context) -> Option<String> 
     if children.is_empty() {
         return wrap_str(root_text, shape);
     }
-    // A root that ends in a block (a call over several lines) puts its
-    // links at its own indent.
-    let root_ends_with_block = root_text.contains('\n')
-        && matches!(
-            **root,
-            Expr::Call { .. } | Expr::Struct { .. } | Expr::Try(_) | Expr::Ref(_)
-        );
     let child_shape = if root_ends_with_block {
         shape.block_indent(0)
     } else {
@@ -777,6 +854,13 @@ fn rewrite_chain(expr: &Expr, shape: Shape, context: Context) -> Option<String> 
     wrap_str(text, shape)
 }
 
+/// rustfmt's `last_line_extendable`: the last line only closes brackets.
+fn last_line_extendable(text: &str) -> bool {
+    let last = text.rsplit('\n').next().unwrap_or(text);
+    last.chars()
+        .all(|c| matches!(c, '(' | ')' | ']' | '}' | '?' | '>') || c.is_whitespace())
+}
+
 fn rewrite_link(link: &Link, shape: Shape, context: Context) -> Option<String> {
     match link {
         Link::Method { name, args, tries } => {
@@ -784,10 +868,9 @@ fn rewrite_link(link: &Link, shape: Shape, context: Context) -> Option<String> {
             let text = rewrite_list(&format!(".{name}"), Delimiter::Paren, args, shape, context)?;
             Some(format!("{text}{}", "?".repeat(*tries)))
         }
-        Link::Field { name, tries } => {
-            let text = format!(".{name}{}", "?".repeat(*tries));
-            (text.len() <= shape.width).then_some(text)
-        }
+        // rustfmt writes a field whatever the width left; the chain's
+        // checks then decide where it goes.
+        Link::Field { name, tries } => Some(format!(".{name}{}", "?".repeat(*tries))),
     }
 }
 
@@ -989,6 +1072,9 @@ impl Parser {
         if self.eat('&') {
             return Some(reference(self.unary()?));
         }
+        if self.eat('!') {
+            return Some(Expr::Unary('!', Box::new(self.unary()?)));
+        }
         if self.eat('*') {
             // A dereference: simple where its operand is.
             let Expr::Atom { text, simple } = self.unary()? else {
@@ -1078,7 +1164,8 @@ impl Parser {
                     let args = self.args(')')?;
                     return Some(call(word, args));
                 }
-                if word.starts_with(char::is_uppercase) && self.eat('{') {
+                let last_segment = word.rsplit("::").next().unwrap_or_default();
+                if last_segment.starts_with(char::is_uppercase) && self.eat('{') {
                     return self.struct_fields(word);
                 }
                 let is_simple = !word.contains("::");
@@ -1119,6 +1206,15 @@ impl Parser {
         loop {
             if self.eat('}') {
                 return Some(Expr::Struct { path, fields });
+            }
+            if self.eat('.') {
+                // `..base`, last: kept as one item, as rustfmt keeps it.
+                if !self.eat('.') {
+                    return None;
+                }
+                let base = self.expr()?;
+                fields.push((format!("..{}", base.flat()), None));
+                return self.eat('}').then_some(Expr::Struct { path, fields });
             }
             let Some(Token::Word(name)) = self.peek().cloned() else {
                 return None;
@@ -1274,6 +1370,14 @@ fn lay_out_line(line: &str) -> Option<String> {
         let lhs = format!("let {pattern} =");
         return Some(format!("{pad}{}", assign(&lhs, &expr, indent, suffix)));
     }
+    if let Some((place, value)) = code.split_once(" = ") {
+        // `place = value;`, laid out as a `let` is.
+        if suffix == ";" && place.split('.').all(is_identifier) {
+            let expr = parse(value)?;
+            let lhs = format!("{place} =");
+            return Some(format!("{pad}{}", assign(&lhs, &expr, indent, suffix)));
+        }
+    }
     if let Some(value) = code.strip_prefix("return ") {
         let expr = parse(value)?;
         return Some(format!("{pad}{}", after("return ", &expr, indent, suffix)));
@@ -1381,6 +1485,16 @@ fn is_fn_signature(code: &str) -> bool {
 fn signature(code: &str, indent: usize) -> String {
     if indent + code.len() <= MAX_WIDTH {
         return code.to_owned();
+    }
+    if let Some(head) = code.strip_suffix("() {") {
+        // Without parameters, the brace goes to the next line while
+        // `fn name()` fits; after that only the parentheses can break.
+        let pad = " ".repeat(indent);
+        return if indent + head.len() + 2 <= MAX_WIDTH {
+            format!("{head}()\n{pad}{{")
+        } else {
+            format!("{head}(\n{pad}) {{")
+        };
     }
     let Some(open) = code.find('(') else {
         return code.to_owned();
@@ -1546,7 +1660,7 @@ pub fn arm(pattern: &str, expr: &Expr, indent: usize, suffix: &str) -> String {
 fn can_extend(expr: &Expr) -> bool {
     match expr {
         Expr::Call { .. } | Expr::Chain { .. } | Expr::Struct { .. } | Expr::Closure { .. } => true,
-        Expr::Ref(inner) | Expr::Try(inner) => can_extend(inner),
+        Expr::Unary(_, inner) | Expr::Try(inner) => can_extend(inner),
         Expr::Atom { .. } => false,
     }
 }

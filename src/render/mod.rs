@@ -9,7 +9,7 @@ pub mod layout;
 pub mod test_view;
 pub mod view;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
 
@@ -45,7 +45,9 @@ pub fn needs_rustfmt(path: &str) -> bool {
     let per_model_sqlite =
         path.starts_with("src/") && path.matches('/').count() == 1 && !CRATE_FILES.contains(&path);
     let per_model_postgres = path.starts_with("src/postgres/") && path.matches('/').count() == 2;
-    path.ends_with(".rs") && !per_model_sqlite && !per_model_postgres
+    let scenario =
+        path.starts_with("tests/models/scenarios/") && path != "tests/models/scenarios/seeds.rs";
+    path.ends_with(".rs") && !per_model_sqlite && !per_model_postgres && !scenario
 }
 
 /// The crate-level files under `src/`; every other `src/*.rs` is a table's
@@ -173,8 +175,44 @@ struct TestCommonTemplate<'a> {
     uses_refusals: bool,
     uses_violations: bool,
     uses_enums: bool,
-    uses_json: bool,
-    uses_edge_text: bool,
+    /// The value helpers the scenario files call, with those they call.
+    helpers: BTreeSet<&'static str>,
+}
+
+impl TestCommonTemplate<'_> {
+    fn uses(&self, helper: &str) -> bool {
+        self.helpers.contains(helper)
+    }
+}
+
+/// The value helpers of `tests/models/common.rs`, each with the helper it
+/// calls in turn; it holds only those some scenario calls, so none is dead
+/// code.
+const VALUE_HELPERS: [(&str, Option<&str>); 10] = [
+    ("unstorable_texts", None),
+    ("unstorable_floats", None),
+    ("unstorable_datetimes", Some("year_start")),
+    ("unstorable_json", Some("nested_json")),
+    ("edge_texts", Some("edge_text")),
+    ("edge_floats", None),
+    ("edge_datetimes", Some("year_start")),
+    ("edge_json", Some("nested_json")),
+    ("different", None),
+    ("other_value", None),
+];
+
+/// The value helpers the scenario files call, read from their text.
+fn value_helpers<'a>(scenarios: impl Iterator<Item = &'a String>) -> BTreeSet<&'static str> {
+    let mut helpers = BTreeSet::new();
+    for text in scenarios {
+        for (helper, calls) in VALUE_HELPERS {
+            if text.contains(&format!("crate::common::{helper}(")) {
+                helpers.insert(helper);
+                helpers.extend(calls);
+            }
+        }
+    }
+    helpers
 }
 
 #[derive(Template)]
@@ -413,11 +451,16 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
         .map(|&index| test_views[index].seed.clone())
         .collect();
     let common_imports = test_view::common_imports(schema);
-    let calls_helper = |helper: &str| {
-        test_views
-            .iter()
-            .any(|t| (t.refusals.iter().chain(&t.edges)).any(|c| c.helper == Some(helper)))
-    };
+    let scenarios: Vec<(String, String)> = on_every_core(&test_views, |test| {
+        (
+            format!("tests/models/scenarios/{}.rs", test.file_stem),
+            layout::lay_out_lines(&render_template(&TestScenarioTemplate {
+                header: &header,
+                crate_ident: &crate_ident,
+                t: test,
+            })),
+        )
+    });
     files.insert(
         "tests/models/common.rs".to_owned(),
         render_template(&TestCommonTemplate {
@@ -433,8 +476,7 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
                     || t.deletions.iter().any(|d| d.action == "refuse")
             }),
             uses_enums: test_views.iter().any(|t| !t.enums.is_empty()),
-            uses_json: calls_helper("nested_json"),
-            uses_edge_text: calls_helper("edge_text"),
+            helpers: value_helpers(scenarios.iter().map(|(_, text)| text)),
         }),
     );
     files.insert(
@@ -465,16 +507,7 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             sorted_tables: &sorted_tables,
         }),
     );
-    files.extend(on_every_core(&test_views, |test| {
-        (
-            format!("tests/models/scenarios/{}.rs", test.file_stem),
-            render_template(&TestScenarioTemplate {
-                header: &header,
-                crate_ident: &crate_ident,
-                t: test,
-            }),
-        )
-    }));
+    files.extend(scenarios);
 
     Output { files, header }
 }

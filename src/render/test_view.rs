@@ -76,10 +76,12 @@ pub struct TimestampCase {
 pub struct ValueCases {
     pub field: String,
     pub column_literal: String,
-    /// The values, as Rust expressions of the field's plain type.
-    pub values: Vec<String>,
-    /// What each value reads back as, where that is not the value itself.
-    pub read_back: Option<Vec<String>>,
+    /// A call of a helper of `tests/models/common.rs` that returns an
+    /// array of the values, of the field's plain type.
+    pub values: String,
+    /// Whether the helper pairs each value with what it reads back as,
+    /// where that is not the value itself.
+    pub read_back: bool,
     /// `value` as the insert struct takes it.
     pub new_value: String,
     /// `value` as the row type holds it.
@@ -87,8 +89,6 @@ pub struct ValueCases {
     /// `new_value` and `row_value` leaving `value` usable after them.
     pub new_value_kept: String,
     pub row_value_kept: String,
-    /// The helper of `tests/models/common.rs` the values call, if any.
-    pub helper: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -97,7 +97,7 @@ pub struct PatchCase {
     pub value: String,
     pub from_inserted: String,
     pub from_changed: String,
-    /// `..Default::default()` where the patch has other fields to fill.
+    /// `, ..Default::default()` where the patch has other fields to fill.
     pub rest: &'static str,
 }
 
@@ -209,85 +209,53 @@ fn is_textual(ty: &FieldType) -> bool {
     matches!(ty, FieldType::String { .. } | FieldType::Text)
 }
 
-/// A non-null value of the field's type that differs from `place`'s.
+/// A non-null value of the field's type that differs from `place`'s,
+/// made by a helper of `tests/models/common.rs`.
 fn different_value(krate: &str, field: &Field, place: &str) -> Option<String> {
     Some(match &field.ty {
-        FieldType::Int => format!("{place} + 1_000"),
-        FieldType::Float => format!("{place} + 1_000.0"),
-        FieldType::String { .. } | FieldType::Text => format!("{place}.chars().rev().collect()"),
-        FieldType::Bool => format!("!{place}"),
-        FieldType::DateTime => format!("{place} + chrono::Duration::days(1)"),
-        FieldType::Json => "serde_json::json!(\"other\")".to_owned(),
         FieldType::Enum(enum_type) => {
             let other = enum_type.variants.get(1)?;
             let first = &enum_type.variants[0];
             format!(
-                "if {place} == {krate}::{0}::{1} {{ {krate}::{0}::{2} }} else {{ {krate}::{0}::{1} }}",
+                "crate::common::other_value({place}, {krate}::{0}::{1}, {krate}::{0}::{2})",
                 enum_type.rust_name, first.rust_name, other.rust_name
             )
         }
+        _ => format!("crate::common::different(&{place})"),
     })
 }
 
-/// Values of the field's type that neither engine can store faithfully.
-fn unstorable_values(krate: &str, ty: &FieldType) -> Vec<String> {
-    let date = |year: i32| {
-        format!("chrono::NaiveDate::from_ymd_opt({year}, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc()")
-    };
-    match ty {
-        FieldType::String { .. } | FieldType::Text => {
-            vec![
-                r#""a\0b".to_owned()"#.to_owned(),
-                r#""\0".to_owned()"#.to_owned(),
-            ]
+/// The helper of `tests/models/common.rs` giving values of the type that
+/// neither engine can store faithfully, if there are any.
+fn unstorable_values(ty: &FieldType) -> Option<String> {
+    Some(
+        match ty {
+            FieldType::String { .. } | FieldType::Text => "unstorable_texts()",
+            FieldType::Float => "unstorable_floats()",
+            FieldType::DateTime => "unstorable_datetimes()",
+            FieldType::Json => "unstorable_json()",
+            FieldType::Int | FieldType::Bool | FieldType::Enum(_) => return None,
         }
-        FieldType::Float => ["f64::NAN", "f64::INFINITY", "f64::NEG_INFINITY"]
-            .map(String::from)
-            .to_vec(),
-        FieldType::DateTime => vec![date(10_000), date(-1)],
-        FieldType::Json => vec![
-            r#"serde_json::json!({ "text": "a\0b" })"#.to_owned(),
-            r#"serde_json::json!({ "a\0b": 1 })"#.to_owned(),
-            format!("crate::common::nested_json({krate}::codec::MAX_JSON_DEPTH + 1)"),
-        ],
-        FieldType::Int | FieldType::Bool | FieldType::Enum(_) => Vec::new(),
-    }
+        .to_owned(),
+    )
 }
 
-/// Values of the field's type at the edges of what both engines store,
-/// with the value each reads back as.
-fn edge_values(krate: &str, ty: &FieldType) -> Vec<(String, String)> {
-    let same = |value: &str| (value.to_owned(), value.to_owned());
-    match ty {
+/// The helper of `tests/models/common.rs` giving values of the type at the
+/// edges of what both engines store, and whether it pairs each with the
+/// value it reads back as.
+fn edge_values(ty: &FieldType) -> Option<(String, bool)> {
+    Some(match ty {
         FieldType::String { max_len } => {
             let max = max_len.map_or("usize::MAX".to_owned(), |n| n.to_string());
-            vec![
-                same("String::new()"),
-                same(&format!("crate::common::edge_text({max})")),
-            ]
+            (format!("edge_texts({max})"), false)
         }
-        FieldType::Text => vec![
-            same("String::new()"),
-            same("crate::common::edge_text(usize::MAX)"),
-        ],
-        FieldType::Float => ["f64::MAX", "-f64::MAX", "f64::MIN_POSITIVE", "5e-324"]
-            .map(same)
-            .to_vec(),
-        FieldType::DateTime => vec![
-            same("chrono::NaiveDate::from_ymd_opt(0, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc()"),
-            same("chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap().and_hms_milli_opt(23, 59, 59, 999).unwrap().and_utc()"),
-            // Stored to the millisecond on both engines.
-            (
-                "chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789)".to_owned(),
-                "chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap()".to_owned(),
-            ),
-        ],
-        FieldType::Json => vec![
-            same(&format!("crate::common::nested_json({krate}::codec::MAX_JSON_DEPTH)")),
-            same(r#"serde_json::json!({ "big": u64::MAX, "small": i64::MIN, "huge": 1e300, "tiny": 5e-324, "text": "é 🎞 \"\\ \n", "": null, "empty": [[], {}] })"#),
-        ],
-        FieldType::Int | FieldType::Bool | FieldType::Enum(_) => Vec::new(),
-    }
+        FieldType::Text => ("edge_texts(usize::MAX)".to_owned(), false),
+        FieldType::Float => ("edge_floats()".to_owned(), false),
+        // Stored to the millisecond on both engines.
+        FieldType::DateTime => ("edge_datetimes()".to_owned(), true),
+        FieldType::Json => ("edge_json()".to_owned(), false),
+        FieldType::Int | FieldType::Bool | FieldType::Enum(_) => return None,
+    })
 }
 
 /// The fields some check of the model reads.
@@ -301,7 +269,7 @@ fn checked_columns(model: &Model) -> Vec<usize> {
 
 /// The refusal and edge cases of a model's fields. A field some check
 /// reads gets no edge values: the check may refuse them.
-fn value_cases(krate: &str, model: &Model) -> (Vec<ValueCases>, Vec<ValueCases>) {
+fn value_cases(model: &Model) -> (Vec<ValueCases>, Vec<ValueCases>) {
     let checked = checked_columns(model);
     let mut refusals = Vec::new();
     let mut edges = Vec::new();
@@ -320,34 +288,26 @@ fn value_cases(krate: &str, model: &Model) -> (Vec<ValueCases>, Vec<ValueCases>)
                 value.to_owned()
             }
         };
-        let cases = |values: Vec<String>, read_back, helper| ValueCases {
+        let cases = |values: String, read_back| ValueCases {
             field: field.rust_name.clone(),
             column_literal: rust_str(&field.column),
-            values,
+            values: format!("crate::common::{values}"),
             read_back,
             new_value: wrap_new(field, "value".to_owned()),
             row_value: wrap_row("value"),
             new_value_kept: wrap_new(field, kept.to_owned()),
             row_value_kept: wrap_row(kept),
-            helper,
         };
-        let json_helper = matches!(field.ty, FieldType::Json).then_some("nested_json");
-        let unstorable = unstorable_values(krate, &field.ty);
-        if !unstorable.is_empty() {
-            refusals.push(cases(unstorable, None, json_helper));
+        if let Some(unstorable) = unstorable_values(&field.ty) {
+            refusals.push(cases(unstorable, false));
         }
-        let edge = edge_values(krate, &field.ty);
-        if edge.is_empty() || field.foreign_key.is_some() || checked.contains(&index) {
+        let Some((edge, read_back)) = edge_values(&field.ty) else {
+            continue;
+        };
+        if field.foreign_key.is_some() || checked.contains(&index) {
             continue;
         }
-        let helper = if is_textual(&field.ty) {
-            Some("edge_text")
-        } else {
-            json_helper
-        };
-        let (values, read_back): (Vec<String>, Vec<String>) = edge.into_iter().unzip();
-        let read_back = (read_back != values).then_some(read_back);
-        edges.push(cases(values, read_back, helper));
+        edges.push(cases(edge, read_back));
     }
     (refusals, edges)
 }
@@ -816,13 +776,13 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
             from_inserted: take("inserted"),
             from_changed: take("changed"),
             rest: if model.fields.iter().filter(|f| !f.primary_key).count() > 1 {
-                "..Default::default()"
+                ", ..Default::default()"
             } else {
                 ""
             },
         }
     });
-    let (refusals, edges) = value_cases(krate, model);
+    let (refusals, edges) = value_cases(model);
     let mut constructor_args = Vec::new();
     let mut constructor_expected = Vec::new();
     for field in model.fields.iter().filter(|f| !f.is_generated()) {

@@ -127,3 +127,125 @@ pub fn nested_json(depth: usize) -> serde_json::Value {
 pub fn edge_text(max: usize) -> String {
     "é🎞'\"\\%_\n\t\u{1}\u{7f} end".chars().take(max).collect()
 }
+
+/// The first instant of `year`, in UTC.
+fn year_start(year: i32) -> chrono::DateTime<chrono::Utc> {
+    chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+}
+
+/// Texts neither engine stores faithfully: they hold NUL characters.
+pub fn unstorable_texts() -> [String; 2] {
+    ["a\0b".to_owned(), "\0".to_owned()]
+}
+
+/// Floats neither engine stores faithfully.
+pub fn unstorable_floats() -> [f64; 3] {
+    [f64::NAN, f64::INFINITY, f64::NEG_INFINITY]
+}
+
+/// Instants outside the years 0 to 9999, which both engines store.
+pub fn unstorable_datetimes() -> [chrono::DateTime<chrono::Utc>; 2] {
+    [year_start(10_000), year_start(-1)]
+}
+
+/// JSON that holds NUL characters or nests deeper than the crate reads.
+pub fn unstorable_json() -> [serde_json::Value; 3] {
+    [
+        serde_json::json!({ "text": "a\0b" }),
+        serde_json::json!({ "a\0b": 1 }),
+        nested_json(pipeline_db::codec::MAX_JSON_DEPTH + 1),
+    ]
+}
+
+/// The shortest text and a hostile one of at most `max` characters.
+pub fn edge_texts(max: usize) -> [String; 2] {
+    [String::new(), edge_text(max)]
+}
+
+/// The largest, the most negative and the two smallest positive floats.
+pub fn edge_floats() -> [f64; 4] {
+    [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324]
+}
+
+/// The first and the last millisecond both engines store, and an instant
+/// with nanoseconds, each with the instant it reads back as: both engines
+/// store milliseconds.
+pub fn edge_datetimes() -> [(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>); 3] {
+    let first = year_start(0);
+    let last = chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .unwrap()
+        .and_hms_milli_opt(23, 59, 59, 999)
+        .unwrap()
+        .and_utc();
+    let nanos = chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789);
+    let millis = chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap();
+    [(first, first), (last, last), (nanos, millis)]
+}
+
+/// JSON nested as deep as the crate reads, and a value with what JSON
+/// encoders get wrong: large and tiny numbers, escapes, empty keys.
+pub fn edge_json() -> [serde_json::Value; 2] {
+    [
+        nested_json(pipeline_db::codec::MAX_JSON_DEPTH),
+        serde_json::json!({ "big": u64::MAX, "small": i64::MIN, "huge": 1e300, "tiny": 5e-324, "text": "é 🎞 \"\\ \n", "": null, "empty": [[], {}] }),
+    ]
+}
+
+/// A value of the type that differs from the one given.
+pub trait Different {
+    fn different(&self) -> Self;
+}
+
+impl Different for i64 {
+    fn different(&self) -> i64 {
+        self + 1_000
+    }
+}
+
+impl Different for f64 {
+    fn different(&self) -> f64 {
+        self + 1_000.0
+    }
+}
+
+impl Different for bool {
+    fn different(&self) -> bool {
+        !self
+    }
+}
+
+impl Different for String {
+    fn different(&self) -> String {
+        self.chars().rev().collect()
+    }
+}
+
+impl Different for chrono::DateTime<chrono::Utc> {
+    fn different(&self) -> Self {
+        *self + chrono::Duration::days(1)
+    }
+}
+
+impl Different for serde_json::Value {
+    fn different(&self) -> Self {
+        serde_json::json!([self])
+    }
+}
+
+/// A value that differs from `value`.
+pub fn different<T: Different>(value: &T) -> T {
+    value.different()
+}
+
+/// `one`, unless `value` is `one`: then `another`.
+pub fn other_value<T: PartialEq>(value: T, one: T, another: T) -> T {
+    if value == one {
+        another
+    } else {
+        one
+    }
+}

@@ -62,7 +62,7 @@ fn insert_many_stores_what_insert_stores() {
     // The database numbers each row afresh.
     many.id = inserted.id;
     // `now` is the moment of each write; the two are close, not equal.
-    let gap = many.measured_at - inserted.measured_at;
+    let gap = many.measured_at.signed_duration_since(inserted.measured_at);
     assert!(gap.num_seconds().abs() < 60, "{gap}");
     many.measured_at = inserted.measured_at;
     assert_eq!(many, inserted);
@@ -78,7 +78,7 @@ fn list_update_and_delete_round_trip() {
         vec![inserted.clone(), second.clone()]
     );
     let mut changed = inserted.clone();
-    changed.youtube_video_id = inserted.youtube_video_id.chars().rev().collect();
+    changed.youtube_video_id = crate::common::different(&inserted.youtube_video_id);
     assert!(api::analytics::update(db.conn(), &changed).unwrap());
     assert_eq!(
         api::analytics::get(db.conn(), inserted.id).unwrap(),
@@ -133,11 +133,12 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
             likes: None,
             comments: None,
             average_view_duration_seconds: None,
-            measured_at: None,
+            measured_at: None
         }
     );
     api::analytics::insert(db.conn(), &new).unwrap();
 }
+
 #[test]
 fn patch_writes_only_the_given_columns() {
     let mut db = db();
@@ -146,7 +147,7 @@ fn patch_writes_only_the_given_columns() {
     let same = api::analytics::patch(db.conn(), inserted.id, &untouched).unwrap();
     assert_eq!(same, Some(inserted.clone()));
     let mut changed = inserted.clone();
-    changed.youtube_video_id = inserted.youtube_video_id.chars().rev().collect();
+    changed.youtube_video_id = crate::common::different(&inserted.youtube_video_id);
     let patch = pipeline_db::AnalyticsPatch {
         youtube_video_id: Some(changed.youtube_video_id.clone()),
         ..Default::default()
@@ -164,7 +165,7 @@ fn patch_if_writes_only_while_the_expected_values_hold() {
     let mut db = db();
     let inserted = seeds::insert_analytics(db.conn(), 1);
     let mut changed = inserted.clone();
-    changed.youtube_video_id = inserted.youtube_video_id.chars().rev().collect();
+    changed.youtube_video_id = crate::common::different(&inserted.youtube_video_id);
     let expected = pipeline_db::AnalyticsPatch {
         youtube_video_id: Some(inserted.youtube_video_id.clone()),
         ..Default::default()
@@ -251,7 +252,7 @@ fn index_idx_analytics_video_exists_with_its_columns_in_order() {
     let mut db = db();
     assert_eq!(
         db.index_columns("idx_analytics_video"),
-        ["youtube_video_id", "measured_at",]
+        ["youtube_video_id", "measured_at"]
     );
 }
 
@@ -263,7 +264,7 @@ fn list_by_youtube_video_id_finds_the_matching_rows() {
     new.youtube_video_id = first.youtube_video_id.clone();
     let second = api::analytics::insert(db.conn(), &new).unwrap();
     let mut other = seeds::new_analytics(db.conn(), 3);
-    other.youtube_video_id = first.youtube_video_id.chars().rev().collect();
+    other.youtube_video_id = crate::common::different(&first.youtube_video_id);
     api::analytics::insert(db.conn(), &other).unwrap();
     let found =
         api::analytics::list_by_youtube_video_id(db.conn(), &first.youtube_video_id).unwrap();
@@ -308,30 +309,19 @@ fn measured_at_is_stored_alike_by_the_database_default_and_by_rust() {
 fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
     let mut db = db();
     let before = db.count("analytics");
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_analytics(db.conn(), n);
         new.youtube_video_id = value;
         let error = api::analytics::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "analytics", "youtube_video_id");
     }
-    for (n, value) in (1..).zip([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_floats()) {
         let mut new = seeds::new_analytics(db.conn(), n);
         new.average_view_duration_seconds = Some(value);
         let error = api::analytics::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "analytics", "average_view_duration_seconds");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_analytics(db.conn(), n);
         new.measured_at = Some(value);
         let error = api::analytics::insert(db.conn(), &new).unwrap_err();
@@ -344,7 +334,7 @@ fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
 fn a_refused_value_leaves_every_row_as_it_was() {
     let mut db = db();
     let inserted = seeds::insert_analytics(db.conn(), 1);
-    let value = "a\0b".to_owned();
+    let [value, ..] = crate::common::unstorable_texts();
     let mut changed = inserted.clone();
     changed.youtube_video_id = value.clone();
     let error = api::analytics::update(db.conn(), &changed).unwrap_err();
@@ -362,7 +352,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
     // Each row is deleted once read back, so every case is row 1 and its
     // unique columns never collide.
-    for value in [String::new(), crate::common::edge_text(32)] {
+    for value in crate::common::edge_texts(32) {
         let mut new = seeds::new_analytics(db.conn(), 1);
         new.youtube_video_id = value.clone();
         let inserted = api::analytics::insert(db.conn(), &new).unwrap();
@@ -373,7 +363,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::analytics::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324] {
+    for value in crate::common::edge_floats() {
         let mut new = seeds::new_analytics(db.conn(), 1);
         new.average_view_duration_seconds = Some(value);
         let inserted = api::analytics::insert(db.conn(), &new).unwrap();
@@ -384,37 +374,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::analytics::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_analytics(db.conn(), 1);
         new.measured_at = Some(value);
         let inserted = api::analytics::insert(db.conn(), &new).unwrap();

@@ -50,7 +50,7 @@ fn insert_many_stores_what_insert_stores() {
     // The database numbers each row afresh.
     many.id = inserted.id;
     // `now` is the moment of each write; the two are close, not equal.
-    let gap = many.created_at - inserted.created_at;
+    let gap = many.created_at.signed_duration_since(inserted.created_at);
     assert!(gap.num_seconds().abs() < 60, "{gap}");
     many.created_at = inserted.created_at;
     assert_eq!(many, inserted);
@@ -121,11 +121,12 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
             virality_score: None,
             transcript: None,
             file_path: None,
-            created_at: None,
+            created_at: None
         }
     );
     api::clips::insert(db.conn(), &new).unwrap();
 }
+
 #[test]
 fn patch_writes_only_the_given_columns() {
     let mut db = db();
@@ -264,48 +265,37 @@ fn created_at_is_stored_alike_by_the_database_default_and_by_rust() {
 fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
     let mut db = db();
     let before = db.count("clips");
-    for (n, value) in (1..).zip([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_floats()) {
         let mut new = seeds::new_clip(db.conn(), n);
         new.start_seconds = value;
         let error = api::clips::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "clips", "start_seconds");
     }
-    for (n, value) in (1..).zip([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_floats()) {
         let mut new = seeds::new_clip(db.conn(), n);
         new.end_seconds = value;
         let error = api::clips::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "clips", "end_seconds");
     }
-    for (n, value) in (1..).zip([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_floats()) {
         let mut new = seeds::new_clip(db.conn(), n);
         new.virality_score = Some(value);
         let error = api::clips::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "clips", "virality_score");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_clip(db.conn(), n);
         new.transcript = Some(value);
         let error = api::clips::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "clips", "transcript");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_clip(db.conn(), n);
         new.file_path = Some(value);
         let error = api::clips::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "clips", "file_path");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_clip(db.conn(), n);
         new.created_at = Some(value);
         let error = api::clips::insert(db.conn(), &new).unwrap_err();
@@ -318,7 +308,7 @@ fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
 fn a_refused_value_leaves_every_row_as_it_was() {
     let mut db = db();
     let inserted = seeds::insert_clip(db.conn(), 1);
-    let value = f64::NAN;
+    let [value, ..] = crate::common::unstorable_floats();
     let mut changed = inserted.clone();
     changed.start_seconds = value;
     let error = api::clips::update(db.conn(), &changed).unwrap_err();
@@ -336,7 +326,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
     // Each row is deleted once read back, so every case is row 1 and its
     // unique columns never collide.
-    for value in [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324] {
+    for value in crate::common::edge_floats() {
         let mut new = seeds::new_clip(db.conn(), 1);
         new.virality_score = Some(value);
         let inserted = api::clips::insert(db.conn(), &new).unwrap();
@@ -347,7 +337,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::clips::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+    for value in crate::common::edge_texts(usize::MAX) {
         let mut new = seeds::new_clip(db.conn(), 1);
         new.transcript = Some(value.clone());
         let inserted = api::clips::insert(db.conn(), &new).unwrap();
@@ -358,7 +348,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::clips::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(1024)] {
+    for value in crate::common::edge_texts(1024) {
         let mut new = seeds::new_clip(db.conn(), 1);
         new.file_path = Some(value.clone());
         let inserted = api::clips::insert(db.conn(), &new).unwrap();
@@ -369,37 +359,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::clips::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_clip(db.conn(), 1);
         new.created_at = Some(value);
         let inserted = api::clips::insert(db.conn(), &new).unwrap();

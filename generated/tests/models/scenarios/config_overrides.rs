@@ -48,7 +48,7 @@ fn insert_many_stores_what_insert_stores() {
     assert_eq!(stored.len(), 1);
     let mut many = stored.remove(0);
     // `now` is the moment of each write; the two are close, not equal.
-    let gap = many.updated_at - inserted.updated_at;
+    let gap = many.updated_at.signed_duration_since(inserted.updated_at);
     assert!(gap.num_seconds().abs() < 60, "{gap}");
     many.updated_at = inserted.updated_at;
     assert_eq!(many, inserted);
@@ -64,7 +64,7 @@ fn list_update_and_delete_round_trip() {
         vec![inserted.clone(), second.clone()]
     );
     let mut changed = inserted.clone();
-    changed.value = inserted.value.chars().rev().collect();
+    changed.value = crate::common::different(&inserted.value);
     assert!(api::config_overrides::update(db.conn(), &changed).unwrap());
     assert_eq!(
         api::config_overrides::get(db.conn(), &inserted.key).unwrap(),
@@ -129,11 +129,12 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
             key: seed.key.clone(),
             value: seed.value.clone(),
             updated_by: None,
-            updated_at: None,
+            updated_at: None
         }
     );
     api::config_overrides::insert(db.conn(), &new).unwrap();
 }
+
 #[test]
 fn patch_writes_only_the_given_columns() {
     let mut db = db();
@@ -142,7 +143,7 @@ fn patch_writes_only_the_given_columns() {
     let same = api::config_overrides::patch(db.conn(), &inserted.key, &untouched).unwrap();
     assert_eq!(same, Some(inserted.clone()));
     let mut changed = inserted.clone();
-    changed.value = inserted.value.chars().rev().collect();
+    changed.value = crate::common::different(&inserted.value);
     let patch = pipeline_db::ConfigOverridePatch {
         value: Some(changed.value.clone()),
         ..Default::default()
@@ -160,7 +161,7 @@ fn patch_if_writes_only_while_the_expected_values_hold() {
     let mut db = db();
     let inserted = seeds::insert_config_override(db.conn(), 1);
     let mut changed = inserted.clone();
-    changed.value = inserted.value.chars().rev().collect();
+    changed.value = crate::common::different(&inserted.value);
     let expected = pipeline_db::ConfigOverridePatch {
         value: Some(inserted.value.clone()),
         ..Default::default()
@@ -255,36 +256,25 @@ fn updated_at_is_stored_alike_by_the_database_default_and_by_rust() {
 fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
     let mut db = db();
     let before = db.count("config_overrides");
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_config_override(db.conn(), n);
         new.key = value;
         let error = api::config_overrides::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "config_overrides", "key");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_config_override(db.conn(), n);
         new.value = value;
         let error = api::config_overrides::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "config_overrides", "value");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_config_override(db.conn(), n);
         new.updated_by = Some(value);
         let error = api::config_overrides::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "config_overrides", "updated_by");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_config_override(db.conn(), n);
         new.updated_at = Some(value);
         let error = api::config_overrides::insert(db.conn(), &new).unwrap_err();
@@ -297,7 +287,7 @@ fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
 fn a_refused_value_leaves_every_row_as_it_was() {
     let mut db = db();
     let inserted = seeds::insert_config_override(db.conn(), 1);
-    let value = "a\0b".to_owned();
+    let [value, ..] = crate::common::unstorable_texts();
     let mut changed = inserted.clone();
     changed.key = value.clone();
     let error = api::config_overrides::update(db.conn(), &changed).unwrap_err();
@@ -318,7 +308,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
     // Each row is deleted once read back, so every case is row 1 and its
     // unique columns never collide.
-    for value in [String::new(), crate::common::edge_text(100)] {
+    for value in crate::common::edge_texts(100) {
         let mut new = seeds::new_config_override(db.conn(), 1);
         new.key = value.clone();
         let inserted = api::config_overrides::insert(db.conn(), &new).unwrap();
@@ -329,7 +319,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::config_overrides::delete(db.conn(), &inserted.key).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+    for value in crate::common::edge_texts(usize::MAX) {
         let mut new = seeds::new_config_override(db.conn(), 1);
         new.value = value.clone();
         let inserted = api::config_overrides::insert(db.conn(), &new).unwrap();
@@ -340,7 +330,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::config_overrides::delete(db.conn(), &inserted.key).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(100)] {
+    for value in crate::common::edge_texts(100) {
         let mut new = seeds::new_config_override(db.conn(), 1);
         new.updated_by = Some(value.clone());
         let inserted = api::config_overrides::insert(db.conn(), &new).unwrap();
@@ -351,37 +341,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::config_overrides::delete(db.conn(), &inserted.key).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_config_override(db.conn(), 1);
         new.updated_at = Some(value);
         let inserted = api::config_overrides::insert(db.conn(), &new).unwrap();

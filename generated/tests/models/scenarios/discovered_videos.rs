@@ -59,7 +59,9 @@ fn insert_many_stores_what_insert_stores() {
     // The database numbers each row afresh.
     many.id = inserted.id;
     // `now` is the moment of each write; the two are close, not equal.
-    let gap = many.discovered_at - inserted.discovered_at;
+    let gap = many
+        .discovered_at
+        .signed_duration_since(inserted.discovered_at);
     assert!(gap.num_seconds().abs() < 60, "{gap}");
     many.discovered_at = inserted.discovered_at;
     assert_eq!(many, inserted);
@@ -75,7 +77,7 @@ fn list_update_and_delete_round_trip() {
         vec![inserted.clone(), second.clone()]
     );
     let mut changed = inserted.clone();
-    changed.title = inserted.title.chars().rev().collect();
+    changed.title = crate::common::different(&inserted.title);
     assert!(api::discovered_videos::update(db.conn(), &changed).unwrap());
     assert_eq!(
         api::discovered_videos::get(db.conn(), inserted.id).unwrap(),
@@ -151,11 +153,12 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
             view_count: None,
             published_at: None,
             status: None,
-            discovered_at: None,
+            discovered_at: None
         }
     );
     api::discovered_videos::insert(db.conn(), &new).unwrap();
 }
+
 #[test]
 fn patch_writes_only_the_given_columns() {
     let mut db = db();
@@ -164,7 +167,7 @@ fn patch_writes_only_the_given_columns() {
     let same = api::discovered_videos::patch(db.conn(), inserted.id, &untouched).unwrap();
     assert_eq!(same, Some(inserted.clone()));
     let mut changed = inserted.clone();
-    changed.title = inserted.title.chars().rev().collect();
+    changed.title = crate::common::different(&inserted.title);
     let patch = pipeline_db::DiscoveredVideoPatch {
         title: Some(changed.title.clone()),
         ..Default::default()
@@ -182,7 +185,7 @@ fn patch_if_writes_only_while_the_expected_values_hold() {
     let mut db = db();
     let inserted = seeds::insert_discovered_video(db.conn(), 1);
     let mut changed = inserted.clone();
-    changed.title = inserted.title.chars().rev().collect();
+    changed.title = crate::common::different(&inserted.title);
     let expected = pipeline_db::DiscoveredVideoPatch {
         title: Some(inserted.title.clone()),
         ..Default::default()
@@ -266,10 +269,7 @@ fn status_outside_its_values_is_read_as_an_error_naming_it() {
 #[test]
 fn index_idx_discovered_videos_status_exists_with_its_columns_in_order() {
     let mut db = db();
-    assert_eq!(
-        db.index_columns("idx_discovered_videos_status"),
-        ["status",]
-    );
+    assert_eq!(db.index_columns("idx_discovered_videos_status"), ["status"]);
 }
 
 #[test]
@@ -290,11 +290,11 @@ fn list_by_status_finds_the_matching_rows() {
     new.status = Some(first.status);
     let second = api::discovered_videos::insert(db.conn(), &new).unwrap();
     let mut other = seeds::new_discovered_video(db.conn(), 3);
-    other.status = Some(if first.status == pipeline_db::DiscoveredVideoStatus::New {
-        pipeline_db::DiscoveredVideoStatus::Queued
-    } else {
-        pipeline_db::DiscoveredVideoStatus::New
-    });
+    other.status = Some(crate::common::other_value(
+        first.status,
+        pipeline_db::DiscoveredVideoStatus::New,
+        pipeline_db::DiscoveredVideoStatus::Queued,
+    ));
     api::discovered_videos::insert(db.conn(), &other).unwrap();
     let found = api::discovered_videos::list_by_status(db.conn(), first.status).unwrap();
     assert_eq!(found, vec![first, second]);
@@ -322,65 +322,43 @@ fn discovered_at_is_stored_alike_by_the_database_default_and_by_rust() {
 fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
     let mut db = db();
     let before = db.count("discovered_videos");
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_discovered_video(db.conn(), n);
         new.youtube_video_id = value;
         let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "discovered_videos", "youtube_video_id");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_discovered_video(db.conn(), n);
         new.title = value;
         let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "discovered_videos", "title");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_discovered_video(db.conn(), n);
         new.channel_id = value;
         let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "discovered_videos", "channel_id");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_discovered_video(db.conn(), n);
         new.channel_title = Some(value);
         let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "discovered_videos", "channel_title");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_discovered_video(db.conn(), n);
         new.url = value;
         let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "discovered_videos", "url");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_discovered_video(db.conn(), n);
         new.published_at = Some(value);
         let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "discovered_videos", "published_at");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_discovered_video(db.conn(), n);
         new.discovered_at = Some(value);
         let error = api::discovered_videos::insert(db.conn(), &new).unwrap_err();
@@ -393,7 +371,7 @@ fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
 fn a_refused_value_leaves_every_row_as_it_was() {
     let mut db = db();
     let inserted = seeds::insert_discovered_video(db.conn(), 1);
-    let value = "a\0b".to_owned();
+    let [value, ..] = crate::common::unstorable_texts();
     let mut changed = inserted.clone();
     changed.youtube_video_id = value.clone();
     let error = api::discovered_videos::update(db.conn(), &changed).unwrap_err();
@@ -414,7 +392,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
     // Each row is deleted once read back, so every case is row 1 and its
     // unique columns never collide.
-    for value in [String::new(), crate::common::edge_text(32)] {
+    for value in crate::common::edge_texts(32) {
         let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.youtube_video_id = value.clone();
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
@@ -425,7 +403,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(500)] {
+    for value in crate::common::edge_texts(500) {
         let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.title = value.clone();
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
@@ -436,7 +414,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(64)] {
+    for value in crate::common::edge_texts(64) {
         let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.channel_id = value.clone();
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
@@ -447,7 +425,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(255)] {
+    for value in crate::common::edge_texts(255) {
         let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.channel_title = Some(value.clone());
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
@@ -458,7 +436,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(500)] {
+    for value in crate::common::edge_texts(500) {
         let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.url = value.clone();
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
@@ -469,37 +447,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.published_at = Some(value);
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();
@@ -511,37 +459,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::discovered_videos::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_discovered_video(db.conn(), 1);
         new.discovered_at = Some(value);
         let inserted = api::discovered_videos::insert(db.conn(), &new).unwrap();

@@ -55,7 +55,7 @@ fn insert_many_stores_what_insert_stores() {
     // The database numbers each row afresh.
     many.id = inserted.id;
     // `now` is the moment of each write; the two are close, not equal.
-    let gap = many.occurred_at - inserted.occurred_at;
+    let gap = many.occurred_at.signed_duration_since(inserted.occurred_at);
     assert!(gap.num_seconds().abs() < 60, "{gap}");
     many.occurred_at = inserted.occurred_at;
     assert_eq!(many, inserted);
@@ -132,11 +132,12 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
             traceback: None,
             context: None,
             resolved: None,
-            occurred_at: None,
+            occurred_at: None
         }
     );
     api::error_logs::insert(db.conn(), &new).unwrap();
 }
+
 #[test]
 fn patch_writes_only_the_given_columns() {
     let mut db = db();
@@ -250,7 +251,7 @@ fn index_idx_error_log_module_exists_with_its_columns_in_order() {
     let mut db = db();
     assert_eq!(
         db.index_columns("idx_error_log_module"),
-        ["module", "occurred_at",]
+        ["module", "occurred_at"]
     );
 }
 
@@ -262,7 +263,7 @@ fn list_by_module_finds_the_matching_rows() {
     new.module = first.module.clone();
     let second = api::error_logs::insert(db.conn(), &new).unwrap();
     let mut other = seeds::new_error_log(db.conn(), 3);
-    other.module = first.module.chars().rev().collect();
+    other.module = crate::common::different(&first.module);
     api::error_logs::insert(db.conn(), &other).unwrap();
     let found = api::error_logs::list_by_module(db.conn(), &first.module).unwrap();
     assert_eq!(found, vec![second, first]);
@@ -306,58 +307,43 @@ fn occurred_at_is_stored_alike_by_the_database_default_and_by_rust() {
 fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
     let mut db = db();
     let before = db.count("error_logs");
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_error_log(db.conn(), n);
         new.correlation_id = Some(value);
         let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "error_logs", "correlation_id");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_error_log(db.conn(), n);
         new.module = value;
         let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "error_logs", "module");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_error_log(db.conn(), n);
         new.error_type = value;
         let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "error_logs", "error_type");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_error_log(db.conn(), n);
         new.message = value;
         let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "error_logs", "message");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_error_log(db.conn(), n);
         new.traceback = Some(value);
         let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "error_logs", "traceback");
     }
-    for (n, value) in (1..).zip([
-        serde_json::json!({ "text": "a\0b" }),
-        serde_json::json!({ "a\0b": 1 }),
-        crate::common::nested_json(pipeline_db::codec::MAX_JSON_DEPTH + 1),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_json()) {
         let mut new = seeds::new_error_log(db.conn(), n);
         new.context = Some(value);
         let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "error_logs", "context");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_error_log(db.conn(), n);
         new.occurred_at = Some(value);
         let error = api::error_logs::insert(db.conn(), &new).unwrap_err();
@@ -370,7 +356,7 @@ fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
 fn a_refused_value_leaves_every_row_as_it_was() {
     let mut db = db();
     let inserted = seeds::insert_error_log(db.conn(), 1);
-    let value = "a\0b".to_owned();
+    let [value, ..] = crate::common::unstorable_texts();
     let mut changed = inserted.clone();
     changed.correlation_id = Some(value.clone());
     let error = api::error_logs::update(db.conn(), &changed).unwrap_err();
@@ -388,7 +374,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
     // Each row is deleted once read back, so every case is row 1 and its
     // unique columns never collide.
-    for value in [String::new(), crate::common::edge_text(36)] {
+    for value in crate::common::edge_texts(36) {
         let mut new = seeds::new_error_log(db.conn(), 1);
         new.correlation_id = Some(value.clone());
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
@@ -399,7 +385,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(100)] {
+    for value in crate::common::edge_texts(100) {
         let mut new = seeds::new_error_log(db.conn(), 1);
         new.module = value.clone();
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
@@ -410,7 +396,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(100)] {
+    for value in crate::common::edge_texts(100) {
         let mut new = seeds::new_error_log(db.conn(), 1);
         new.error_type = value.clone();
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
@@ -421,7 +407,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+    for value in crate::common::edge_texts(usize::MAX) {
         let mut new = seeds::new_error_log(db.conn(), 1);
         new.message = value.clone();
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
@@ -432,7 +418,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+    for value in crate::common::edge_texts(usize::MAX) {
         let mut new = seeds::new_error_log(db.conn(), 1);
         new.traceback = Some(value.clone());
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
@@ -443,10 +429,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [
-        crate::common::nested_json(pipeline_db::codec::MAX_JSON_DEPTH),
-        serde_json::json!({ "big": u64::MAX, "small": i64::MIN, "huge": 1e300, "tiny": 5e-324, "text": "é 🎞 \"\\ \n", "": null, "empty": [[], {}] }),
-    ] {
+    for value in crate::common::edge_json() {
         let mut new = seeds::new_error_log(db.conn(), 1);
         new.context = Some(value.clone());
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();
@@ -457,37 +440,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::error_logs::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_error_log(db.conn(), 1);
         new.occurred_at = Some(value);
         let inserted = api::error_logs::insert(db.conn(), &new).unwrap();

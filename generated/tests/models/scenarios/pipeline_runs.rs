@@ -56,7 +56,7 @@ fn insert_many_stores_what_insert_stores() {
     // The database numbers each row afresh.
     many.id = inserted.id;
     // `now` is the moment of each write; the two are close, not equal.
-    let gap = many.started_at - inserted.started_at;
+    let gap = many.started_at.signed_duration_since(inserted.started_at);
     assert!(gap.num_seconds().abs() < 60, "{gap}");
     many.started_at = inserted.started_at;
     assert_eq!(many, inserted);
@@ -137,11 +137,12 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
             config_snapshot: None,
             started_at: None,
             finished_at: None,
-            error_message: None,
+            error_message: None
         }
     );
     api::pipeline_runs::insert(db.conn(), &new).unwrap();
 }
+
 #[test]
 fn patch_writes_only_the_given_columns() {
     let mut db = db();
@@ -342,57 +343,31 @@ fn started_at_is_stored_alike_by_the_database_default_and_by_rust() {
 fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
     let mut db = db();
     let before = db.count("pipeline_runs");
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_pipeline_run(db.conn(), n);
         new.correlation_id = value;
         let error = api::pipeline_runs::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "pipeline_runs", "correlation_id");
     }
-    for (n, value) in (1..).zip([
-        serde_json::json!({ "text": "a\0b" }),
-        serde_json::json!({ "a\0b": 1 }),
-        crate::common::nested_json(pipeline_db::codec::MAX_JSON_DEPTH + 1),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_json()) {
         let mut new = seeds::new_pipeline_run(db.conn(), n);
         new.config_snapshot = Some(value);
         let error = api::pipeline_runs::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "pipeline_runs", "config_snapshot");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_pipeline_run(db.conn(), n);
         new.started_at = Some(value);
         let error = api::pipeline_runs::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "pipeline_runs", "started_at");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_pipeline_run(db.conn(), n);
         new.finished_at = Some(value);
         let error = api::pipeline_runs::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "pipeline_runs", "finished_at");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_pipeline_run(db.conn(), n);
         new.error_message = Some(value);
         let error = api::pipeline_runs::insert(db.conn(), &new).unwrap_err();
@@ -405,7 +380,7 @@ fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
 fn a_refused_value_leaves_every_row_as_it_was() {
     let mut db = db();
     let inserted = seeds::insert_pipeline_run(db.conn(), 1);
-    let value = "a\0b".to_owned();
+    let [value, ..] = crate::common::unstorable_texts();
     let mut changed = inserted.clone();
     changed.correlation_id = value.clone();
     let error = api::pipeline_runs::update(db.conn(), &changed).unwrap_err();
@@ -423,7 +398,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
     // Each row is deleted once read back, so every case is row 1 and its
     // unique columns never collide.
-    for value in [String::new(), crate::common::edge_text(36)] {
+    for value in crate::common::edge_texts(36) {
         let mut new = seeds::new_pipeline_run(db.conn(), 1);
         new.correlation_id = value.clone();
         let inserted = api::pipeline_runs::insert(db.conn(), &new).unwrap();
@@ -434,10 +409,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::pipeline_runs::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [
-        crate::common::nested_json(pipeline_db::codec::MAX_JSON_DEPTH),
-        serde_json::json!({ "big": u64::MAX, "small": i64::MIN, "huge": 1e300, "tiny": 5e-324, "text": "é 🎞 \"\\ \n", "": null, "empty": [[], {}] }),
-    ] {
+    for value in crate::common::edge_json() {
         let mut new = seeds::new_pipeline_run(db.conn(), 1);
         new.config_snapshot = Some(value.clone());
         let inserted = api::pipeline_runs::insert(db.conn(), &new).unwrap();
@@ -448,37 +420,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::pipeline_runs::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_pipeline_run(db.conn(), 1);
         new.started_at = Some(value);
         let inserted = api::pipeline_runs::insert(db.conn(), &new).unwrap();
@@ -490,37 +432,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::pipeline_runs::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_pipeline_run(db.conn(), 1);
         new.finished_at = Some(value);
         let inserted = api::pipeline_runs::insert(db.conn(), &new).unwrap();
@@ -532,7 +444,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::pipeline_runs::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+    for value in crate::common::edge_texts(usize::MAX) {
         let mut new = seeds::new_pipeline_run(db.conn(), 1);
         new.error_message = Some(value.clone());
         let inserted = api::pipeline_runs::insert(db.conn(), &new).unwrap();

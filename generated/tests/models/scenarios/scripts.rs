@@ -50,7 +50,7 @@ fn insert_many_stores_what_insert_stores() {
     // The database numbers each row afresh.
     many.id = inserted.id;
     // `now` is the moment of each write; the two are close, not equal.
-    let gap = many.created_at - inserted.created_at;
+    let gap = many.created_at.signed_duration_since(inserted.created_at);
     assert!(gap.num_seconds().abs() < 60, "{gap}");
     many.created_at = inserted.created_at;
     assert_eq!(many, inserted);
@@ -66,7 +66,7 @@ fn list_update_and_delete_round_trip() {
         vec![inserted.clone(), second.clone()]
     );
     let mut changed = inserted.clone();
-    changed.content = inserted.content.chars().rev().collect();
+    changed.content = crate::common::different(&inserted.content);
     assert!(api::scripts::update(db.conn(), &changed).unwrap());
     assert_eq!(
         api::scripts::get(db.conn(), inserted.id).unwrap(),
@@ -122,11 +122,12 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
             model_name: seed.model_name.clone(),
             prompt_tokens: None,
             completion_tokens: None,
-            created_at: None,
+            created_at: None
         }
     );
     api::scripts::insert(db.conn(), &new).unwrap();
 }
+
 #[test]
 fn patch_writes_only_the_given_columns() {
     let mut db = db();
@@ -135,7 +136,7 @@ fn patch_writes_only_the_given_columns() {
     let same = api::scripts::patch(db.conn(), inserted.id, &untouched).unwrap();
     assert_eq!(same, Some(inserted.clone()));
     let mut changed = inserted.clone();
-    changed.content = inserted.content.chars().rev().collect();
+    changed.content = crate::common::different(&inserted.content);
     let patch = pipeline_db::ScriptPatch {
         content: Some(changed.content.clone()),
         ..Default::default()
@@ -153,7 +154,7 @@ fn patch_if_writes_only_while_the_expected_values_hold() {
     let mut db = db();
     let inserted = seeds::insert_script(db.conn(), 1);
     let mut changed = inserted.clone();
-    changed.content = inserted.content.chars().rev().collect();
+    changed.content = crate::common::different(&inserted.content);
     let expected = pipeline_db::ScriptPatch {
         content: Some(inserted.content.clone()),
         ..Default::default()
@@ -313,30 +314,19 @@ fn created_at_is_stored_alike_by_the_database_default_and_by_rust() {
 fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
     let mut db = db();
     let before = db.count("scripts");
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_script(db.conn(), n);
         new.content = value;
         let error = api::scripts::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "scripts", "content");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_script(db.conn(), n);
         new.model_name = value;
         let error = api::scripts::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "scripts", "model_name");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_script(db.conn(), n);
         new.created_at = Some(value);
         let error = api::scripts::insert(db.conn(), &new).unwrap_err();
@@ -349,7 +339,7 @@ fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
 fn a_refused_value_leaves_every_row_as_it_was() {
     let mut db = db();
     let inserted = seeds::insert_script(db.conn(), 1);
-    let value = "a\0b".to_owned();
+    let [value, ..] = crate::common::unstorable_texts();
     let mut changed = inserted.clone();
     changed.content = value.clone();
     let error = api::scripts::update(db.conn(), &changed).unwrap_err();
@@ -367,7 +357,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
     // Each row is deleted once read back, so every case is row 1 and its
     // unique columns never collide.
-    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+    for value in crate::common::edge_texts(usize::MAX) {
         let mut new = seeds::new_script(db.conn(), 1);
         new.content = value.clone();
         let inserted = api::scripts::insert(db.conn(), &new).unwrap();
@@ -378,7 +368,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::scripts::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(100)] {
+    for value in crate::common::edge_texts(100) {
         let mut new = seeds::new_script(db.conn(), 1);
         new.model_name = value.clone();
         let inserted = api::scripts::insert(db.conn(), &new).unwrap();
@@ -389,37 +379,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::scripts::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_script(db.conn(), 1);
         new.created_at = Some(value);
         let inserted = api::scripts::insert(db.conn(), &new).unwrap();

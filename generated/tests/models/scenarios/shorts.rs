@@ -56,7 +56,7 @@ fn insert_many_stores_what_insert_stores() {
     // The database numbers each row afresh.
     many.id = inserted.id;
     // `now` is the moment of each write; the two are close, not equal.
-    let gap = many.created_at - inserted.created_at;
+    let gap = many.created_at.signed_duration_since(inserted.created_at);
     assert!(gap.num_seconds().abs() < 60, "{gap}");
     many.created_at = inserted.created_at;
     assert_eq!(many, inserted);
@@ -72,7 +72,7 @@ fn list_update_and_delete_round_trip() {
         vec![inserted.clone(), second.clone()]
     );
     let mut changed = inserted.clone();
-    changed.file_path = inserted.file_path.chars().rev().collect();
+    changed.file_path = crate::common::different(&inserted.file_path);
     assert!(api::shorts::update(db.conn(), &changed).unwrap());
     assert_eq!(
         api::shorts::get(db.conn(), inserted.id).unwrap(),
@@ -130,11 +130,12 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
             youtube_video_id: None,
             status: None,
             uploaded_at: None,
-            created_at: None,
+            created_at: None
         }
     );
     api::shorts::insert(db.conn(), &new).unwrap();
 }
+
 #[test]
 fn patch_writes_only_the_given_columns() {
     let mut db = db();
@@ -143,7 +144,7 @@ fn patch_writes_only_the_given_columns() {
     let same = api::shorts::patch(db.conn(), inserted.id, &untouched).unwrap();
     assert_eq!(same, Some(inserted.clone()));
     let mut changed = inserted.clone();
-    changed.file_path = inserted.file_path.chars().rev().collect();
+    changed.file_path = crate::common::different(&inserted.file_path);
     let patch = pipeline_db::ShortPatch {
         file_path: Some(changed.file_path.clone()),
         ..Default::default()
@@ -161,7 +162,7 @@ fn patch_if_writes_only_while_the_expected_values_hold() {
     let mut db = db();
     let inserted = seeds::insert_short(db.conn(), 1);
     let mut changed = inserted.clone();
-    changed.file_path = inserted.file_path.chars().rev().collect();
+    changed.file_path = crate::common::different(&inserted.file_path);
     let expected = pipeline_db::ShortPatch {
         file_path: Some(inserted.file_path.clone()),
         ..Default::default()
@@ -415,59 +416,37 @@ fn created_at_is_stored_alike_by_the_database_default_and_by_rust() {
 fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
     let mut db = db();
     let before = db.count("shorts");
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_short(db.conn(), n);
         new.file_path = value;
         let error = api::shorts::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "shorts", "file_path");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_short(db.conn(), n);
         new.title = Some(value);
         let error = api::shorts::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "shorts", "title");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_short(db.conn(), n);
         new.description = Some(value);
         let error = api::shorts::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "shorts", "description");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_short(db.conn(), n);
         new.youtube_video_id = Some(value);
         let error = api::shorts::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "shorts", "youtube_video_id");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_short(db.conn(), n);
         new.uploaded_at = Some(value);
         let error = api::shorts::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "shorts", "uploaded_at");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_short(db.conn(), n);
         new.created_at = Some(value);
         let error = api::shorts::insert(db.conn(), &new).unwrap_err();
@@ -480,7 +459,7 @@ fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
 fn a_refused_value_leaves_every_row_as_it_was() {
     let mut db = db();
     let inserted = seeds::insert_short(db.conn(), 1);
-    let value = "a\0b".to_owned();
+    let [value, ..] = crate::common::unstorable_texts();
     let mut changed = inserted.clone();
     changed.file_path = value.clone();
     let error = api::shorts::update(db.conn(), &changed).unwrap_err();
@@ -498,7 +477,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
     // Each row is deleted once read back, so every case is row 1 and its
     // unique columns never collide.
-    for value in [String::new(), crate::common::edge_text(1024)] {
+    for value in crate::common::edge_texts(1024) {
         let mut new = seeds::new_short(db.conn(), 1);
         new.file_path = value.clone();
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
@@ -509,7 +488,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(100)] {
+    for value in crate::common::edge_texts(100) {
         let mut new = seeds::new_short(db.conn(), 1);
         new.title = Some(value.clone());
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
@@ -520,7 +499,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(usize::MAX)] {
+    for value in crate::common::edge_texts(usize::MAX) {
         let mut new = seeds::new_short(db.conn(), 1);
         new.description = Some(value.clone());
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
@@ -531,7 +510,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(32)] {
+    for value in crate::common::edge_texts(32) {
         let mut new = seeds::new_short(db.conn(), 1);
         new.youtube_video_id = Some(value.clone());
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
@@ -542,37 +521,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_short(db.conn(), 1);
         new.uploaded_at = Some(value);
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();
@@ -584,37 +533,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::shorts::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_short(db.conn(), 1);
         new.created_at = Some(value);
         let inserted = api::shorts::insert(db.conn(), &new).unwrap();

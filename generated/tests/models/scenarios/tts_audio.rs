@@ -49,7 +49,7 @@ fn insert_many_stores_what_insert_stores() {
     // The database numbers each row afresh.
     many.id = inserted.id;
     // `now` is the moment of each write; the two are close, not equal.
-    let gap = many.created_at - inserted.created_at;
+    let gap = many.created_at.signed_duration_since(inserted.created_at);
     assert!(gap.num_seconds().abs() < 60, "{gap}");
     many.created_at = inserted.created_at;
     assert_eq!(many, inserted);
@@ -65,7 +65,7 @@ fn list_update_and_delete_round_trip() {
         vec![inserted.clone(), second.clone()]
     );
     let mut changed = inserted.clone();
-    changed.file_path = inserted.file_path.chars().rev().collect();
+    changed.file_path = crate::common::different(&inserted.file_path);
     assert!(api::tts_audio::update(db.conn(), &changed).unwrap());
     assert_eq!(
         api::tts_audio::get(db.conn(), inserted.id).unwrap(),
@@ -120,11 +120,12 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
             voice: seed.voice.clone(),
             provider: None,
             duration_seconds: None,
-            created_at: None,
+            created_at: None
         }
     );
     api::tts_audio::insert(db.conn(), &new).unwrap();
 }
+
 #[test]
 fn patch_writes_only_the_given_columns() {
     let mut db = db();
@@ -133,7 +134,7 @@ fn patch_writes_only_the_given_columns() {
     let same = api::tts_audio::patch(db.conn(), inserted.id, &untouched).unwrap();
     assert_eq!(same, Some(inserted.clone()));
     let mut changed = inserted.clone();
-    changed.file_path = inserted.file_path.chars().rev().collect();
+    changed.file_path = crate::common::different(&inserted.file_path);
     let patch = pipeline_db::TTSAudioPatch {
         file_path: Some(changed.file_path.clone()),
         ..Default::default()
@@ -151,7 +152,7 @@ fn patch_if_writes_only_while_the_expected_values_hold() {
     let mut db = db();
     let inserted = seeds::insert_tts_audio(db.conn(), 1);
     let mut changed = inserted.clone();
-    changed.file_path = inserted.file_path.chars().rev().collect();
+    changed.file_path = crate::common::different(&inserted.file_path);
     let expected = pipeline_db::TTSAudioPatch {
         file_path: Some(inserted.file_path.clone()),
         ..Default::default()
@@ -266,42 +267,31 @@ fn created_at_is_stored_alike_by_the_database_default_and_by_rust() {
 fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
     let mut db = db();
     let before = db.count("tts_audio");
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_tts_audio(db.conn(), n);
         new.file_path = value;
         let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "tts_audio", "file_path");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_tts_audio(db.conn(), n);
         new.voice = value;
         let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "tts_audio", "voice");
     }
-    for (n, value) in (1..).zip(["a\0b".to_owned(), "\0".to_owned()]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_texts()) {
         let mut new = seeds::new_tts_audio(db.conn(), n);
         new.provider = Some(value);
         let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "tts_audio", "provider");
     }
-    for (n, value) in (1..).zip([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_floats()) {
         let mut new = seeds::new_tts_audio(db.conn(), n);
         new.duration_seconds = Some(value);
         let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
         crate::common::assert_refused(&error, "tts_audio", "duration_seconds");
     }
-    for (n, value) in (1..).zip([
-        chrono::NaiveDate::from_ymd_opt(10000, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-        chrono::NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc(),
-    ]) {
+    for (n, value) in (1..).zip(crate::common::unstorable_datetimes()) {
         let mut new = seeds::new_tts_audio(db.conn(), n);
         new.created_at = Some(value);
         let error = api::tts_audio::insert(db.conn(), &new).unwrap_err();
@@ -314,7 +304,7 @@ fn values_neither_engine_stores_faithfully_are_refused_naming_the_column() {
 fn a_refused_value_leaves_every_row_as_it_was() {
     let mut db = db();
     let inserted = seeds::insert_tts_audio(db.conn(), 1);
-    let value = "a\0b".to_owned();
+    let [value, ..] = crate::common::unstorable_texts();
     let mut changed = inserted.clone();
     changed.file_path = value.clone();
     let error = api::tts_audio::update(db.conn(), &changed).unwrap_err();
@@ -332,7 +322,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
     let mut db = db();
     // Each row is deleted once read back, so every case is row 1 and its
     // unique columns never collide.
-    for value in [String::new(), crate::common::edge_text(1024)] {
+    for value in crate::common::edge_texts(1024) {
         let mut new = seeds::new_tts_audio(db.conn(), 1);
         new.file_path = value.clone();
         let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
@@ -343,7 +333,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::tts_audio::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(100)] {
+    for value in crate::common::edge_texts(100) {
         let mut new = seeds::new_tts_audio(db.conn(), 1);
         new.voice = value.clone();
         let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
@@ -354,7 +344,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::tts_audio::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [String::new(), crate::common::edge_text(50)] {
+    for value in crate::common::edge_texts(50) {
         let mut new = seeds::new_tts_audio(db.conn(), 1);
         new.provider = Some(value.clone());
         let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
@@ -365,7 +355,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::tts_audio::delete(db.conn(), inserted.id).unwrap());
     }
-    for value in [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324] {
+    for value in crate::common::edge_floats() {
         let mut new = seeds::new_tts_audio(db.conn(), 1);
         new.duration_seconds = Some(value);
         let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
@@ -376,37 +366,7 @@ fn values_at_the_edges_of_what_is_stored_read_back_equal() {
         );
         assert!(api::tts_audio::delete(db.conn(), inserted.id).unwrap());
     }
-    let cases = [
-        (
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(0, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 999)
-                .unwrap()
-                .and_utc(),
-        ),
-        (
-            chrono::DateTime::from_timestamp_nanos(1_767_225_600_123_456_789),
-            chrono::DateTime::from_timestamp_millis(1_767_225_600_123).unwrap(),
-        ),
-    ];
-    for (value, read_back) in cases {
+    for (value, read_back) in crate::common::edge_datetimes() {
         let mut new = seeds::new_tts_audio(db.conn(), 1);
         new.created_at = Some(value);
         let inserted = api::tts_audio::insert(db.conn(), &new).unwrap();
