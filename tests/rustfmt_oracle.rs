@@ -67,7 +67,14 @@ fn name(rng: &mut Rng, taken: &mut Vec<String>) -> String {
 }
 
 fn schema_yaml(rng: &mut Rng) -> String {
-    let mut yaml = String::from("crate: layout-db\nmodels:\n");
+    // The crate's name reaches every path to its types in the tests.
+    let krate = if rng.chance(50) {
+        "layout-db".to_owned()
+    } else {
+        let mut taken = Vec::new();
+        format!("c{}", name(rng, &mut taken).replace('_', "-"))
+    };
+    let mut yaml = format!("crate: {krate}\nmodels:\n");
     let mut tables = Vec::new();
     let mut sql_names = Vec::new();
     let mut keys: Vec<(String, String, &str)> = Vec::new();

@@ -7,6 +7,7 @@ use crate::dialect::Dialect;
 use crate::ir::{FieldType, Model, OnDelete, Schema};
 use crate::naming::sql_ident;
 
+use super::layout::struct_slice;
 use super::view::rust_str;
 
 /// A unique constraint or unique index; every value a Rust literal.
@@ -41,6 +42,60 @@ pub struct ErrorView {
     pub uniques: Vec<UniqueView>,
     pub foreign_keys: Vec<ForeignKeyView>,
     pub checks: Vec<CheckView>,
+}
+
+impl ErrorView {
+    /// The `UNIQUES` catalog, as rustfmt prints it.
+    pub fn uniques_slice(&self) -> String {
+        let items: Vec<Vec<String>> = self
+            .uniques
+            .iter()
+            .map(|u| {
+                vec![
+                    format!("table: {}", u.table),
+                    format!("columns: &[{}]", u.columns.join(", ")),
+                    format!("name: {}", u.name),
+                ]
+            })
+            .collect();
+        struct_slice("const UNIQUES: &[Unique]", "Unique", &items)
+    }
+
+    /// The `FOREIGN_KEYS` catalog, as rustfmt prints it.
+    pub fn foreign_keys_slice(&self) -> String {
+        let items: Vec<Vec<String>> = self
+            .foreign_keys
+            .iter()
+            .map(|k| {
+                vec![
+                    format!("table: {}", k.table),
+                    format!("column: {}", k.column),
+                    format!("name: {}", k.name),
+                    format!("parent: {}", k.parent),
+                    format!("parent_exists_sql: {}", k.parent_exists_sql),
+                    format!("refusing_delete_sql: {}", k.refusing_delete_sql),
+                ]
+            })
+            .collect();
+        struct_slice("const FOREIGN_KEYS: &[ForeignKey]", "ForeignKey", &items)
+    }
+
+    /// The `CHECKS` catalog, as rustfmt prints it.
+    pub fn checks_slice(&self) -> String {
+        let items: Vec<Vec<String>> = self
+            .checks
+            .iter()
+            .map(|c| {
+                vec![
+                    format!("table: {}", c.table),
+                    format!("columns: &[{}]", c.columns.join(", ")),
+                    format!("name: {}", c.name),
+                    format!("sqlite: {}", c.sqlite),
+                ]
+            })
+            .collect();
+        struct_slice("const CHECKS: &[Check]", "Check", &items)
+    }
 }
 
 fn some_str(text: Option<&str>) -> String {

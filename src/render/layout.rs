@@ -52,6 +52,8 @@ pub enum Expr {
     },
     /// `expr?`.
     Try(Box<Expr>),
+    /// A macro call rustfmt cannot format, kept as written.
+    RawMacro(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,6 +267,7 @@ impl Expr {
                 text
             }
             Expr::Closure { params, body } => format!("|{params}| {}", body.flat()),
+            Expr::RawMacro(text) => text.clone(),
             Expr::Unary(op, inner) => format!("{op}{}", inner.flat()),
             Expr::Try(inner) => format!("{}?", inner.flat()),
             Expr::Struct { path, fields } => {
@@ -287,7 +290,9 @@ impl Expr {
     fn can_overflow(&self, args: usize) -> bool {
         match self {
             Expr::Closure { .. } => true,
-            Expr::Call { .. } | Expr::Chain { .. } | Expr::Struct { .. } => args == 1,
+            Expr::Call { .. } | Expr::Chain { .. } | Expr::Struct { .. } | Expr::RawMacro(_) => {
+                args == 1
+            }
             Expr::Unary(_, inner) | Expr::Try(inner) => inner.can_overflow(args),
             Expr::Atom { .. } => false,
         }
@@ -298,6 +303,7 @@ impl Expr {
         match self {
             // A tuple or an array literal is no call.
             Expr::Call { callee, .. } => !callee.is_empty(),
+            Expr::RawMacro(_) => true,
             Expr::Unary(_, inner) | Expr::Try(inner) => inner.is_nested_call(),
             _ => false,
         }
@@ -426,6 +432,8 @@ fn rewrite_in(expr: &Expr, shape: Shape, context: Context) -> Option<String> {
             Some(format!("{text}?"))
         }
         Expr::Struct { path, fields } => rewrite_struct(path, fields, shape, context),
+        // rustfmt's `return_macro_parse_failure_fallback`: as written.
+        Expr::RawMacro(text) => Some(text.clone()),
     }
 }
 
@@ -444,9 +452,13 @@ fn rewrite_struct(
     shape: Shape,
     context: Context,
 ) -> Option<String> {
+    // The path cannot break; ` {` follows it.
+    if path.len() + 2 > shape.width {
+        return None;
+    }
     if fields.is_empty() {
-        let text = format!("{path} {{}}");
-        return (text.len() <= shape.width).then_some(text);
+        // rustfmt checks only the path's width here.
+        return Some(format!("{path} {{}}"));
     }
     // 3 = ` {` and a space; 2 = ` }`.
     let one_line_width = shape.width.checked_sub(path.len() + 3 + 2);
@@ -554,8 +566,13 @@ fn rewrite_list(
     let nested_shape = shape.block_indent(TAB).sub_width(1)?;
 
     if args.is_empty() {
-        let text = format!("{callee}{open}{close}");
-        return (text.len() <= shape.width).then_some(text);
+        // The brackets close on a line of their own where they do not fit
+        // after the callee.
+        return Some(if callee.len() + 2 <= shape.width {
+            format!("{callee}{open}{close}")
+        } else {
+            format!("{callee}{open}\n{}{close}", " ".repeat(shape.indent))
+        });
     }
 
     let mut items: Vec<Option<String>> = args
@@ -942,6 +959,9 @@ enum Token {
     Word(String),
     /// A string or char literal, as written.
     Literal(String),
+    /// A macro call whose arguments are no expression (`json!({ .. })`),
+    /// as written: rustfmt keeps such a call as it is, whatever its width.
+    RawMacro(String),
     Punct(char),
 }
 
@@ -999,6 +1019,42 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
                 }
                 break;
             }
+            // A macro call with a block for arguments, kept whole.
+            let rest: String = chars[i..].iter().take(3).filter(|c| **c != ' ').collect();
+            if rest.starts_with("!({") {
+                let start_word = start;
+                let mut depth = 0;
+                let mut in_string = false;
+                while i < chars.len() {
+                    let c = chars[i];
+                    if in_string {
+                        if c == '\\' {
+                            i += 1;
+                        } else if c == '"' {
+                            in_string = false;
+                        }
+                    } else {
+                        match c {
+                            '"' => in_string = true,
+                            '(' | '[' | '{' => depth += 1,
+                            ')' | ']' | '}' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    i += 1;
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    i += 1;
+                }
+                if depth != 0 {
+                    return None;
+                }
+                tokens.push(Token::RawMacro(chars[start_word..i].iter().collect()));
+                continue;
+            }
             // A float literal such as `0.5`.
             if chars[start].is_ascii_digit()
                 && chars.get(i) == Some(&'.')
@@ -1017,7 +1073,7 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
         } else if c == '=' && chars.get(i + 1) == Some(&'=') {
             tokens.push(Token::Punct('='));
             i += 2;
-        } else if "()[]{},.&?!|+-*".contains(c) {
+        } else if "()[]{},.&?!|+-*%".contains(c) {
             tokens.push(Token::Punct(c));
             i += 1;
         } else {
@@ -1051,16 +1107,33 @@ impl Parser {
     fn expr(&mut self) -> Option<Expr> {
         let first = self.unary()?;
         let mut text = None;
-        while let Some(Token::Punct(op @ ('+' | '-' | '*' | '='))) = self.peek().cloned() {
-            self.at += 1;
-            let operand = self.unary()?;
-            let op = if op == '=' {
-                "==".to_owned()
-            } else {
-                op.to_string()
-            };
+        loop {
             let left = text.take().unwrap_or_else(|| first.flat());
-            text = Some(format!("{left} {op} {}", operand.flat()));
+            match self.peek().cloned() {
+                Some(Token::Punct(op @ ('+' | '-' | '*' | '=' | '%'))) => {
+                    self.at += 1;
+                    let operand = self.unary()?;
+                    let op = if op == '=' {
+                        "==".to_owned()
+                    } else {
+                        op.to_string()
+                    };
+                    text = Some(format!("{left} {op} {}", operand.flat()));
+                }
+                // A cast: `n as f64`.
+                Some(Token::Word(word)) if word == "as" => {
+                    self.at += 1;
+                    let Some(Token::Word(ty)) = self.peek().cloned() else {
+                        return None;
+                    };
+                    self.at += 1;
+                    text = Some(format!("{left} as {ty}"));
+                }
+                _ => {
+                    text = (left != first.flat()).then_some(left);
+                    break;
+                }
+            }
         }
         Some(match text {
             Some(text) => atom(text),
@@ -1141,6 +1214,10 @@ impl Parser {
             Token::Literal(text) => {
                 self.at += 1;
                 Some(simple(text))
+            }
+            Token::RawMacro(text) => {
+                self.at += 1;
+                Some(Expr::RawMacro(text))
             }
             Token::Word(word) => {
                 self.at += 1;
@@ -1280,7 +1357,9 @@ pub fn lay_out_lines(block: &str) -> String {
 fn lay_out_line(line: &str) -> Option<String> {
     let code = line.trim_start();
     let indent = line.len() - code.len();
-    if code.starts_with("//") || code.starts_with('#') || code.is_empty() {
+    // rustfmt measures text in characters and the port in bytes, so a
+    // line that is not ASCII (a template's own literal) is left as printed.
+    if code.starts_with("//") || code.starts_with('#') || code.is_empty() || !code.is_ascii() {
         return None;
     }
     let (code, suffix) = if let Some(code) = code.strip_suffix(';') {
@@ -1496,7 +1575,11 @@ fn signature(code: &str, indent: usize) -> String {
             format!("{head}(\n{pad}) {{")
         };
     }
-    let Some(open) = code.find('(') else {
+    // The parameters open after the name: `pub(crate)` has parentheses too.
+    let Some(open) = code
+        .find("fn ")
+        .and_then(|fn_at| code[fn_at..].find('(').map(|open| fn_at + open))
+    else {
         return code.to_owned();
     };
     // The parameters end at the `)` that closes the first `(`.
@@ -1529,7 +1612,18 @@ fn signature(code: &str, indent: usize) -> String {
     }
     text.push('\n');
     text.push_str(&" ".repeat(indent));
-    text.push_str(&code[close..]);
+    let tail = &code[close..];
+    // The brace goes to a line of its own where ` {` does not fit after
+    // the return type.
+    match tail.strip_suffix(" {") {
+        Some(head) if indent + head.len() + 2 > MAX_WIDTH => {
+            text.push_str(head);
+            text.push('\n');
+            text.push_str(&" ".repeat(indent));
+            text.push('{');
+        }
+        _ => text.push_str(tail),
+    }
     text
 }
 
@@ -1613,7 +1707,8 @@ fn field_init_in(name: &str, expr: &Expr, indent: usize, context: Context) -> St
     {
         return format!("{name}: {text},");
     }
-    let inner = Shape::statement(indent + TAB, 1);
+    // rustfmt's `Shape::indented`: no room kept for the comma.
+    let inner = Shape::statement(indent + TAB, 0);
     match rewrite_in(expr, inner, context) {
         Some(text) => format!("{name}:\n{}{text},", " ".repeat(indent + TAB)),
         None => format!("{name}: {},", expr.flat()),
@@ -1659,10 +1754,45 @@ pub fn arm(pattern: &str, expr: &Expr, indent: usize, suffix: &str) -> String {
 /// the line of its arm and go on below.
 fn can_extend(expr: &Expr) -> bool {
     match expr {
-        Expr::Call { .. } | Expr::Chain { .. } | Expr::Struct { .. } | Expr::Closure { .. } => true,
+        Expr::Call { .. }
+        | Expr::Chain { .. }
+        | Expr::Struct { .. }
+        | Expr::Closure { .. }
+        | Expr::RawMacro(_) => true,
         Expr::Unary(_, inner) | Expr::Try(inner) => can_extend(inner),
         Expr::Atom { .. } => false,
     }
+}
+
+/// `head = &[...];` for a slice of struct literals of type `ty`, each
+/// given by its fields (`name: value`, one to a line, for
+/// [`lay_out_lines`] to lay out), as rustfmt prints it: `&[]` when empty,
+/// one struct hugging the brackets, else a struct per item.
+pub fn struct_slice(head: &str, ty: &str, items: &[Vec<String>]) -> String {
+    let mut text = format!("{head} = &[");
+    match items {
+        [] => {}
+        [one] => {
+            text.push_str(ty);
+            text.push_str(" {\n");
+            for field in one {
+                text.push_str(&format!("    {field},\n"));
+            }
+            text.push('}');
+        }
+        _ => {
+            text.push('\n');
+            for item in items {
+                text.push_str(&format!("    {ty} {{\n"));
+                for field in item {
+                    text.push_str(&format!("        {field},\n"));
+                }
+                text.push_str("    },\n");
+            }
+        }
+    }
+    text.push_str("];");
+    text
 }
 
 /// Orders two `use` items as rustfmt does (its default, edition 2021):

@@ -42,23 +42,9 @@ impl Output {
 /// names (`tests/rustfmt_oracle.rs` holds them to it), so rustfmt is not
 /// run on them.
 pub fn needs_rustfmt(path: &str) -> bool {
-    let per_model_sqlite =
-        path.starts_with("src/") && path.matches('/').count() == 1 && !CRATE_FILES.contains(&path);
-    let per_model_postgres = path.starts_with("src/postgres/") && path.matches('/').count() == 2;
-    let scenario =
-        path.starts_with("tests/models/scenarios/") && path != "tests/models/scenarios/seeds.rs";
-    path.ends_with(".rs") && !per_model_sqlite && !per_model_postgres && !scenario
+    let _ = path;
+    false
 }
-
-/// The crate-level files under `src/`; every other `src/*.rs` is a table's
-/// SQLite module.
-const CRATE_FILES: [&str; 5] = [
-    "src/lib.rs",
-    "src/codec.rs",
-    "src/error.rs",
-    "src/migrations.rs",
-    "src/postgres.rs",
-];
 
 fn header(schema: &Schema) -> String {
     format!(
@@ -99,7 +85,10 @@ struct LibTemplate<'a> {
     header: &'a str,
     source_name: &'a str,
     crate_ident: &'a str,
-    models: &'a [ModelView],
+    /// The `mod` items, each with its attributes, in rustfmt's order.
+    modules: Vec<String>,
+    /// The `pub use` items of the crate's own modules, in rustfmt's order.
+    exports: Vec<String>,
     /// The first model, for the example of hand-written SQL.
     first_module: &'a str,
     first_model: &'a str,
@@ -128,6 +117,27 @@ struct MigrationsTemplate<'a> {
     migrations: &'a [crate::migrate::MigrationText],
 }
 
+impl MigrationsTemplate<'_> {
+    /// The `MIGRATIONS` catalog, as rustfmt prints it.
+    fn migrations_slice(&self) -> String {
+        let items: Vec<Vec<String>> = self
+            .migrations
+            .iter()
+            .map(|m| {
+                let path =
+                    |engine: &str| format!("include_str!(\"../migrations/{}/{engine}.sql\")", m.id);
+                vec![
+                    format!("version: {}", m.version),
+                    format!("id: \"{}\"", m.id),
+                    format!("sqlite: {}", path("sqlite")),
+                    format!("postgres: {}", path("postgres")),
+                ]
+            })
+            .collect();
+        layout::struct_slice("pub const MIGRATIONS: &[Migration]", "Migration", &items)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "rust/model.rs", escape = "none")]
 struct ModelTemplate<'a> {
@@ -140,7 +150,54 @@ struct ModelTemplate<'a> {
 struct PostgresTemplate<'a> {
     header: &'a str,
     crate_ident: &'a str,
-    models: &'a [ModelView],
+    /// The table modules, in rustfmt's order.
+    modules: Vec<String>,
+}
+
+/// The modules of `models` as rustfmt orders `mod` items: by name, a raw
+/// identifier's without its `r#`.
+fn sorted_modules(models: &[ModelView]) -> Vec<String> {
+    let mut modules: Vec<String> = models.iter().map(|m| m.module.clone()).collect();
+    modules.sort_by(|a, b| crate::naming::unraw(a).cmp(crate::naming::unraw(b)));
+    modules
+}
+
+/// `lib.rs`'s `mod` items: the crate's own modules and one per table.
+fn lib_modules(models: &[ModelView]) -> Vec<String> {
+    let mut modules: Vec<(String, String)> = ["codec", "error", "migrations"]
+        .map(|name| (name.to_owned(), format!("pub mod {name};")))
+        .into_iter()
+        .chain([(
+            "postgres".to_owned(),
+            "#[cfg(feature = \"postgres\")]\npub mod postgres;".to_owned(),
+        )])
+        .chain(models.iter().map(|m| {
+            let name = crate::naming::unraw(&m.module).to_owned();
+            (name, format!("pub mod {};", m.module))
+        }))
+        .collect();
+    modules.sort();
+    modules.into_iter().map(|(_, item)| item).collect()
+}
+
+/// `lib.rs`'s `pub use` items of its own modules, each list and the items
+/// in rustfmt's order.
+fn lib_exports(models: &[ModelView]) -> Vec<String> {
+    let mut exports: Vec<String> = [
+        "pub use codec::{InvalidValue, UnknownVariant};",
+        "pub use error::{ConstraintKind, Error, ErrorKind, Result, UnreadableValue, Violation};",
+        "pub use migrations::MigrateError;",
+    ]
+    .map(str::to_owned)
+    .into_iter()
+    .chain(models.iter().map(|m| {
+        let mut names = m.exports.clone();
+        names.sort_by(|a, b| layout::compare_segments(a, b));
+        format!("pub use {}::{{{}}};", m.module, names.join(", "))
+    }))
+    .collect();
+    exports.sort_by(|a, b| layout::compare_use_paths(a, b));
+    exports
 }
 
 #[derive(Template)]
@@ -171,12 +228,13 @@ struct TestCommonTemplate<'a> {
     uses_datetime: bool,
     uses_text: bool,
     uses_unique: bool,
-    crate_ident: &'a str,
     uses_refusals: bool,
     uses_violations: bool,
     uses_enums: bool,
     /// The value helpers the scenario files call, with those they call.
     helpers: BTreeSet<&'static str>,
+    /// The `use` of the generated crate's items the helpers name, if any.
+    crate_imports: String,
 }
 
 impl TestCommonTemplate<'_> {
@@ -229,7 +287,9 @@ struct TestSeedsTemplate<'a> {
 struct TestSqliteTemplate<'a> {
     header: &'a str,
     crate_ident: &'a str,
-    tests: &'a [ModelTestView],
+    /// The scenario modules with their files, in rustfmt's order.
+    scenario_modules: &'a [(String, String)],
+
     sorted_tables: &'a [String],
 }
 
@@ -239,7 +299,9 @@ struct TestPostgresTemplate<'a> {
     header: &'a str,
     crate_ident: &'a str,
     env_var: &'a str,
-    tests: &'a [ModelTestView],
+    /// The scenario modules with their files, in rustfmt's order.
+    scenario_modules: &'a [(String, String)],
+
     sorted_tables: &'a [String],
 }
 
@@ -277,6 +339,12 @@ fn on_every_core<T: Sync, R: Send>(items: &[T], render: impl Fn(&T) -> R + Sync)
 /// Renders a template into a string. Templates only print values already
 /// held in memory, so the only failure askama knows, a `Display` impl
 /// erroring, cannot happen here.
+/// A Rust template's text, each statement it printed on one line laid out
+/// as rustfmt would.
+fn rust_template(template: &impl Template) -> String {
+    layout::lay_out_lines(&render_template(template))
+}
+
 fn render_template(template: &impl Template) -> String {
     let mut text = template
         .render()
@@ -340,11 +408,12 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     }
     files.insert(
         "src/lib.rs".to_owned(),
-        render_template(&LibTemplate {
+        rust_template(&LibTemplate {
             header: &header,
             source_name: &schema.source_name,
             crate_ident: &crate_ident,
-            models: &models,
+            modules: lib_modules(&models),
+            exports: lib_exports(&models),
             first_module: &models[0].module,
             first_model: &models[0].name,
             first_table_sql: view::rust_str(&crate::naming::sql_ident(&models[0].table)),
@@ -363,14 +432,14 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     );
     files.insert(
         "src/codec.rs".to_owned(),
-        render_template(&CodecTemplate {
+        rust_template(&CodecTemplate {
             header: &header,
             crate_ident: &crate_ident,
         }),
     );
     files.insert(
         "src/error.rs".to_owned(),
-        render_template(&ErrorTemplate {
+        rust_template(&ErrorTemplate {
             header: &header,
             crate_ident: &crate_ident,
             e: &error_view::error_view(schema),
@@ -378,7 +447,7 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     );
     files.insert(
         "src/migrations.rs".to_owned(),
-        render_template(&MigrationsTemplate {
+        rust_template(&MigrationsTemplate {
             header: &header,
             migrations,
         }),
@@ -404,10 +473,10 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
 
     files.insert(
         "src/postgres.rs".to_owned(),
-        render_template(&PostgresTemplate {
+        rust_template(&PostgresTemplate {
             header: &header,
             crate_ident: &crate_ident,
-            models: &postgres_models,
+            modules: sorted_modules(&postgres_models),
         }),
     );
     files.extend(on_every_core(&postgres_models, |model| {
@@ -433,14 +502,14 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     let env_var = format!("{}_TEST_POSTGRES_URL", crate_ident.to_ascii_uppercase());
     files.insert(
         "build.rs".to_owned(),
-        render_template(&BuildScriptTemplate {
+        rust_template(&BuildScriptTemplate {
             header: &header,
             env_var: &env_var,
         }),
     );
     files.insert(
         "tests/models/main.rs".to_owned(),
-        render_template(&TestMainTemplate {
+        rust_template(&TestMainTemplate {
             header: &header,
             env_var: &env_var,
         }),
@@ -450,6 +519,12 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
         .iter()
         .map(|&index| test_views[index].seed.clone())
         .collect();
+    let mut scenario_modules: Vec<(String, String)> = test_views
+        .iter()
+        .map(|t| (t.file_stem.clone(), t.module.clone()))
+        .chain([("seeds".to_owned(), "seeds".to_owned())])
+        .collect();
+    scenario_modules.sort_by(|a, b| crate::naming::unraw(&a.1).cmp(crate::naming::unraw(&b.1)));
     let common_imports = test_view::common_imports(schema);
     let scenarios: Vec<(String, String)> = on_every_core(&test_views, |test| {
         (
@@ -461,27 +536,53 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             })),
         )
     });
+    let uses_refusals = test_views.iter().any(|t| !t.refusals.is_empty());
+    let uses_violations = test_views.iter().any(|t| {
+        !t.dangling.is_empty()
+            || !t.duplicates.is_empty()
+            || t.deletions.iter().any(|d| d.action == "refuse")
+    });
+    let uses_enums = test_views.iter().any(|t| !t.enums.is_empty());
+    let helpers = value_helpers(scenarios.iter().map(|(_, text)| text));
+    // The crate's items the helpers of `common.rs` name, imported so no
+    // path in them grows with the crate's name.
+    let mut crate_items = BTreeSet::new();
+    if uses_refusals || uses_enums {
+        crate_items.extend(["Error", "ErrorKind"]);
+    }
+    if uses_violations {
+        crate_items.extend(["ConstraintKind", "Error", "Violation"]);
+    }
+    if uses_enums {
+        crate_items.insert("ConstraintKind");
+    }
+    if helpers.contains("nested_json") {
+        crate_items.insert("codec::MAX_JSON_DEPTH");
+    }
+    let mut crate_items: Vec<&str> = crate_items.into_iter().collect();
+    crate_items.sort_by(|a, b| layout::compare_segments(a, b));
+    let crate_imports = match crate_items.as_slice() {
+        [] => String::new(),
+        [one] => format!("use {crate_ident}::{one};"),
+        many => format!("use {crate_ident}::{{{}}};", many.join(", ")),
+    };
     files.insert(
         "tests/models/common.rs".to_owned(),
-        render_template(&TestCommonTemplate {
+        rust_template(&TestCommonTemplate {
             header: &header,
             uses_datetime: common_imports.contains(&"at"),
             uses_text: common_imports.contains(&"text"),
             uses_unique: common_imports.contains(&"unique"),
-            crate_ident: &crate_ident,
-            uses_refusals: test_views.iter().any(|t| !t.refusals.is_empty()),
-            uses_violations: test_views.iter().any(|t| {
-                !t.dangling.is_empty()
-                    || !t.duplicates.is_empty()
-                    || t.deletions.iter().any(|d| d.action == "refuse")
-            }),
-            uses_enums: test_views.iter().any(|t| !t.enums.is_empty()),
-            helpers: value_helpers(scenarios.iter().map(|(_, text)| text)),
+            uses_refusals,
+            uses_violations,
+            uses_enums,
+            helpers,
+            crate_imports,
         }),
     );
     files.insert(
         "tests/models/scenarios/seeds.rs".to_owned(),
-        render_template(&TestSeedsTemplate {
+        rust_template(&TestSeedsTemplate {
             header: &header,
             crate_ident: &crate_ident,
             common_imports: &common_imports,
@@ -490,20 +591,20 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     );
     files.insert(
         "tests/models/sqlite.rs".to_owned(),
-        render_template(&TestSqliteTemplate {
+        rust_template(&TestSqliteTemplate {
             header: &header,
             crate_ident: &crate_ident,
-            tests: &test_views,
+            scenario_modules: &scenario_modules,
             sorted_tables: &sorted_tables,
         }),
     );
     files.insert(
         "tests/models/postgres.rs".to_owned(),
-        render_template(&TestPostgresTemplate {
+        rust_template(&TestPostgresTemplate {
             header: &header,
             crate_ident: &crate_ident,
             env_var: &env_var,
-            tests: &test_views,
+            scenario_modules: &scenario_modules,
             sorted_tables: &sorted_tables,
         }),
     );

@@ -29,7 +29,9 @@ pub struct Timestamp(pub DateTime<Utc>);
 
 impl ToSql for Timestamp {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.0.format(DATETIME_FORMAT).to_string()))
+        Ok(ToSqlOutput::from(
+            self.0.format(DATETIME_FORMAT).to_string(),
+        ))
     }
 }
 
@@ -69,9 +71,15 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
             None => (rest, 0),
         },
     };
-    let naive = NaiveDateTime::parse_from_str(&format!("{date}T{time}"), "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    let naive =
+        NaiveDateTime::parse_from_str(&format!("{date}T{time}"), "%Y-%m-%dT%H:%M:%S%.f").ok()?;
     let offset = FixedOffset::east_opt(offset_seconds)?;
-    Some(naive.and_local_timezone(offset).single()?.with_timezone(&Utc))
+    Some(
+        naive
+            .and_local_timezone(offset)
+            .single()?
+            .with_timezone(&Utc),
+    )
 }
 
 /// The form this crate stores, `YYYY-MM-DDTHH:MM:SS.sssZ`, read digit by
@@ -80,8 +88,9 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
 fn parse_stored(text: &str) -> Option<DateTime<Utc>> {
     let bytes = text.as_bytes();
     if bytes.len() != 24
-        || [bytes[4], bytes[7], bytes[10], bytes[13], bytes[16], bytes[19], bytes[23]]
-            != *b"--T::.Z"
+        || [
+            bytes[4], bytes[7], bytes[10], bytes[13], bytes[16], bytes[19], bytes[23],
+        ] != *b"--T::.Z"
     {
         return None;
     }
@@ -115,7 +124,10 @@ fn offset_seconds(text: &str) -> Option<i32> {
     }
     let (hours, minutes) = match digits.len() {
         2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
+        4 => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..].parse::<i32>().ok()?,
+        ),
         _ => return None,
     };
     Some(sign * (hours * 3600 + minutes * 60))
@@ -215,11 +227,16 @@ impl std::fmt::Display for ValueProblem {
             Self::NulInJson => {
                 "the JSON holds a NUL character (\\u0000), which PostgreSQL's jsonb cannot store"
             }
-            Self::JsonTooDeep => "the JSON is nested deeper than 127 levels and could not be read back",
+            Self::JsonTooDeep => {
+                "the JSON is nested deeper than 127 levels and could not be read back"
+            }
             Self::DateTimeOutOfRange => "the datetime lies outside the years 0000 to 9999",
             Self::NotFinite => "the number is NaN or infinite, which SQLite cannot store",
             Self::TooLong { max } => {
-                return write!(f, "the text is longer than the {max} characters the column holds");
+                return write!(
+                    f,
+                    "the text is longer than the {max} characters the column holds"
+                );
             }
         })
     }
@@ -370,12 +387,7 @@ impl<'a, T: Storable> Checked<'a, T> {
 
     /// `value`, to be bound as a value of `table.column`, a `string(max)`
     /// column: refused when longer than `max` characters.
-    pub fn with_max(
-        table: &'static str,
-        column: &'static str,
-        value: &'a T,
-        max: u32,
-    ) -> Self {
+    pub fn with_max(table: &'static str, column: &'static str, value: &'a T, max: u32) -> Self {
         Self::new(table, column, value).at_most(max)
     }
 
@@ -546,7 +558,11 @@ pub fn read_column<T: FromSql>(
 /// Text as an SQL literal for a message: quoted, inner quotes doubled, cut
 /// after 100 characters.
 pub(crate) fn sql_text(text: &str) -> String {
-    let mut literal: String = text.chars().take(100).collect::<String>().replace('\'', "''");
+    let mut literal: String = text
+        .chars()
+        .take(100)
+        .collect::<String>()
+        .replace('\'', "''");
     if text.chars().nth(100).is_some() {
         literal.push_str("...");
     }

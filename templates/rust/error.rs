@@ -254,39 +254,11 @@ struct Check {
     sqlite: &'static str,
 }
 
-const UNIQUES: &[Unique] = &[
-{%- for u in e.uniques %}
-    Unique {
-        table: {{ u.table }},
-        columns: &[{{ u.columns|join(", ") }}],
-        name: {{ u.name }},
-    },
-{%- endfor %}
-];
+{{ e.uniques_slice() }}
 
-const FOREIGN_KEYS: &[ForeignKey] = &[
-{%- for k in e.foreign_keys %}
-    ForeignKey {
-        table: {{ k.table }},
-        column: {{ k.column }},
-        name: {{ k.name }},
-        parent: {{ k.parent }},
-        parent_exists_sql: {{ k.parent_exists_sql }},
-        refusing_delete_sql: {{ k.refusing_delete_sql }},
-    },
-{%- endfor %}
-];
+{{ e.foreign_keys_slice() }}
 
-const CHECKS: &[Check] = &[
-{%- for c in e.checks %}
-    Check {
-        table: {{ c.table }},
-        columns: &[{{ c.columns|join(", ") }}],
-        name: {{ c.name }},
-        sqlite: {{ c.sqlite }},
-    },
-{%- endfor %}
-];
+{{ e.checks_slice() }}
 
 fn violation(
     kind: ConstraintKind,

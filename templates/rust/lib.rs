@@ -40,14 +40,8 @@
 //! {{ crate_ident }}::init_db(&conn)?;
 //! # Ok::<(), {{ crate_ident }}::Error>(())
 //! ```
-
-pub mod codec;
-pub mod error;
-pub mod migrations;
-#[cfg(feature = "postgres")]
-pub mod postgres;
-{%- for m in models %}
-pub mod {{ m.module }};
+{% for module in modules %}
+{{ module }}
 {%- endfor %}
 
 use std::path::Path;
@@ -58,12 +52,8 @@ use rusqlite::Connection;
 pub use chrono;
 pub use rusqlite;
 pub use serde_json;
-
-pub use codec::{InvalidValue, UnknownVariant};
-pub use error::{ConstraintKind, Error, ErrorKind, Result, UnreadableValue, Violation};
-pub use migrations::MigrateError;
-{%- for m in models %}
-pub use {{ m.module }}::{ {{- m.exports|join(", ") -}} };
+{% for export in exports %}
+{{ export }}
 {%- endfor %}
 
 /// The SQLite DDL of every table and index; safe to run again.

@@ -17,16 +17,7 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[
-{%- for m in migrations %}
-    Migration {
-        version: {{ m.version }},
-        id: "{{ m.id }}",
-        sqlite: include_str!("../migrations/{{ m.id }}/sqlite.sql"),
-        postgres: include_str!("../migrations/{{ m.id }}/postgres.sql"),
-    },
-{%- endfor %}
-];
+{{ migrations_slice() }}
 
 /// Why migrating stopped. Nothing of the migration named was applied.
 #[derive(Debug)]
@@ -52,7 +43,9 @@ pub enum MigrateError {
         embedded: String,
     },
     /// The database has a migration this crate does not: it is newer.
-    TooNew { migration: String },
+    TooNew {
+        migration: String,
+    },
     /// The database has tables but no history, and they are not what the
     /// first migration makes.
     NotRecognised,
@@ -363,7 +356,10 @@ pub(crate) mod postgres_runner {
             transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])?;
             let namespace: String = transaction.query_one("SELECT current_schema()", &[])?.get(0);
             let has_history: bool = transaction
-                .query_one("SELECT to_regclass('schemagen_migrations') IS NOT NULL", &[])?
+                .query_one(
+                    "SELECT to_regclass('schemagen_migrations') IS NOT NULL",
+                    &[],
+                )?
                 .get(0);
             if !has_history {
                 let live = objects(&mut transaction, &namespace)?;

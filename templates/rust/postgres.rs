@@ -21,21 +21,21 @@
 //! transaction.commit()?;
 //! # Ok::<(), {{ crate_ident }}::Error>(())
 //! ```
-{% for m in models %}
-pub mod {{ m.module }};
+{% for module in modules %}
+pub mod {{ module }};
 {%- endfor %}
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
 
 use ::bytes::BytesMut;
-use chrono::SubsecRound;
-use postgres::types::{FromSql, IsNull, ToSql, Type};
-use postgres::{Row, Statement};
 /// The postgres crate's types this API takes, so a user needs no version of
 /// the crate of their own. Its `Error` is the source of a [`crate::Error`]
 /// that PostgreSQL reported.
 pub use ::postgres::{Client, Error, GenericClient, NoTls, Transaction};
+use chrono::SubsecRound;
+use postgres::types::{FromSql, IsNull, ToSql, Type};
+use postgres::{Row, Statement};
 
 use crate::codec::{sql_text, Checked, CheckedValue, Storable, Timestamp};
 use crate::error::UnreadableValue;

@@ -8,6 +8,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
 {%- endif %}
+{%- if !crate_imports.is_empty() %}
+
+{{ crate_imports }}
+{%- endif %}
 {%- if uses_unique %}
 
 /// A number no other seed row of this test run uses, so the unique columns
@@ -38,9 +42,9 @@ pub fn at(n: i64, offset: i64) -> DateTime<Utc> {
 
 /// Asserts that `error` is the refusal of a value bound for `table.column`,
 /// made before anything was stored, with the engine's error as its source.
-pub fn assert_refused(error: &{{ crate_ident }}::Error, table: &str, column: &str) {
+pub fn assert_refused(error: &Error, table: &str, column: &str) {
     match error.kind() {
-        {{ crate_ident }}::ErrorKind::InvalidValue(refusal) => {
+        ErrorKind::InvalidValue(refusal) => {
             assert_eq!((refusal.table, refusal.column), (table, column), "{refusal}");
         }
         other => panic!("expected the value for {table}.{column} to be refused, got {other:?}: {error}"),
@@ -54,14 +58,8 @@ pub fn assert_refused(error: &{{ crate_ident }}::Error, table: &str, column: &st
 /// Asserts that `error` says, as both engines do, that a write broke the
 /// constraint `name` of kind `kind` on `table` (`columns`), with the
 /// engine's message in its text and the engine's error as its source.
-pub fn assert_violation(
-    error: &{{ crate_ident }}::Error,
-    kind: {{ crate_ident }}::ConstraintKind,
-    table: &str,
-    columns: &[&str],
-    name: &str,
-) {
-    let expected = {{ crate_ident }}::Violation {
+pub fn assert_violation(error: &Error, kind: ConstraintKind, table: &str, columns: &[&str], name: &str) {
+    let expected = Violation {
         kind,
         table: Some(table.to_owned()),
         columns: columns.iter().map(|column| column.to_string()).collect(),
@@ -69,7 +67,10 @@ pub fn assert_violation(
     };
     assert_eq!(error.violation(), Some(&expected), "{error}");
     let text = error.to_string();
-    assert!(text.contains(name) && text.contains(error.message()), "{text}");
+    assert!(
+        text.contains(name) && text.contains(error.message()),
+        "{text}"
+    );
     assert!(!error.message().is_empty());
     assert!(std::error::Error::source(error).is_some(), "{error}");
 }
@@ -79,9 +80,9 @@ pub fn assert_violation(
 /// Asserts that `error` is the enum check `name` of `table.column` refusing
 /// a value. The table may be unnamed: SQLite does not say it for a
 /// statement of the user's own, and two tables may hold the same check.
-pub fn assert_check_violation(error: &{{ crate_ident }}::Error, table: &str, column: &str, name: &str) {
+pub fn assert_check_violation(error: &Error, table: &str, column: &str, name: &str) {
     let violation = error.violation().unwrap_or_else(|| panic!("expected a violation: {error}"));
-    assert_eq!(violation.kind, {{ crate_ident }}::ConstraintKind::Check, "{error}");
+    assert_eq!(violation.kind, ConstraintKind::Check, "{error}");
     assert_eq!(violation.columns, [column], "{error}");
     assert_eq!(violation.constraint.as_deref(), Some(name), "{error}");
     if let Some(named) = &violation.table {
@@ -91,9 +92,9 @@ pub fn assert_check_violation(error: &{{ crate_ident }}::Error, table: &str, col
 
 /// Asserts that `error` names the stored `value` of `table.column` that
 /// could not be read.
-pub fn assert_unreadable(error: &{{ crate_ident }}::Error, table: &str, column: &str, value: &str) {
+pub fn assert_unreadable(error: &Error, table: &str, column: &str, value: &str) {
     match error.kind() {
-        {{ crate_ident }}::ErrorKind::UnreadableValue(unreadable) => {
+        ErrorKind::UnreadableValue(unreadable) => {
             assert_eq!(
                 (unreadable.table, unreadable.column, unreadable.value.as_str()),
                 (table, column, value),
@@ -103,7 +104,10 @@ pub fn assert_unreadable(error: &{{ crate_ident }}::Error, table: &str, column: 
         other => panic!("expected an unreadable value in {table}.{column}, got {other:?}: {error}"),
     }
     let text = error.to_string();
-    assert!(text.contains(&format!("{table}.{column}")) && text.contains(value), "{text}");
+    assert!(
+        text.contains(&format!("{table}.{column}")) && text.contains(value),
+        "{text}"
+    );
 }
 {%- endif %}
 {%- if uses("nested_json") %}
@@ -161,7 +165,7 @@ pub fn unstorable_json() -> [serde_json::Value; 3] {
     [
         serde_json::json!({ "text": "a\0b" }),
         serde_json::json!({ "a\0b": 1 }),
-        nested_json({{ crate_ident }}::codec::MAX_JSON_DEPTH + 1),
+        nested_json(MAX_JSON_DEPTH + 1),
     ]
 }
 {%- endif %}
@@ -202,7 +206,7 @@ pub fn edge_datetimes() -> [(chrono::DateTime<chrono::Utc>, chrono::DateTime<chr
 /// encoders get wrong: large and tiny numbers, escapes, empty keys.
 pub fn edge_json() -> [serde_json::Value; 2] {
     [
-        nested_json({{ crate_ident }}::codec::MAX_JSON_DEPTH),
+        nested_json(MAX_JSON_DEPTH),
         serde_json::json!({ "big": u64::MAX, "small": i64::MIN, "huge": 1e300, "tiny": 5e-324, "text": "é 🎞 \"\\ \n", "": null, "empty": [[], {}] }),
     ]
 }

@@ -8,13 +8,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use postgres::Client;
 
+use {{ crate_ident }}::migrations::MIGRATIONS;
 use {{ crate_ident }}::postgres as api;
-
-#[path = "scenarios/seeds.rs"]
-mod seeds;
-{%- for t in tests %}
-#[path = "scenarios/{{ t.file_stem }}.rs"]
-mod {{ t.module }};
+use {{ crate_ident }}::Result;
+{% for (stem, module) in scenario_modules %}
+#[path = "scenarios/{{ stem }}.rs"]
+mod {{ module }};
 {%- endfor %}
 
 /// What the seeds and scenarios pass to the API.
@@ -32,25 +31,29 @@ pub struct TestDb {
 impl TestDb {
     /// Connects and creates an empty schema of the test's own.
     fn empty() -> TestDb {
-    let url = std::env::var(URL_VARIABLE).unwrap_or_else(|_| {
-        panic!("set {URL_VARIABLE} to a PostgreSQL URL to run the postgres feature's tests")
-    });
-    let mut client = api::connect(&url).unwrap_or_else(|error| panic!("cannot connect to {url}: {error}"));
-    // Unique across the tests of this run (the counter), and across runs
-    // sharing the server (the process id and the clock).
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
-    let schema = format!(
-        "test_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    client
-        .batch_execute(&format!(
-            "CREATE SCHEMA {schema}; SET search_path TO {schema}; SET TIME ZONE 'UTC'"
-        ))
-        .unwrap();
-    TestDb { client, schema }
+        let url = std::env::var(URL_VARIABLE).unwrap_or_else(|_| {
+            panic!("set {URL_VARIABLE} to a PostgreSQL URL to run the postgres feature's tests")
+        });
+        let mut client =
+            api::connect(&url).unwrap_or_else(|error| panic!("cannot connect to {url}: {error}"));
+        // Unique across the tests of this run (the counter), and across runs
+        // sharing the server (the process id and the clock).
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let schema = format!(
+            "test_{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        client
+            .batch_execute(&format!(
+                "CREATE SCHEMA {schema}; SET search_path TO {schema}; SET TIME ZONE 'UTC'"
+            ))
+            .unwrap();
+        TestDb { client, schema }
     }
 }
 
@@ -78,11 +81,7 @@ impl TestDb {
     }
 
     /// Runs a hand-written query and reads each row with `read`.
-    pub fn query_with<T>(
-        &mut self,
-        sql: &str,
-        read: fn(&postgres::Row) -> {{ crate_ident }}::Result<T>,
-    ) -> Vec<T> {
+    pub fn query_with<T>(&mut self, sql: &str, read: fn(&postgres::Row) -> Result<T>) -> Vec<T> {
         let rows = self.client.query(sql, &[]).unwrap();
         rows.iter().map(|row| read(row).unwrap()).collect()
     }
@@ -93,7 +92,7 @@ impl TestDb {
     }
 
     /// Runs a hand-written statement; its error converts as a user's would.
-    pub fn execute(&mut self, sql: &str) -> {{ crate_ident }}::Result<()> {
+    pub fn execute(&mut self, sql: &str) -> Result<()> {
         self.client.execute(sql, &[])?;
         Ok(())
     }
@@ -146,7 +145,7 @@ fn init_db_creates_every_table_and_is_safe_to_run_again() {
         )
         .unwrap();
     let tables: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
-    assert_eq!(tables, [{% for t in sorted_tables %}{{ t }}, {% endfor %}]);
+    assert_eq!(tables, [{{ sorted_tables|join(", ") }}]);
 }
 
 #[test]
@@ -179,19 +178,16 @@ fn init_db_from_two_workers_at_once_creates_the_tables_once() {
         .conn()
         .query_one("SELECT COUNT(*) FROM schemagen_migrations", &[])
         .unwrap();
-    let embedded = {{ crate_ident }}::migrations::MIGRATIONS.len() as i64;
+    let embedded = MIGRATIONS.len() as i64;
     assert_eq!(recorded.get::<_, i64>(0), embedded, "each migration applied once");
 }
 
 #[test]
 fn a_database_made_before_migrations_is_taken_as_migrated() {
     let mut db = TestDb::empty();
-    let first = {{ crate_ident }}::migrations::MIGRATIONS[0].postgres;
+    let first = MIGRATIONS[0].postgres;
     db.conn().batch_execute(first).unwrap();
     let applied = api::migrate(db.conn()).unwrap();
-    let later: Vec<&str> = {{ crate_ident }}::migrations::MIGRATIONS[1..]
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let later: Vec<&str> = MIGRATIONS[1..].iter().map(|m| m.id).collect();
     assert_eq!(applied, later);
 }

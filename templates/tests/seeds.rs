@@ -6,7 +6,11 @@
 // Each table's tests use a different part of these helpers.
 #![allow(dead_code)]
 {% if !common_imports.is_empty() %}
+{%- if common_imports.len() == 1 %}
+use crate::common::{{ common_imports[0] }};
+{%- else %}
 use crate::common::{ {{- common_imports|join(", ") -}} };
+{%- endif %}
 {% endif %}
 use super::{api, Conn};
 {%- for s in seeds %}
@@ -17,11 +21,7 @@ pub fn {{ s.new_fn }}({% if s.parents.is_empty() %}_conn{% else %}conn{% endif %
 {%- for (var, insert_fn) in s.parents %}
     let {{ var }} = {{ insert_fn }}(conn, unique());
 {%- endfor %}
-    {{ crate_ident }}::{{ s.new_name }} {
-    {%- for init in s.inits %}
-        {{ init }},
-    {%- endfor %}
-    }
+    {{ crate_ident }}::{{ s.new_name }} { {{ s.inits|join(", ") }} }
 }
 
 /// A stored `{{ s.model }}` made from [`{{ s.new_fn }}`].

@@ -4,12 +4,9 @@
 use rusqlite::Connection;
 
 use {{ crate_ident }} as api;
-
-#[path = "scenarios/seeds.rs"]
-mod seeds;
-{%- for t in tests %}
-#[path = "scenarios/{{ t.file_stem }}.rs"]
-mod {{ t.module }};
+{% for (stem, module) in scenario_modules %}
+#[path = "scenarios/{{ stem }}.rs"]
+mod {{ module }};
 {%- endfor %}
 
 /// What the seeds and scenarios pass to the API.
@@ -37,11 +34,11 @@ impl TestDb {
     pub fn query_with<T>(
         &mut self,
         sql: &str,
-        read: fn(&rusqlite::Row<'_>) -> {{ crate_ident }}::Result<T>,
+        read: fn(&rusqlite::Row<'_>) -> api::Result<T>,
     ) -> Vec<T> {
         let mut statement = self.conn.prepare(sql).unwrap();
         let rows = statement.query_and_then([], read).unwrap();
-        rows.collect::<{{ crate_ident }}::Result<_>>().unwrap()
+        rows.collect::<api::Result<_>>().unwrap()
     }
 
     pub fn count(&mut self, table: &str) -> i64 {
@@ -50,7 +47,7 @@ impl TestDb {
     }
 
     /// Runs a hand-written statement; its error converts as a user's would.
-    pub fn execute(&mut self, sql: &str) -> {{ crate_ident }}::Result<()> {
+    pub fn execute(&mut self, sql: &str) -> api::Result<()> {
         self.conn.execute(sql, [])?;
         Ok(())
     }
@@ -112,7 +109,7 @@ fn init_db_creates_every_table_and_is_safe_to_run_again() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, [{% for t in sorted_tables %}{{ t }}, {% endfor %}]);
+    assert_eq!(tables, [{{ sorted_tables|join(", ") }}]);
 }
 
 #[test]
@@ -122,7 +119,9 @@ fn migrate_applies_each_embedded_migration_once() {
     assert_eq!(api::migrate(&mut conn).unwrap(), ids);
     assert!(api::migrate(&mut conn).unwrap().is_empty());
     let recorded: i64 = conn
-        .query_row("SELECT COUNT(*) FROM schemagen_migrations", [], |row| row.get(0))
+        .query_row("SELECT COUNT(*) FROM schemagen_migrations", [], |row| {
+            row.get(0)
+        })
         .unwrap();
     assert_eq!(recorded, ids.len() as i64);
 }
@@ -132,9 +131,13 @@ fn a_database_made_before_migrations_is_taken_as_migrated() {
     let mut conn = api::open_in_memory().unwrap();
     // What an `init_db` from before migrations made: the first migration's
     // tables, and no history.
-    conn.execute_batch(api::migrations::MIGRATIONS[0].sqlite).unwrap();
+    conn.execute_batch(api::migrations::MIGRATIONS[0].sqlite)
+        .unwrap();
     let applied = api::migrate(&mut conn).unwrap();
-    let later: Vec<&str> = api::migrations::MIGRATIONS[1..].iter().map(|m| m.id).collect();
+    let later: Vec<&str> = api::migrations::MIGRATIONS[1..]
+        .iter()
+        .map(|m| m.id)
+        .collect();
     assert_eq!(applied, later);
 }
 
@@ -153,7 +156,7 @@ fn a_database_of_another_schema_is_refused() {
 
 #[test]
 fn open_turns_foreign_keys_on() {
-    let dir = std::env::temp_dir().join(format!("{{ crate_ident }}-open-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("{}-open-{}", env!("CARGO_PKG_NAME"), std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("test.db");
     let conn = api::open(&path).unwrap();

@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use pipeline_db::{codec::MAX_JSON_DEPTH, ConstraintKind, Error, ErrorKind, Violation};
+
 /// A number no other seed row of this test run uses, so the unique columns
 /// of parents inserted along the way never collide.
 pub fn unique() -> i64 {
@@ -27,9 +29,9 @@ pub fn at(n: i64, offset: i64) -> DateTime<Utc> {
 
 /// Asserts that `error` is the refusal of a value bound for `table.column`,
 /// made before anything was stored, with the engine's error as its source.
-pub fn assert_refused(error: &pipeline_db::Error, table: &str, column: &str) {
+pub fn assert_refused(error: &Error, table: &str, column: &str) {
     match error.kind() {
-        pipeline_db::ErrorKind::InvalidValue(refusal) => {
+        ErrorKind::InvalidValue(refusal) => {
             assert_eq!(
                 (refusal.table, refusal.column),
                 (table, column),
@@ -51,13 +53,13 @@ pub fn assert_refused(error: &pipeline_db::Error, table: &str, column: &str) {
 /// constraint `name` of kind `kind` on `table` (`columns`), with the
 /// engine's message in its text and the engine's error as its source.
 pub fn assert_violation(
-    error: &pipeline_db::Error,
-    kind: pipeline_db::ConstraintKind,
+    error: &Error,
+    kind: ConstraintKind,
     table: &str,
     columns: &[&str],
     name: &str,
 ) {
-    let expected = pipeline_db::Violation {
+    let expected = Violation {
         kind,
         table: Some(table.to_owned()),
         columns: columns.iter().map(|column| column.to_string()).collect(),
@@ -76,15 +78,11 @@ pub fn assert_violation(
 /// Asserts that `error` is the enum check `name` of `table.column` refusing
 /// a value. The table may be unnamed: SQLite does not say it for a
 /// statement of the user's own, and two tables may hold the same check.
-pub fn assert_check_violation(error: &pipeline_db::Error, table: &str, column: &str, name: &str) {
+pub fn assert_check_violation(error: &Error, table: &str, column: &str, name: &str) {
     let violation = error
         .violation()
         .unwrap_or_else(|| panic!("expected a violation: {error}"));
-    assert_eq!(
-        violation.kind,
-        pipeline_db::ConstraintKind::Check,
-        "{error}"
-    );
+    assert_eq!(violation.kind, ConstraintKind::Check, "{error}");
     assert_eq!(violation.columns, [column], "{error}");
     assert_eq!(violation.constraint.as_deref(), Some(name), "{error}");
     if let Some(named) = &violation.table {
@@ -94,14 +92,14 @@ pub fn assert_check_violation(error: &pipeline_db::Error, table: &str, column: &
 
 /// Asserts that `error` names the stored `value` of `table.column` that
 /// could not be read.
-pub fn assert_unreadable(error: &pipeline_db::Error, table: &str, column: &str, value: &str) {
+pub fn assert_unreadable(error: &Error, table: &str, column: &str, value: &str) {
     match error.kind() {
-        pipeline_db::ErrorKind::UnreadableValue(unreadable) => {
+        ErrorKind::UnreadableValue(unreadable) => {
             assert_eq!(
                 (
                     unreadable.table,
                     unreadable.column,
-                    unreadable.value.as_str()
+                    unreadable.value.as_str(),
                 ),
                 (table, column, value),
                 "{error}"
@@ -157,7 +155,7 @@ pub fn unstorable_json() -> [serde_json::Value; 3] {
     [
         serde_json::json!({ "text": "a\0b" }),
         serde_json::json!({ "a\0b": 1 }),
-        nested_json(pipeline_db::codec::MAX_JSON_DEPTH + 1),
+        nested_json(MAX_JSON_DEPTH + 1),
     ]
 }
 
@@ -190,7 +188,7 @@ pub fn edge_datetimes() -> [(chrono::DateTime<chrono::Utc>, chrono::DateTime<chr
 /// encoders get wrong: large and tiny numbers, escapes, empty keys.
 pub fn edge_json() -> [serde_json::Value; 2] {
     [
-        nested_json(pipeline_db::codec::MAX_JSON_DEPTH),
+        nested_json(MAX_JSON_DEPTH),
         serde_json::json!({ "big": u64::MAX, "small": i64::MIN, "huge": 1e300, "tiny": 5e-324, "text": "é 🎞 \"\\ \n", "": null, "empty": [[], {}] }),
     ]
 }

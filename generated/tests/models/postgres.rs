@@ -8,7 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use postgres::Client;
 
+use pipeline_db::migrations::MIGRATIONS;
 use pipeline_db::postgres as api;
+use pipeline_db::Result;
 
 #[path = "scenarios/analytics.rs"]
 mod analytics;
@@ -98,11 +100,7 @@ impl TestDb {
     }
 
     /// Runs a hand-written query and reads each row with `read`.
-    pub fn query_with<T>(
-        &mut self,
-        sql: &str,
-        read: fn(&postgres::Row) -> pipeline_db::Result<T>,
-    ) -> Vec<T> {
+    pub fn query_with<T>(&mut self, sql: &str, read: fn(&postgres::Row) -> Result<T>) -> Vec<T> {
         let rows = self.client.query(sql, &[]).unwrap();
         rows.iter().map(|row| read(row).unwrap()).collect()
     }
@@ -113,7 +111,7 @@ impl TestDb {
     }
 
     /// Runs a hand-written statement; its error converts as a user's would.
-    pub fn execute(&mut self, sql: &str) -> pipeline_db::Result<()> {
+    pub fn execute(&mut self, sql: &str) -> Result<()> {
         self.client.execute(sql, &[])?;
         Ok(())
     }
@@ -178,7 +176,7 @@ fn init_db_creates_every_table_and_is_safe_to_run_again() {
             "review_logs",
             "scripts",
             "shorts",
-            "tts_audio",
+            "tts_audio"
         ]
     );
 }
@@ -215,7 +213,7 @@ fn init_db_from_two_workers_at_once_creates_the_tables_once() {
         .conn()
         .query_one("SELECT COUNT(*) FROM schemagen_migrations", &[])
         .unwrap();
-    let embedded = pipeline_db::migrations::MIGRATIONS.len() as i64;
+    let embedded = MIGRATIONS.len() as i64;
     assert_eq!(
         recorded.get::<_, i64>(0),
         embedded,
@@ -226,12 +224,9 @@ fn init_db_from_two_workers_at_once_creates_the_tables_once() {
 #[test]
 fn a_database_made_before_migrations_is_taken_as_migrated() {
     let mut db = TestDb::empty();
-    let first = pipeline_db::migrations::MIGRATIONS[0].postgres;
+    let first = MIGRATIONS[0].postgres;
     db.conn().batch_execute(first).unwrap();
     let applied = api::migrate(db.conn()).unwrap();
-    let later: Vec<&str> = pipeline_db::migrations::MIGRATIONS[1..]
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let later: Vec<&str> = MIGRATIONS[1..].iter().map(|m| m.id).collect();
     assert_eq!(applied, later);
 }

@@ -53,11 +53,11 @@ impl TestDb {
     pub fn query_with<T>(
         &mut self,
         sql: &str,
-        read: fn(&rusqlite::Row<'_>) -> pipeline_db::Result<T>,
+        read: fn(&rusqlite::Row<'_>) -> api::Result<T>,
     ) -> Vec<T> {
         let mut statement = self.conn.prepare(sql).unwrap();
         let rows = statement.query_and_then([], read).unwrap();
-        rows.collect::<pipeline_db::Result<_>>().unwrap()
+        rows.collect::<api::Result<_>>().unwrap()
     }
 
     pub fn count(&mut self, table: &str) -> i64 {
@@ -66,7 +66,7 @@ impl TestDb {
     }
 
     /// Runs a hand-written statement; its error converts as a user's would.
-    pub fn execute(&mut self, sql: &str) -> pipeline_db::Result<()> {
+    pub fn execute(&mut self, sql: &str) -> api::Result<()> {
         self.conn.execute(sql, [])?;
         Ok(())
     }
@@ -140,7 +140,7 @@ fn init_db_creates_every_table_and_is_safe_to_run_again() {
             "review_logs",
             "scripts",
             "shorts",
-            "tts_audio",
+            "tts_audio"
         ]
     );
 }
@@ -189,7 +189,11 @@ fn a_database_of_another_schema_is_refused() {
 
 #[test]
 fn open_turns_foreign_keys_on() {
-    let dir = std::env::temp_dir().join(format!("pipeline_db-open-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "{}-open-{}",
+        env!("CARGO_PKG_NAME"),
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("test.db");
     let conn = api::open(&path).unwrap();
