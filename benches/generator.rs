@@ -2,7 +2,7 @@
 //! each, a foreign-key chain, an index per model), timed per stage in this
 //! process and end to end as a `schemagen generate` process into an empty
 //! directory, with peak memory, and again into the directory it wrote
-//! (nothing changed, so rustfmt is skipped), and `schemagen validate` of the
+//! (nothing changed, so nothing is written), and `schemagen validate` of the
 //! same schema as a process, with the ratio of the two first runs (issue 12
 //! asks for at most 4x); then the compile time of the generated crate at 10
 //! and 100 models. Writes `target/bench/generator.json` and
@@ -76,7 +76,6 @@ struct Sizes {
     load: Vec<f64>,
     validate: Vec<f64>,
     render: Vec<f64>,
-    format: Vec<f64>,
     write: Vec<f64>,
     process: Vec<f64>,
     /// `generate` again into the same directory, nothing changed.
@@ -100,11 +99,8 @@ fn stages(schema_path: &Path, out: &Path, sizes: &mut Sizes) {
     let schema = schemagen::validate_source(source).unwrap();
     sizes.validate.push(seconds(start));
     let start = Instant::now();
-    let output = schemagen::render::render_schema(&schema);
+    let output = schemagen::finish_output(schemagen::render::render_schema(&schema));
     sizes.render.push(seconds(start));
-    let start = Instant::now();
-    let output = schemagen::finish_output(output, None).unwrap();
-    sizes.format.push(seconds(start));
     sizes.files = output.files.len();
     let start = Instant::now();
     schemagen::write::write_output(out, &output).unwrap();
@@ -220,7 +216,7 @@ type Series = (&'static str, &'static str, Box<dyn Fn(&Sizes) -> f64>);
 fn svg(sizes: &[Sizes]) -> String {
     let (width, height, margin) = (640.0, 420.0, 60.0);
     let xs: Vec<f64> = sizes.iter().map(|s| (s.models as f64).log10()).collect();
-    let series: [Series; 5] = [
+    let series: [Series; 4] = [
         (
             "generate (process)",
             "#d62728",
@@ -230,11 +226,6 @@ fn svg(sizes: &[Sizes]) -> String {
             "generate again, unchanged",
             "#ff7f0e",
             Box::new(|s| median(s.again.clone())),
-        ),
-        (
-            "format (rustfmt)",
-            "#1f77b4",
-            Box::new(|s| median(s.format.clone())),
         ),
         ("render", "#2ca02c", Box::new(|s| median(s.render.clone()))),
         (
@@ -356,7 +347,7 @@ fn main() {
         };
         let schema_path = work.path().join(format!("schema-{models}.yaml"));
         std::fs::write(&schema_path, synthetic_schema(models)).unwrap();
-        // rustfmt takes minutes on the largest tree; one round says enough.
+        // A round of the largest takes a minute; one says enough.
         let size_rounds = if models >= 10_000 { 1 } else { rounds };
         for round in 0..size_rounds {
             let out = work.path().join(format!("stages-{models}-{round}"));
@@ -383,18 +374,17 @@ fn main() {
         results.push(sizes);
     }
 
-    println!("| models | files | load | validate | render | format (rustfmt) | write | generate (process) | per model | peak memory | generate again, unchanged | validate (process) | generate ÷ validate |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| models | files | load | validate | render | write | generate (process) | per model | peak memory | generate again, unchanged | validate (process) | generate ÷ validate |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for s in &results {
         let process = median(s.process.clone());
         println!(
-            "| {} | {} | {:.4} s | {:.4} s | {:.4} s | {:.3} s | {:.3} s | {:.3} s ({:.3}-{:.3}) | {:.2} ms | {:.0} MiB | {:.3} s | {:.3} s | **{:.1}x** |",
+            "| {} | {} | {:.4} s | {:.4} s | {:.4} s | {:.3} s | {:.3} s ({:.3}-{:.3}) | {:.2} ms | {:.0} MiB | {:.3} s | {:.3} s | **{:.1}x** |",
             s.models,
             s.files,
             median(s.load.clone()),
             median(s.validate.clone()),
             median(s.render.clone()),
-            median(s.format.clone()),
             median(s.write.clone()),
             process,
             s.process.iter().cloned().fold(f64::INFINITY, f64::min),
@@ -416,7 +406,7 @@ fn main() {
             serde_json::json!({
                 "models": s.models, "files": s.files,
                 "load": s.load, "validate": s.validate, "render": s.render,
-                "format": s.format, "write": s.write,
+                "write": s.write,
                 "process": s.process, "again": s.again, "peak_mib": s.peak_mib,
                 "validate_process": s.validate_process,
             })

@@ -2,15 +2,14 @@
 //!
 //! The stages, each in its own module and each with its own error type:
 //! [`load`] (YAML to raw types) -> [`validate`] (raw types to the resolved
-//! [`ir`]) -> [`render`] (IR to an in-memory map of files; cannot fail) ->
-//! [`format`] (rustfmt over the Rust files) -> [`write`] (atomic, skips
-//! unchanged files). [`diagnostic`] renders errors at the CLI edge.
+//! [`ir`]) -> [`render`] (IR to an in-memory map of files, the Rust laid
+//! out as rustfmt would; cannot fail) -> [`write`] (atomic, skips unchanged
+//! files). [`diagnostic`] renders errors at the CLI edge.
 
 pub mod catalog;
 pub mod ddl;
 pub mod diagnostic;
 pub mod dialect;
-pub mod format;
 pub mod ir;
 pub mod load;
 pub mod migrate;
@@ -36,8 +35,6 @@ pub enum Error {
         schema: Box<load::SourceSchema>,
         errors: Vec<validate::SchemaError>,
     },
-    #[error(transparent)]
-    Format(#[from] format::FormatError),
     #[error(transparent)]
     Write(#[from] write::WriteError),
     #[error(transparent)]
@@ -208,24 +205,16 @@ pub fn validate_source(source: load::SourceSchema) -> Result<ir::Schema, Error> 
     }
 }
 
-/// Every stage but write: the formatted files the schema at `path` gives.
-/// `previous` is the output directory of an earlier run, if it is to be
-/// reused: its Rust files whose rendered text has not changed since are
-/// taken as they are, without rustfmt.
-pub fn generate_output(path: &Path, previous: Option<&Path>) -> Result<Output, Error> {
+/// Every stage but write: the files the schema at `path` gives, with the
+/// manifest.
+pub fn generate_output(path: &Path) -> Result<Output, Error> {
     let schema = load_and_validate(path)?;
     let rendered = render_with_migrations(&schema, &default_migrations_dir(path))?;
-    Ok(finish_output(rendered, previous)?)
+    Ok(finish_output(rendered))
 }
 
-/// Formats rendered output (reusing `previous`'s files where it can) and
-/// adds the manifest.
-pub fn finish_output(
-    rendered: Output,
-    previous: Option<&Path>,
-) -> Result<Output, format::FormatError> {
-    let cache = previous.map(format::FormatCache::read).unwrap_or_default();
-    let (mut output, record) = format::format_output(rendered, &cache)?;
-    render::add_manifest(&mut output, &record);
-    Ok(output)
+/// Adds the manifest to rendered output: what `write` and `--check` take.
+pub fn finish_output(mut rendered: Output) -> Output {
+    render::add_manifest(&mut rendered);
+    rendered
 }

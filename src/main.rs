@@ -45,10 +45,9 @@ enum Command {
         /// The directory of the generated crate.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
-        /// Run rustfmt on every Rust file, not only on those whose rendered
-        /// text changed since the run recorded in the output directory
-        /// (after upgrading rustfmt, say).
-        #[arg(long)]
+        /// Does nothing: `generate` no longer runs rustfmt, whose results
+        /// this once refreshed. Kept so scripts that pass it still run.
+        #[arg(long, hide = true)]
         reformat: bool,
     },
     /// Validate the schema only; exit 2 if it has errors.
@@ -141,7 +140,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Generate {
             check,
             out,
-            reformat,
+            reformat: _,
         } => {
             // A schema with mistakes stops here, before the output
             // directory is even created.
@@ -168,7 +167,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             };
             let created = !*check && !out.exists();
             let _lock = write::lock_directory(out, !*check, waiting)?;
-            let result = generate_into(out, rendered, *check, *reformat);
+            let result = generate_into(out, rendered, *check);
             if created && result.is_err() {
                 // Leave no empty directory behind a run that wrote nothing.
                 let _ = std::fs::remove_dir(out);
@@ -337,18 +336,10 @@ fn run_migrate(cli: &Cli, command: &MigrateCommand) -> Result<ExitCode, Error> {
     }
 }
 
-/// Formats `rendered` and writes it to `out` (or, for `--check`, compares
-/// it with `out`). The caller holds the directory's lock.
-fn generate_into(
-    out: &Path,
-    rendered: schemagen::Output,
-    check: bool,
-    reformat: bool,
-) -> Result<ExitCode, Error> {
-    // --check compares what the schema generates with the disk content
-    // for content: no cached formatting stands in for it.
-    let previous = (!reformat && !check).then_some(out);
-    let output = schemagen::finish_output(rendered, previous)?;
+/// Writes `rendered` to `out` (or, for `--check`, compares it with `out`).
+/// The caller holds the directory's lock.
+fn generate_into(out: &Path, rendered: schemagen::Output, check: bool) -> Result<ExitCode, Error> {
+    let output = schemagen::finish_output(rendered);
     if check {
         check_output(out, &output)
     } else {

@@ -409,7 +409,7 @@ fn schema_yaml(rng: &mut Rng) -> String {
 
 /// Builds, lints and tests the crate of an accepted schema.
 fn assert_crate_works(schema_path: &Path, schema: &str) {
-    let output = schemagen::generate_output(schema_path, None).unwrap();
+    let output = schemagen::generate_output(schema_path).unwrap();
     let dir = tempfile::tempdir().unwrap();
     schemagen::write::write_output(dir.path(), &output).unwrap();
     std::fs::copy(

@@ -11,7 +11,7 @@ mod common;
 fn build_fixture(case: &str) {
     let root = common::root();
     let schema = root.join("tests/fixtures").join(case).join("schema.yaml");
-    let output = schemagen::generate_output(&schema, None).unwrap();
+    let output = schemagen::generate_output(&schema).unwrap();
     let dir = tempfile::tempdir().unwrap();
     schemagen::write::write_output(dir.path(), &output).unwrap();
     // Same dependency versions as the workspace, resolved without a network.

@@ -409,7 +409,7 @@ fn a_database_made_by_init_db_is_recognised_and_any_other_refused() {
     let versions = versions(&sequences()[0]);
     let project = Project::new();
     project.migrate_to(&versions[0], "v01");
-    let output = schemagen::generate_output(&versions[0], None).unwrap();
+    let output = schemagen::generate_output(&versions[0]).unwrap();
     let legacy_sql = output.get("schema.sql").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let legacy = dir.path().join("legacy.sqlite");

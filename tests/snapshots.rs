@@ -7,7 +7,7 @@
 use std::path::Path;
 
 fn snapshot_schema(case: &str, schema: &Path) {
-    let output = schemagen::generate_output(schema, None)
+    let output = schemagen::generate_output(schema)
         .unwrap_or_else(|error| panic!("{} should generate: {error}", schema.display()));
     for (path, text) in &output.files {
         insta::with_settings!({

@@ -237,7 +237,7 @@ fn a_run_killed_at_any_point_is_completed_by_the_next() {
         "{files:?}"
     );
     // Exactly what the last schema produces: no orphan of the other one.
-    let expected = schemagen::generate_output(&schema, None).unwrap();
+    let expected = schemagen::generate_output(&schema).unwrap();
     let mut expected: Vec<String> = expected.files.keys().cloned().collect();
     expected.sort();
     assert_eq!(files, expected);

@@ -1,7 +1,9 @@
 //! Stage 3, render: takes the resolved [`Schema`] and gives an [`Output`],
 //! the generated crate as an ordered map from relative path to text. It
-//! cannot fail and touches no disk; `format` then passes the Rust files
-//! that [`needs_rustfmt`] names through rustfmt, and `write` is the only
+//! cannot fail and touches no disk. The Rust files come out as rustfmt
+//! would print them: the templates print each statement whose layout
+//! depends on the schema on one line, and [`layout`] lays it out
+//! (`tests/rustfmt_oracle.rs` holds it to rustfmt). `write` is the only
 //! stage that writes.
 
 pub mod error_view;
@@ -35,15 +37,6 @@ impl Output {
     pub fn get(&self, path: &str) -> Option<&str> {
         self.files.get(path).map(String::as_str)
     }
-}
-
-/// Whether the rendered file at `path` needs rustfmt's pass. The templates
-/// of the other Rust files print rustfmt's layout themselves, whatever the
-/// names (`tests/rustfmt_oracle.rs` holds them to it), so rustfmt is not
-/// run on them.
-pub fn needs_rustfmt(path: &str) -> bool {
-    let _ = path;
-    false
 }
 
 fn header(schema: &Schema) -> String {
@@ -613,22 +606,15 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     Output { files, header }
 }
 
-/// Adds the manifest: every file of `output`, and after each Rust file the
-/// hashes rustfmt's record gives (the text it was given, the text it gave
-/// back), so the next run can skip rustfmt for files that did not change.
-pub fn add_manifest(output: &mut Output, format_record: &BTreeMap<String, (u64, u64)>) {
+/// Adds the manifest: every file of `output`, one path to a line.
+pub fn add_manifest(output: &mut Output) {
     let mut manifest = format!(
-        "# {}\n# Files schemagen wrote here; it removes only these. After a Rust file:\n\
-         # hashes of its text before and after rustfmt, to skip rustfmt next time.\n",
+        "# {}\n# Files schemagen wrote here; it removes only these.\n",
         output.header
     );
     for path in output.files.keys() {
-        match format_record.get(path) {
-            Some((rendered, formatted)) => {
-                manifest.push_str(&format!("{path} {rendered:016x} {formatted:016x}\n"))
-            }
-            None => manifest.push_str(&format!("{path}\n")),
-        }
+        manifest.push_str(path);
+        manifest.push('\n');
     }
     output.files.insert(MANIFEST_FILE.to_owned(), manifest);
 }
