@@ -248,31 +248,65 @@ impl Shape {
 impl Expr {
     /// The expression on one line.
     pub fn flat(&self) -> String {
+        let mut text = String::new();
+        self.write_flat(&mut text);
+        text
+    }
+
+    /// Appends the expression on one line to `out`: the one buffer keeps
+    /// the allocations of a large file's layout few.
+    fn write_flat(&self, out: &mut String) {
         match self {
-            Expr::Atom { text, .. } => text.clone(),
+            Expr::Atom { text, .. } | Expr::RawMacro(text) => out.push_str(text),
             Expr::Call {
                 callee,
                 delimiter,
                 args,
             } => {
                 let (open, close) = delimiter.pair();
-                let args: Vec<String> = args.iter().map(Expr::flat).collect();
-                format!("{callee}{open}{}{close}", args.join(", "))
+                out.push_str(callee);
+                out.push_str(open);
+                write_flat_list(args, out);
+                out.push_str(close);
             }
             Expr::Chain { root, links } => {
-                let mut text = root.flat();
+                root.write_flat(out);
                 for link in links {
-                    text.push_str(&link.flat());
+                    link.write_flat(out);
                 }
-                text
             }
-            Expr::Closure { params, body } => format!("|{params}| {}", body.flat()),
-            Expr::RawMacro(text) => text.clone(),
-            Expr::Unary(op, inner) => format!("{op}{}", inner.flat()),
-            Expr::Try(inner) => format!("{}?", inner.flat()),
+            Expr::Closure { params, body } => {
+                out.push('|');
+                out.push_str(params);
+                out.push_str("| ");
+                body.write_flat(out);
+            }
+            Expr::Unary(op, inner) => {
+                out.push(*op);
+                inner.write_flat(out);
+            }
+            Expr::Try(inner) => {
+                inner.write_flat(out);
+                out.push('?');
+            }
             Expr::Struct { path, fields } => {
-                let fields: Vec<String> = fields.iter().map(field_flat).collect();
-                format!("{path} {{ {} }}", fields.join(", "))
+                out.push_str(path);
+                if fields.is_empty() {
+                    out.push_str(" {}");
+                    return;
+                }
+                out.push_str(" { ");
+                for (index, (name, value)) in fields.iter().enumerate() {
+                    if index > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(name);
+                    if let Some(value) = value {
+                        out.push_str(": ");
+                        value.write_flat(out);
+                    }
+                }
+                out.push_str(" }");
             }
         }
     }
@@ -320,13 +354,24 @@ impl Expr {
 }
 
 impl Link {
-    fn flat(&self) -> String {
-        match self {
+    fn write_flat(&self, out: &mut String) {
+        let tries = match self {
             Link::Method { name, args, tries } => {
-                let args: Vec<String> = args.iter().map(Expr::flat).collect();
-                format!(".{name}({}){}", args.join(", "), "?".repeat(*tries))
+                out.push('.');
+                out.push_str(name);
+                out.push('(');
+                write_flat_list(args, out);
+                out.push(')');
+                tries
             }
-            Link::Field { name, tries } => format!(".{name}{}", "?".repeat(*tries)),
+            Link::Field { name, tries } => {
+                out.push('.');
+                out.push_str(name);
+                tries
+            }
+        };
+        for _ in 0..*tries {
+            out.push('?');
         }
     }
 
@@ -384,6 +429,15 @@ pub fn rewrite(expr: &Expr, shape: Shape) -> Option<String> {
 }
 
 fn rewrite_in(expr: &Expr, shape: Shape, context: Context) -> Option<String> {
+    // What fits on one line within every limit is what rustfmt keeps on
+    // one line: no other layout need be tried.
+    if !matches!(expr, Expr::Atom { .. }) {
+        if let Some(width) = flat_width(expr, shape.width) {
+            if width <= shape.width {
+                return Some(expr.flat());
+            }
+        }
+    }
     match expr {
         Expr::Atom { text, .. } if text.len() <= shape.width => Some(text.clone()),
         Expr::Atom { text, .. } => {
@@ -437,10 +491,97 @@ fn rewrite_in(expr: &Expr, shape: Shape, context: Context) -> Option<String> {
     }
 }
 
-fn field_flat((name, value): &(String, Option<Expr>)) -> String {
-    match value {
-        Some(value) => format!("{name}: {}", value.flat()),
-        None => name.clone(),
+/// The width of `expr` on one line where rustfmt would keep it on one line
+/// in `width` columns: every list within its limit (`fn_call_width`,
+/// `array_width`, `struct_lit_width`, `chain_width`), every part within
+/// the width. `None` where some part would break.
+fn flat_width(expr: &Expr, width: usize) -> Option<usize> {
+    let total = match expr {
+        Expr::Atom { text, .. } | Expr::RawMacro(text) => text.len(),
+        Expr::Call {
+            callee,
+            delimiter,
+            args,
+        } => {
+            let limit = match delimiter {
+                Delimiter::MacroBracket | Delimiter::Bracket => ARRAY_WIDTH,
+                _ => FN_CALL_WIDTH,
+            };
+            callee.len() + args_flat_width(args, limit, width)? + 2
+        }
+        Expr::Chain { root, links } => {
+            let mut total = flat_width(root, width)?;
+            for link in links {
+                total += match link {
+                    Link::Method { name, args, tries } => {
+                        name.len() + 3 + args_flat_width(args, FN_CALL_WIDTH, width)? + tries
+                    }
+                    Link::Field { name, tries } => name.len() + 1 + tries,
+                };
+            }
+            if links.len() > 1 && total > CHAIN_WIDTH {
+                return None;
+            }
+            // rustfmt takes the `?`s of the last link off the width three
+            // times over (`format_last_child` and the link's own rewrite).
+            let last_tries = links.last().map_or(0, Link::tries);
+            if total + 2 * last_tries > width {
+                return None;
+            }
+            total
+        }
+        Expr::Closure { params, body } => params.len() + 3 + flat_width(body, width)?,
+        Expr::Unary(_, inner) | Expr::Try(inner) => 1 + flat_width(inner, width)?,
+        Expr::Struct { path, fields } if fields.is_empty() => path.len() + 3,
+        Expr::Struct { path, fields } => {
+            let mut items = 2 * (fields.len() - 1);
+            for (name, value) in fields {
+                items += name.len();
+                if let Some(value) = value {
+                    items += 2 + flat_width(value, width)?;
+                }
+            }
+            if items > STRUCT_LIT_WIDTH {
+                return None;
+            }
+            path.len() + items + 5
+        }
+    };
+    (total <= width).then_some(total)
+}
+
+/// The width of a call's arguments on one line, where rustfmt keeps them
+/// there: several within `limit` columns; one alone within the width,
+/// unless it is a call that rustfmt first tries to overflow, which it
+/// keeps on one line only within `limit`.
+fn args_flat_width(args: &[Expr], limit: usize, width: usize) -> Option<usize> {
+    let items = list_flat_width(args, width)?;
+    let within_limit = items <= limit;
+    match args {
+        [one] if one.is_nested_call() && !matches!(one, Expr::RawMacro(_)) => {
+            within_limit.then_some(items)
+        }
+        [_] => Some(items),
+        _ => within_limit.then_some(items),
+    }
+}
+
+/// The width of `args` on one line, `, `-separated.
+fn list_flat_width(args: &[Expr], width: usize) -> Option<usize> {
+    let mut total = 2 * args.len().saturating_sub(1);
+    for arg in args {
+        total += flat_width(arg, width)?;
+    }
+    Some(total)
+}
+
+/// `items` on one line, `, `-separated, appended to `out`.
+fn write_flat_list(items: &[Expr], out: &mut String) {
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        item.write_flat(out);
     }
 }
 
@@ -966,44 +1107,49 @@ enum Token {
 }
 
 fn tokenize(text: &str) -> Option<Vec<Token>> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut tokens = Vec::new();
+    // The lines laid out are ASCII (see `lay_out_line`), so bytes are
+    // characters.
+    if !text.is_ascii() {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let at = |i: usize| bytes.get(i).copied();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'#';
+    let mut tokens = Vec::with_capacity(bytes.len() / 3);
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == ' ' {
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b' ' {
             i += 1;
-        } else if c == '"' || c == '\'' && chars.get(i + 2) == Some(&'\'') {
+        } else if c == b'"' || c == b'\'' && at(i + 2) == Some(b'\'') {
             let start = i;
             i += 1;
-            while i < chars.len() && chars[i] != c {
-                if chars[i] == '\\' {
+            while i < bytes.len() && bytes[i] != c {
+                if bytes[i] == b'\\' {
                     i += 1;
                 }
                 i += 1;
             }
-            if i >= chars.len() {
+            if i >= bytes.len() {
                 return None;
             }
             i += 1;
-            tokens.push(Token::Literal(chars[start..i].iter().collect()));
-        } else if c.is_alphanumeric() || c == '_' || c == ':' && chars.get(i + 1) == Some(&':') {
+            tokens.push(Token::Literal(text[start..i].to_owned()));
+        } else if is_word(c) && c != b'#' || c == b':' && at(i + 1) == Some(b':') {
             let start = i;
             loop {
-                while i < chars.len()
-                    && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '#')
-                {
+                while i < bytes.len() && is_word(bytes[i]) {
                     i += 1;
                 }
-                if chars.get(i) == Some(&':') && chars.get(i + 1) == Some(&':') {
+                if at(i) == Some(b':') && at(i + 1) == Some(b':') {
                     i += 2;
-                    if chars.get(i) == Some(&'<') {
+                    if at(i) == Some(b'<') {
                         // A turbofish: up to its matching `>`.
                         let mut depth = 0;
-                        while i < chars.len() {
-                            match chars[i] {
-                                '<' => depth += 1,
-                                '>' => depth -= 1,
+                        while i < bytes.len() {
+                            match bytes[i] {
+                                b'<' => depth += 1,
+                                b'>' => depth -= 1,
                                 _ => {}
                             }
                             i += 1;
@@ -1020,24 +1166,22 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
                 break;
             }
             // A macro call with a block for arguments, kept whole.
-            let rest: String = chars[i..].iter().take(3).filter(|c| **c != ' ').collect();
-            if rest.starts_with("!({") {
-                let start_word = start;
+            if text[i..].starts_with("!({") {
                 let mut depth = 0;
                 let mut in_string = false;
-                while i < chars.len() {
-                    let c = chars[i];
+                while i < bytes.len() {
+                    let c = bytes[i];
                     if in_string {
-                        if c == '\\' {
+                        if c == b'\\' {
                             i += 1;
-                        } else if c == '"' {
+                        } else if c == b'"' {
                             in_string = false;
                         }
                     } else {
                         match c {
-                            '"' => in_string = true,
-                            '(' | '[' | '{' => depth += 1,
-                            ')' | ']' | '}' => {
+                            b'"' => in_string = true,
+                            b'(' | b'[' | b'{' => depth += 1,
+                            b')' | b']' | b'}' => {
                                 depth -= 1;
                                 if depth == 0 {
                                     i += 1;
@@ -1052,29 +1196,38 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
                 if depth != 0 {
                     return None;
                 }
-                tokens.push(Token::RawMacro(chars[start_word..i].iter().collect()));
+                tokens.push(Token::RawMacro(text[start..i].to_owned()));
                 continue;
             }
-            // A float literal such as `0.5`.
-            if chars[start].is_ascii_digit()
-                && chars.get(i) == Some(&'.')
-                && chars.get(i + 1).is_some_and(char::is_ascii_digit)
-            {
-                i += 1;
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+            if bytes[start].is_ascii_digit() {
+                // A float literal such as `0.5`, and an exponent's sign:
+                // `5e-324` is one number, not a subtraction.
+                if at(i) == Some(b'.') && at(i + 1).is_some_and(|b| b.is_ascii_digit()) {
                     i += 1;
+                    while i < bytes.len() && is_word(bytes[i]) {
+                        i += 1;
+                    }
+                }
+                if matches!(bytes[i - 1], b'e' | b'E')
+                    && matches!(at(i), Some(b'-' | b'+'))
+                    && at(i + 1).is_some_and(|b| b.is_ascii_digit())
+                {
+                    i += 1;
+                    while i < bytes.len() && is_word(bytes[i]) {
+                        i += 1;
+                    }
                 }
             }
-            tokens.push(Token::Word(chars[start..i].iter().collect()));
-        } else if c == ':' {
+            tokens.push(Token::Word(text[start..i].to_owned()));
+        } else if c == b':' {
             // A struct literal's `name: value` (paths took `::` above).
             tokens.push(Token::Punct(':'));
             i += 1;
-        } else if c == '=' && chars.get(i + 1) == Some(&'=') {
+        } else if c == b'=' && at(i + 1) == Some(b'=') {
             tokens.push(Token::Punct('='));
             i += 2;
-        } else if "()[]{},.&?!|+-*%".contains(c) {
-            tokens.push(Token::Punct(c));
+        } else if b"()[]{},.&?!|+-*%".contains(&c) {
+            tokens.push(Token::Punct(c as char));
             i += 1;
         } else {
             return None;
@@ -1108,16 +1261,16 @@ impl Parser {
         let first = self.unary()?;
         let mut text = None;
         loop {
-            let left = text.take().unwrap_or_else(|| first.flat());
-            match self.peek().cloned() {
+            match self.peek() {
                 Some(Token::Punct(op @ ('+' | '-' | '*' | '=' | '%'))) => {
-                    self.at += 1;
-                    let operand = self.unary()?;
-                    let op = if op == '=' {
+                    let op = if *op == '=' {
                         "==".to_owned()
                     } else {
                         op.to_string()
                     };
+                    self.at += 1;
+                    let operand = self.unary()?;
+                    let left = text.take().unwrap_or_else(|| first.flat());
                     text = Some(format!("{left} {op} {}", operand.flat()));
                 }
                 // A cast: `n as f64`.
@@ -1127,12 +1280,10 @@ impl Parser {
                         return None;
                     };
                     self.at += 1;
+                    let left = text.take().unwrap_or_else(|| first.flat());
                     text = Some(format!("{left} as {ty}"));
                 }
-                _ => {
-                    text = (left != first.flat()).then_some(left);
-                    break;
-                }
+                _ => break,
             }
         }
         Some(match text {

@@ -254,11 +254,14 @@ const VALUE_HELPERS: [(&str, Option<&str>); 10] = [
 
 /// The value helpers the scenario files call, read from their text.
 fn value_helpers<'a>(scenarios: impl Iterator<Item = &'a String>) -> BTreeSet<&'static str> {
+    const PREFIX: &str = "crate::common::";
     let mut helpers = BTreeSet::new();
     for text in scenarios {
-        for (helper, calls) in VALUE_HELPERS {
-            if text.contains(&format!("crate::common::{helper}(")) {
-                helpers.insert(helper);
+        for (at, _) in text.match_indices(PREFIX) {
+            let rest = &text[at + PREFIX.len()..];
+            let name = rest.split('(').next().unwrap_or_default();
+            if let Some((helper, calls)) = VALUE_HELPERS.iter().find(|(h, _)| *h == name) {
+                helpers.insert(*helper);
                 helpers.extend(calls);
             }
         }
