@@ -819,13 +819,22 @@ fn rewrite_list(
     let trailing_comma = !context.inside_macro;
     let items_text = match tactic {
         Tactic::Horizontal => items.join(", "),
-        Tactic::Vertical => {
+        Tactic::Vertical | Tactic::SpecialMacro(_) => {
+            // A line per item; a formatting macro's arguments before its
+            // format string share the first line, and those after it the
+            // last.
+            let breaks_before = |index: usize| match tactic {
+                Tactic::SpecialMacro(before) => (before..=before + 1).contains(&index),
+                _ => true,
+            };
             let pad = " ".repeat(nested_shape.indent);
             let mut text = String::new();
             for (index, item) in items.iter().enumerate() {
-                if index > 0 {
+                if index > 0 && breaks_before(index) {
                     text.push('\n');
                     text.push_str(&pad);
+                } else if index > 0 {
+                    text.push(' ');
                 }
                 text.push_str(item);
                 if index < last || trailing_comma {
@@ -837,25 +846,6 @@ fn rewrite_list(
         Tactic::Mixed => {
             let pad = " ".repeat(nested_shape.indent);
             pack_mixed(&items, &pad, nested_shape.width + 1, trailing_comma)
-        }
-        Tactic::SpecialMacro(before) => {
-            // The arguments before the format string on the first line,
-            // the format string on its own, its arguments on the next.
-            let pad = " ".repeat(nested_shape.indent);
-            let mut text = String::new();
-            for (index, item) in items.iter().enumerate() {
-                if index > 0 && index < before || index > before + 1 {
-                    text.push(' ');
-                } else if index > 0 {
-                    text.push('\n');
-                    text.push_str(&pad);
-                }
-                text.push_str(item);
-                if index < last || trailing_comma {
-                    text.push(',');
-                }
-            }
-            text
         }
     };
 
