@@ -137,7 +137,8 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     let seed = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
 {%- endif %}
     let new = {{ crate_ident }}::{{ t.seed.new_name }}::new({{ t.constructor_args|join(", ") }});
-    assert_eq!(new, {{ crate_ident }}::{{ t.seed.new_name }} { {{ t.constructor_expected|join(", ") }} });
+    let expected = {{ crate_ident }}::{{ t.seed.new_name }} { {{ t.constructor_expected|join(", ") }} };
+    assert_eq!(new, expected);
     api::{{ t.module }}::insert(db.conn(), &new).unwrap();
 }
 {%- if let Some(p) = t.patch_case %}

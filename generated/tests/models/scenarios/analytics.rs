@@ -124,18 +124,16 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     let mut db = db();
     let seed = seeds::new_analytics(db.conn(), 1);
     let new = pipeline_db::NewAnalytics::new(seed.youtube_video_id.clone());
-    assert_eq!(
-        new,
-        pipeline_db::NewAnalytics {
-            short_id: None,
-            youtube_video_id: seed.youtube_video_id.clone(),
-            views: None,
-            likes: None,
-            comments: None,
-            average_view_duration_seconds: None,
-            measured_at: None
-        }
-    );
+    let expected = pipeline_db::NewAnalytics {
+        short_id: None,
+        youtube_video_id: seed.youtube_video_id.clone(),
+        views: None,
+        likes: None,
+        comments: None,
+        average_view_duration_seconds: None,
+        measured_at: None,
+    };
+    assert_eq!(new, expected);
     api::analytics::insert(db.conn(), &new).unwrap();
 }
 

@@ -112,18 +112,16 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     let mut db = db();
     let seed = seeds::new_clip(db.conn(), 1);
     let new = pipeline_db::NewClip::new(seed.run_id, seed.start_seconds, seed.end_seconds);
-    assert_eq!(
-        new,
-        pipeline_db::NewClip {
-            run_id: seed.run_id,
-            start_seconds: seed.start_seconds,
-            end_seconds: seed.end_seconds,
-            virality_score: None,
-            transcript: None,
-            file_path: None,
-            created_at: None
-        }
-    );
+    let expected = pipeline_db::NewClip {
+        run_id: seed.run_id,
+        start_seconds: seed.start_seconds,
+        end_seconds: seed.end_seconds,
+        virality_score: None,
+        transcript: None,
+        file_path: None,
+        created_at: None,
+    };
+    assert_eq!(new, expected);
     api::clips::insert(db.conn(), &new).unwrap();
 }
 

@@ -123,15 +123,13 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     let mut db = db();
     let seed = seeds::new_config_override(db.conn(), 1);
     let new = pipeline_db::NewConfigOverride::new(seed.key.clone(), seed.value.clone());
-    assert_eq!(
-        new,
-        pipeline_db::NewConfigOverride {
-            key: seed.key.clone(),
-            value: seed.value.clone(),
-            updated_by: None,
-            updated_at: None
-        }
-    );
+    let expected = pipeline_db::NewConfigOverride {
+        key: seed.key.clone(),
+        value: seed.value.clone(),
+        updated_by: None,
+        updated_at: None,
+    };
+    assert_eq!(new, expected);
     api::config_overrides::insert(db.conn(), &new).unwrap();
 }
 

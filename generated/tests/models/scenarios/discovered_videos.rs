@@ -141,21 +141,19 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
         seed.channel_id.clone(),
         seed.url.clone(),
     );
-    assert_eq!(
-        new,
-        pipeline_db::NewDiscoveredVideo {
-            youtube_video_id: seed.youtube_video_id.clone(),
-            title: seed.title.clone(),
-            channel_id: seed.channel_id.clone(),
-            channel_title: None,
-            url: seed.url.clone(),
-            duration_seconds: None,
-            view_count: None,
-            published_at: None,
-            status: None,
-            discovered_at: None
-        }
-    );
+    let expected = pipeline_db::NewDiscoveredVideo {
+        youtube_video_id: seed.youtube_video_id.clone(),
+        title: seed.title.clone(),
+        channel_id: seed.channel_id.clone(),
+        channel_title: None,
+        url: seed.url.clone(),
+        duration_seconds: None,
+        view_count: None,
+        published_at: None,
+        status: None,
+        discovered_at: None,
+    };
+    assert_eq!(new, expected);
     api::discovered_videos::insert(db.conn(), &new).unwrap();
 }
 

@@ -121,20 +121,18 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
         seed.error_type.clone(),
         seed.message.clone(),
     );
-    assert_eq!(
-        new,
-        pipeline_db::NewErrorLog {
-            run_id: None,
-            correlation_id: None,
-            module: seed.module.clone(),
-            error_type: seed.error_type.clone(),
-            message: seed.message.clone(),
-            traceback: None,
-            context: None,
-            resolved: None,
-            occurred_at: None
-        }
-    );
+    let expected = pipeline_db::NewErrorLog {
+        run_id: None,
+        correlation_id: None,
+        module: seed.module.clone(),
+        error_type: seed.error_type.clone(),
+        message: seed.message.clone(),
+        traceback: None,
+        context: None,
+        resolved: None,
+        occurred_at: None,
+    };
+    assert_eq!(new, expected);
     api::error_logs::insert(db.conn(), &new).unwrap();
 }
 

@@ -128,18 +128,16 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     let mut db = db();
     let seed = seeds::new_pipeline_run(db.conn(), 1);
     let new = pipeline_db::NewPipelineRun::new(seed.video_id, seed.correlation_id.clone());
-    assert_eq!(
-        new,
-        pipeline_db::NewPipelineRun {
-            video_id: seed.video_id,
-            correlation_id: seed.correlation_id.clone(),
-            status: None,
-            config_snapshot: None,
-            started_at: None,
-            finished_at: None,
-            error_message: None
-        }
-    );
+    let expected = pipeline_db::NewPipelineRun {
+        video_id: seed.video_id,
+        correlation_id: seed.correlation_id.clone(),
+        status: None,
+        config_snapshot: None,
+        started_at: None,
+        finished_at: None,
+        error_message: None,
+    };
+    assert_eq!(new, expected);
     api::pipeline_runs::insert(db.conn(), &new).unwrap();
 }
 

@@ -115,17 +115,15 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     let mut db = db();
     let seed = seeds::new_review_log(db.conn(), 1);
     let new = pipeline_db::NewReviewLog::new(seed.short_id, seed.reviewer.clone(), seed.action);
-    assert_eq!(
-        new,
-        pipeline_db::NewReviewLog {
-            short_id: seed.short_id,
-            reviewer: seed.reviewer.clone(),
-            telegram_message_id: None,
-            action: seed.action,
-            comment: None,
-            reviewed_at: None
-        }
-    );
+    let expected = pipeline_db::NewReviewLog {
+        short_id: seed.short_id,
+        reviewer: seed.reviewer.clone(),
+        telegram_message_id: None,
+        action: seed.action,
+        comment: None,
+        reviewed_at: None,
+    };
+    assert_eq!(new, expected);
     api::review_logs::insert(db.conn(), &new).unwrap();
 }
 

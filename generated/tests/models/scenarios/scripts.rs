@@ -113,18 +113,16 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     let seed = seeds::new_script(db.conn(), 1);
     let new =
         pipeline_db::NewScript::new(seed.run_id, seed.content.clone(), seed.model_name.clone());
-    assert_eq!(
-        new,
-        pipeline_db::NewScript {
-            run_id: seed.run_id,
-            clip_id: None,
-            content: seed.content.clone(),
-            model_name: seed.model_name.clone(),
-            prompt_tokens: None,
-            completion_tokens: None,
-            created_at: None
-        }
-    );
+    let expected = pipeline_db::NewScript {
+        run_id: seed.run_id,
+        clip_id: None,
+        content: seed.content.clone(),
+        model_name: seed.model_name.clone(),
+        prompt_tokens: None,
+        completion_tokens: None,
+        created_at: None,
+    };
+    assert_eq!(new, expected);
     api::scripts::insert(db.conn(), &new).unwrap();
 }
 

@@ -118,21 +118,19 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     let mut db = db();
     let seed = seeds::new_short(db.conn(), 1);
     let new = pipeline_db::NewShort::new(seed.clip_id, seed.file_path.clone());
-    assert_eq!(
-        new,
-        pipeline_db::NewShort {
-            clip_id: seed.clip_id,
-            script_id: None,
-            tts_audio_id: None,
-            file_path: seed.file_path.clone(),
-            title: None,
-            description: None,
-            youtube_video_id: None,
-            status: None,
-            uploaded_at: None,
-            created_at: None
-        }
-    );
+    let expected = pipeline_db::NewShort {
+        clip_id: seed.clip_id,
+        script_id: None,
+        tts_audio_id: None,
+        file_path: seed.file_path.clone(),
+        title: None,
+        description: None,
+        youtube_video_id: None,
+        status: None,
+        uploaded_at: None,
+        created_at: None,
+    };
+    assert_eq!(new, expected);
     api::shorts::insert(db.conn(), &new).unwrap();
 }
 

@@ -112,17 +112,15 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
     let seed = seeds::new_tts_audio(db.conn(), 1);
     let new =
         pipeline_db::NewTTSAudio::new(seed.script_id, seed.file_path.clone(), seed.voice.clone());
-    assert_eq!(
-        new,
-        pipeline_db::NewTTSAudio {
-            script_id: seed.script_id,
-            file_path: seed.file_path.clone(),
-            voice: seed.voice.clone(),
-            provider: None,
-            duration_seconds: None,
-            created_at: None
-        }
-    );
+    let expected = pipeline_db::NewTTSAudio {
+        script_id: seed.script_id,
+        file_path: seed.file_path.clone(),
+        voice: seed.voice.clone(),
+        provider: None,
+        duration_seconds: None,
+        created_at: None,
+    };
+    assert_eq!(new, expected);
     api::tts_audio::insert(db.conn(), &new).unwrap();
 }
 
