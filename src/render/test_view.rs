@@ -404,13 +404,16 @@ fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
             Some(_) => "None".to_owned(),
             None => {
                 let sample = Sample::of(model, position);
-                uses_n |= sample.uses_n();
                 match sample {
+                    // A null example names no `n`, even where it varies.
                     Sample::Example {
                         value: ExampleValue::Null,
                         ..
                     } => "None".to_owned(),
-                    _ => wrap_new(field, sample.rust(krate, field)),
+                    _ => {
+                        uses_n |= sample.uses_n();
+                        wrap_new(field, sample.rust(krate, field))
+                    }
                 }
             }
         };
