@@ -52,6 +52,9 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "FromSqlError",
     "FromSqlResult",
     "FnOnce",
+    // Each enum converts to its text and back (`impl From<Enum> for
+    // &'static str`, `impl TryFrom<String> for Enum`), in its table's module.
+    "From",
     "FromStr",
     "GenericClient",
     // `New<Model>::new` takes text as `impl Into<String>`.
@@ -80,6 +83,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "Timestamp",
     "ToSql",
     "ToSqlOutput",
+    "TryFrom",
     "UNIX_EPOCH",
     "UnknownVariant",
     "UnreadableValue",
