@@ -12,6 +12,7 @@ pub mod test_view;
 pub mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use askama::Template;
 
@@ -147,16 +148,16 @@ struct PostgresTemplate<'a> {
     modules: Vec<String>,
 }
 
-/// The modules of `models` as rustfmt orders `mod` items: by name, a raw
-/// identifier's without its `r#`.
-fn sorted_modules(models: &[ModelView]) -> Vec<String> {
-    let mut modules: Vec<String> = models.iter().map(|m| m.module.clone()).collect();
+/// `modules` as rustfmt orders `mod` items: by name, a raw identifier's
+/// without its `r#`.
+fn sorted_modules<'a>(modules: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut modules: Vec<String> = modules.map(str::to_owned).collect();
     modules.sort_by(|a, b| crate::naming::unraw(a).cmp(crate::naming::unraw(b)));
     modules
 }
 
 /// `lib.rs`'s `mod` items: the crate's own modules and one per table.
-fn lib_modules(models: &[ModelView]) -> Vec<String> {
+fn lib_modules(tables: &[TableSummary]) -> Vec<String> {
     let mut modules: Vec<(String, String)> = ["codec", "error", "migrations"]
         .map(|name| (name.to_owned(), format!("pub mod {name};")))
         .into_iter()
@@ -164,7 +165,7 @@ fn lib_modules(models: &[ModelView]) -> Vec<String> {
             "postgres".to_owned(),
             "#[cfg(feature = \"postgres\")]\npub mod postgres;".to_owned(),
         )])
-        .chain(models.iter().map(|m| {
+        .chain(tables.iter().map(|m| {
             let name = crate::naming::unraw(&m.module).to_owned();
             (name, format!("pub mod {};", m.module))
         }))
@@ -175,7 +176,7 @@ fn lib_modules(models: &[ModelView]) -> Vec<String> {
 
 /// `lib.rs`'s `pub use` items of its own modules, each list and the items
 /// in rustfmt's order.
-fn lib_exports(models: &[ModelView]) -> Vec<String> {
+fn lib_exports(tables: &[TableSummary]) -> Vec<String> {
     let mut exports: Vec<String> = [
         "pub use codec::{InvalidValue, UnknownVariant};",
         "pub use error::{ConstraintKind, Error, ErrorKind, Result, UnreadableValue, Violation};",
@@ -183,7 +184,7 @@ fn lib_exports(models: &[ModelView]) -> Vec<String> {
     ]
     .map(str::to_owned)
     .into_iter()
-    .chain(models.iter().map(|m| {
+    .chain(tables.iter().map(|m| {
         let mut names = m.exports.clone();
         names.sort_by(|a, b| layout::compare_segments(a, b));
         format!("pub use {}::{{{}}};", m.module, names.join(", "))
@@ -275,7 +276,7 @@ struct TestSeedsTemplate<'a> {
     header: &'a str,
     crate_ident: &'a str,
     common_imports: &'a [&'a str],
-    seeds: &'a [SeedView],
+    seeds: &'a [&'a SeedView],
 }
 
 #[derive(Template)]
@@ -309,38 +310,72 @@ struct TestScenarioTemplate<'a> {
     t: &'a ModelTestView,
 }
 
-/// `render` applied to every item, the items shared out over the cores:
-/// the per-table files are most of rendering, and each is independent of
-/// the others. The results come back in the order of `items`, so the
-/// output does not depend on the number of cores.
-fn on_every_core<T: Sync, R: Send>(items: &[T], render: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// `work(0)` to `work(count - 1)`, shared out over the cores: each core
+/// takes the next index as soon as it is done with its last, so one large
+/// file does not hold the others up. The results come back in index
+/// order, so the output does not depend on the number of cores or on
+/// which core was quicker.
+fn share_out<R: Send>(count: usize, work: impl Fn(usize) -> R + Sync) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    // Below a few dozen tables a thread costs more than it saves.
-    if cores == 1 || items.len() < 32 {
-        return items.iter().map(render).collect();
+    if cores == 1 || count < 2 {
+        return (0..count).map(work).collect();
     }
-    let per_thread = items.len().div_ceil(cores);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(per_thread)
-            .map(|chunk| scope.spawn(|| chunk.iter().map(&render).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().expect("rendering does not panic"))
-            .collect()
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            if index >= count {
+                return done;
+            }
+            done.push((index, work(index)));
+        }
+    };
+    let mut results = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..cores.min(count)).map(|_| scope.spawn(worker)).collect();
+        // This thread works too: its allocator's memory is warm already.
+        let mut results = worker();
+        for helper in helpers {
+            results.extend(helper.join().expect("rendering does not panic"));
+        }
+        results
+    });
+    results.sort_unstable_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// One generated file to render: its path and the text it gets.
+type FileJob<'a> = Box<dyn Fn() -> (String, String) + Sync + 'a>;
+
+fn job<'a>(path: impl Into<String>, text: impl Fn() -> String + Sync + 'a) -> FileJob<'a> {
+    let path = path.into();
+    Box::new(move || (path.clone(), text()))
+}
+
+/// A Rust template's text, each statement it printed on one line laid out
+/// as rustfmt would.
+fn rust_template(template: &impl Template) -> String {
+    RENDER_BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        template
+            .render_into(buffer)
+            .expect("templates print only infallible Display values");
+        let mut text = layout::lay_out_lines(buffer.trim_end());
+        // One trailing newline, whatever the template's last line did.
+        text.push('\n');
+        text
     })
+}
+
+thread_local! {
+    /// The text a Rust template prints before layout, one buffer per
+    /// thread: it grows to the largest file once instead of for every file.
+    static RENDER_BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// Renders a template into a string. Templates only print values already
 /// held in memory, so the only failure askama knows, a `Display` impl
 /// erroring, cannot happen here.
-/// A Rust template's text, each statement it printed on one line laid out
-/// as rustfmt would.
-fn rust_template(template: &impl Template) -> String {
-    layout::lay_out_lines(&render_template(template))
-}
-
 fn render_template(template: &impl Template) -> String {
     let mut text = template
         .render()
@@ -365,89 +400,185 @@ pub fn render_schema(schema: &Schema) -> Output {
     render_schema_with(schema, &[crate::migrate::baseline(schema)])
 }
 
+/// What the crate-level files need of one table, once its own files are
+/// rendered and its views dropped: views of every table at once would
+/// hold as much memory as the files themselves.
+struct TableSummary {
+    /// The table's files: its SQLite and PostgreSQL modules and its
+    /// scenario tests.
+    files: [(String, String); 3],
+    name: String,
+    module: String,
+    exports: Vec<String>,
+    postgres_module: String,
+    /// The scenario module and its file stem.
+    scenario: (String, String),
+    seed: SeedView,
+    /// Whether its scenarios check refused values, constraint violations
+    /// and enum values, which `common.rs` then has helpers for.
+    refusals: bool,
+    violations: bool,
+    enums: bool,
+}
+
+/// Renders table `index`'s own files.
+fn render_table(schema: &Schema, index: usize, header: &str, crate_ident: &str) -> TableSummary {
+    let model = &schema.models[index];
+    let sqlite = view::model_view(schema, model, Dialect::Sqlite);
+    let postgres = view::model_view(schema, model, Dialect::Postgres);
+    let test = test_view::model_test_view(crate_ident, schema, index);
+    let files = [
+        (
+            format!("src/{}.rs", crate::naming::unraw(&sqlite.module)),
+            rust_template(&ModelTemplate { header, m: &sqlite }),
+        ),
+        (
+            format!("src/postgres/{}.rs", crate::naming::unraw(&postgres.module)),
+            rust_template(&PostgresModelTemplate {
+                header,
+                m: &postgres,
+            }),
+        ),
+        (
+            format!("tests/models/scenarios/{}.rs", test.file_stem),
+            rust_template(&TestScenarioTemplate {
+                header,
+                crate_ident,
+                t: &test,
+            }),
+        ),
+    ];
+    TableSummary {
+        files,
+        refusals: !test.refusals.is_empty(),
+        violations: !test.dangling.is_empty()
+            || !test.duplicates.is_empty()
+            || test.deletions.iter().any(|d| d.action == "refuse"),
+        enums: !test.enums.is_empty(),
+        scenario: (test.file_stem, test.module),
+        seed: test.seed,
+        name: sqlite.name,
+        module: sqlite.module,
+        exports: sqlite.exports,
+        postgres_module: postgres.module,
+    }
+}
+
+/// A piece of the first round of rendering.
+enum Rendered {
+    File(String, String),
+    Table(Box<TableSummary>),
+}
+
 /// Renders the whole generated crate for `schema`, embedding `migrations`.
+///
+/// Two rounds, each shared out over the cores: first every table's own
+/// files and the crate files that need nothing of them, then the crate
+/// files that list the tables.
 pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::MigrationText]) -> Output {
     let header = header(schema);
     let crate_ident = schema.crate_name.replace('-', "_");
-    let mut files = BTreeMap::new();
-    let models: Vec<ModelView> = on_every_core(&schema.models, |model| {
-        view::model_view(schema, model, Dialect::Sqlite)
-    });
-    let postgres_models: Vec<ModelView> = on_every_core(&schema.models, |model| {
-        view::model_view(schema, model, Dialect::Postgres)
-    });
+    let env_var = format!("{}_TEST_POSTGRES_URL", crate_ident.to_ascii_uppercase());
 
-    files.insert(
-        "Cargo.toml".to_owned(),
-        render_template(&CargoTomlTemplate {
-            header: &header,
-            crate_name: &schema.crate_name,
-            source_name: &schema.source_name,
-        }),
-    );
-    for (path, dialect) in [
-        ("schema.sql", Dialect::Sqlite),
-        ("schema.postgres.sql", Dialect::Postgres),
-    ] {
-        let tables: Vec<TableView> = schema
-            .models_in_creation_order()
-            .map(|model| view::table_view(schema, model, dialect))
-            .collect();
-        files.insert(
-            path.to_owned(),
-            render_template(&SchemaSqlTemplate {
-                header: &header,
-                dialect_note: dialect.ddl_note(),
-                tables: &tables,
-            }),
-        );
-    }
-    files.insert(
-        "src/lib.rs".to_owned(),
-        rust_template(&LibTemplate {
-            header: &header,
-            source_name: &schema.source_name,
-            crate_ident: &crate_ident,
-            modules: lib_modules(&models),
-            exports: lib_exports(&models),
-            first_module: &models[0].module,
-            first_model: &models[0].name,
-            first_table_sql: view::rust_str(&crate::naming::sql_ident(&models[0].table)),
-        }),
-    );
-    let (readme_tables, readme_relations) = view::readme_view(schema);
-    files.insert(
-        "README.md".to_owned(),
-        render_template(&ReadmeTemplate {
-            header: &header,
-            crate_name: &schema.crate_name,
-            source_name: &schema.source_name,
-            tables: &readme_tables,
-            relations: &readme_relations,
-        }),
-    );
-    files.insert(
-        "src/codec.rs".to_owned(),
-        rust_template(&CodecTemplate {
-            header: &header,
-            crate_ident: &crate_ident,
-        }),
-    );
-    files.insert(
-        "src/error.rs".to_owned(),
+    // The largest first, so that no core is left with one of them at the
+    // end.
+    let mut jobs: Vec<FileJob> = vec![job("src/error.rs", || {
         rust_template(&ErrorTemplate {
             header: &header,
             crate_ident: &crate_ident,
             e: &error_view::error_view(schema),
+        })
+    })];
+    for (path, dialect) in [
+        ("schema.sql", Dialect::Sqlite),
+        ("schema.postgres.sql", Dialect::Postgres),
+    ] {
+        let header = &header;
+        jobs.push(job(path, move || {
+            let tables: Vec<TableView> = schema
+                .models_in_creation_order()
+                .map(|model| view::table_view(schema, model, dialect))
+                .collect();
+            render_template(&SchemaSqlTemplate {
+                header,
+                dialect_note: dialect.ddl_note(),
+                tables: &tables,
+            })
+        }));
+    }
+    jobs.extend([
+        job("README.md", || {
+            let (tables, relations) = view::readme_view(schema);
+            render_template(&ReadmeTemplate {
+                header: &header,
+                crate_name: &schema.crate_name,
+                source_name: &schema.source_name,
+                tables: &tables,
+                relations: &relations,
+            })
         }),
-    );
-    files.insert(
-        "src/migrations.rs".to_owned(),
-        rust_template(&MigrationsTemplate {
-            header: &header,
-            migrations,
+        job("src/migrations.rs", || {
+            rust_template(&MigrationsTemplate {
+                header: &header,
+                migrations,
+            })
         }),
-    );
+        job("Cargo.toml", || {
+            render_template(&CargoTomlTemplate {
+                header: &header,
+                crate_name: &schema.crate_name,
+                source_name: &schema.source_name,
+            })
+        }),
+        job("src/codec.rs", || {
+            rust_template(&CodecTemplate {
+                header: &header,
+                crate_ident: &crate_ident,
+            })
+        }),
+        job("build.rs", || {
+            rust_template(&BuildScriptTemplate {
+                header: &header,
+                env_var: &env_var,
+            })
+        }),
+        job("tests/models/main.rs", || {
+            rust_template(&TestMainTemplate {
+                header: &header,
+                env_var: &env_var,
+            })
+        }),
+    ]);
+    let rendered = share_out(jobs.len() + schema.models.len(), |index| {
+        match jobs.get(index) {
+            Some(job) => {
+                let (path, text) = job();
+                Rendered::File(path, text)
+            }
+            None => Rendered::Table(Box::new(render_table(
+                schema,
+                index - jobs.len(),
+                &header,
+                &crate_ident,
+            ))),
+        }
+    });
+    drop(jobs);
+    let mut files = BTreeMap::new();
+    let mut tables = Vec::with_capacity(schema.models.len());
+    for piece in rendered {
+        match piece {
+            Rendered::File(path, text) => {
+                files.insert(path, text);
+            }
+            Rendered::Table(mut table) => {
+                for (path, text) in std::mem::take(&mut table.files) {
+                    files.insert(path, text);
+                }
+                tables.push(*table);
+            }
+        }
+    }
     for migration in migrations {
         // Copied byte for byte: their checksums are recorded in databases.
         for (file, sql) in [
@@ -457,89 +588,34 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             files.insert(format!("migrations/{}/{file}", migration.id), sql.clone());
         }
     }
-    files.extend(on_every_core(&models, |model| {
-        (
-            format!("src/{}.rs", crate::naming::unraw(&model.module)),
-            layout::lay_out_lines(&render_template(&ModelTemplate {
-                header: &header,
-                m: model,
-            })),
-        )
-    }));
 
-    files.insert(
-        "src/postgres.rs".to_owned(),
-        rust_template(&PostgresTemplate {
-            header: &header,
-            crate_ident: &crate_ident,
-            modules: sorted_modules(&postgres_models),
-        }),
-    );
-    files.extend(on_every_core(&postgres_models, |model| {
-        (
-            format!("src/postgres/{}.rs", crate::naming::unraw(&model.module)),
-            layout::lay_out_lines(&render_template(&PostgresModelTemplate {
-                header: &header,
-                m: model,
-            })),
-        )
-    }));
-
-    let indexes: Vec<usize> = (0..schema.models.len()).collect();
-    let test_views: Vec<ModelTestView> = on_every_core(&indexes, |&index| {
-        test_view::model_test_view(&crate_ident, schema, index)
-    });
     let mut sorted_tables: Vec<String> = schema
         .models
         .iter()
         .map(|m| view::rust_str(&m.table))
         .collect();
     sorted_tables.sort();
-    let env_var = format!("{}_TEST_POSTGRES_URL", crate_ident.to_ascii_uppercase());
-    files.insert(
-        "build.rs".to_owned(),
-        rust_template(&BuildScriptTemplate {
-            header: &header,
-            env_var: &env_var,
-        }),
-    );
-    files.insert(
-        "tests/models/main.rs".to_owned(),
-        rust_template(&TestMainTemplate {
-            header: &header,
-            env_var: &env_var,
-        }),
-    );
-    let seeds: Vec<SeedView> = schema
+    let seeds: Vec<&SeedView> = schema
         .creation_order
         .iter()
-        .map(|&index| test_views[index].seed.clone())
+        .map(|&index| &tables[index].seed)
         .collect();
-    let mut scenario_modules: Vec<(String, String)> = test_views
+    let mut scenario_modules: Vec<(String, String)> = tables
         .iter()
-        .map(|t| (t.file_stem.clone(), t.module.clone()))
+        .map(|t| t.scenario.clone())
         .chain([("seeds".to_owned(), "seeds".to_owned())])
         .collect();
     scenario_modules.sort_by(|a, b| crate::naming::unraw(&a.1).cmp(crate::naming::unraw(&b.1)));
     let common_imports = test_view::common_imports(schema);
-    let scenarios: Vec<(String, String)> = on_every_core(&test_views, |test| {
-        (
-            format!("tests/models/scenarios/{}.rs", test.file_stem),
-            layout::lay_out_lines(&render_template(&TestScenarioTemplate {
-                header: &header,
-                crate_ident: &crate_ident,
-                t: test,
-            })),
-        )
-    });
-    let uses_refusals = test_views.iter().any(|t| !t.refusals.is_empty());
-    let uses_violations = test_views.iter().any(|t| {
-        !t.dangling.is_empty()
-            || !t.duplicates.is_empty()
-            || t.deletions.iter().any(|d| d.action == "refuse")
-    });
-    let uses_enums = test_views.iter().any(|t| !t.enums.is_empty());
-    let helpers = value_helpers(scenarios.iter().map(|(_, text)| text));
+    let uses_refusals = tables.iter().any(|t| t.refusals);
+    let uses_violations = tables.iter().any(|t| t.violations);
+    let uses_enums = tables.iter().any(|t| t.enums);
+    let helpers = value_helpers(
+        files
+            .iter()
+            .filter(|(path, _)| path.starts_with("tests/models/scenarios/"))
+            .map(|(_, text)| text),
+    );
     // The crate's items the helpers of `common.rs` name, imported so no
     // path in them grows with the crate's name.
     let mut crate_items = BTreeSet::new();
@@ -562,49 +638,68 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
         [one] => format!("use {crate_ident}::{one};"),
         many => format!("use {crate_ident}::{{{}}};", many.join(", ")),
     };
-    files.insert(
-        "tests/models/common.rs".to_owned(),
-        rust_template(&TestCommonTemplate {
-            header: &header,
-            uses_datetime: common_imports.contains(&"at"),
-            uses_text: common_imports.contains(&"text"),
-            uses_unique: common_imports.contains(&"unique"),
-            uses_refusals,
-            uses_violations,
-            uses_enums,
-            helpers,
-            crate_imports,
+    let first = &tables[0];
+    let jobs: Vec<FileJob> = vec![
+        job("tests/models/scenarios/seeds.rs", || {
+            rust_template(&TestSeedsTemplate {
+                header: &header,
+                crate_ident: &crate_ident,
+                common_imports: &common_imports,
+                seeds: &seeds,
+            })
         }),
-    );
-    files.insert(
-        "tests/models/scenarios/seeds.rs".to_owned(),
-        rust_template(&TestSeedsTemplate {
-            header: &header,
-            crate_ident: &crate_ident,
-            common_imports: &common_imports,
-            seeds: &seeds,
+        job("src/lib.rs", || {
+            rust_template(&LibTemplate {
+                header: &header,
+                source_name: &schema.source_name,
+                crate_ident: &crate_ident,
+                modules: lib_modules(&tables),
+                exports: lib_exports(&tables),
+                first_module: &first.module,
+                first_model: &first.name,
+                first_table_sql: view::rust_str(&crate::naming::sql_ident(&schema.models[0].table)),
+            })
         }),
-    );
-    files.insert(
-        "tests/models/sqlite.rs".to_owned(),
-        rust_template(&TestSqliteTemplate {
-            header: &header,
-            crate_ident: &crate_ident,
-            scenario_modules: &scenario_modules,
-            sorted_tables: &sorted_tables,
+        job("tests/models/sqlite.rs", || {
+            rust_template(&TestSqliteTemplate {
+                header: &header,
+                crate_ident: &crate_ident,
+                scenario_modules: &scenario_modules,
+                sorted_tables: &sorted_tables,
+            })
         }),
-    );
-    files.insert(
-        "tests/models/postgres.rs".to_owned(),
-        rust_template(&TestPostgresTemplate {
-            header: &header,
-            crate_ident: &crate_ident,
-            env_var: &env_var,
-            scenario_modules: &scenario_modules,
-            sorted_tables: &sorted_tables,
+        job("tests/models/postgres.rs", || {
+            rust_template(&TestPostgresTemplate {
+                header: &header,
+                crate_ident: &crate_ident,
+                env_var: &env_var,
+                scenario_modules: &scenario_modules,
+                sorted_tables: &sorted_tables,
+            })
         }),
-    );
-    files.extend(scenarios);
+        job("src/postgres.rs", || {
+            rust_template(&PostgresTemplate {
+                header: &header,
+                crate_ident: &crate_ident,
+                modules: sorted_modules(tables.iter().map(|t| t.postgres_module.as_str())),
+            })
+        }),
+        job("tests/models/common.rs", || {
+            rust_template(&TestCommonTemplate {
+                header: &header,
+                uses_datetime: common_imports.contains(&"at"),
+                uses_text: common_imports.contains(&"text"),
+                uses_unique: common_imports.contains(&"unique"),
+                uses_refusals,
+                uses_violations,
+                uses_enums,
+                helpers: helpers.clone(),
+                crate_imports: crate_imports.clone(),
+            })
+        }),
+    ];
+    files.extend(share_out(jobs.len(), |index| jobs[index]()));
+    drop(jobs);
 
     Output { files, header }
 }
