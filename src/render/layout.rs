@@ -9,6 +9,8 @@
 //! `tests/rustfmt_oracle.rs` renders random schemas and requires
 //! `rustfmt --check` to find nothing to change.
 
+use std::collections::HashMap;
+
 /// rustfmt's `max_width`.
 const MAX_WIDTH: usize = 100;
 /// rustfmt's `tab_spaces`.
@@ -1084,19 +1086,22 @@ pub fn parse(text: &str) -> Option<Expr> {
     (parser.at == parser.tokens.len()).then_some(expr)
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
+/// A token of the line being parsed, borrowed from it: most lines parse
+/// to an expression that fits as it is, and copying every word of them
+/// was most of what parsing cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Token<'a> {
     /// A path, identifier or number: `a::b::<T>`, `new`, `42`, `self`.
-    Word(String),
+    Word(&'a str),
     /// A string or char literal, as written.
-    Literal(String),
+    Literal(&'a str),
     /// A macro call whose arguments are no expression (`json!({ .. })`),
     /// as written: rustfmt keeps such a call as it is, whatever its width.
-    RawMacro(String),
+    RawMacro(&'a str),
     Punct(char),
 }
 
-fn tokenize(text: &str) -> Option<Vec<Token>> {
+fn tokenize(text: &str) -> Option<Vec<Token<'_>>> {
     // The lines laid out are ASCII (see `lay_out_line`), so bytes are
     // characters.
     if !text.is_ascii() {
@@ -1124,7 +1129,7 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
                 return None;
             }
             i += 1;
-            tokens.push(Token::Literal(text[start..i].to_owned()));
+            tokens.push(Token::Literal(&text[start..i]));
         } else if is_word(c) && c != b'#' || c == b':' && at(i + 1) == Some(b':') {
             let start = i;
             loop {
@@ -1186,7 +1191,7 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
                 if depth != 0 {
                     return None;
                 }
-                tokens.push(Token::RawMacro(text[start..i].to_owned()));
+                tokens.push(Token::RawMacro(&text[start..i]));
                 continue;
             }
             if bytes[start].is_ascii_digit() {
@@ -1208,7 +1213,7 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
                     }
                 }
             }
-            tokens.push(Token::Word(text[start..i].to_owned()));
+            tokens.push(Token::Word(&text[start..i]));
         } else if c == b':' {
             // A struct literal's `name: value` (paths took `::` above).
             tokens.push(Token::Punct(':'));
@@ -1226,18 +1231,18 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
     Some(tokens)
 }
 
-struct Parser {
-    tokens: Vec<Token>,
+struct Parser<'a> {
+    tokens: Vec<Token<'a>>,
     at: usize,
 }
 
-impl Parser {
-    fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.at)
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<Token<'a>> {
+        self.tokens.get(self.at).copied()
     }
 
     fn eat(&mut self, c: char) -> bool {
-        if self.peek() == Some(&Token::Punct(c)) {
+        if self.peek() == Some(Token::Punct(c)) {
             self.at += 1;
             true
         } else {
@@ -1253,7 +1258,7 @@ impl Parser {
         loop {
             match self.peek() {
                 Some(Token::Punct(op @ ('+' | '-' | '*' | '=' | '%'))) => {
-                    let op = if *op == '=' {
+                    let op = if op == '=' {
                         "==".to_owned()
                     } else {
                         op.to_string()
@@ -1266,7 +1271,7 @@ impl Parser {
                 // A cast: `n as f64`.
                 Some(Token::Word(word)) if word == "as" => {
                     self.at += 1;
-                    let Some(Token::Word(ty)) = self.peek().cloned() else {
+                    let Some(Token::Word(ty)) = self.peek() else {
                         return None;
                     };
                     self.at += 1;
@@ -1325,7 +1330,7 @@ impl Parser {
             if self.eat('?') {
                 expr = question(expr);
             } else if self.eat('.') {
-                let Some(Token::Word(name)) = self.peek().cloned() else {
+                let Some(Token::Word(name)) = self.peek() else {
                     return None;
                 };
                 self.at += 1;
@@ -1351,14 +1356,14 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Option<Expr> {
-        match self.peek()?.clone() {
+        match self.peek()? {
             Token::Literal(text) => {
                 self.at += 1;
                 Some(simple(text))
             }
             Token::RawMacro(text) => {
                 self.at += 1;
-                Some(Expr::RawMacro(text))
+                Some(Expr::RawMacro(text.to_owned()))
             }
             Token::Word(word) => {
                 self.at += 1;
@@ -1384,11 +1389,11 @@ impl Parser {
                 }
                 let last_segment = word.rsplit("::").next().unwrap_or_default();
                 if last_segment.starts_with(char::is_uppercase) && self.eat('{') {
-                    return self.struct_fields(word);
+                    return self.struct_fields(word.to_owned());
                 }
                 let is_simple = !word.contains("::");
                 Some(Expr::Atom {
-                    text: word,
+                    text: word.to_owned(),
                     simple: is_simple,
                 })
             }
@@ -1434,7 +1439,7 @@ impl Parser {
                 fields.push((format!("..{}", base.flat()), None));
                 return self.eat('}').then_some(Expr::Struct { path, fields });
             }
-            let Some(Token::Word(name)) = self.peek().cloned() else {
+            let Some(Token::Word(name)) = self.peek() else {
                 return None;
             };
             self.at += 1;
@@ -1443,7 +1448,7 @@ impl Parser {
             } else {
                 None
             };
-            fields.push((name, value));
+            fields.push((name.to_owned(), value));
             if !self.eat(',') {
                 return self.eat('}').then_some(Expr::Struct { path, fields });
             }
@@ -1472,6 +1477,7 @@ impl Parser {
 /// its end and runs of blank lines, which become one.
 pub fn lay_out_lines(block: &str) -> String {
     let mut out = String::with_capacity(block.len() + block.len() / 8);
+    let mut seen: HashMap<&str, Option<String>> = HashMap::new();
     let mut blank_before = false;
     for line in block.split_inclusive('\n') {
         let (body, newline) = match line.strip_suffix('\n') {
@@ -1486,23 +1492,45 @@ pub fn lay_out_lines(block: &str) -> String {
             continue;
         }
         blank_before = blank;
-        match lay_out_line(body) {
-            Some(laid_out) => out.push_str(&laid_out),
-            None => out.push_str(body),
+        if kept_as_printed(body) {
+            out.push_str(body);
+        } else {
+            // A file repeats many of its statements word for word (a
+            // table's tests insert and read the same row several times),
+            // and laying one out is worth a lookup.
+            let laid_out = seen.entry(body).or_insert_with(|| lay_out_line(body));
+            out.push_str(laid_out.as_deref().unwrap_or(body));
         }
         out.push_str(newline);
     }
     out
 }
 
-fn lay_out_line(line: &str) -> Option<String> {
+/// Whether `line` is kept as it is without a look at its expressions.
+fn kept_as_printed(line: &str) -> bool {
     let code = line.trim_start();
     let indent = line.len() - code.len();
     // rustfmt measures text in characters and the port in bytes, so a
     // line that is not ASCII (a template's own literal) is left as printed.
     if code.starts_with("//") || code.starts_with('#') || code.is_empty() || !code.is_ascii() {
+        return true;
+    }
+    // A short line without braces is kept as it is: no list, chain or
+    // right-hand side in it reaches a width rustfmt would break at.
+    let code = code.strip_suffix([';', ',']).unwrap_or(code);
+    let suffix = line.len() - indent - code.len();
+    code.len() + suffix <= CHAIN_WIDTH.min(FN_CALL_WIDTH)
+        && indent + code.len() + suffix <= MAX_WIDTH
+        && !code.contains('{')
+}
+
+/// `line` laid out as rustfmt would, or `None` where it is kept as it is.
+fn lay_out_line(line: &str) -> Option<String> {
+    if kept_as_printed(line) {
         return None;
     }
+    let code = line.trim_start();
+    let indent = line.len() - code.len();
     let (code, suffix) = if let Some(code) = code.strip_suffix(';') {
         (code, ";")
     } else if let Some(code) = code.strip_suffix(',') {
@@ -1510,14 +1538,6 @@ fn lay_out_line(line: &str) -> Option<String> {
     } else {
         (code, "")
     };
-    // A short line without braces is kept as it is: no list, chain or
-    // right-hand side in it reaches a width rustfmt would break at.
-    if code.len() + suffix.len() <= CHAIN_WIDTH.min(FN_CALL_WIDTH)
-        && indent + code.len() + suffix.len() <= MAX_WIDTH
-        && !code.contains('{')
-    {
-        return None;
-    }
     let pad = " ".repeat(indent);
     let is_item_head = ["impl", "pub struct ", "pub enum ", "struct ", "enum "]
         .iter()
