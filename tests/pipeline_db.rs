@@ -581,3 +581,39 @@ fn a_cached_client_gives_what_a_plain_one_gives() {
         pg::pipeline_runs::list(&mut db).unwrap()
     );
 }
+
+proptest::proptest! {
+    /// The codec writes datetimes digit by digit for speed; what it writes
+    /// must stay what chrono's format gives, and what the database's own
+    /// default writes, for every instant it stores.
+    #[test]
+    fn stored_datetime_text_is_what_the_format_gives(
+        millis in -62_167_219_200_000i64..253_402_300_800_000,
+        nanos in 0u32..1_000_000,
+    ) {
+        use pipeline_db::codec::{format_datetime, DATETIME_FORMAT};
+        let at = Utc.timestamp_millis_opt(millis).unwrap() + Duration::nanoseconds(i64::from(nanos));
+        proptest::prop_assert_eq!(format_datetime(&at), at.format(DATETIME_FORMAT).to_string());
+    }
+}
+
+#[test]
+fn stored_datetime_text_matches_sqlite_strftime() {
+    let conn = db();
+    for millis in [
+        0i64,
+        1_767_225_600_123,
+        951_782_400_999,
+        253_402_300_799_999,
+    ] {
+        let at = Utc.timestamp_millis_opt(millis).unwrap();
+        let sqlite: String = conn
+            .query_row(
+                "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ?1 / 1000.0, 'unixepoch')",
+                [millis],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(pipeline_db::codec::format_datetime(&at), sqlite);
+    }
+}

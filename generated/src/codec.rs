@@ -12,7 +12,7 @@
 //! JSON nested deeper than [`MAX_JSON_DEPTH`] or holding a NUL, a datetime
 //! outside the years 0000 to 9999, and NaN or an infinity.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Timelike, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::Row;
 
@@ -29,10 +29,49 @@ pub struct Timestamp(pub DateTime<Utc>);
 
 impl ToSql for Timestamp {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(
-            self.0.format(DATETIME_FORMAT).to_string(),
-        ))
+        Ok(ToSqlOutput::from(format_datetime(&self.0)))
     }
+}
+
+/// `at` as stored, what [`DATETIME_FORMAT`] gives, written digit by digit:
+/// a bulk insert writes a datetime per row, and chrono reads the format
+/// string anew each time.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use pipeline_db::codec::{format_datetime, DATETIME_FORMAT};
+/// let at = Utc.timestamp_millis_opt(1_767_225_600_123).unwrap();
+/// assert_eq!(format_datetime(&at), "2026-01-01T00:00:00.123Z");
+/// assert_eq!(format_datetime(&at), at.format(DATETIME_FORMAT).to_string());
+/// ```
+pub fn format_datetime(at: &DateTime<Utc>) -> String {
+    let millis = at.nanosecond() / 1_000_000;
+    let Ok(year) = u32::try_from(at.year()) else {
+        return at.format(DATETIME_FORMAT).to_string();
+    };
+    // A leap second, or a year past 9999 (which is refused before it is
+    // stored): chrono's own text.
+    if year > 9999 || millis > 999 {
+        return at.format(DATETIME_FORMAT).to_string();
+    }
+    let mut text = String::with_capacity(24);
+    let parts = [
+        (year, 4, '-'),
+        (at.month(), 2, '-'),
+        (at.day(), 2, 'T'),
+        (at.hour(), 2, ':'),
+        (at.minute(), 2, ':'),
+        (at.second(), 2, '.'),
+        (millis, 3, 'Z'),
+    ];
+    for (value, digits, after) in parts {
+        for place in (0..digits).rev() {
+            let digit = value / 10u32.pow(place) % 10;
+            text.push(char::from_digit(digit, 10).unwrap_or('0'));
+        }
+        text.push(after);
+    }
+    text
 }
 
 impl FromSql for Timestamp {
