@@ -406,22 +406,22 @@ fn first_line(text: &str) -> &str {
 
 /// Fits `text` in `shape` as rustfmt's `wrap_str` checks it.
 fn wrap_str(text: String, shape: Shape) -> Option<String> {
-    let lines: Vec<&str> = text.split('\n').collect();
-    if lines.len() == 1 {
+    let (Some(first_break), Some(last_break)) = (text.find('\n'), text.rfind('\n')) else {
         return (text.len() <= shape.width).then_some(text);
-    }
-    if lines[0].len() > shape.width {
+    };
+    if first_break > shape.width {
         return None;
     }
     // Lines between: within the maximum width from their own indent.
-    if lines[1..lines.len() - 1]
-        .iter()
-        .any(|line| line.len() > MAX_WIDTH)
+    if first_break < last_break
+        && text[first_break + 1..last_break]
+            .split('\n')
+            .any(|line| line.len() > MAX_WIDTH)
     {
         return None;
     }
     // The last line leaves what follows the expression room.
-    let last = lines[lines.len() - 1].len();
+    let last = text.len() - last_break - 1;
     (last <= shape.width + shape.offset).then_some(text)
 }
 
@@ -1506,6 +1506,14 @@ pub fn lay_out_lines(block: &str) -> String {
     out
 }
 
+/// `text` after `indent` spaces.
+fn padded(indent: usize, text: String) -> String {
+    let mut line = String::with_capacity(indent + text.len());
+    line.extend(std::iter::repeat_n(' ', indent));
+    line.push_str(&text);
+    line
+}
+
 /// Whether `line` is kept as it is without a look at its expressions.
 fn kept_as_printed(line: &str) -> bool {
     let code = line.trim_start();
@@ -1591,7 +1599,10 @@ fn lay_out_line(line: &str) -> Option<String> {
         });
     }
     if suffix.is_empty() && code.ends_with(" {") && is_fn_signature(code) {
-        return Some(format!("{pad}{}", signature(code, indent)));
+        if indent + code.len() <= MAX_WIDTH {
+            return None;
+        }
+        return Some(padded(indent, signature(code, indent)));
     }
     let is_const = ["const ", "pub const ", "pub(crate) const "]
         .iter()
@@ -1608,32 +1619,32 @@ fn lay_out_line(line: &str) -> Option<String> {
         let (pattern, value) = rest.split_once(" = ")?;
         let expr = parse(value)?;
         let lhs = format!("let {pattern} =");
-        return Some(format!("{pad}{}", assign(&lhs, &expr, indent, suffix)));
+        return Some(padded(indent, assign(&lhs, &expr, indent, suffix)));
     }
     if let Some((place, value)) = code.split_once(" = ") {
         // `place = value;`, laid out as a `let` is.
         if suffix == ";" && place.split('.').all(is_identifier) {
             let expr = parse(value)?;
             let lhs = format!("{place} =");
-            return Some(format!("{pad}{}", assign(&lhs, &expr, indent, suffix)));
+            return Some(padded(indent, assign(&lhs, &expr, indent, suffix)));
         }
     }
     if let Some(value) = code.strip_prefix("return ") {
         let expr = parse(value)?;
-        return Some(format!("{pad}{}", after("return ", &expr, indent, suffix)));
+        return Some(padded(indent, after("return ", &expr, indent, suffix)));
     }
     if let Some((pattern, value)) = code.split_once(" => ") {
         let expr = parse(value)?;
-        return Some(format!("{pad}{}", arm(pattern, &expr, indent, suffix)));
+        return Some(padded(indent, arm(pattern, &expr, indent, suffix)));
     }
     if let Some((name, value)) = code.split_once(": ") {
         if suffix == "," && is_identifier(name) {
             let expr = parse(value)?;
-            return Some(format!("{pad}{}", field_init(name, &expr, indent)));
+            return Some(padded(indent, field_init(name, &expr, indent)));
         }
     }
     let expr = parse(code)?;
-    Some(format!("{pad}{}", statement(&expr, indent, suffix)))
+    Some(padded(indent, statement(&expr, indent, suffix)))
 }
 
 /// A `use` with a `{...}` list too long for one line: the names packed
