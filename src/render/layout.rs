@@ -1270,7 +1270,7 @@ impl<'a> Parser<'a> {
                     text = Some(format!("{left} {op} {}", operand.flat()));
                 }
                 // A cast: `n as f64`.
-                Some(Token::Word(word)) if word == "as" => {
+                Some(Token::Word("as")) => {
                     self.at += 1;
                     let Some(Token::Word(ty)) = self.peek() else {
                         return None;
@@ -1337,7 +1337,7 @@ impl<'a> Parser<'a> {
                 self.at += 1;
                 if self.eat('(') {
                     let args = self.args(')')?;
-                    expr = method(expr, &name, args);
+                    expr = method(expr, name, args);
                 } else if matches!(expr, Expr::Atom { .. }) {
                     // `new.field` and `t.0` stay one simple atom.
                     let Expr::Atom { text, simple } = expr else {
@@ -1348,7 +1348,7 @@ impl<'a> Parser<'a> {
                         simple,
                     };
                 } else {
-                    expr = field(expr, &name);
+                    expr = field(expr, name);
                 }
             } else {
                 return Some(expr);
