@@ -411,7 +411,7 @@ struct TableSummary {
     module: String,
     exports: Vec<String>,
     postgres_module: String,
-    /// The scenario module and its file stem.
+    /// Its scenario tests' file stem and module.
     scenario: (String, String),
     seed: SeedView,
     /// Whether its scenarios check refused values, constraint violations
