@@ -1566,11 +1566,9 @@ fn kept_as_printed(line: &str) -> bool {
         && !code.contains('{')
 }
 
-/// `line` laid out as rustfmt would, or `None` where it is kept as it is.
+/// `line`, one [`kept_as_printed`] does not keep, laid out as rustfmt
+/// would, or `None` where it is kept as it is.
 fn lay_out_line(line: &str) -> Option<String> {
-    if kept_as_printed(line) {
-        return None;
-    }
     let code = line.trim_start();
     let indent = line.len() - code.len();
     let (code, suffix) = if let Some(code) = code.strip_suffix(';') {
