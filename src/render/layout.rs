@@ -1297,13 +1297,11 @@ impl<'a> Parser<'a> {
         }
         if self.eat('*') {
             // A dereference: simple where its operand is.
-            let Expr::Atom { text, simple } = self.unary()? else {
+            let Expr::Atom { mut text, simple } = self.unary()? else {
                 return None;
             };
-            return Some(Expr::Atom {
-                text: format!("*{text}"),
-                simple,
-            });
+            text.insert(0, '*');
+            return Some(Expr::Atom { text, simple });
         }
         if self.eat('|') {
             let mut params = String::new();
@@ -1340,13 +1338,12 @@ impl<'a> Parser<'a> {
                     expr = method(expr, name, args);
                 } else if matches!(expr, Expr::Atom { .. }) {
                     // `new.field` and `t.0` stay one simple atom.
-                    let Expr::Atom { text, simple } = expr else {
+                    let Expr::Atom { mut text, simple } = expr else {
                         unreachable!()
                     };
-                    expr = Expr::Atom {
-                        text: format!("{text}.{name}"),
-                        simple,
-                    };
+                    text.push('.');
+                    text.push_str(name);
+                    expr = Expr::Atom { text, simple };
                 } else {
                     expr = field(expr, name);
                 }
