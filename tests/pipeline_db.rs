@@ -617,3 +617,24 @@ fn stored_datetime_text_matches_sqlite_strftime() {
         assert_eq!(pipeline_db::codec::format_datetime(&at), sqlite);
     }
 }
+
+#[test]
+fn datetimes_the_fast_path_leaves_to_chrono_are_written_as_chrono_writes_them() {
+    use chrono::NaiveDate;
+    use pipeline_db::codec::{format_datetime, DATETIME_FORMAT};
+    let leap_second = NaiveDate::from_ymd_opt(2016, 12, 31)
+        .and_then(|day| day.and_hms_milli_opt(23, 59, 59, 1_500))
+        .unwrap()
+        .and_utc();
+    let past_9999 = NaiveDate::from_ymd_opt(10_000, 1, 1)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .unwrap()
+        .and_utc();
+    let before_year_0 = NaiveDate::from_ymd_opt(-1, 6, 1)
+        .and_then(|day| day.and_hms_opt(12, 0, 0))
+        .unwrap()
+        .and_utc();
+    for at in [leap_second, past_9999, before_year_0] {
+        assert_eq!(format_datetime(&at), at.format(DATETIME_FORMAT).to_string());
+    }
+}

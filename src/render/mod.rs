@@ -165,9 +165,9 @@ fn lib_modules(tables: &[TableSummary]) -> Vec<String> {
             "postgres".to_owned(),
             "#[cfg(feature = \"postgres\")]\npub mod postgres;".to_owned(),
         )])
-        .chain(tables.iter().map(|m| {
-            let name = crate::naming::unraw(&m.module).to_owned();
-            (name, format!("pub mod {};", m.module))
+        .chain(tables.iter().map(|table| {
+            let name = crate::naming::unraw(&table.module).to_owned();
+            (name, format!("pub mod {};", table.module))
         }))
         .collect();
     modules.sort();
@@ -184,10 +184,10 @@ fn lib_exports(tables: &[TableSummary]) -> Vec<String> {
     ]
     .map(str::to_owned)
     .into_iter()
-    .chain(tables.iter().map(|m| {
-        let mut names = m.exports.clone();
+    .chain(tables.iter().map(|table| {
+        let mut names = table.exports.clone();
         names.sort_by(|a, b| layout::compare_segments(a, b));
-        format!("pub use {}::{{{}}};", m.module, names.join(", "))
+        format!("pub use {}::{{{}}};", table.module, names.join(", "))
     }))
     .collect();
     exports.sort_by(|a, b| layout::compare_use_paths(a, b));
@@ -344,12 +344,16 @@ fn share_out<R: Send>(count: usize, work: impl Fn(usize) -> R + Sync) -> Vec<R> 
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// One generated file to render: its path and the text it gets.
-type FileJob<'a> = Box<dyn Fn() -> (String, String) + Sync + 'a>;
+/// One generated file to render: its path and what renders its text.
+type FileJob<'a> = (&'static str, Box<dyn Fn() -> String + Sync + 'a>);
 
-fn job<'a>(path: impl Into<String>, text: impl Fn() -> String + Sync + 'a) -> FileJob<'a> {
-    let path = path.into();
-    Box::new(move || (path.clone(), text()))
+fn job<'a>(path: &'static str, text: impl Fn() -> String + Sync + 'a) -> FileJob<'a> {
+    (path, Box::new(text))
+}
+
+/// Renders the file of `job`: its path and its text.
+fn run_job((path, text): &FileJob) -> (String, String) {
+    ((*path).to_owned(), text())
 }
 
 /// A Rust template's text, each statement it printed on one line laid out
@@ -404,9 +408,6 @@ pub fn render_schema(schema: &Schema) -> Output {
 /// rendered and its views dropped: views of every table at once would
 /// hold as much memory as the files themselves.
 struct TableSummary {
-    /// The table's files: its SQLite and PostgreSQL modules and its
-    /// scenario tests.
-    files: [(String, String); 3],
     name: String,
     module: String,
     exports: Vec<String>,
@@ -421,8 +422,17 @@ struct TableSummary {
     enums: bool,
 }
 
+/// The files of one table: its SQLite and PostgreSQL modules and its
+/// scenario tests.
+type TableFiles = [(String, String); 3];
+
 /// Renders table `index`'s own files.
-fn render_table(schema: &Schema, index: usize, header: &str, crate_ident: &str) -> TableSummary {
+fn render_table(
+    schema: &Schema,
+    index: usize,
+    header: &str,
+    crate_ident: &str,
+) -> (TableFiles, TableSummary) {
     let model = &schema.models[index];
     let sqlite = view::model_view(schema, model, Dialect::Sqlite);
     let postgres = view::model_view(schema, model, Dialect::Postgres);
@@ -448,8 +458,7 @@ fn render_table(schema: &Schema, index: usize, header: &str, crate_ident: &str) 
             }),
         ),
     ];
-    TableSummary {
-        files,
+    let summary = TableSummary {
         refusals: !test.refusals.is_empty(),
         violations: !test.dangling.is_empty()
             || !test.duplicates.is_empty()
@@ -461,13 +470,14 @@ fn render_table(schema: &Schema, index: usize, header: &str, crate_ident: &str) 
         module: sqlite.module,
         exports: sqlite.exports,
         postgres_module: postgres.module,
-    }
+    };
+    (files, summary)
 }
 
 /// A piece of the first round of rendering.
 enum Rendered {
     File(String, String),
-    Table(Box<TableSummary>),
+    Table(TableFiles, Box<TableSummary>),
 }
 
 /// Renders the whole generated crate for `schema`, embedding `migrations`.
@@ -552,15 +562,14 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     let rendered = share_out(jobs.len() + schema.models.len(), |index| {
         match jobs.get(index) {
             Some(job) => {
-                let (path, text) = job();
+                let (path, text) = run_job(job);
                 Rendered::File(path, text)
             }
-            None => Rendered::Table(Box::new(render_table(
-                schema,
-                index - jobs.len(),
-                &header,
-                &crate_ident,
-            ))),
+            None => {
+                let (files, summary) =
+                    render_table(schema, index - jobs.len(), &header, &crate_ident);
+                Rendered::Table(files, Box::new(summary))
+            }
         }
     });
     drop(jobs);
@@ -571,11 +580,9 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             Rendered::File(path, text) => {
                 files.insert(path, text);
             }
-            Rendered::Table(mut table) => {
-                for (path, text) in std::mem::take(&mut table.files) {
-                    files.insert(path, text);
-                }
-                tables.push(*table);
+            Rendered::Table(table_files, summary) => {
+                files.extend(table_files);
+                tables.push(*summary);
             }
         }
     }
@@ -610,6 +617,7 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     let uses_refusals = tables.iter().any(|t| t.refusals);
     let uses_violations = tables.iter().any(|t| t.violations);
     let uses_enums = tables.iter().any(|t| t.enums);
+    // `seeds.rs`, in the scenarios' directory too, is rendered below.
     let helpers = value_helpers(
         files
             .iter()
@@ -698,7 +706,7 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
             })
         }),
     ];
-    files.extend(share_out(jobs.len(), |index| jobs[index]()));
+    files.extend(share_out(jobs.len(), |index| run_job(&jobs[index])));
     drop(jobs);
 
     Output { files, header }
