@@ -14,6 +14,21 @@ use schemagen::{render, write, Error};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// SQLite allocates with the C allocator, not the one above. Its trial of
+/// a schema (`validate::trial`) frees a few hundred KiB after each table,
+/// glibc hands the top of its heap back to the system each time (past
+/// 128 KiB free), and the next table faults the same pages in again:
+/// 100,000 page faults and a fifth of `validate` on 10,000 tables. The C
+/// heap holds little, so keeping up to 64 MiB of it free costs nothing.
+fn keep_c_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only sets a tuning parameter of glibc's allocator;
+    // nothing has been allocated with it yet on another thread.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
+    }
+}
+
 /// Schema-as-code: validates `schema.yaml` and generates a typed Rust
 /// data-access crate (models, SQL DDL and tests) from it.
 #[derive(Parser)]
@@ -120,6 +135,7 @@ const EXIT_INVALID: u8 = 2;
 const EXIT_FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
+    keep_c_heap();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(code) => code,

@@ -9,9 +9,6 @@
 //! `tests/rustfmt_oracle.rs` renders random schemas and requires
 //! `rustfmt --check` to find nothing to change.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 /// rustfmt's `max_width`.
 const MAX_WIDTH: usize = 100;
 /// rustfmt's `tab_spaces`.
@@ -1055,6 +1052,35 @@ mod tests {
     }
 
     #[test]
+    fn a_line_laid_out_by_the_shape_of_another_comes_out_as_alone() {
+        // Each pair has one shape: the second line is laid out from the
+        // first one's layout (see `line_shapes`), and must come out as a
+        // line laid out alone does.
+        let pairs = [
+            (
+                "        let inserted = api::model_5::insert(db.conn(), &new_value).unwrap().unwrap_or_default();",
+                "        let selected = api::order_7::select(tx.conn(), &old_thing).unwrap().unwrap_or_default();",
+            ),
+            (
+                "    stmt.query_row(params![new.parent_id, new.name, new.code, new.score], |row| Self::from_row(row))",
+                "    stmt.query_row(params![old.client_no, old.mail, old.kind, old.total], |row| Self::from_row(row))",
+            ),
+            (
+                "            Some(Model5Status::Done) => conn.execute(UPDATE_STATUS_SQL, params![row.id, status_text])?,",
+                "            Some(Order7Stages::Open) => conn.execute(UPDATE_STAGES_SQL, params![new.xy, stages_text])?,",
+            ),
+        ];
+        for (first, second) in pairs {
+            assert!(super::super::line_shapes::same_shape(first, second));
+            let alone = lay_out_line(second).unwrap_or_else(|| second.to_owned());
+            assert_ne!(alone, second, "{second} is laid out, not kept");
+            let both = lay_out_lines(&format!("{first}\n{second}"));
+            let (_, after) = both.split_at(both.len() - alone.len());
+            assert_eq!(after, alone);
+        }
+    }
+
+    #[test]
     fn short_simple_arguments_pack_several_to_a_line() {
         let args: Vec<Expr> = "abcdefghijk"
             .chars()
@@ -1475,7 +1501,6 @@ impl<'a> Parser<'a> {
 /// its end and runs of blank lines, which become one.
 pub fn lay_out_lines(block: &str) -> String {
     let mut out = String::with_capacity(block.len() + block.len() / 8);
-    let mut seen: LineCache = HashMap::default();
     let mut blank_before = false;
     for line in block.split_inclusive('\n') {
         let (body, newline) = match line.strip_suffix('\n') {
@@ -1493,48 +1518,11 @@ pub fn lay_out_lines(block: &str) -> String {
         if kept_as_printed(body) {
             out.push_str(body);
         } else {
-            // A file repeats many of its statements word for word (a
-            // table's tests insert and read the same row several times),
-            // and laying one out is worth a lookup.
-            let laid_out = seen.entry(body).or_insert_with(|| lay_out_line(body));
-            out.push_str(laid_out.as_deref().unwrap_or(body));
+            super::line_shapes::lay_out_into(body, &mut out, lay_out_line);
         }
         out.push_str(newline);
     }
     out
-}
-
-/// The lines of a file already laid out, and how.
-type LineCache<'a> = HashMap<&'a str, Option<String>, BuildHasherDefault<LineHasher>>;
-
-/// rustc's FxHash, for [`LineCache`]: it hashes every statement a file
-/// prints, and std's SipHash (built to resist keys chosen to collide,
-/// which a file's own lines are not) took a twentieth of the layout.
-#[derive(Default)]
-struct LineHasher(u64);
-
-impl LineHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for LineHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// `text` after `indent` spaces.
@@ -1576,9 +1564,19 @@ fn lay_out_line(line: &str) -> Option<String> {
         (code, "")
     };
     let pad = " ".repeat(indent);
-    let is_item_head = ["impl", "pub struct ", "pub enum ", "struct ", "enum "]
-        .iter()
-        .any(|start| code.starts_with(start));
+    // `impl` ends the word: a call such as `implied(..)` is no item head,
+    // and a line's layout may depend on what its names spell only through
+    // keywords (see `line_shapes`).
+    let is_item_head = [
+        "impl ",
+        "impl<",
+        "pub struct ",
+        "pub enum ",
+        "struct ",
+        "enum ",
+    ]
+    .iter()
+    .any(|start| code.starts_with(start));
     if suffix.is_empty() && is_item_head && indent + code.len() > MAX_WIDTH {
         let head = code.strip_suffix(" {")?;
         // rustfmt breaks a long `impl Trait for Type {` before `for`, and

@@ -8,6 +8,7 @@
 
 pub mod error_view;
 pub mod layout;
+mod line_shapes;
 pub mod test_view;
 pub mod view;
 
