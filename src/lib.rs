@@ -145,11 +145,21 @@ pub fn migrate_new(
 /// `dir`; passes when `dir` holds no migrations (the project does not use
 /// them).
 pub fn check_migrations_cover(path: &Path, dir: &Path) -> Result<(), Error> {
+    if latest_snapshot(dir)?.is_none() {
+        return Ok(());
+    }
+    let (_, new) = load_checked(path)?;
+    check_schema_covered(path, &new, dir)
+}
+
+/// [`check_migrations_cover`] for `schema`, the schema at `path` already
+/// validated: `generate` has it, and loading it again would double the
+/// time a large schema takes.
+pub fn check_schema_covered(path: &Path, schema: &ir::Schema, dir: &Path) -> Result<(), Error> {
     let Some((_, old, _)) = latest_snapshot(dir)? else {
         return Ok(());
     };
-    let (_, new) = load_checked(path)?;
-    if let Some(planned) = migrate::plan_migration(Some(&old), &new) {
+    if let Some(planned) = migrate::plan_migration(Some(&old), schema) {
         let changes = planned
             .steps
             .iter()
@@ -188,6 +198,24 @@ pub fn render_with_migrations(schema: &ir::Schema, dir: &Path) -> Result<Output,
     Ok(render::render_schema_with(schema, &migrations))
 }
 
+/// Load, validate and render, the rendering done while the trial of
+/// validation runs ([`validate::validate_schema_beside`]): the resolved
+/// schema of the file at `path` and its files, with the migrations in
+/// `dir` (see [`render_with_migrations`]).
+pub fn load_validate_and_render(path: &Path, dir: &Path) -> Result<(ir::Schema, Output), Error> {
+    let source = load::load_schema(path)?;
+    let validated = validate::validate_schema_beside(&source.def, &source.file_name(), |schema| {
+        render_with_migrations(schema, dir)
+    });
+    match validated {
+        Ok((schema, rendered)) => Ok((schema, rendered?)),
+        Err(errors) => Err(Error::Invalid {
+            schema: Box::new(source),
+            errors,
+        }),
+    }
+}
+
 /// Load and validate: the resolved schema of the file at `path`.
 pub fn load_and_validate(path: &Path) -> Result<ir::Schema, Error> {
     let source = load::load_schema(path)?;
@@ -208,8 +236,7 @@ pub fn validate_source(source: load::SourceSchema) -> Result<ir::Schema, Error> 
 /// Every stage but write: the files the schema at `path` gives, with the
 /// manifest.
 pub fn generate_output(path: &Path) -> Result<Output, Error> {
-    let schema = load_and_validate(path)?;
-    let rendered = render_with_migrations(&schema, &default_migrations_dir(path))?;
+    let (_, rendered) = load_validate_and_render(path, &default_migrations_dir(path))?;
     Ok(finish_output(rendered))
 }
 

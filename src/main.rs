@@ -165,9 +165,9 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         } => {
             // A schema with mistakes stops here, before the output
             // directory is even created.
-            let schema = schemagen::load_and_validate(&cli.schema)?;
-            let covered =
-                schemagen::check_migrations_cover(&cli.schema, &migrations_dir(&cli.schema, &None));
+            let dir = migrations_dir(&cli.schema, &None);
+            let (schema, rendered) = schemagen::load_validate_and_render(&cli.schema, &dir)?;
+            let covered = schemagen::check_schema_covered(&cli.schema, &schema, &dir);
             match covered {
                 // CI: a schema change must come with its migration.
                 Err(error) if *check => return Err(error),
@@ -176,8 +176,6 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
                 Err(error) => eprintln!("warning: {error}"),
                 Ok(()) => {}
             }
-            let rendered =
-                schemagen::render_with_migrations(&schema, &migrations_dir(&cli.schema, &None))?;
             // One run at a time per directory; --check too, so that it never
             // reads a directory another run is halfway through writing.
             let waiting = || {

@@ -37,6 +37,19 @@ const MAX_STRING_LEN: u32 = 10_485_760;
 /// Checks `def` and resolves it into a [`Schema`]; `source_name` is the
 /// schema's file name, for headers. Reports all mistakes, not the first.
 pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec<SchemaError>> {
+    validate_schema_beside(def, source_name, |_| ()).map(|(schema, ())| schema)
+}
+
+/// [`validate_schema`], with `work` done on the resolved schema while its
+/// last check, the trial of its seed rows (a tenth to a half of
+/// validating), runs on another thread. `work`'s result is given only with
+/// a schema the trial accepts: rendering starts before the trial ends, and
+/// nothing it renders is used unless the schema is accepted.
+pub fn validate_schema_beside<T>(
+    def: &SchemaDef,
+    source_name: &str,
+    work: impl FnOnce(&Schema) -> T,
+) -> Result<(Schema, T), Vec<SchemaError>> {
     let mut validator = Validator::default();
     for unknown in &def.unknown_keys {
         validator.unknown_key(unknown);
@@ -131,9 +144,13 @@ pub fn validate_schema(def: &SchemaDef, source_name: &str) -> Result<Schema, Vec
             creation_order,
         };
         // Accepted means the generated tests' rows pass the checks too.
-        let refusals = trial::run(&schema);
+        let (refusals, done) = std::thread::scope(|scope| {
+            let trial = scope.spawn(|| trial::run(&schema));
+            let done = work(&schema);
+            (trial.join().expect("the trial does not panic"), done)
+        });
         if refusals.is_empty() {
-            return Ok(schema);
+            return Ok((schema, done));
         }
         for refusal in &refusals {
             validator.refused(&schema, refusal);
