@@ -11,7 +11,10 @@
 //! `cargo bench --bench generator` runs it; `BENCH_MODELS=10,100` picks the
 //! sizes, `BENCH_ROUNDS` the repetitions (default 3; one at 10,000 models,
 //! where a round takes minutes), and `BENCH_COMPILE=0` skips the
-//! compile-time part.
+//! compile-time part. `BENCH_NAMES=varied` gives the models names and
+//! fields of varied lengths, kinds and numbers instead (see
+//! [`varied_schema`]): the layout is laid out once per line shape, and
+//! the uniform schema repeats shapes more than a real one does.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -49,6 +52,123 @@ fn synthetic_schema(models: usize) -> String {
         .unwrap();
     }
     yaml
+}
+
+/// A schema of `models` models whose table and field names are one to
+/// three words of a list of 32 (so of varied length), with 3 to 9 fields
+/// of a type drawn from every kind, each model but the first pointing at
+/// an earlier one drawn at random; the same schema on every run.
+fn varied_schema(models: usize) -> String {
+    const WORDS: [&str; 32] = [
+        "account",
+        "order",
+        "invoice",
+        "clip",
+        "video",
+        "short",
+        "script",
+        "voice",
+        "review",
+        "upload",
+        "metric",
+        "channel",
+        "playlist",
+        "comment",
+        "author",
+        "segment",
+        "frame",
+        "render",
+        "queue",
+        "worker",
+        "budget",
+        "label",
+        "tag",
+        "topic",
+        "source",
+        "target",
+        "batch",
+        "asset",
+        "track",
+        "scene",
+        "caption",
+        "thumbnail",
+    ];
+    const TYPES: [&str; 11] = [
+        "string(100)",
+        "int",
+        "float",
+        "bool",
+        "json",
+        "datetime",
+        "{ type: string(32), unique: true }",
+        "{ type: int, default: 0 }",
+        "{ type: enum, values: [new, done], default: new }",
+        "{ type: datetime, default: now }",
+        "{ type: text, nullable: true }",
+    ];
+    // A 64-bit linear congruential generator (Knuth's MMIX constants).
+    let mut state: u64 = 7;
+    let mut next = |below: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) % below as u64) as usize
+    };
+    let name = |next: &mut dyn FnMut(usize) -> usize| {
+        let words = 1 + next(3);
+        (0..words)
+            .map(|_| WORDS[next(WORDS.len())])
+            .collect::<Vec<_>>()
+            .join("_")
+    };
+    let mut tables = Vec::new();
+    let mut yaml = String::from("crate: synth-db\nmodels:\n");
+    for i in 0..models {
+        let table = format!("{}_{i}", name(&mut next));
+        let model: String = table
+            .split('_')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars.next().map_or(String::new(), |first| {
+                    first.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            })
+            .collect();
+        write!(
+            yaml,
+            "  {model}:\n    table: {table}\n    fields:\n\
+             \x20     id: {{ type: int, primary_key: true, autoincrement: true }}\n"
+        )
+        .unwrap();
+        if i > 0 {
+            let parent: &String = &tables[next(i)];
+            let column = WORDS[next(WORDS.len())];
+            writeln!(
+                yaml,
+                "      {column}_id: {{ type: int, nullable: true, references: {parent}.id, on_delete: cascade }}"
+            )
+            .unwrap();
+        }
+        let mut used = std::collections::BTreeSet::new();
+        for _ in 0..3 + next(7) {
+            let field = name(&mut next);
+            if field.ends_with("_id") || !used.insert(field.clone()) {
+                continue;
+            }
+            writeln!(yaml, "      {field}: {}", TYPES[next(TYPES.len())]).unwrap();
+        }
+        tables.push(table);
+    }
+    yaml
+}
+
+/// The schema the bench measures: [`synthetic_schema`], or with
+/// `BENCH_NAMES=varied` [`varied_schema`].
+fn bench_schema(models: usize) -> String {
+    match std::env::var("BENCH_NAMES").as_deref() {
+        Ok("varied") => varied_schema(models),
+        _ => synthetic_schema(models),
+    }
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -346,7 +466,7 @@ fn main() {
             ..Sizes::default()
         };
         let schema_path = work.path().join(format!("schema-{models}.yaml"));
-        std::fs::write(&schema_path, synthetic_schema(models)).unwrap();
+        std::fs::write(&schema_path, bench_schema(models)).unwrap();
         // A round of the largest takes a minute; one says enough.
         let size_rounds = if models >= 10_000 { 1 } else { rounds };
         for round in 0..size_rounds {

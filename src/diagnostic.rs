@@ -124,7 +124,7 @@ pub fn schema_reports(source: &SourceSchema, errors: &[SchemaError]) -> Vec<Repo
     let mut reports: Vec<Report> = errors
         .iter()
         .map(|error| {
-            let map = &source.source_map;
+            let map = source.source_map();
             let span = if error.at_key {
                 map.key_span(&error.path)
             } else {
@@ -168,7 +168,7 @@ pub fn located_report(
     help: String,
 ) -> Report {
     let file = source.path.display().to_string();
-    let map = &source.source_map;
+    let map = source.source_map();
     Report {
         file: file.clone(),
         message,
