@@ -87,10 +87,12 @@ struct Laid {
     /// The line that was laid out.
     line: Box<str>,
     /// Its layout; `None` where it is kept as printed.
-    text: Option<Box<str>>,
+    text: Option<String>,
     /// How `text` is made of pieces of the line and of its own, for a line
-    /// of the same shape; `None` where it cannot be (see [`pieces`]).
-    pieces: Option<Box<[Piece]>>,
+    /// of the same shape: found when the first such line comes (most
+    /// shapes of a schema with names of varied lengths never see one);
+    /// `Some(None)` where it cannot be (see [`pieces`]).
+    pieces: Option<Option<Box<[Piece]>>>,
 }
 
 /// A run of a layout's bytes: the line's, from `start` to `end` (its
@@ -133,17 +135,24 @@ impl LineShapes {
         lay_out: impl Fn(&str) -> Option<String>,
     ) {
         shape_of(line, &mut self.shape);
-        if let Some(laid) = self.laid.get(self.shape.as_slice()) {
-            match (&laid.text, &laid.pieces) {
-                (None, _) => out.push_str(line),
-                (Some(text), _) if *laid.line == *line => out.push_str(text),
-                (Some(text), Some(pieces)) => {
+        if let Some(laid) = self.laid.get_mut(self.shape.as_slice()) {
+            let Some(text) = &laid.text else {
+                out.push_str(line);
+                return;
+            };
+            if *laid.line == *line {
+                out.push_str(text);
+                return;
+            }
+            let pieces = laid.pieces.get_or_insert_with(|| pieces(&laid.line, text));
+            match pieces {
+                Some(pieces) => {
                     for piece in pieces.iter() {
                         let source = if piece.from_line { line } else { text };
                         out.push_str(&source[piece.start as usize..piece.end as usize]);
                     }
                 }
-                (Some(_), None) => {
+                None => {
                     let text = lay_out(line);
                     out.push_str(text.as_deref().unwrap_or(line));
                 }
@@ -155,13 +164,12 @@ impl LineShapes {
         if self.laid.len() >= MAX_SHAPES {
             self.laid.clear();
         }
-        let pieces = text.as_deref().and_then(|text| pieces(line, text));
         self.laid.insert(
             self.shape.as_slice().into(),
             Laid {
                 line: line.into(),
-                text: text.map(String::into_boxed_str),
-                pieces,
+                text,
+                pieces: None,
             },
         );
     }
