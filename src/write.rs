@@ -168,6 +168,14 @@ fn refuse_symlinks(out_dir: &Path, relative: &str) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// Whether `dir` is missing or holds nothing.
+fn is_empty_directory(dir: &Path) -> bool {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(error) => error.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
 /// A directory that exists, holds something, and has no manifest was not
 /// made by schemagen: writing beside its files could mix two projects.
 fn refuse_foreign_directory(out_dir: &Path) -> Result<(), WriteError> {
@@ -207,6 +215,12 @@ pub fn plan_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> 
     refuse_foreign_directory(out_dir)?;
     let previous = read_manifest(out_dir)?;
     let mut plan = Plan::default();
+    if is_empty_directory(out_dir) {
+        // Nothing there to compare with, refuse or remove: two system
+        // calls a file saved (30,000 files at 10,000 models).
+        plan.created = output.files.keys().cloned().collect();
+        return Ok(plan);
+    }
     for (path, text) in &output.files {
         refuse_symlinks(out_dir, path)?;
         let target = out_dir.join(path);
@@ -389,19 +403,40 @@ fn stage_all(
 ) -> Vec<Result<PathBuf, WriteError>> {
     const STAGING_THREADS: usize = 4;
     let per_thread = paths.len().div_ceil(STAGING_THREADS).max(1);
+    // Each directory is made once, before its files: `create_dir_all` for
+    // every file was two system calls each. And the temporary files are
+    // made under an absolute path: under a relative one `tempfile` asks
+    // for the working directory once a file.
+    let base = std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
+    let dirs: BTreeSet<&Path> = paths
+        .iter()
+        .filter_map(|path| Path::new(path.as_str()).parent())
+        .collect();
+    let mut unmade = Vec::new();
+    for dir in dirs {
+        if let Err(error) = std::fs::create_dir_all(base.join(dir)) {
+            unmade.push((dir, error));
+        }
+    }
+    let stage_one = |path: &str| {
+        let relative = Path::new(path);
+        if let Some((_, error)) = unmade
+            .iter()
+            .find(|(dir, _)| relative.parent() == Some(*dir))
+        {
+            return Err(WriteError::Write {
+                path: out_dir.join(path),
+                source: std::io::Error::new(error.kind(), error.to_string()),
+            });
+        }
+        let text = &output.files[path];
+        stage(&base.join(path), text, Durability::Cached)
+    };
     std::thread::scope(|scope| {
         let handles: Vec<_> = paths
             .chunks(per_thread)
             .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|path| {
-                            let text = &output.files[path.as_str()];
-                            stage(&out_dir.join(path), text, Durability::Cached)
-                        })
-                        .collect::<Vec<_>>()
-                })
+                scope.spawn(move || chunk.iter().map(|path| stage_one(path)).collect::<Vec<_>>())
             })
             .collect();
         handles
@@ -427,21 +462,17 @@ fn stage(target: &Path, text: &str, durability: Durability) -> Result<PathBuf, W
         source,
     };
     let parent = target.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(write_error)?;
-    let mut file = tempfile::Builder::new()
-        .prefix(TEMPORARY_PREFIX)
-        .tempfile_in(parent)
-        .map_err(write_error)?;
-    file.write_all(text.as_bytes()).map_err(write_error)?;
-    // Temporary files are private (0600); generated sources are not.
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMPORARY_PREFIX);
+    // Temporary files are private (0600); generated sources are not: they
+    // are made 0644 less the umask, as any file a tool writes.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let permissions = std::fs::Permissions::from_mode(0o644);
-        file.as_file()
-            .set_permissions(permissions)
-            .map_err(write_error)?;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
+    let mut file = builder.tempfile_in(parent).map_err(write_error)?;
+    file.write_all(text.as_bytes()).map_err(write_error)?;
     if durability == Durability::Synced {
         file.as_file().sync_all().map_err(write_error)?;
     }
