@@ -80,6 +80,9 @@ const DELETE_SQL: &str = "DELETE FROM analytics WHERE id = ?1";
 const LIST_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE youtube_video_id = ?1 ORDER BY measured_at DESC, id DESC";
 const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE short_id = ?1 ORDER BY id";
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = "analytics";
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
@@ -93,19 +96,14 @@ pub fn from_row(row: &Row<'_>) -> Result<Analytics> {
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<Analytics> {
     Ok(Analytics {
-        id: read_column(row, 0, "analytics", "id")?,
-        short_id: read_column(row, 1, "analytics", "short_id")?,
-        youtube_video_id: read_column(row, 2, "analytics", "youtube_video_id")?,
-        views: read_column(row, 3, "analytics", "views")?,
-        likes: read_column(row, 4, "analytics", "likes")?,
-        comments: read_column(row, 5, "analytics", "comments")?,
-        average_view_duration_seconds: read_column(
-            row,
-            6,
-            "analytics",
-            "average_view_duration_seconds",
-        )?,
-        measured_at: read_datetime(row, 7, "analytics", "measured_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        short_id: read_column(row, 1, TABLE, "short_id")?,
+        youtube_video_id: read_column(row, 2, TABLE, "youtube_video_id")?,
+        views: read_column(row, 3, TABLE, "views")?,
+        likes: read_column(row, 4, TABLE, "likes")?,
+        comments: read_column(row, 5, TABLE, "comments")?,
+        average_view_duration_seconds: read_column(row, 6, TABLE, "average_view_duration_seconds")?,
+        measured_at: read_datetime(row, 7, TABLE, "measured_at")?,
     })
 }
 
@@ -116,23 +114,21 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> Result<Analytics> {
             statement.query_row(
                 params![
                     new.short_id,
-                    Checked::with_max("analytics", "youtube_video_id", &new.youtube_video_id, 32),
+                    Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                     new.views,
                     new.likes,
                     new.comments,
                     Checked::new(
-                        "analytics",
+                        TABLE,
                         "average_view_duration_seconds",
                         &new.average_view_duration_seconds
                     ),
-                    Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp))
+                    Checked::new(TABLE, "measured_at", &new.measured_at.map(Timestamp))
                 ],
                 self::read_row,
             )
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "analytics", params![new.short_id])
-        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.short_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows, up to 200 in one statement. Nests inside a
@@ -147,7 +143,7 @@ pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 1, new.short_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::with_max("analytics", "youtube_video_id", &new.youtube_video_id, 32),
+                    Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                 )?;
                 statement.raw_bind_parameter(at + 3, new.views)?;
                 statement.raw_bind_parameter(at + 4, new.likes)?;
@@ -155,14 +151,14 @@ pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
                 statement.raw_bind_parameter(
                     at + 6,
                     Checked::new(
-                        "analytics",
+                        TABLE,
                         "average_view_duration_seconds",
                         &new.average_view_duration_seconds,
                     ),
                 )?;
                 statement.raw_bind_parameter(
                     at + 7,
-                    Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
+                    Checked::new(TABLE, "measured_at", &new.measured_at.map(Timestamp)),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {
@@ -185,19 +181,19 @@ fn insert_each(conn: &Connection, rows: &[NewAnalytics]) -> Result<()> {
         statement
             .execute(params![
                 new.short_id,
-                Checked::with_max("analytics", "youtube_video_id", &new.youtube_video_id, 32),
+                Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                 new.views,
                 new.likes,
                 new.comments,
                 Checked::new(
-                    "analytics",
+                    TABLE,
                     "average_view_duration_seconds",
                     &new.average_view_duration_seconds
                 ),
-                Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp))
+                Checked::new(TABLE, "measured_at", &new.measured_at.map(Timestamp))
             ])
             .map_err(|error| {
-                crate::error::sqlite_write(conn, error, "analytics", params![new.short_id])
+                crate::error::sqlite_write(conn, error, TABLE, params![new.short_id])
             })?;
     }
     Ok(())
@@ -253,21 +249,19 @@ pub fn update(conn: &Connection, row: &Analytics) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.short_id,
-                Checked::with_max("analytics", "youtube_video_id", &row.youtube_video_id, 32),
+                Checked::with_max(TABLE, "youtube_video_id", &row.youtube_video_id, 32),
                 row.views,
                 row.likes,
                 row.comments,
                 Checked::new(
-                    "analytics",
+                    TABLE,
                     "average_view_duration_seconds",
                     &row.average_view_duration_seconds
                 ),
-                Checked::new("analytics", "measured_at", &Timestamp(row.measured_at))
+                Checked::new(TABLE, "measured_at", &Timestamp(row.measured_at))
             ])
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "analytics", params![row.short_id])
-        })?;
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![row.short_id]))?;
     Ok(changed > 0)
 }
 /// Changes to one `analytics` row, for [`patch`] and [`patch_if`]: each
@@ -311,7 +305,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.youtube_video_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "analytics",
+            TABLE,
             "youtube_video_id",
             value.clone(),
             32,
@@ -332,7 +326,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.average_view_duration_seconds {
         binds.push(Box::new(CheckedValue::new(
-            "analytics",
+            TABLE,
             "average_view_duration_seconds",
             *value,
         )));
@@ -344,7 +338,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.measured_at {
         binds.push(Box::new(CheckedValue::new(
-            "analytics",
+            TABLE,
             "measured_at",
             Timestamp(*value),
         )));
@@ -362,7 +356,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.youtube_video_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "analytics",
+            TABLE,
             "youtube_video_id",
             value.clone(),
             32,
@@ -383,7 +377,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.average_view_duration_seconds {
         binds.push(Box::new(CheckedValue::new(
-            "analytics",
+            TABLE,
             "average_view_duration_seconds",
             *value,
         )));
@@ -395,7 +389,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.measured_at {
         binds.push(Box::new(CheckedValue::new(
-            "analytics",
+            TABLE,
             "measured_at",
             Timestamp(*value),
         )));
@@ -414,9 +408,7 @@ pub fn patch_if(
                 .query_row(rusqlite::params_from_iter(binds), self::read_row)
                 .optional()
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "analytics", params![patch.short_id])
-        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![patch.short_id]))
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
@@ -424,7 +416,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
     let changed = conn
         .prepare_cached(DELETE_SQL)
         .and_then(|mut statement| statement.execute(params![id]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, "analytics", &id))?;
+        .map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &id))?;
     Ok(changed > 0)
 }
 

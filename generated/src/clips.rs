@@ -74,6 +74,9 @@ const UPDATE_SQL: &str = "UPDATE clips SET run_id = ?2, start_seconds = ?3, end_
 const DELETE_SQL: &str = "DELETE FROM clips WHERE id = ?1";
 const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE run_id = ?1 ORDER BY id";
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = "clips";
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str =
@@ -88,14 +91,14 @@ pub fn from_row(row: &Row<'_>) -> Result<Clip> {
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<Clip> {
     Ok(Clip {
-        id: read_column(row, 0, "clips", "id")?,
-        run_id: read_column(row, 1, "clips", "run_id")?,
-        start_seconds: read_column(row, 2, "clips", "start_seconds")?,
-        end_seconds: read_column(row, 3, "clips", "end_seconds")?,
-        virality_score: read_column(row, 4, "clips", "virality_score")?,
-        transcript: read_column(row, 5, "clips", "transcript")?,
-        file_path: read_column(row, 6, "clips", "file_path")?,
-        created_at: read_datetime(row, 7, "clips", "created_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        run_id: read_column(row, 1, TABLE, "run_id")?,
+        start_seconds: read_column(row, 2, TABLE, "start_seconds")?,
+        end_seconds: read_column(row, 3, TABLE, "end_seconds")?,
+        virality_score: read_column(row, 4, TABLE, "virality_score")?,
+        transcript: read_column(row, 5, TABLE, "transcript")?,
+        file_path: read_column(row, 6, TABLE, "file_path")?,
+        created_at: read_datetime(row, 7, TABLE, "created_at")?,
     })
 }
 
@@ -106,17 +109,17 @@ pub fn insert(conn: &Connection, new: &NewClip) -> Result<Clip> {
             statement.query_row(
                 params![
                     new.run_id,
-                    Checked::new("clips", "start_seconds", &new.start_seconds),
-                    Checked::new("clips", "end_seconds", &new.end_seconds),
-                    Checked::new("clips", "virality_score", &new.virality_score),
-                    Checked::new("clips", "transcript", &new.transcript),
-                    Checked::with_max("clips", "file_path", &new.file_path, 1024),
-                    Checked::new("clips", "created_at", &new.created_at.map(Timestamp))
+                    Checked::new(TABLE, "start_seconds", &new.start_seconds),
+                    Checked::new(TABLE, "end_seconds", &new.end_seconds),
+                    Checked::new(TABLE, "virality_score", &new.virality_score),
+                    Checked::new(TABLE, "transcript", &new.transcript),
+                    Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+                    Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp))
                 ],
                 self::read_row,
             )
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "clips", params![new.run_id]))
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.run_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows, up to 200 in one statement. Nests inside a
@@ -131,27 +134,27 @@ pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 1, new.run_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::new("clips", "start_seconds", &new.start_seconds),
+                    Checked::new(TABLE, "start_seconds", &new.start_seconds),
                 )?;
                 statement.raw_bind_parameter(
                     at + 3,
-                    Checked::new("clips", "end_seconds", &new.end_seconds),
+                    Checked::new(TABLE, "end_seconds", &new.end_seconds),
                 )?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::new("clips", "virality_score", &new.virality_score),
+                    Checked::new(TABLE, "virality_score", &new.virality_score),
                 )?;
                 statement.raw_bind_parameter(
                     at + 5,
-                    Checked::new("clips", "transcript", &new.transcript),
+                    Checked::new(TABLE, "transcript", &new.transcript),
                 )?;
                 statement.raw_bind_parameter(
                     at + 6,
-                    Checked::with_max("clips", "file_path", &new.file_path, 1024),
+                    Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
                 )?;
                 statement.raw_bind_parameter(
                     at + 7,
-                    Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
+                    Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp)),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {
@@ -174,16 +177,14 @@ fn insert_each(conn: &Connection, rows: &[NewClip]) -> Result<()> {
         statement
             .execute(params![
                 new.run_id,
-                Checked::new("clips", "start_seconds", &new.start_seconds),
-                Checked::new("clips", "end_seconds", &new.end_seconds),
-                Checked::new("clips", "virality_score", &new.virality_score),
-                Checked::new("clips", "transcript", &new.transcript),
-                Checked::with_max("clips", "file_path", &new.file_path, 1024),
-                Checked::new("clips", "created_at", &new.created_at.map(Timestamp))
+                Checked::new(TABLE, "start_seconds", &new.start_seconds),
+                Checked::new(TABLE, "end_seconds", &new.end_seconds),
+                Checked::new(TABLE, "virality_score", &new.virality_score),
+                Checked::new(TABLE, "transcript", &new.transcript),
+                Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+                Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp))
             ])
-            .map_err(|error| {
-                crate::error::sqlite_write(conn, error, "clips", params![new.run_id])
-            })?;
+            .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.run_id]))?;
     }
     Ok(())
 }
@@ -238,15 +239,15 @@ pub fn update(conn: &Connection, row: &Clip) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.run_id,
-                Checked::new("clips", "start_seconds", &row.start_seconds),
-                Checked::new("clips", "end_seconds", &row.end_seconds),
-                Checked::new("clips", "virality_score", &row.virality_score),
-                Checked::new("clips", "transcript", &row.transcript),
-                Checked::with_max("clips", "file_path", &row.file_path, 1024),
-                Checked::new("clips", "created_at", &Timestamp(row.created_at))
+                Checked::new(TABLE, "start_seconds", &row.start_seconds),
+                Checked::new(TABLE, "end_seconds", &row.end_seconds),
+                Checked::new(TABLE, "virality_score", &row.virality_score),
+                Checked::new(TABLE, "transcript", &row.transcript),
+                Checked::with_max(TABLE, "file_path", &row.file_path, 1024),
+                Checked::new(TABLE, "created_at", &Timestamp(row.created_at))
             ])
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "clips", params![row.run_id]))?;
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![row.run_id]))?;
     Ok(changed > 0)
 }
 /// Changes to one `clips` row, for [`patch`] and [`patch_if`]: each
@@ -289,28 +290,20 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.start_seconds {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "start_seconds",
-            *value,
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "start_seconds", *value)));
         sets.push(format!("{} = ?{}", "start_seconds", binds.len()));
     }
     if let Some(value) = &patch.end_seconds {
-        binds.push(Box::new(CheckedValue::new("clips", "end_seconds", *value)));
+        binds.push(Box::new(CheckedValue::new(TABLE, "end_seconds", *value)));
         sets.push(format!("{} = ?{}", "end_seconds", binds.len()));
     }
     if let Some(value) = &patch.virality_score {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "virality_score",
-            *value,
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "virality_score", *value)));
         sets.push(format!("{} = ?{}", "virality_score", binds.len()));
     }
     if let Some(value) = &patch.transcript {
         binds.push(Box::new(CheckedValue::new(
-            "clips",
+            TABLE,
             "transcript",
             value.clone(),
         )));
@@ -318,7 +311,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.file_path {
         binds.push(Box::new(CheckedValue::with_max(
-            "clips",
+            TABLE,
             "file_path",
             value.clone(),
             1024,
@@ -327,7 +320,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.created_at {
         binds.push(Box::new(CheckedValue::new(
-            "clips",
+            TABLE,
             "created_at",
             Timestamp(*value),
         )));
@@ -344,28 +337,20 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "run_id", binds.len()));
     }
     if let Some(value) = &expected.start_seconds {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "start_seconds",
-            *value,
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "start_seconds", *value)));
         conditions.push(format!("{} IS ?{}", "start_seconds", binds.len()));
     }
     if let Some(value) = &expected.end_seconds {
-        binds.push(Box::new(CheckedValue::new("clips", "end_seconds", *value)));
+        binds.push(Box::new(CheckedValue::new(TABLE, "end_seconds", *value)));
         conditions.push(format!("{} IS ?{}", "end_seconds", binds.len()));
     }
     if let Some(value) = &expected.virality_score {
-        binds.push(Box::new(CheckedValue::new(
-            "clips",
-            "virality_score",
-            *value,
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "virality_score", *value)));
         conditions.push(format!("{} IS ?{}", "virality_score", binds.len()));
     }
     if let Some(value) = &expected.transcript {
         binds.push(Box::new(CheckedValue::new(
-            "clips",
+            TABLE,
             "transcript",
             value.clone(),
         )));
@@ -373,7 +358,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.file_path {
         binds.push(Box::new(CheckedValue::with_max(
-            "clips",
+            TABLE,
             "file_path",
             value.clone(),
             1024,
@@ -382,7 +367,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.created_at {
         binds.push(Box::new(CheckedValue::new(
-            "clips",
+            TABLE,
             "created_at",
             Timestamp(*value),
         )));
@@ -401,7 +386,7 @@ pub fn patch_if(
                 .query_row(rusqlite::params_from_iter(binds), self::read_row)
                 .optional()
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "clips", params![patch.run_id]))
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![patch.run_id]))
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
@@ -409,7 +394,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
     let changed = conn
         .prepare_cached(DELETE_SQL)
         .and_then(|mut statement| statement.execute(params![id]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, "clips", &id))?;
+        .map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &id))?;
     Ok(changed > 0)
 }
 

@@ -67,6 +67,9 @@ const UPDATE_SQL: &str =
 const DELETE_SQL: &str = "DELETE FROM config_overrides WHERE \"key\" = ?1";
 const UPSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES (?1, ?2, ?3, COALESCE(?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) ON CONFLICT (\"key\") DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at RETURNING \"key\", value, updated_by, updated_at";
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = "config_overrides";
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "\"key\", value, updated_by, updated_at";
@@ -80,10 +83,10 @@ pub fn from_row(row: &Row<'_>) -> Result<ConfigOverride> {
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<ConfigOverride> {
     Ok(ConfigOverride {
-        key: read_column(row, 0, "config_overrides", "key")?,
-        value: read_column(row, 1, "config_overrides", "value")?,
-        updated_by: read_column(row, 2, "config_overrides", "updated_by")?,
-        updated_at: read_datetime(row, 3, "config_overrides", "updated_at")?,
+        key: read_column(row, 0, TABLE, "key")?,
+        value: read_column(row, 1, TABLE, "value")?,
+        updated_by: read_column(row, 2, TABLE, "updated_by")?,
+        updated_at: read_datetime(row, 3, TABLE, "updated_at")?,
     })
 }
 
@@ -93,19 +96,15 @@ pub fn insert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverri
         .and_then(|mut statement| {
             statement.query_row(
                 params![
-                    Checked::with_max("config_overrides", "key", &new.key, 100),
-                    Checked::new("config_overrides", "value", &new.value),
-                    Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
-                    Checked::new(
-                        "config_overrides",
-                        "updated_at",
-                        &new.updated_at.map(Timestamp)
-                    )
+                    Checked::with_max(TABLE, "key", &new.key, 100),
+                    Checked::new(TABLE, "value", &new.value),
+                    Checked::with_max(TABLE, "updated_by", &new.updated_by, 100),
+                    Checked::new(TABLE, "updated_at", &new.updated_at.map(Timestamp))
                 ],
                 self::read_row,
             )
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows, up to 200 in one statement. Nests inside a
@@ -117,25 +116,16 @@ pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> Result<usiz
             let mut statement = conn.prepare_cached(&sql)?;
             for (row, new) in chunk.iter().enumerate() {
                 let at = row * 4;
-                statement.raw_bind_parameter(
-                    at + 1,
-                    Checked::with_max("config_overrides", "key", &new.key, 100),
-                )?;
-                statement.raw_bind_parameter(
-                    at + 2,
-                    Checked::new("config_overrides", "value", &new.value),
-                )?;
+                statement
+                    .raw_bind_parameter(at + 1, Checked::with_max(TABLE, "key", &new.key, 100))?;
+                statement.raw_bind_parameter(at + 2, Checked::new(TABLE, "value", &new.value))?;
                 statement.raw_bind_parameter(
                     at + 3,
-                    Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
+                    Checked::with_max(TABLE, "updated_by", &new.updated_by, 100),
                 )?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::new(
-                        "config_overrides",
-                        "updated_at",
-                        &new.updated_at.map(Timestamp),
-                    ),
+                    Checked::new(TABLE, "updated_at", &new.updated_at.map(Timestamp)),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {
@@ -157,16 +147,12 @@ fn insert_each(conn: &Connection, rows: &[NewConfigOverride]) -> Result<()> {
     for new in rows {
         statement
             .execute(params![
-                Checked::with_max("config_overrides", "key", &new.key, 100),
-                Checked::new("config_overrides", "value", &new.value),
-                Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
-                Checked::new(
-                    "config_overrides",
-                    "updated_at",
-                    &new.updated_at.map(Timestamp)
-                )
+                Checked::with_max(TABLE, "key", &new.key, 100),
+                Checked::new(TABLE, "value", &new.value),
+                Checked::with_max(TABLE, "updated_by", &new.updated_by, 100),
+                Checked::new(TABLE, "updated_at", &new.updated_at.map(Timestamp))
             ])
-            .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))?;
+            .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))?;
     }
     Ok(())
 }
@@ -178,19 +164,15 @@ pub fn upsert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverri
         .and_then(|mut statement| {
             statement.query_row(
                 params![
-                    Checked::with_max("config_overrides", "key", &new.key, 100),
-                    Checked::new("config_overrides", "value", &new.value),
-                    Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
-                    Checked::new(
-                        "config_overrides",
-                        "updated_at",
-                        &new.updated_at.map(Timestamp)
-                    )
+                    Checked::with_max(TABLE, "key", &new.key, 100),
+                    Checked::new(TABLE, "value", &new.value),
+                    Checked::with_max(TABLE, "updated_by", &new.updated_by, 100),
+                    Checked::new(TABLE, "updated_at", &new.updated_at.map(Timestamp))
                 ],
                 self::read_row,
             )
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))
 }
 
 /// The row with the given `key`, if there is one.
@@ -245,13 +227,13 @@ pub fn update(conn: &Connection, row: &ConfigOverride) -> Result<bool> {
         .prepare_cached(UPDATE_SQL)
         .and_then(|mut statement| {
             statement.execute(params![
-                Checked::with_max("config_overrides", "key", &row.key, 100),
-                Checked::new("config_overrides", "value", &row.value),
-                Checked::with_max("config_overrides", "updated_by", &row.updated_by, 100),
-                Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at))
+                Checked::with_max(TABLE, "key", &row.key, 100),
+                Checked::new(TABLE, "value", &row.value),
+                Checked::with_max(TABLE, "updated_by", &row.updated_by, 100),
+                Checked::new(TABLE, "updated_at", &Timestamp(row.updated_at))
             ])
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))?;
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))?;
     Ok(changed > 0)
 }
 /// Changes to one `config_overrides` row, for [`patch`] and [`patch_if`]: each
@@ -290,16 +272,12 @@ pub fn patch_if(
     let mut binds: Vec<Box<dyn rusqlite::types::ToSql>> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.value {
-        binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
-            "value",
-            value.clone(),
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "value", value.clone())));
         sets.push(format!("{} = ?{}", "value", binds.len()));
     }
     if let Some(value) = &patch.updated_by {
         binds.push(Box::new(CheckedValue::with_max(
-            "config_overrides",
+            TABLE,
             "updated_by",
             value.clone(),
             100,
@@ -308,7 +286,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.updated_at {
         binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
+            TABLE,
             "updated_at",
             Timestamp(*value),
         )));
@@ -321,16 +299,12 @@ pub fn patch_if(
     binds.push(Box::new(key.to_owned()));
     let mut conditions = vec![format!("{} = ?{}", "\"key\"", binds.len())];
     if let Some(value) = &expected.value {
-        binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
-            "value",
-            value.clone(),
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "value", value.clone())));
         conditions.push(format!("{} IS ?{}", "value", binds.len()));
     }
     if let Some(value) = &expected.updated_by {
         binds.push(Box::new(CheckedValue::with_max(
-            "config_overrides",
+            TABLE,
             "updated_by",
             value.clone(),
             100,
@@ -339,7 +313,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.updated_at {
         binds.push(Box::new(CheckedValue::new(
-            "config_overrides",
+            TABLE,
             "updated_at",
             Timestamp(*value),
         )));
@@ -358,7 +332,7 @@ pub fn patch_if(
                 .query_row(rusqlite::params_from_iter(binds), self::read_row)
                 .optional()
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "config_overrides", &[]))
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))
 }
 
 /// Deletes the row with the given `key`; returns whether it existed.
@@ -366,6 +340,6 @@ pub fn delete(conn: &Connection, key: &str) -> Result<bool> {
     let changed = conn
         .prepare_cached(DELETE_SQL)
         .and_then(|mut statement| statement.execute(params![key]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, "config_overrides", &key))?;
+        .map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &key))?;
     Ok(changed > 0)
 }

@@ -179,6 +179,9 @@ const DELETE_SQL: &str = "DELETE FROM discovered_videos WHERE id = ?1";
 const GET_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE youtube_video_id = ?1";
 const LIST_BY_STATUS_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE status = ?1 ORDER BY id";
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = "discovered_videos";
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at";
@@ -192,17 +195,17 @@ pub fn from_row(row: &Row<'_>) -> Result<DiscoveredVideo> {
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<DiscoveredVideo> {
     Ok(DiscoveredVideo {
-        id: read_column(row, 0, "discovered_videos", "id")?,
-        youtube_video_id: read_column(row, 1, "discovered_videos", "youtube_video_id")?,
-        title: read_column(row, 2, "discovered_videos", "title")?,
-        channel_id: read_column(row, 3, "discovered_videos", "channel_id")?,
-        channel_title: read_column(row, 4, "discovered_videos", "channel_title")?,
-        url: read_column(row, 5, "discovered_videos", "url")?,
-        duration_seconds: read_column(row, 6, "discovered_videos", "duration_seconds")?,
-        view_count: read_column(row, 7, "discovered_videos", "view_count")?,
-        published_at: read_optional_datetime(row, 8, "discovered_videos", "published_at")?,
-        status: read_column(row, 9, "discovered_videos", "status")?,
-        discovered_at: read_datetime(row, 10, "discovered_videos", "discovered_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        youtube_video_id: read_column(row, 1, TABLE, "youtube_video_id")?,
+        title: read_column(row, 2, TABLE, "title")?,
+        channel_id: read_column(row, 3, TABLE, "channel_id")?,
+        channel_title: read_column(row, 4, TABLE, "channel_title")?,
+        url: read_column(row, 5, TABLE, "url")?,
+        duration_seconds: read_column(row, 6, TABLE, "duration_seconds")?,
+        view_count: read_column(row, 7, TABLE, "view_count")?,
+        published_at: read_optional_datetime(row, 8, TABLE, "published_at")?,
+        status: read_column(row, 9, TABLE, "status")?,
+        discovered_at: read_datetime(row, 10, TABLE, "discovered_at")?,
     })
 }
 
@@ -212,39 +215,21 @@ pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> Result<DiscoveredV
         .and_then(|mut statement| {
             statement.query_row(
                 params![
-                    Checked::with_max(
-                        "discovered_videos",
-                        "youtube_video_id",
-                        &new.youtube_video_id,
-                        32
-                    ),
-                    Checked::with_max("discovered_videos", "title", &new.title, 500),
-                    Checked::with_max("discovered_videos", "channel_id", &new.channel_id, 64),
-                    Checked::with_max(
-                        "discovered_videos",
-                        "channel_title",
-                        &new.channel_title,
-                        255
-                    ),
-                    Checked::with_max("discovered_videos", "url", &new.url, 500),
+                    Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
+                    Checked::with_max(TABLE, "title", &new.title, 500),
+                    Checked::with_max(TABLE, "channel_id", &new.channel_id, 64),
+                    Checked::with_max(TABLE, "channel_title", &new.channel_title, 255),
+                    Checked::with_max(TABLE, "url", &new.url, 500),
                     new.duration_seconds,
                     new.view_count,
-                    Checked::new(
-                        "discovered_videos",
-                        "published_at",
-                        &new.published_at.map(Timestamp)
-                    ),
+                    Checked::new(TABLE, "published_at", &new.published_at.map(Timestamp)),
                     new.status,
-                    Checked::new(
-                        "discovered_videos",
-                        "discovered_at",
-                        &new.discovered_at.map(Timestamp)
-                    )
+                    Checked::new(TABLE, "discovered_at", &new.discovered_at.map(Timestamp))
                 ],
                 self::read_row,
             )
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows, up to 200 in one statement. Nests inside a
@@ -258,52 +243,32 @@ pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<usi
                 let at = row * 10;
                 statement.raw_bind_parameter(
                     at + 1,
-                    Checked::with_max(
-                        "discovered_videos",
-                        "youtube_video_id",
-                        &new.youtube_video_id,
-                        32,
-                    ),
+                    Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                 )?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::with_max("discovered_videos", "title", &new.title, 500),
+                    Checked::with_max(TABLE, "title", &new.title, 500),
                 )?;
                 statement.raw_bind_parameter(
                     at + 3,
-                    Checked::with_max("discovered_videos", "channel_id", &new.channel_id, 64),
+                    Checked::with_max(TABLE, "channel_id", &new.channel_id, 64),
                 )?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::with_max(
-                        "discovered_videos",
-                        "channel_title",
-                        &new.channel_title,
-                        255,
-                    ),
+                    Checked::with_max(TABLE, "channel_title", &new.channel_title, 255),
                 )?;
-                statement.raw_bind_parameter(
-                    at + 5,
-                    Checked::with_max("discovered_videos", "url", &new.url, 500),
-                )?;
+                statement
+                    .raw_bind_parameter(at + 5, Checked::with_max(TABLE, "url", &new.url, 500))?;
                 statement.raw_bind_parameter(at + 6, new.duration_seconds)?;
                 statement.raw_bind_parameter(at + 7, new.view_count)?;
                 statement.raw_bind_parameter(
                     at + 8,
-                    Checked::new(
-                        "discovered_videos",
-                        "published_at",
-                        &new.published_at.map(Timestamp),
-                    ),
+                    Checked::new(TABLE, "published_at", &new.published_at.map(Timestamp)),
                 )?;
                 statement.raw_bind_parameter(at + 9, new.status)?;
                 statement.raw_bind_parameter(
                     at + 10,
-                    Checked::new(
-                        "discovered_videos",
-                        "discovered_at",
-                        &new.discovered_at.map(Timestamp),
-                    ),
+                    Checked::new(TABLE, "discovered_at", &new.discovered_at.map(Timestamp)),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {
@@ -325,36 +290,18 @@ fn insert_each(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<()> {
     for new in rows {
         statement
             .execute(params![
-                Checked::with_max(
-                    "discovered_videos",
-                    "youtube_video_id",
-                    &new.youtube_video_id,
-                    32
-                ),
-                Checked::with_max("discovered_videos", "title", &new.title, 500),
-                Checked::with_max("discovered_videos", "channel_id", &new.channel_id, 64),
-                Checked::with_max(
-                    "discovered_videos",
-                    "channel_title",
-                    &new.channel_title,
-                    255
-                ),
-                Checked::with_max("discovered_videos", "url", &new.url, 500),
+                Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
+                Checked::with_max(TABLE, "title", &new.title, 500),
+                Checked::with_max(TABLE, "channel_id", &new.channel_id, 64),
+                Checked::with_max(TABLE, "channel_title", &new.channel_title, 255),
+                Checked::with_max(TABLE, "url", &new.url, 500),
                 new.duration_seconds,
                 new.view_count,
-                Checked::new(
-                    "discovered_videos",
-                    "published_at",
-                    &new.published_at.map(Timestamp)
-                ),
+                Checked::new(TABLE, "published_at", &new.published_at.map(Timestamp)),
                 new.status,
-                Checked::new(
-                    "discovered_videos",
-                    "discovered_at",
-                    &new.discovered_at.map(Timestamp)
-                )
+                Checked::new(TABLE, "discovered_at", &new.discovered_at.map(Timestamp))
             ])
-            .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))?;
+            .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))?;
     }
     Ok(())
 }
@@ -412,37 +359,19 @@ pub fn update(conn: &Connection, row: &DiscoveredVideo) -> Result<bool> {
         .and_then(|mut statement| {
             statement.execute(params![
                 row.id,
-                Checked::with_max(
-                    "discovered_videos",
-                    "youtube_video_id",
-                    &row.youtube_video_id,
-                    32
-                ),
-                Checked::with_max("discovered_videos", "title", &row.title, 500),
-                Checked::with_max("discovered_videos", "channel_id", &row.channel_id, 64),
-                Checked::with_max(
-                    "discovered_videos",
-                    "channel_title",
-                    &row.channel_title,
-                    255
-                ),
-                Checked::with_max("discovered_videos", "url", &row.url, 500),
+                Checked::with_max(TABLE, "youtube_video_id", &row.youtube_video_id, 32),
+                Checked::with_max(TABLE, "title", &row.title, 500),
+                Checked::with_max(TABLE, "channel_id", &row.channel_id, 64),
+                Checked::with_max(TABLE, "channel_title", &row.channel_title, 255),
+                Checked::with_max(TABLE, "url", &row.url, 500),
                 row.duration_seconds,
                 row.view_count,
-                Checked::new(
-                    "discovered_videos",
-                    "published_at",
-                    &row.published_at.map(Timestamp)
-                ),
+                Checked::new(TABLE, "published_at", &row.published_at.map(Timestamp)),
                 row.status,
-                Checked::new(
-                    "discovered_videos",
-                    "discovered_at",
-                    &Timestamp(row.discovered_at)
-                )
+                Checked::new(TABLE, "discovered_at", &Timestamp(row.discovered_at))
             ])
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))?;
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))?;
     Ok(changed > 0)
 }
 /// Changes to one `discovered_videos` row, for [`patch`] and [`patch_if`]: each
@@ -489,7 +418,7 @@ pub fn patch_if(
     let mut sets = Vec::new();
     if let Some(value) = &patch.youtube_video_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "discovered_videos",
+            TABLE,
             "youtube_video_id",
             value.clone(),
             32,
@@ -498,7 +427,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.title {
         binds.push(Box::new(CheckedValue::with_max(
-            "discovered_videos",
+            TABLE,
             "title",
             value.clone(),
             500,
@@ -507,7 +436,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.channel_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "discovered_videos",
+            TABLE,
             "channel_id",
             value.clone(),
             64,
@@ -516,7 +445,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.channel_title {
         binds.push(Box::new(CheckedValue::with_max(
-            "discovered_videos",
+            TABLE,
             "channel_title",
             value.clone(),
             255,
@@ -525,7 +454,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.url {
         binds.push(Box::new(CheckedValue::with_max(
-            "discovered_videos",
+            TABLE,
             "url",
             value.clone(),
             500,
@@ -542,7 +471,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.published_at {
         binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
+            TABLE,
             "published_at",
             value.map(Timestamp),
         )));
@@ -554,7 +483,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.discovered_at {
         binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
+            TABLE,
             "discovered_at",
             Timestamp(*value),
         )));
@@ -568,7 +497,7 @@ pub fn patch_if(
     let mut conditions = vec![format!("{} = ?{}", "id", binds.len())];
     if let Some(value) = &expected.youtube_video_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "discovered_videos",
+            TABLE,
             "youtube_video_id",
             value.clone(),
             32,
@@ -577,7 +506,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.title {
         binds.push(Box::new(CheckedValue::with_max(
-            "discovered_videos",
+            TABLE,
             "title",
             value.clone(),
             500,
@@ -586,7 +515,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.channel_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "discovered_videos",
+            TABLE,
             "channel_id",
             value.clone(),
             64,
@@ -595,7 +524,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.channel_title {
         binds.push(Box::new(CheckedValue::with_max(
-            "discovered_videos",
+            TABLE,
             "channel_title",
             value.clone(),
             255,
@@ -604,7 +533,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.url {
         binds.push(Box::new(CheckedValue::with_max(
-            "discovered_videos",
+            TABLE,
             "url",
             value.clone(),
             500,
@@ -621,7 +550,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.published_at {
         binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
+            TABLE,
             "published_at",
             value.map(Timestamp),
         )));
@@ -633,7 +562,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.discovered_at {
         binds.push(Box::new(CheckedValue::new(
-            "discovered_videos",
+            TABLE,
             "discovered_at",
             Timestamp(*value),
         )));
@@ -652,7 +581,7 @@ pub fn patch_if(
                 .query_row(rusqlite::params_from_iter(binds), self::read_row)
                 .optional()
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "discovered_videos", &[]))
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
@@ -660,7 +589,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
     let changed = conn
         .prepare_cached(DELETE_SQL)
         .and_then(|mut statement| statement.execute(params![id]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, "discovered_videos", &id))?;
+        .map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &id))?;
     Ok(changed > 0)
 }
 

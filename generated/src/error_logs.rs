@@ -89,6 +89,9 @@ const DELETE_SQL: &str = "DELETE FROM error_logs WHERE id = ?1";
 const LIST_BY_MODULE_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE module = ?1 ORDER BY occurred_at DESC, id DESC";
 const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE run_id = ?1 ORDER BY id";
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = "error_logs";
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
@@ -102,16 +105,16 @@ pub fn from_row(row: &Row<'_>) -> Result<ErrorLog> {
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<ErrorLog> {
     Ok(ErrorLog {
-        id: read_column(row, 0, "error_logs", "id")?,
-        run_id: read_column(row, 1, "error_logs", "run_id")?,
-        correlation_id: read_column(row, 2, "error_logs", "correlation_id")?,
-        module: read_column(row, 3, "error_logs", "module")?,
-        error_type: read_column(row, 4, "error_logs", "error_type")?,
-        message: read_column(row, 5, "error_logs", "message")?,
-        traceback: read_column(row, 6, "error_logs", "traceback")?,
-        context: read_optional_json(row, 7, "error_logs", "context")?,
-        resolved: read_column(row, 8, "error_logs", "resolved")?,
-        occurred_at: read_datetime(row, 9, "error_logs", "occurred_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        run_id: read_column(row, 1, TABLE, "run_id")?,
+        correlation_id: read_column(row, 2, TABLE, "correlation_id")?,
+        module: read_column(row, 3, TABLE, "module")?,
+        error_type: read_column(row, 4, TABLE, "error_type")?,
+        message: read_column(row, 5, TABLE, "message")?,
+        traceback: read_column(row, 6, TABLE, "traceback")?,
+        context: read_optional_json(row, 7, TABLE, "context")?,
+        resolved: read_column(row, 8, TABLE, "resolved")?,
+        occurred_at: read_datetime(row, 9, TABLE, "occurred_at")?,
     })
 }
 
@@ -122,19 +125,19 @@ pub fn insert(conn: &Connection, new: &NewErrorLog) -> Result<ErrorLog> {
             statement.query_row(
                 params![
                     new.run_id,
-                    Checked::with_max("error_logs", "correlation_id", &new.correlation_id, 36),
-                    Checked::with_max("error_logs", "module", &new.module, 100),
-                    Checked::with_max("error_logs", "error_type", &new.error_type, 100),
-                    Checked::new("error_logs", "message", &new.message),
-                    Checked::new("error_logs", "traceback", &new.traceback),
-                    Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
+                    Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
+                    Checked::with_max(TABLE, "module", &new.module, 100),
+                    Checked::with_max(TABLE, "error_type", &new.error_type, 100),
+                    Checked::new(TABLE, "message", &new.message),
+                    Checked::new(TABLE, "traceback", &new.traceback),
+                    Checked::new(TABLE, "context", &new.context.as_ref().map(Json)),
                     new.resolved,
-                    Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp))
+                    Checked::new(TABLE, "occurred_at", &new.occurred_at.map(Timestamp))
                 ],
                 self::read_row,
             )
         })
-        .map_err(|error| crate::error::sqlite_write(conn, error, "error_logs", params![new.run_id]))
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.run_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows, up to 200 in one statement. Nests inside a
@@ -149,32 +152,28 @@ pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 1, new.run_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::with_max("error_logs", "correlation_id", &new.correlation_id, 36),
+                    Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
                 )?;
                 statement.raw_bind_parameter(
                     at + 3,
-                    Checked::with_max("error_logs", "module", &new.module, 100),
+                    Checked::with_max(TABLE, "module", &new.module, 100),
                 )?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::with_max("error_logs", "error_type", &new.error_type, 100),
+                    Checked::with_max(TABLE, "error_type", &new.error_type, 100),
                 )?;
-                statement.raw_bind_parameter(
-                    at + 5,
-                    Checked::new("error_logs", "message", &new.message),
-                )?;
-                statement.raw_bind_parameter(
-                    at + 6,
-                    Checked::new("error_logs", "traceback", &new.traceback),
-                )?;
+                statement
+                    .raw_bind_parameter(at + 5, Checked::new(TABLE, "message", &new.message))?;
+                statement
+                    .raw_bind_parameter(at + 6, Checked::new(TABLE, "traceback", &new.traceback))?;
                 statement.raw_bind_parameter(
                     at + 7,
-                    Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
+                    Checked::new(TABLE, "context", &new.context.as_ref().map(Json)),
                 )?;
                 statement.raw_bind_parameter(at + 8, new.resolved)?;
                 statement.raw_bind_parameter(
                     at + 9,
-                    Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
+                    Checked::new(TABLE, "occurred_at", &new.occurred_at.map(Timestamp)),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {
@@ -197,18 +196,16 @@ fn insert_each(conn: &Connection, rows: &[NewErrorLog]) -> Result<()> {
         statement
             .execute(params![
                 new.run_id,
-                Checked::with_max("error_logs", "correlation_id", &new.correlation_id, 36),
-                Checked::with_max("error_logs", "module", &new.module, 100),
-                Checked::with_max("error_logs", "error_type", &new.error_type, 100),
-                Checked::new("error_logs", "message", &new.message),
-                Checked::new("error_logs", "traceback", &new.traceback),
-                Checked::new("error_logs", "context", &new.context.as_ref().map(Json)),
+                Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
+                Checked::with_max(TABLE, "module", &new.module, 100),
+                Checked::with_max(TABLE, "error_type", &new.error_type, 100),
+                Checked::new(TABLE, "message", &new.message),
+                Checked::new(TABLE, "traceback", &new.traceback),
+                Checked::new(TABLE, "context", &new.context.as_ref().map(Json)),
                 new.resolved,
-                Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp))
+                Checked::new(TABLE, "occurred_at", &new.occurred_at.map(Timestamp))
             ])
-            .map_err(|error| {
-                crate::error::sqlite_write(conn, error, "error_logs", params![new.run_id])
-            })?;
+            .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.run_id]))?;
     }
     Ok(())
 }
@@ -263,19 +260,17 @@ pub fn update(conn: &Connection, row: &ErrorLog) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.run_id,
-                Checked::with_max("error_logs", "correlation_id", &row.correlation_id, 36),
-                Checked::with_max("error_logs", "module", &row.module, 100),
-                Checked::with_max("error_logs", "error_type", &row.error_type, 100),
-                Checked::new("error_logs", "message", &row.message),
-                Checked::new("error_logs", "traceback", &row.traceback),
-                Checked::new("error_logs", "context", &row.context.as_ref().map(Json)),
+                Checked::with_max(TABLE, "correlation_id", &row.correlation_id, 36),
+                Checked::with_max(TABLE, "module", &row.module, 100),
+                Checked::with_max(TABLE, "error_type", &row.error_type, 100),
+                Checked::new(TABLE, "message", &row.message),
+                Checked::new(TABLE, "traceback", &row.traceback),
+                Checked::new(TABLE, "context", &row.context.as_ref().map(Json)),
                 row.resolved,
-                Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at))
+                Checked::new(TABLE, "occurred_at", &Timestamp(row.occurred_at))
             ])
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "error_logs", params![row.run_id])
-        })?;
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![row.run_id]))?;
     Ok(changed > 0)
 }
 /// Changes to one `error_logs` row, for [`patch`] and [`patch_if`]: each
@@ -321,7 +316,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.correlation_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "error_logs",
+            TABLE,
             "correlation_id",
             value.clone(),
             36,
@@ -330,7 +325,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.module {
         binds.push(Box::new(CheckedValue::with_max(
-            "error_logs",
+            TABLE,
             "module",
             value.clone(),
             100,
@@ -339,7 +334,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.error_type {
         binds.push(Box::new(CheckedValue::with_max(
-            "error_logs",
+            TABLE,
             "error_type",
             value.clone(),
             100,
@@ -347,16 +342,12 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "error_type", binds.len()));
     }
     if let Some(value) = &patch.message {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "message",
-            value.clone(),
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "message", value.clone())));
         sets.push(format!("{} = ?{}", "message", binds.len()));
     }
     if let Some(value) = &patch.traceback {
         binds.push(Box::new(CheckedValue::new(
-            "error_logs",
+            TABLE,
             "traceback",
             value.clone(),
         )));
@@ -364,7 +355,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.context {
         binds.push(Box::new(CheckedValue::new(
-            "error_logs",
+            TABLE,
             "context",
             value.clone().map(Json),
         )));
@@ -376,7 +367,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.occurred_at {
         binds.push(Box::new(CheckedValue::new(
-            "error_logs",
+            TABLE,
             "occurred_at",
             Timestamp(*value),
         )));
@@ -394,7 +385,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.correlation_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "error_logs",
+            TABLE,
             "correlation_id",
             value.clone(),
             36,
@@ -403,7 +394,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.module {
         binds.push(Box::new(CheckedValue::with_max(
-            "error_logs",
+            TABLE,
             "module",
             value.clone(),
             100,
@@ -412,7 +403,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.error_type {
         binds.push(Box::new(CheckedValue::with_max(
-            "error_logs",
+            TABLE,
             "error_type",
             value.clone(),
             100,
@@ -420,16 +411,12 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "error_type", binds.len()));
     }
     if let Some(value) = &expected.message {
-        binds.push(Box::new(CheckedValue::new(
-            "error_logs",
-            "message",
-            value.clone(),
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "message", value.clone())));
         conditions.push(format!("{} IS ?{}", "message", binds.len()));
     }
     if let Some(value) = &expected.traceback {
         binds.push(Box::new(CheckedValue::new(
-            "error_logs",
+            TABLE,
             "traceback",
             value.clone(),
         )));
@@ -437,7 +424,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.context {
         binds.push(Box::new(CheckedValue::new(
-            "error_logs",
+            TABLE,
             "context",
             value.clone().map(Json),
         )));
@@ -449,7 +436,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.occurred_at {
         binds.push(Box::new(CheckedValue::new(
-            "error_logs",
+            TABLE,
             "occurred_at",
             Timestamp(*value),
         )));
@@ -468,9 +455,7 @@ pub fn patch_if(
                 .query_row(rusqlite::params_from_iter(binds), self::read_row)
                 .optional()
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "error_logs", params![patch.run_id])
-        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![patch.run_id]))
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
@@ -478,7 +463,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
     let changed = conn
         .prepare_cached(DELETE_SQL)
         .and_then(|mut statement| statement.execute(params![id]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, "error_logs", &id))?;
+        .map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &id))?;
     Ok(changed > 0)
 }
 

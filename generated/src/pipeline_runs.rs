@@ -160,6 +160,9 @@ const DELETE_SQL: &str = "DELETE FROM pipeline_runs WHERE id = ?1";
 const GET_BY_CORRELATION_ID_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE correlation_id = ?1";
 const LIST_BY_VIDEO_ID_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE video_id = ?1 ORDER BY id";
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = "pipeline_runs";
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str =
@@ -174,14 +177,14 @@ pub fn from_row(row: &Row<'_>) -> Result<PipelineRun> {
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<PipelineRun> {
     Ok(PipelineRun {
-        id: read_column(row, 0, "pipeline_runs", "id")?,
-        video_id: read_column(row, 1, "pipeline_runs", "video_id")?,
-        correlation_id: read_column(row, 2, "pipeline_runs", "correlation_id")?,
-        status: read_column(row, 3, "pipeline_runs", "status")?,
-        config_snapshot: read_optional_json(row, 4, "pipeline_runs", "config_snapshot")?,
-        started_at: read_datetime(row, 5, "pipeline_runs", "started_at")?,
-        finished_at: read_optional_datetime(row, 6, "pipeline_runs", "finished_at")?,
-        error_message: read_column(row, 7, "pipeline_runs", "error_message")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        video_id: read_column(row, 1, TABLE, "video_id")?,
+        correlation_id: read_column(row, 2, TABLE, "correlation_id")?,
+        status: read_column(row, 3, TABLE, "status")?,
+        config_snapshot: read_optional_json(row, 4, TABLE, "config_snapshot")?,
+        started_at: read_datetime(row, 5, TABLE, "started_at")?,
+        finished_at: read_optional_datetime(row, 6, TABLE, "finished_at")?,
+        error_message: read_column(row, 7, TABLE, "error_message")?,
     })
 }
 
@@ -192,31 +195,21 @@ pub fn insert(conn: &Connection, new: &NewPipelineRun) -> Result<PipelineRun> {
             statement.query_row(
                 params![
                     new.video_id,
-                    Checked::with_max("pipeline_runs", "correlation_id", &new.correlation_id, 36),
+                    Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
                     new.status,
                     Checked::new(
-                        "pipeline_runs",
+                        TABLE,
                         "config_snapshot",
                         &new.config_snapshot.as_ref().map(Json)
                     ),
-                    Checked::new(
-                        "pipeline_runs",
-                        "started_at",
-                        &new.started_at.map(Timestamp)
-                    ),
-                    Checked::new(
-                        "pipeline_runs",
-                        "finished_at",
-                        &new.finished_at.map(Timestamp)
-                    ),
-                    Checked::new("pipeline_runs", "error_message", &new.error_message)
+                    Checked::new(TABLE, "started_at", &new.started_at.map(Timestamp)),
+                    Checked::new(TABLE, "finished_at", &new.finished_at.map(Timestamp)),
+                    Checked::new(TABLE, "error_message", &new.error_message)
                 ],
                 self::read_row,
             )
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "pipeline_runs", params![new.video_id])
-        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.video_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows, up to 200 in one statement. Nests inside a
@@ -231,36 +224,28 @@ pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> Result<usize> 
                 statement.raw_bind_parameter(at + 1, new.video_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::with_max("pipeline_runs", "correlation_id", &new.correlation_id, 36),
+                    Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
                 )?;
                 statement.raw_bind_parameter(at + 3, new.status)?;
                 statement.raw_bind_parameter(
                     at + 4,
                     Checked::new(
-                        "pipeline_runs",
+                        TABLE,
                         "config_snapshot",
                         &new.config_snapshot.as_ref().map(Json),
                     ),
                 )?;
                 statement.raw_bind_parameter(
                     at + 5,
-                    Checked::new(
-                        "pipeline_runs",
-                        "started_at",
-                        &new.started_at.map(Timestamp),
-                    ),
+                    Checked::new(TABLE, "started_at", &new.started_at.map(Timestamp)),
                 )?;
                 statement.raw_bind_parameter(
                     at + 6,
-                    Checked::new(
-                        "pipeline_runs",
-                        "finished_at",
-                        &new.finished_at.map(Timestamp),
-                    ),
+                    Checked::new(TABLE, "finished_at", &new.finished_at.map(Timestamp)),
                 )?;
                 statement.raw_bind_parameter(
                     at + 7,
-                    Checked::new("pipeline_runs", "error_message", &new.error_message),
+                    Checked::new(TABLE, "error_message", &new.error_message),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {
@@ -283,27 +268,19 @@ fn insert_each(conn: &Connection, rows: &[NewPipelineRun]) -> Result<()> {
         statement
             .execute(params![
                 new.video_id,
-                Checked::with_max("pipeline_runs", "correlation_id", &new.correlation_id, 36),
+                Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
                 new.status,
                 Checked::new(
-                    "pipeline_runs",
+                    TABLE,
                     "config_snapshot",
                     &new.config_snapshot.as_ref().map(Json)
                 ),
-                Checked::new(
-                    "pipeline_runs",
-                    "started_at",
-                    &new.started_at.map(Timestamp)
-                ),
-                Checked::new(
-                    "pipeline_runs",
-                    "finished_at",
-                    &new.finished_at.map(Timestamp)
-                ),
-                Checked::new("pipeline_runs", "error_message", &new.error_message)
+                Checked::new(TABLE, "started_at", &new.started_at.map(Timestamp)),
+                Checked::new(TABLE, "finished_at", &new.finished_at.map(Timestamp)),
+                Checked::new(TABLE, "error_message", &new.error_message)
             ])
             .map_err(|error| {
-                crate::error::sqlite_write(conn, error, "pipeline_runs", params![new.video_id])
+                crate::error::sqlite_write(conn, error, TABLE, params![new.video_id])
             })?;
     }
     Ok(())
@@ -359,25 +336,19 @@ pub fn update(conn: &Connection, row: &PipelineRun) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.video_id,
-                Checked::with_max("pipeline_runs", "correlation_id", &row.correlation_id, 36),
+                Checked::with_max(TABLE, "correlation_id", &row.correlation_id, 36),
                 row.status,
                 Checked::new(
-                    "pipeline_runs",
+                    TABLE,
                     "config_snapshot",
                     &row.config_snapshot.as_ref().map(Json)
                 ),
-                Checked::new("pipeline_runs", "started_at", &Timestamp(row.started_at)),
-                Checked::new(
-                    "pipeline_runs",
-                    "finished_at",
-                    &row.finished_at.map(Timestamp)
-                ),
-                Checked::new("pipeline_runs", "error_message", &row.error_message)
+                Checked::new(TABLE, "started_at", &Timestamp(row.started_at)),
+                Checked::new(TABLE, "finished_at", &row.finished_at.map(Timestamp)),
+                Checked::new(TABLE, "error_message", &row.error_message)
             ])
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "pipeline_runs", params![row.video_id])
-        })?;
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![row.video_id]))?;
     Ok(changed > 0)
 }
 /// Changes to one `pipeline_runs` row, for [`patch`] and [`patch_if`]: each
@@ -421,7 +392,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.correlation_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "pipeline_runs",
+            TABLE,
             "correlation_id",
             value.clone(),
             36,
@@ -434,7 +405,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.config_snapshot {
         binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
+            TABLE,
             "config_snapshot",
             value.clone().map(Json),
         )));
@@ -442,7 +413,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.started_at {
         binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
+            TABLE,
             "started_at",
             Timestamp(*value),
         )));
@@ -450,7 +421,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.finished_at {
         binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
+            TABLE,
             "finished_at",
             value.map(Timestamp),
         )));
@@ -458,7 +429,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.error_message {
         binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
+            TABLE,
             "error_message",
             value.clone(),
         )));
@@ -476,7 +447,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.correlation_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "pipeline_runs",
+            TABLE,
             "correlation_id",
             value.clone(),
             36,
@@ -489,7 +460,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.config_snapshot {
         binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
+            TABLE,
             "config_snapshot",
             value.clone().map(Json),
         )));
@@ -497,7 +468,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.started_at {
         binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
+            TABLE,
             "started_at",
             Timestamp(*value),
         )));
@@ -505,7 +476,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.finished_at {
         binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
+            TABLE,
             "finished_at",
             value.map(Timestamp),
         )));
@@ -513,7 +484,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.error_message {
         binds.push(Box::new(CheckedValue::new(
-            "pipeline_runs",
+            TABLE,
             "error_message",
             value.clone(),
         )));
@@ -532,9 +503,7 @@ pub fn patch_if(
                 .query_row(rusqlite::params_from_iter(binds), self::read_row)
                 .optional()
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "pipeline_runs", params![patch.video_id])
-        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![patch.video_id]))
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
@@ -542,7 +511,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
     let changed = conn
         .prepare_cached(DELETE_SQL)
         .and_then(|mut statement| statement.execute(params![id]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, "pipeline_runs", &id))?;
+        .map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &id))?;
     Ok(changed > 0)
 }
 

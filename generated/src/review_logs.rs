@@ -145,6 +145,9 @@ const UPDATE_SQL: &str = "UPDATE review_logs SET short_id = ?2, reviewer = ?3, t
 const DELETE_SQL: &str = "DELETE FROM review_logs WHERE id = ?1";
 const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE short_id = ?1 ORDER BY id";
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = "review_logs";
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str =
@@ -159,13 +162,13 @@ pub fn from_row(row: &Row<'_>) -> Result<ReviewLog> {
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<ReviewLog> {
     Ok(ReviewLog {
-        id: read_column(row, 0, "review_logs", "id")?,
-        short_id: read_column(row, 1, "review_logs", "short_id")?,
-        reviewer: read_column(row, 2, "review_logs", "reviewer")?,
-        telegram_message_id: read_column(row, 3, "review_logs", "telegram_message_id")?,
-        action: read_column(row, 4, "review_logs", "action")?,
-        comment: read_column(row, 5, "review_logs", "comment")?,
-        reviewed_at: read_datetime(row, 6, "review_logs", "reviewed_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        short_id: read_column(row, 1, TABLE, "short_id")?,
+        reviewer: read_column(row, 2, TABLE, "reviewer")?,
+        telegram_message_id: read_column(row, 3, TABLE, "telegram_message_id")?,
+        action: read_column(row, 4, TABLE, "action")?,
+        comment: read_column(row, 5, TABLE, "comment")?,
+        reviewed_at: read_datetime(row, 6, TABLE, "reviewed_at")?,
     })
 }
 
@@ -176,22 +179,16 @@ pub fn insert(conn: &Connection, new: &NewReviewLog) -> Result<ReviewLog> {
             statement.query_row(
                 params![
                     new.short_id,
-                    Checked::with_max("review_logs", "reviewer", &new.reviewer, 100),
+                    Checked::with_max(TABLE, "reviewer", &new.reviewer, 100),
                     new.telegram_message_id,
                     new.action,
-                    Checked::new("review_logs", "comment", &new.comment),
-                    Checked::new(
-                        "review_logs",
-                        "reviewed_at",
-                        &new.reviewed_at.map(Timestamp)
-                    )
+                    Checked::new(TABLE, "comment", &new.comment),
+                    Checked::new(TABLE, "reviewed_at", &new.reviewed_at.map(Timestamp))
                 ],
                 self::read_row,
             )
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "review_logs", params![new.short_id])
-        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.short_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows, up to 200 in one statement. Nests inside a
@@ -206,21 +203,15 @@ pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 1, new.short_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::with_max("review_logs", "reviewer", &new.reviewer, 100),
+                    Checked::with_max(TABLE, "reviewer", &new.reviewer, 100),
                 )?;
                 statement.raw_bind_parameter(at + 3, new.telegram_message_id)?;
                 statement.raw_bind_parameter(at + 4, new.action)?;
-                statement.raw_bind_parameter(
-                    at + 5,
-                    Checked::new("review_logs", "comment", &new.comment),
-                )?;
+                statement
+                    .raw_bind_parameter(at + 5, Checked::new(TABLE, "comment", &new.comment))?;
                 statement.raw_bind_parameter(
                     at + 6,
-                    Checked::new(
-                        "review_logs",
-                        "reviewed_at",
-                        &new.reviewed_at.map(Timestamp),
-                    ),
+                    Checked::new(TABLE, "reviewed_at", &new.reviewed_at.map(Timestamp)),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {
@@ -243,18 +234,14 @@ fn insert_each(conn: &Connection, rows: &[NewReviewLog]) -> Result<()> {
         statement
             .execute(params![
                 new.short_id,
-                Checked::with_max("review_logs", "reviewer", &new.reviewer, 100),
+                Checked::with_max(TABLE, "reviewer", &new.reviewer, 100),
                 new.telegram_message_id,
                 new.action,
-                Checked::new("review_logs", "comment", &new.comment),
-                Checked::new(
-                    "review_logs",
-                    "reviewed_at",
-                    &new.reviewed_at.map(Timestamp)
-                )
+                Checked::new(TABLE, "comment", &new.comment),
+                Checked::new(TABLE, "reviewed_at", &new.reviewed_at.map(Timestamp))
             ])
             .map_err(|error| {
-                crate::error::sqlite_write(conn, error, "review_logs", params![new.short_id])
+                crate::error::sqlite_write(conn, error, TABLE, params![new.short_id])
             })?;
     }
     Ok(())
@@ -310,16 +297,14 @@ pub fn update(conn: &Connection, row: &ReviewLog) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.short_id,
-                Checked::with_max("review_logs", "reviewer", &row.reviewer, 100),
+                Checked::with_max(TABLE, "reviewer", &row.reviewer, 100),
                 row.telegram_message_id,
                 row.action,
-                Checked::new("review_logs", "comment", &row.comment),
-                Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at))
+                Checked::new(TABLE, "comment", &row.comment),
+                Checked::new(TABLE, "reviewed_at", &Timestamp(row.reviewed_at))
             ])
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "review_logs", params![row.short_id])
-        })?;
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![row.short_id]))?;
     Ok(changed > 0)
 }
 /// Changes to one `review_logs` row, for [`patch`] and [`patch_if`]: each
@@ -362,7 +347,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.reviewer {
         binds.push(Box::new(CheckedValue::with_max(
-            "review_logs",
+            TABLE,
             "reviewer",
             value.clone(),
             100,
@@ -378,16 +363,12 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "\"action\"", binds.len()));
     }
     if let Some(value) = &patch.comment {
-        binds.push(Box::new(CheckedValue::new(
-            "review_logs",
-            "comment",
-            value.clone(),
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "comment", value.clone())));
         sets.push(format!("{} = ?{}", "comment", binds.len()));
     }
     if let Some(value) = &patch.reviewed_at {
         binds.push(Box::new(CheckedValue::new(
-            "review_logs",
+            TABLE,
             "reviewed_at",
             Timestamp(*value),
         )));
@@ -405,7 +386,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.reviewer {
         binds.push(Box::new(CheckedValue::with_max(
-            "review_logs",
+            TABLE,
             "reviewer",
             value.clone(),
             100,
@@ -421,16 +402,12 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "\"action\"", binds.len()));
     }
     if let Some(value) = &expected.comment {
-        binds.push(Box::new(CheckedValue::new(
-            "review_logs",
-            "comment",
-            value.clone(),
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "comment", value.clone())));
         conditions.push(format!("{} IS ?{}", "comment", binds.len()));
     }
     if let Some(value) = &expected.reviewed_at {
         binds.push(Box::new(CheckedValue::new(
-            "review_logs",
+            TABLE,
             "reviewed_at",
             Timestamp(*value),
         )));
@@ -449,9 +426,7 @@ pub fn patch_if(
                 .query_row(rusqlite::params_from_iter(binds), self::read_row)
                 .optional()
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "review_logs", params![patch.short_id])
-        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![patch.short_id]))
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
@@ -459,7 +434,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
     let changed = conn
         .prepare_cached(DELETE_SQL)
         .and_then(|mut statement| statement.execute(params![id]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, "review_logs", &id))?;
+        .map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &id))?;
     Ok(changed > 0)
 }
 

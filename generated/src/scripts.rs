@@ -78,6 +78,9 @@ const DELETE_SQL: &str = "DELETE FROM scripts WHERE id = ?1";
 const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE run_id = ?1 ORDER BY id";
 const LIST_BY_CLIP_ID_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE clip_id = ?1 ORDER BY id";
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = "scripts";
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str =
@@ -92,14 +95,14 @@ pub fn from_row(row: &Row<'_>) -> Result<Script> {
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<Script> {
     Ok(Script {
-        id: read_column(row, 0, "scripts", "id")?,
-        run_id: read_column(row, 1, "scripts", "run_id")?,
-        clip_id: read_column(row, 2, "scripts", "clip_id")?,
-        content: read_column(row, 3, "scripts", "content")?,
-        model_name: read_column(row, 4, "scripts", "model_name")?,
-        prompt_tokens: read_column(row, 5, "scripts", "prompt_tokens")?,
-        completion_tokens: read_column(row, 6, "scripts", "completion_tokens")?,
-        created_at: read_datetime(row, 7, "scripts", "created_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        run_id: read_column(row, 1, TABLE, "run_id")?,
+        clip_id: read_column(row, 2, TABLE, "clip_id")?,
+        content: read_column(row, 3, TABLE, "content")?,
+        model_name: read_column(row, 4, TABLE, "model_name")?,
+        prompt_tokens: read_column(row, 5, TABLE, "prompt_tokens")?,
+        completion_tokens: read_column(row, 6, TABLE, "completion_tokens")?,
+        created_at: read_datetime(row, 7, TABLE, "created_at")?,
     })
 }
 
@@ -111,17 +114,17 @@ pub fn insert(conn: &Connection, new: &NewScript) -> Result<Script> {
                 params![
                     new.run_id,
                     new.clip_id,
-                    Checked::new("scripts", "content", &new.content),
-                    Checked::with_max("scripts", "model_name", &new.model_name, 100),
+                    Checked::new(TABLE, "content", &new.content),
+                    Checked::with_max(TABLE, "model_name", &new.model_name, 100),
                     new.prompt_tokens,
                     new.completion_tokens,
-                    Checked::new("scripts", "created_at", &new.created_at.map(Timestamp))
+                    Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp))
                 ],
                 self::read_row,
             )
         })
         .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "scripts", params![new.run_id, new.clip_id])
+            crate::error::sqlite_write(conn, error, TABLE, params![new.run_id, new.clip_id])
         })
 }
 /// Inserts every row, all or none, without reading them back: the fast way
@@ -137,16 +140,16 @@ pub fn insert_many(conn: &Connection, rows: &[NewScript]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 1, new.run_id)?;
                 statement.raw_bind_parameter(at + 2, new.clip_id)?;
                 statement
-                    .raw_bind_parameter(at + 3, Checked::new("scripts", "content", &new.content))?;
+                    .raw_bind_parameter(at + 3, Checked::new(TABLE, "content", &new.content))?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::with_max("scripts", "model_name", &new.model_name, 100),
+                    Checked::with_max(TABLE, "model_name", &new.model_name, 100),
                 )?;
                 statement.raw_bind_parameter(at + 5, new.prompt_tokens)?;
                 statement.raw_bind_parameter(at + 6, new.completion_tokens)?;
                 statement.raw_bind_parameter(
                     at + 7,
-                    Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
+                    Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp)),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {
@@ -170,14 +173,14 @@ fn insert_each(conn: &Connection, rows: &[NewScript]) -> Result<()> {
             .execute(params![
                 new.run_id,
                 new.clip_id,
-                Checked::new("scripts", "content", &new.content),
-                Checked::with_max("scripts", "model_name", &new.model_name, 100),
+                Checked::new(TABLE, "content", &new.content),
+                Checked::with_max(TABLE, "model_name", &new.model_name, 100),
                 new.prompt_tokens,
                 new.completion_tokens,
-                Checked::new("scripts", "created_at", &new.created_at.map(Timestamp))
+                Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp))
             ])
             .map_err(|error| {
-                crate::error::sqlite_write(conn, error, "scripts", params![new.run_id, new.clip_id])
+                crate::error::sqlite_write(conn, error, TABLE, params![new.run_id, new.clip_id])
             })?;
     }
     Ok(())
@@ -234,15 +237,15 @@ pub fn update(conn: &Connection, row: &Script) -> Result<bool> {
                 row.id,
                 row.run_id,
                 row.clip_id,
-                Checked::new("scripts", "content", &row.content),
-                Checked::with_max("scripts", "model_name", &row.model_name, 100),
+                Checked::new(TABLE, "content", &row.content),
+                Checked::with_max(TABLE, "model_name", &row.model_name, 100),
                 row.prompt_tokens,
                 row.completion_tokens,
-                Checked::new("scripts", "created_at", &Timestamp(row.created_at))
+                Checked::new(TABLE, "created_at", &Timestamp(row.created_at))
             ])
         })
         .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "scripts", params![row.run_id, row.clip_id])
+            crate::error::sqlite_write(conn, error, TABLE, params![row.run_id, row.clip_id])
         })?;
     Ok(changed > 0)
 }
@@ -290,16 +293,12 @@ pub fn patch_if(
         sets.push(format!("{} = ?{}", "clip_id", binds.len()));
     }
     if let Some(value) = &patch.content {
-        binds.push(Box::new(CheckedValue::new(
-            "scripts",
-            "content",
-            value.clone(),
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "content", value.clone())));
         sets.push(format!("{} = ?{}", "content", binds.len()));
     }
     if let Some(value) = &patch.model_name {
         binds.push(Box::new(CheckedValue::with_max(
-            "scripts",
+            TABLE,
             "model_name",
             value.clone(),
             100,
@@ -316,7 +315,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.created_at {
         binds.push(Box::new(CheckedValue::new(
-            "scripts",
+            TABLE,
             "created_at",
             Timestamp(*value),
         )));
@@ -337,16 +336,12 @@ pub fn patch_if(
         conditions.push(format!("{} IS ?{}", "clip_id", binds.len()));
     }
     if let Some(value) = &expected.content {
-        binds.push(Box::new(CheckedValue::new(
-            "scripts",
-            "content",
-            value.clone(),
-        )));
+        binds.push(Box::new(CheckedValue::new(TABLE, "content", value.clone())));
         conditions.push(format!("{} IS ?{}", "content", binds.len()));
     }
     if let Some(value) = &expected.model_name {
         binds.push(Box::new(CheckedValue::with_max(
-            "scripts",
+            TABLE,
             "model_name",
             value.clone(),
             100,
@@ -363,7 +358,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.created_at {
         binds.push(Box::new(CheckedValue::new(
-            "scripts",
+            TABLE,
             "created_at",
             Timestamp(*value),
         )));
@@ -383,7 +378,7 @@ pub fn patch_if(
                 .optional()
         })
         .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "scripts", params![patch.run_id, patch.clip_id])
+            crate::error::sqlite_write(conn, error, TABLE, params![patch.run_id, patch.clip_id])
         })
 }
 
@@ -392,7 +387,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
     let changed = conn
         .prepare_cached(DELETE_SQL)
         .and_then(|mut statement| statement.execute(params![id]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, "scripts", &id))?;
+        .map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &id))?;
     Ok(changed > 0)
 }
 

@@ -181,6 +181,9 @@ const LIST_BY_CLIP_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, 
 const LIST_BY_SCRIPT_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE script_id = ?1 ORDER BY id";
 const LIST_BY_TTS_AUDIO_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE tts_audio_id = ?1 ORDER BY id";
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = "shorts";
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at";
@@ -194,17 +197,17 @@ pub fn from_row(row: &Row<'_>) -> Result<Short> {
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<Short> {
     Ok(Short {
-        id: read_column(row, 0, "shorts", "id")?,
-        clip_id: read_column(row, 1, "shorts", "clip_id")?,
-        script_id: read_column(row, 2, "shorts", "script_id")?,
-        tts_audio_id: read_column(row, 3, "shorts", "tts_audio_id")?,
-        file_path: read_column(row, 4, "shorts", "file_path")?,
-        title: read_column(row, 5, "shorts", "title")?,
-        description: read_column(row, 6, "shorts", "description")?,
-        youtube_video_id: read_column(row, 7, "shorts", "youtube_video_id")?,
-        status: read_column(row, 8, "shorts", "status")?,
-        uploaded_at: read_optional_datetime(row, 9, "shorts", "uploaded_at")?,
-        created_at: read_datetime(row, 10, "shorts", "created_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        clip_id: read_column(row, 1, TABLE, "clip_id")?,
+        script_id: read_column(row, 2, TABLE, "script_id")?,
+        tts_audio_id: read_column(row, 3, TABLE, "tts_audio_id")?,
+        file_path: read_column(row, 4, TABLE, "file_path")?,
+        title: read_column(row, 5, TABLE, "title")?,
+        description: read_column(row, 6, TABLE, "description")?,
+        youtube_video_id: read_column(row, 7, TABLE, "youtube_video_id")?,
+        status: read_column(row, 8, TABLE, "status")?,
+        uploaded_at: read_optional_datetime(row, 9, TABLE, "uploaded_at")?,
+        created_at: read_datetime(row, 10, TABLE, "created_at")?,
     })
 }
 
@@ -217,13 +220,13 @@ pub fn insert(conn: &Connection, new: &NewShort) -> Result<Short> {
                     new.clip_id,
                     new.script_id,
                     new.tts_audio_id,
-                    Checked::with_max("shorts", "file_path", &new.file_path, 1024),
-                    Checked::with_max("shorts", "title", &new.title, 100),
-                    Checked::new("shorts", "description", &new.description),
-                    Checked::with_max("shorts", "youtube_video_id", &new.youtube_video_id, 32),
+                    Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+                    Checked::with_max(TABLE, "title", &new.title, 100),
+                    Checked::new(TABLE, "description", &new.description),
+                    Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                     new.status,
-                    Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
-                    Checked::new("shorts", "created_at", &new.created_at.map(Timestamp))
+                    Checked::new(TABLE, "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                    Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp))
                 ],
                 self::read_row,
             )
@@ -232,7 +235,7 @@ pub fn insert(conn: &Connection, new: &NewShort) -> Result<Short> {
             crate::error::sqlite_write(
                 conn,
                 error,
-                "shorts",
+                TABLE,
                 params![new.clip_id, new.script_id, new.tts_audio_id],
             )
         })
@@ -252,28 +255,28 @@ pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 3, new.tts_audio_id)?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::with_max("shorts", "file_path", &new.file_path, 1024),
+                    Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
                 )?;
                 statement.raw_bind_parameter(
                     at + 5,
-                    Checked::with_max("shorts", "title", &new.title, 100),
+                    Checked::with_max(TABLE, "title", &new.title, 100),
                 )?;
                 statement.raw_bind_parameter(
                     at + 6,
-                    Checked::new("shorts", "description", &new.description),
+                    Checked::new(TABLE, "description", &new.description),
                 )?;
                 statement.raw_bind_parameter(
                     at + 7,
-                    Checked::with_max("shorts", "youtube_video_id", &new.youtube_video_id, 32),
+                    Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                 )?;
                 statement.raw_bind_parameter(at + 8, new.status)?;
                 statement.raw_bind_parameter(
                     at + 9,
-                    Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                    Checked::new(TABLE, "uploaded_at", &new.uploaded_at.map(Timestamp)),
                 )?;
                 statement.raw_bind_parameter(
                     at + 10,
-                    Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
+                    Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp)),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {
@@ -298,19 +301,19 @@ fn insert_each(conn: &Connection, rows: &[NewShort]) -> Result<()> {
                 new.clip_id,
                 new.script_id,
                 new.tts_audio_id,
-                Checked::with_max("shorts", "file_path", &new.file_path, 1024),
-                Checked::with_max("shorts", "title", &new.title, 100),
-                Checked::new("shorts", "description", &new.description),
-                Checked::with_max("shorts", "youtube_video_id", &new.youtube_video_id, 32),
+                Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+                Checked::with_max(TABLE, "title", &new.title, 100),
+                Checked::new(TABLE, "description", &new.description),
+                Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                 new.status,
-                Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
-                Checked::new("shorts", "created_at", &new.created_at.map(Timestamp))
+                Checked::new(TABLE, "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp))
             ])
             .map_err(|error| {
                 crate::error::sqlite_write(
                     conn,
                     error,
-                    "shorts",
+                    TABLE,
                     params![new.clip_id, new.script_id, new.tts_audio_id],
                 )
             })?;
@@ -370,20 +373,20 @@ pub fn update(conn: &Connection, row: &Short) -> Result<bool> {
                 row.clip_id,
                 row.script_id,
                 row.tts_audio_id,
-                Checked::with_max("shorts", "file_path", &row.file_path, 1024),
-                Checked::with_max("shorts", "title", &row.title, 100),
-                Checked::new("shorts", "description", &row.description),
-                Checked::with_max("shorts", "youtube_video_id", &row.youtube_video_id, 32),
+                Checked::with_max(TABLE, "file_path", &row.file_path, 1024),
+                Checked::with_max(TABLE, "title", &row.title, 100),
+                Checked::new(TABLE, "description", &row.description),
+                Checked::with_max(TABLE, "youtube_video_id", &row.youtube_video_id, 32),
                 row.status,
-                Checked::new("shorts", "uploaded_at", &row.uploaded_at.map(Timestamp)),
-                Checked::new("shorts", "created_at", &Timestamp(row.created_at))
+                Checked::new(TABLE, "uploaded_at", &row.uploaded_at.map(Timestamp)),
+                Checked::new(TABLE, "created_at", &Timestamp(row.created_at))
             ])
         })
         .map_err(|error| {
             crate::error::sqlite_write(
                 conn,
                 error,
-                "shorts",
+                TABLE,
                 params![row.clip_id, row.script_id, row.tts_audio_id],
             )
         })?;
@@ -441,7 +444,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.file_path {
         binds.push(Box::new(CheckedValue::with_max(
-            "shorts",
+            TABLE,
             "file_path",
             value.clone(),
             1024,
@@ -450,7 +453,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.title {
         binds.push(Box::new(CheckedValue::with_max(
-            "shorts",
+            TABLE,
             "title",
             value.clone(),
             100,
@@ -459,7 +462,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.description {
         binds.push(Box::new(CheckedValue::new(
-            "shorts",
+            TABLE,
             "description",
             value.clone(),
         )));
@@ -467,7 +470,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.youtube_video_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "shorts",
+            TABLE,
             "youtube_video_id",
             value.clone(),
             32,
@@ -480,7 +483,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.uploaded_at {
         binds.push(Box::new(CheckedValue::new(
-            "shorts",
+            TABLE,
             "uploaded_at",
             value.map(Timestamp),
         )));
@@ -488,7 +491,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.created_at {
         binds.push(Box::new(CheckedValue::new(
-            "shorts",
+            TABLE,
             "created_at",
             Timestamp(*value),
         )));
@@ -514,7 +517,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.file_path {
         binds.push(Box::new(CheckedValue::with_max(
-            "shorts",
+            TABLE,
             "file_path",
             value.clone(),
             1024,
@@ -523,7 +526,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.title {
         binds.push(Box::new(CheckedValue::with_max(
-            "shorts",
+            TABLE,
             "title",
             value.clone(),
             100,
@@ -532,7 +535,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.description {
         binds.push(Box::new(CheckedValue::new(
-            "shorts",
+            TABLE,
             "description",
             value.clone(),
         )));
@@ -540,7 +543,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.youtube_video_id {
         binds.push(Box::new(CheckedValue::with_max(
-            "shorts",
+            TABLE,
             "youtube_video_id",
             value.clone(),
             32,
@@ -553,7 +556,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.uploaded_at {
         binds.push(Box::new(CheckedValue::new(
-            "shorts",
+            TABLE,
             "uploaded_at",
             value.map(Timestamp),
         )));
@@ -561,7 +564,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.created_at {
         binds.push(Box::new(CheckedValue::new(
-            "shorts",
+            TABLE,
             "created_at",
             Timestamp(*value),
         )));
@@ -584,7 +587,7 @@ pub fn patch_if(
             crate::error::sqlite_write(
                 conn,
                 error,
-                "shorts",
+                TABLE,
                 params![patch.clip_id, patch.script_id, patch.tts_audio_id],
             )
         })
@@ -595,7 +598,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
     let changed = conn
         .prepare_cached(DELETE_SQL)
         .and_then(|mut statement| statement.execute(params![id]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, "shorts", &id))?;
+        .map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &id))?;
     Ok(changed > 0)
 }
 

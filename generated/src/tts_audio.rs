@@ -70,6 +70,9 @@ const UPDATE_SQL: &str = "UPDATE tts_audio SET script_id = ?2, file_path = ?3, v
 const DELETE_SQL: &str = "DELETE FROM tts_audio WHERE id = ?1";
 const LIST_BY_SCRIPT_ID_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE script_id = ?1 ORDER BY id";
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = "tts_audio";
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = "id, script_id, file_path, voice, provider, duration_seconds, created_at";
@@ -83,13 +86,13 @@ pub fn from_row(row: &Row<'_>) -> Result<TTSAudio> {
 /// [`from_row`] as rusqlite's `query_row` and `query_map` take it.
 fn read_row(row: &Row<'_>) -> rusqlite::Result<TTSAudio> {
     Ok(TTSAudio {
-        id: read_column(row, 0, "tts_audio", "id")?,
-        script_id: read_column(row, 1, "tts_audio", "script_id")?,
-        file_path: read_column(row, 2, "tts_audio", "file_path")?,
-        voice: read_column(row, 3, "tts_audio", "voice")?,
-        provider: read_column(row, 4, "tts_audio", "provider")?,
-        duration_seconds: read_column(row, 5, "tts_audio", "duration_seconds")?,
-        created_at: read_datetime(row, 6, "tts_audio", "created_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        script_id: read_column(row, 1, TABLE, "script_id")?,
+        file_path: read_column(row, 2, TABLE, "file_path")?,
+        voice: read_column(row, 3, TABLE, "voice")?,
+        provider: read_column(row, 4, TABLE, "provider")?,
+        duration_seconds: read_column(row, 5, TABLE, "duration_seconds")?,
+        created_at: read_datetime(row, 6, TABLE, "created_at")?,
     })
 }
 
@@ -100,18 +103,16 @@ pub fn insert(conn: &Connection, new: &NewTTSAudio) -> Result<TTSAudio> {
             statement.query_row(
                 params![
                     new.script_id,
-                    Checked::with_max("tts_audio", "file_path", &new.file_path, 1024),
-                    Checked::with_max("tts_audio", "voice", &new.voice, 100),
-                    Checked::with_max("tts_audio", "provider", &new.provider, 50),
-                    Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
-                    Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp))
+                    Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+                    Checked::with_max(TABLE, "voice", &new.voice, 100),
+                    Checked::with_max(TABLE, "provider", &new.provider, 50),
+                    Checked::new(TABLE, "duration_seconds", &new.duration_seconds),
+                    Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp))
                 ],
                 self::read_row,
             )
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "tts_audio", params![new.script_id])
-        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.script_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows, up to 200 in one statement. Nests inside a
@@ -126,23 +127,23 @@ pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> Result<usize> {
                 statement.raw_bind_parameter(at + 1, new.script_id)?;
                 statement.raw_bind_parameter(
                     at + 2,
-                    Checked::with_max("tts_audio", "file_path", &new.file_path, 1024),
+                    Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
                 )?;
                 statement.raw_bind_parameter(
                     at + 3,
-                    Checked::with_max("tts_audio", "voice", &new.voice, 100),
+                    Checked::with_max(TABLE, "voice", &new.voice, 100),
                 )?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::with_max("tts_audio", "provider", &new.provider, 50),
+                    Checked::with_max(TABLE, "provider", &new.provider, 50),
                 )?;
                 statement.raw_bind_parameter(
                     at + 5,
-                    Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+                    Checked::new(TABLE, "duration_seconds", &new.duration_seconds),
                 )?;
                 statement.raw_bind_parameter(
                     at + 6,
-                    Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
+                    Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp)),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {
@@ -165,14 +166,14 @@ fn insert_each(conn: &Connection, rows: &[NewTTSAudio]) -> Result<()> {
         statement
             .execute(params![
                 new.script_id,
-                Checked::with_max("tts_audio", "file_path", &new.file_path, 1024),
-                Checked::with_max("tts_audio", "voice", &new.voice, 100),
-                Checked::with_max("tts_audio", "provider", &new.provider, 50),
-                Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
-                Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp))
+                Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+                Checked::with_max(TABLE, "voice", &new.voice, 100),
+                Checked::with_max(TABLE, "provider", &new.provider, 50),
+                Checked::new(TABLE, "duration_seconds", &new.duration_seconds),
+                Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp))
             ])
             .map_err(|error| {
-                crate::error::sqlite_write(conn, error, "tts_audio", params![new.script_id])
+                crate::error::sqlite_write(conn, error, TABLE, params![new.script_id])
             })?;
     }
     Ok(())
@@ -228,16 +229,14 @@ pub fn update(conn: &Connection, row: &TTSAudio) -> Result<bool> {
             statement.execute(params![
                 row.id,
                 row.script_id,
-                Checked::with_max("tts_audio", "file_path", &row.file_path, 1024),
-                Checked::with_max("tts_audio", "voice", &row.voice, 100),
-                Checked::with_max("tts_audio", "provider", &row.provider, 50),
-                Checked::new("tts_audio", "duration_seconds", &row.duration_seconds),
-                Checked::new("tts_audio", "created_at", &Timestamp(row.created_at))
+                Checked::with_max(TABLE, "file_path", &row.file_path, 1024),
+                Checked::with_max(TABLE, "voice", &row.voice, 100),
+                Checked::with_max(TABLE, "provider", &row.provider, 50),
+                Checked::new(TABLE, "duration_seconds", &row.duration_seconds),
+                Checked::new(TABLE, "created_at", &Timestamp(row.created_at))
             ])
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "tts_audio", params![row.script_id])
-        })?;
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![row.script_id]))?;
     Ok(changed > 0)
 }
 /// Changes to one `tts_audio` row, for [`patch`] and [`patch_if`]: each
@@ -280,7 +279,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.file_path {
         binds.push(Box::new(CheckedValue::with_max(
-            "tts_audio",
+            TABLE,
             "file_path",
             value.clone(),
             1024,
@@ -289,7 +288,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.voice {
         binds.push(Box::new(CheckedValue::with_max(
-            "tts_audio",
+            TABLE,
             "voice",
             value.clone(),
             100,
@@ -298,7 +297,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.provider {
         binds.push(Box::new(CheckedValue::with_max(
-            "tts_audio",
+            TABLE,
             "provider",
             value.clone(),
             50,
@@ -307,7 +306,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.duration_seconds {
         binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
+            TABLE,
             "duration_seconds",
             *value,
         )));
@@ -315,7 +314,7 @@ pub fn patch_if(
     }
     if let Some(value) = &patch.created_at {
         binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
+            TABLE,
             "created_at",
             Timestamp(*value),
         )));
@@ -333,7 +332,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.file_path {
         binds.push(Box::new(CheckedValue::with_max(
-            "tts_audio",
+            TABLE,
             "file_path",
             value.clone(),
             1024,
@@ -342,7 +341,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.voice {
         binds.push(Box::new(CheckedValue::with_max(
-            "tts_audio",
+            TABLE,
             "voice",
             value.clone(),
             100,
@@ -351,7 +350,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.provider {
         binds.push(Box::new(CheckedValue::with_max(
-            "tts_audio",
+            TABLE,
             "provider",
             value.clone(),
             50,
@@ -360,7 +359,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.duration_seconds {
         binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
+            TABLE,
             "duration_seconds",
             *value,
         )));
@@ -368,7 +367,7 @@ pub fn patch_if(
     }
     if let Some(value) = &expected.created_at {
         binds.push(Box::new(CheckedValue::new(
-            "tts_audio",
+            TABLE,
             "created_at",
             Timestamp(*value),
         )));
@@ -387,9 +386,7 @@ pub fn patch_if(
                 .query_row(rusqlite::params_from_iter(binds), self::read_row)
                 .optional()
         })
-        .map_err(|error| {
-            crate::error::sqlite_write(conn, error, "tts_audio", params![patch.script_id])
-        })
+        .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![patch.script_id]))
 }
 
 /// Deletes the row with the given `id`; returns whether it existed.
@@ -397,7 +394,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
     let changed = conn
         .prepare_cached(DELETE_SQL)
         .and_then(|mut statement| statement.execute(params![id]))
-        .map_err(|error| crate::error::sqlite_delete(conn, error, "tts_audio", &id))?;
+        .map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &id))?;
     Ok(changed > 0)
 }
 

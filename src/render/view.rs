@@ -284,10 +284,10 @@ pub fn sql_type(ty: &FieldType) -> &'static str {
 /// database's help: its default filled in where it is `None`, as the
 /// database would fill it (`now`, a local of the function, for
 /// `default: now`).
-fn copy_bind(field: &Field, table: &str, dialect: Dialect) -> String {
+fn copy_bind(field: &Field, dialect: Dialect) -> String {
     let place = format!("new.{}", field.rust_name);
     let Some(default) = &field.default else {
-        return write_bind(field, table, &place, field.nullable, dialect);
+        return write_bind(field, &place, field.nullable, dialect);
     };
     let filled = match (default, &field.ty) {
         (DefaultValue::Int(n), _) => format!("{place}.unwrap_or({n})"),
@@ -303,7 +303,7 @@ fn copy_bind(field: &Field, table: &str, dialect: Dialect) -> String {
         (DefaultValue::Now, _) => format!("{place}.unwrap_or(now)"),
         (DefaultValue::EnumVariant(_), _) => unreachable!("validate gives variants only to enums"),
     };
-    write_bind(field, table, &filled, false, dialect)
+    write_bind(field, &filled, false, dialect)
 }
 
 /// `bind` with the field's PostgreSQL parameter type.
@@ -345,6 +345,12 @@ fn bind_option(field: &Field, place: &str, dialect: Dialect) -> String {
     }
 }
 
+/// The name a table's module gives its table (`pub const TABLE`), in the
+/// messages of its errors and checked values: one word for every table,
+/// where the name itself made each statement that names it as long as the
+/// name (and laid out anew for each length).
+const TABLE: &str = "TABLE";
+
 /// Whether values of the type are checked before they are written: the
 /// types one engine would store differently from the other, or not read
 /// back (see the generated codec's `Storable`).
@@ -362,7 +368,7 @@ fn is_checked(ty: &FieldType) -> bool {
 /// The bind expression that writes `place` (an `Option` when `optional`)
 /// into the field's column of `table`: refused before anything is stored
 /// when neither engine can store it faithfully.
-fn write_bind(field: &Field, table: &str, place: &str, optional: bool, dialect: Dialect) -> String {
+fn write_bind(field: &Field, place: &str, optional: bool, dialect: Dialect) -> String {
     if !is_checked(&field.ty) {
         return if optional {
             bind_option(field, place, dialect)
@@ -378,9 +384,8 @@ fn write_bind(field: &Field, table: &str, place: &str, optional: bool, dialect: 
         _ => place.to_owned(),
     };
     let checked = format!(
-        "Checked::{}({}, {}, &{value}{})",
+        "Checked::{}({TABLE}, {}, &{value}{})",
         checked_constructor(&field.ty),
-        rust_str(table),
         rust_str(&field.column),
         max_chars(&field.ty)
     );
@@ -409,12 +414,8 @@ fn max_chars(ty: &FieldType) -> String {
 
 /// Reads column `index` of a row of `table` into the field's type; a value
 /// that is not one is an error naming table, column and value.
-fn read_column(field: &Field, table: &str, index: usize, dialect: Dialect) -> String {
-    let place = format!(
-        "row, {index}, {}, {}",
-        rust_str(table),
-        rust_str(&field.column)
-    );
+fn read_column(field: &Field, index: usize, dialect: Dialect) -> String {
+    let place = format!("row, {index}, {TABLE}, {}", rust_str(&field.column));
     if dialect == Dialect::Postgres {
         // The postgres crate reads every schema type, enums included,
         // straight into the field's type.
@@ -434,7 +435,7 @@ fn sqlite_reader(field: &Field) -> &'static str {
     }
 }
 
-fn field_view(field: &Field, table: &str, index: usize, dialect: Dialect) -> FieldView {
+fn field_view(field: &Field, index: usize, dialect: Dialect) -> FieldView {
     let value = value_type(field);
     let rust_type = if field.nullable {
         format!("Option<{value}>")
@@ -448,8 +449,8 @@ fn field_view(field: &Field, table: &str, index: usize, dialect: Dialect) -> Fie
         value
     };
     let place = |prefix: &str| format!("{prefix}.{}", field.rust_name);
-    let bind = write_bind(field, table, &place("row"), field.nullable, dialect);
-    let new_bind = write_bind(field, table, &place("new"), is_new_optional, dialect);
+    let bind = write_bind(field, &place("row"), field.nullable, dialect);
+    let new_bind = write_bind(field, &place("new"), is_new_optional, dialect);
     let mut docs = rustdoc_lines(field.doc.as_deref());
     if let Some(default) = &field.default {
         if !docs.is_empty() {
@@ -474,10 +475,10 @@ fn field_view(field: &Field, table: &str, index: usize, dialect: Dialect) -> Fie
         rust_type,
         new_type,
         doc_lines: docs,
-        read: read_column(field, table, index, dialect),
+        read: read_column(field, index, dialect),
         typed_bind: typed(&bind, &field.ty),
         typed_new_bind: typed(&new_bind, &field.ty),
-        copy_bind: copy_bind(field, table, dialect),
+        copy_bind: copy_bind(field, dialect),
         sql_type: sql_type(&field.ty).to_owned(),
         bind,
         new_bind,
@@ -1032,7 +1033,7 @@ fn postgres_imports(
 
 /// An owned bind of `value`, a reference to the field's value (an
 /// `Option` when nullable), for a statement built at run time.
-fn owned_bind(field: &Field, table: &str, dialect: Dialect) -> String {
+fn owned_bind(field: &Field, dialect: Dialect) -> String {
     let nullable = field.nullable;
     let value = match (&field.ty, nullable, dialect) {
         (FieldType::String { .. } | FieldType::Text, _, _) => "value.clone()".to_owned(),
@@ -1049,9 +1050,8 @@ fn owned_bind(field: &Field, table: &str, dialect: Dialect) -> String {
     };
     if is_checked(&field.ty) {
         format!(
-            "CheckedValue::{}({}, {}, {value}{})",
+            "CheckedValue::{}({TABLE}, {}, {value}{})",
             checked_constructor(&field.ty),
-            rust_str(table),
             rust_str(&field.column),
             max_chars(&field.ty)
         )
@@ -1124,7 +1124,7 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         .fields
         .iter()
         .enumerate()
-        .map(|(i, f)| field_view(f, &model.table, i, dialect))
+        .map(|(i, f)| field_view(f, i, dialect))
         .collect();
     let new_fields: Vec<FieldView> = model
         .fields
@@ -1173,7 +1173,7 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
                     format!("Option<{value}>")
                 },
                 column_sql: rust_str(&sql_ident(&f.column)),
-                bind: owned_bind(f, &model.table, dialect),
+                bind: owned_bind(f, dialect),
                 sql_type: sql_type(&f.ty).to_owned(),
             }
         })

@@ -162,6 +162,9 @@ const UPSERT_SQL: &str = {{ sql }};
 const {{ finder.const_name }}: &str = {{ finder.sql_literal }};
 {%- endfor %}
 
+/// The table's name, as its errors and checked values give it.
+pub const TABLE: &str = {{ m.table_literal }};
+
 /// The table's columns in schema order, as [`from_row`] reads them: for
 /// queries of your own (`format!("SELECT {COLUMNS} FROM ... WHERE ...")`).
 pub const COLUMNS: &str = {{ m.columns_literal }};
@@ -179,7 +182,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<{{ m.name }}> {
 
 /// Inserts a row and returns it as stored, with its key and defaults.
 pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
-    conn.prepare_cached(INSERT_SQL).and_then(|mut statement| statement.query_row(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}], self::read_row)).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))
+    conn.prepare_cached(INSERT_SQL).and_then(|mut statement| statement.query_row(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}], self::read_row)).map_err(|error| crate::error::sqlite_write(conn, error, TABLE, {{ m.reference_keys_new }}))
 }
 
 {%- match m.insert_many_rows %}
@@ -221,7 +224,7 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
 fn insert_each(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<()> {
     let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
     for new in rows {
-        statement.execute(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}]).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))?;
+        statement.execute(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}]).map_err(|error| crate::error::sqlite_write(conn, error, TABLE, {{ m.reference_keys_new }}))?;
     }
     Ok(())
 }
@@ -233,7 +236,7 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
         for new in rows {
-            statement.execute(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}]).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))?;
+            statement.execute(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}]).map_err(|error| crate::error::sqlite_write(conn, error, TABLE, {{ m.reference_keys_new }}))?;
         }
         Ok(rows.len())
     })
@@ -244,7 +247,7 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
 /// Inserts a row, or replaces every column of the row with the same
 /// `{{ m.pk.column }}`; returns the row as stored.
 pub fn upsert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
-    conn.prepare_cached(UPSERT_SQL).and_then(|mut statement| statement.query_row(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}], self::read_row)).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_new }}))
+    conn.prepare_cached(UPSERT_SQL).and_then(|mut statement| statement.query_row(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}], self::read_row)).map_err(|error| crate::error::sqlite_write(conn, error, TABLE, {{ m.reference_keys_new }}))
 }
 {%- endif %}
 
@@ -288,7 +291,7 @@ pub fn list_page(conn: &Connection, after: Option<{{ m.pk_param.ty }}>, limit: u
 /// Writes every column of `row` to the row with its `{{ m.pk.column }}`;
 /// returns whether that row exists.
 pub fn update(conn: &Connection, row: &{{ m.name }}) -> Result<bool> {
-    let changed = conn.prepare_cached(UPDATE_SQL).and_then(|mut statement| statement.execute(params![{{ m.pk.bind }}{% for f in m.update_fields %}, {{ f.bind }}{% endfor %}])).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_row }}))?;
+    let changed = conn.prepare_cached(UPDATE_SQL).and_then(|mut statement| statement.execute(params![{{ m.pk.bind }}{% for f in m.update_fields %}, {{ f.bind }}{% endfor %}])).map_err(|error| crate::error::sqlite_write(conn, error, TABLE, {{ m.reference_keys_row }}))?;
     Ok(changed > 0)
 }
 {%- endif %}
@@ -339,14 +342,14 @@ pub fn patch_if(conn: &Connection, key: {{ m.pk_param.ty }}, expected: &{{ m.nam
     }
 {%- endfor %}
     let sql = format!("UPDATE {} SET {} WHERE {} RETURNING {}", {{ m.table_sql }}, sets.join(", "), conditions.join(" AND "), COLUMNS);
-    conn.prepare_cached(&sql).and_then(|mut statement| statement.query_row(rusqlite::params_from_iter(binds), self::read_row).optional()).map_err(|error| crate::error::sqlite_write(conn, error, {{ m.table_literal }}, {{ m.reference_keys_patch }}))
+    conn.prepare_cached(&sql).and_then(|mut statement| statement.query_row(rusqlite::params_from_iter(binds), self::read_row).optional()).map_err(|error| crate::error::sqlite_write(conn, error, TABLE, {{ m.reference_keys_patch }}))
 }
 {%- endif %}
 
 
 /// Deletes the row with the given `{{ m.pk.column }}`; returns whether it existed.
 pub fn delete(conn: &Connection, {{ m.pk_param.name }}: {{ m.pk_param.ty }}) -> Result<bool> {
-    let changed = conn.prepare_cached(DELETE_SQL).and_then(|mut statement| statement.execute(params![{{ m.pk_param.bind }}])).map_err(|error| crate::error::sqlite_delete(conn, error, {{ m.table_literal }}, &{{ m.pk_param.bind }}))?;
+    let changed = conn.prepare_cached(DELETE_SQL).and_then(|mut statement| statement.execute(params![{{ m.pk_param.bind }}])).map_err(|error| crate::error::sqlite_delete(conn, error, TABLE, &{{ m.pk_param.bind }}))?;
     Ok(changed > 0)
 }
 {%- for finder in m.finders %}

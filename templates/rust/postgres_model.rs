@@ -50,7 +50,7 @@ const UPSERT_SQL: &str = {{ sql }};
 {% if finder.returns_one %}pub(crate) {% endif %}const {{ finder.const_name }}: &str = {{ finder.sql_literal }};
 {%- endfor %}
 
-pub use crate::{{ m.module }}::COLUMNS;
+pub use crate::{{ m.module }}::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<{{ m.name }}> {

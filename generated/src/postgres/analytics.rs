@@ -22,24 +22,19 @@ const DELETE_SQL: &str = "DELETE FROM analytics WHERE id = $1";
 const LIST_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE youtube_video_id = $1 ORDER BY measured_at DESC, id DESC";
 const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE short_id = $1 ORDER BY id";
 
-pub use crate::analytics::COLUMNS;
+pub use crate::analytics::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<Analytics> {
     Ok(Analytics {
-        id: read_column(row, 0, "analytics", "id")?,
-        short_id: read_column(row, 1, "analytics", "short_id")?,
-        youtube_video_id: read_column(row, 2, "analytics", "youtube_video_id")?,
-        views: read_column(row, 3, "analytics", "views")?,
-        likes: read_column(row, 4, "analytics", "likes")?,
-        comments: read_column(row, 5, "analytics", "comments")?,
-        average_view_duration_seconds: read_column(
-            row,
-            6,
-            "analytics",
-            "average_view_duration_seconds",
-        )?,
-        measured_at: read_column(row, 7, "analytics", "measured_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        short_id: read_column(row, 1, TABLE, "short_id")?,
+        youtube_video_id: read_column(row, 2, TABLE, "youtube_video_id")?,
+        views: read_column(row, 3, TABLE, "views")?,
+        likes: read_column(row, 4, TABLE, "likes")?,
+        comments: read_column(row, 5, TABLE, "comments")?,
+        average_view_duration_seconds: read_column(row, 6, TABLE, "average_view_duration_seconds")?,
+        measured_at: read_column(row, 7, TABLE, "measured_at")?,
     })
 }
 
@@ -50,7 +45,7 @@ pub fn insert(client: &mut impl Executor, new: &NewAnalytics) -> Result<Analytic
         &[
             (&new.short_id, SqlType::INT8),
             (
-                &Checked::with_max("analytics", "youtube_video_id", &new.youtube_video_id, 32),
+                &Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                 SqlType::VARCHAR,
             ),
             (&new.views, SqlType::INT8),
@@ -58,14 +53,14 @@ pub fn insert(client: &mut impl Executor, new: &NewAnalytics) -> Result<Analytic
             (&new.comments, SqlType::INT8),
             (
                 &Checked::new(
-                    "analytics",
+                    TABLE,
                     "average_view_duration_seconds",
                     &new.average_view_duration_seconds,
                 ),
                 SqlType::FLOAT8,
             ),
             (
-                &Checked::new("analytics", "measured_at", &new.measured_at.map(Timestamp)),
+                &Checked::new(TABLE, "measured_at", &new.measured_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -99,17 +94,17 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewAnalytics]) -> Result<
     for new in rows {
         writer.write(&[
             &new.short_id,
-            &Checked::with_max("analytics", "youtube_video_id", &new.youtube_video_id, 32),
+            &Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
             &new.views.unwrap_or(0),
             &new.likes.unwrap_or(0),
             &new.comments.unwrap_or(0),
             &Checked::new(
-                "analytics",
+                TABLE,
                 "average_view_duration_seconds",
                 &new.average_view_duration_seconds,
             ),
             &Checked::new(
-                "analytics",
+                TABLE,
                 "measured_at",
                 &Timestamp(new.measured_at.unwrap_or(now)),
             ),
@@ -171,7 +166,7 @@ pub fn update(client: &mut impl Executor, row: &Analytics) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.short_id, SqlType::INT8),
             (
-                &Checked::with_max("analytics", "youtube_video_id", &row.youtube_video_id, 32),
+                &Checked::with_max(TABLE, "youtube_video_id", &row.youtube_video_id, 32),
                 SqlType::VARCHAR,
             ),
             (&row.views, SqlType::INT8),
@@ -179,14 +174,14 @@ pub fn update(client: &mut impl Executor, row: &Analytics) -> Result<bool> {
             (&row.comments, SqlType::INT8),
             (
                 &Checked::new(
-                    "analytics",
+                    TABLE,
                     "average_view_duration_seconds",
                     &row.average_view_duration_seconds,
                 ),
                 SqlType::FLOAT8,
             ),
             (
-                &Checked::new("analytics", "measured_at", &Timestamp(row.measured_at)),
+                &Checked::new(TABLE, "measured_at", &Timestamp(row.measured_at)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -223,7 +218,7 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        let value = CheckedValue::with_max("analytics", "youtube_video_id", value.clone(), 32);
+        let value = CheckedValue::with_max(TABLE, "youtube_video_id", value.clone(), 32);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
@@ -243,7 +238,7 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "comments", binds.len()));
     }
     if let Some(value) = &patch.average_view_duration_seconds {
-        let value = CheckedValue::new("analytics", "average_view_duration_seconds", *value);
+        let value = CheckedValue::new(TABLE, "average_view_duration_seconds", *value);
         binds.push((Box::new(value), SqlType::FLOAT8));
         sets.push(format!(
             "{} = ${}",
@@ -252,7 +247,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &patch.measured_at {
-        let value = CheckedValue::new("analytics", "measured_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "measured_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "measured_at", binds.len()));
     }
@@ -272,7 +267,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.youtube_video_id {
-        let value = CheckedValue::with_max("analytics", "youtube_video_id", value.clone(), 32);
+        let value = CheckedValue::with_max(TABLE, "youtube_video_id", value.clone(), 32);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -300,7 +295,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.average_view_duration_seconds {
-        let value = CheckedValue::new("analytics", "average_view_duration_seconds", *value);
+        let value = CheckedValue::new(TABLE, "average_view_duration_seconds", *value);
         binds.push((Box::new(value), SqlType::FLOAT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -309,7 +304,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.measured_at {
-        let value = CheckedValue::new("analytics", "measured_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "measured_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",

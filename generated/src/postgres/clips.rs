@@ -21,19 +21,19 @@ const UPDATE_SQL: &str = "UPDATE clips SET run_id = $2, start_seconds = $3, end_
 const DELETE_SQL: &str = "DELETE FROM clips WHERE id = $1";
 const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE run_id = $1 ORDER BY id";
 
-pub use crate::clips::COLUMNS;
+pub use crate::clips::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<Clip> {
     Ok(Clip {
-        id: read_column(row, 0, "clips", "id")?,
-        run_id: read_column(row, 1, "clips", "run_id")?,
-        start_seconds: read_column(row, 2, "clips", "start_seconds")?,
-        end_seconds: read_column(row, 3, "clips", "end_seconds")?,
-        virality_score: read_column(row, 4, "clips", "virality_score")?,
-        transcript: read_column(row, 5, "clips", "transcript")?,
-        file_path: read_column(row, 6, "clips", "file_path")?,
-        created_at: read_column(row, 7, "clips", "created_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        run_id: read_column(row, 1, TABLE, "run_id")?,
+        start_seconds: read_column(row, 2, TABLE, "start_seconds")?,
+        end_seconds: read_column(row, 3, TABLE, "end_seconds")?,
+        virality_score: read_column(row, 4, TABLE, "virality_score")?,
+        transcript: read_column(row, 5, TABLE, "transcript")?,
+        file_path: read_column(row, 6, TABLE, "file_path")?,
+        created_at: read_column(row, 7, TABLE, "created_at")?,
     })
 }
 
@@ -44,27 +44,27 @@ pub fn insert(client: &mut impl Executor, new: &NewClip) -> Result<Clip> {
         &[
             (&new.run_id, SqlType::INT8),
             (
-                &Checked::new("clips", "start_seconds", &new.start_seconds),
+                &Checked::new(TABLE, "start_seconds", &new.start_seconds),
                 SqlType::FLOAT8,
             ),
             (
-                &Checked::new("clips", "end_seconds", &new.end_seconds),
+                &Checked::new(TABLE, "end_seconds", &new.end_seconds),
                 SqlType::FLOAT8,
             ),
             (
-                &Checked::new("clips", "virality_score", &new.virality_score),
+                &Checked::new(TABLE, "virality_score", &new.virality_score),
                 SqlType::FLOAT8,
             ),
             (
-                &Checked::new("clips", "transcript", &new.transcript),
+                &Checked::new(TABLE, "transcript", &new.transcript),
                 SqlType::TEXT,
             ),
             (
-                &Checked::with_max("clips", "file_path", &new.file_path, 1024),
+                &Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("clips", "created_at", &new.created_at.map(Timestamp)),
+                &Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -98,13 +98,13 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewClip]) -> Result<usize
     for new in rows {
         writer.write(&[
             &new.run_id,
-            &Checked::new("clips", "start_seconds", &new.start_seconds),
-            &Checked::new("clips", "end_seconds", &new.end_seconds),
-            &Checked::new("clips", "virality_score", &new.virality_score),
-            &Checked::new("clips", "transcript", &new.transcript),
-            &Checked::with_max("clips", "file_path", &new.file_path, 1024),
+            &Checked::new(TABLE, "start_seconds", &new.start_seconds),
+            &Checked::new(TABLE, "end_seconds", &new.end_seconds),
+            &Checked::new(TABLE, "virality_score", &new.virality_score),
+            &Checked::new(TABLE, "transcript", &new.transcript),
+            &Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
             &Checked::new(
-                "clips",
+                TABLE,
                 "created_at",
                 &Timestamp(new.created_at.unwrap_or(now)),
             ),
@@ -162,27 +162,27 @@ pub fn update(client: &mut impl Executor, row: &Clip) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.run_id, SqlType::INT8),
             (
-                &Checked::new("clips", "start_seconds", &row.start_seconds),
+                &Checked::new(TABLE, "start_seconds", &row.start_seconds),
                 SqlType::FLOAT8,
             ),
             (
-                &Checked::new("clips", "end_seconds", &row.end_seconds),
+                &Checked::new(TABLE, "end_seconds", &row.end_seconds),
                 SqlType::FLOAT8,
             ),
             (
-                &Checked::new("clips", "virality_score", &row.virality_score),
+                &Checked::new(TABLE, "virality_score", &row.virality_score),
                 SqlType::FLOAT8,
             ),
             (
-                &Checked::new("clips", "transcript", &row.transcript),
+                &Checked::new(TABLE, "transcript", &row.transcript),
                 SqlType::TEXT,
             ),
             (
-                &Checked::with_max("clips", "file_path", &row.file_path, 1024),
+                &Checked::with_max(TABLE, "file_path", &row.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("clips", "created_at", &Timestamp(row.created_at)),
+                &Checked::new(TABLE, "created_at", &Timestamp(row.created_at)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -215,32 +215,32 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.start_seconds {
-        let value = CheckedValue::new("clips", "start_seconds", *value);
+        let value = CheckedValue::new(TABLE, "start_seconds", *value);
         binds.push((Box::new(value), SqlType::FLOAT8));
         sets.push(format!("{} = ${}", "start_seconds", binds.len()));
     }
     if let Some(value) = &patch.end_seconds {
-        let value = CheckedValue::new("clips", "end_seconds", *value);
+        let value = CheckedValue::new(TABLE, "end_seconds", *value);
         binds.push((Box::new(value), SqlType::FLOAT8));
         sets.push(format!("{} = ${}", "end_seconds", binds.len()));
     }
     if let Some(value) = &patch.virality_score {
-        let value = CheckedValue::new("clips", "virality_score", *value);
+        let value = CheckedValue::new(TABLE, "virality_score", *value);
         binds.push((Box::new(value), SqlType::FLOAT8));
         sets.push(format!("{} = ${}", "virality_score", binds.len()));
     }
     if let Some(value) = &patch.transcript {
-        let value = CheckedValue::new("clips", "transcript", value.clone());
+        let value = CheckedValue::new(TABLE, "transcript", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "transcript", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        let value = CheckedValue::with_max("clips", "file_path", value.clone(), 1024);
+        let value = CheckedValue::with_max(TABLE, "file_path", value.clone(), 1024);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        let value = CheckedValue::new("clips", "created_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "created_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
@@ -260,7 +260,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.start_seconds {
-        let value = CheckedValue::new("clips", "start_seconds", *value);
+        let value = CheckedValue::new(TABLE, "start_seconds", *value);
         binds.push((Box::new(value), SqlType::FLOAT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -269,7 +269,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.end_seconds {
-        let value = CheckedValue::new("clips", "end_seconds", *value);
+        let value = CheckedValue::new(TABLE, "end_seconds", *value);
         binds.push((Box::new(value), SqlType::FLOAT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -278,7 +278,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.virality_score {
-        let value = CheckedValue::new("clips", "virality_score", *value);
+        let value = CheckedValue::new(TABLE, "virality_score", *value);
         binds.push((Box::new(value), SqlType::FLOAT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -287,7 +287,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.transcript {
-        let value = CheckedValue::new("clips", "transcript", value.clone());
+        let value = CheckedValue::new(TABLE, "transcript", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -296,7 +296,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        let value = CheckedValue::with_max("clips", "file_path", value.clone(), 1024);
+        let value = CheckedValue::with_max(TABLE, "file_path", value.clone(), 1024);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -305,7 +305,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        let value = CheckedValue::new("clips", "created_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "created_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",

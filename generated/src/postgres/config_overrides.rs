@@ -26,15 +26,15 @@ const UPDATE_SQL: &str =
 const DELETE_SQL: &str = "DELETE FROM config_overrides WHERE \"key\" = $1";
 const UPSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ($1, $2, $3, COALESCE($4::TIMESTAMPTZ, date_trunc('milliseconds', now()))) ON CONFLICT (\"key\") DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at RETURNING \"key\", value, updated_by, updated_at";
 
-pub use crate::config_overrides::COLUMNS;
+pub use crate::config_overrides::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<ConfigOverride> {
     Ok(ConfigOverride {
-        key: read_column(row, 0, "config_overrides", "key")?,
-        value: read_column(row, 1, "config_overrides", "value")?,
-        updated_by: read_column(row, 2, "config_overrides", "updated_by")?,
-        updated_at: read_column(row, 3, "config_overrides", "updated_at")?,
+        key: read_column(row, 0, TABLE, "key")?,
+        value: read_column(row, 1, TABLE, "value")?,
+        updated_by: read_column(row, 2, TABLE, "updated_by")?,
+        updated_at: read_column(row, 3, TABLE, "updated_at")?,
     })
 }
 
@@ -44,23 +44,16 @@ pub fn insert(client: &mut impl Executor, new: &NewConfigOverride) -> Result<Con
         INSERT_SQL,
         &[
             (
-                &Checked::with_max("config_overrides", "key", &new.key, 100),
+                &Checked::with_max(TABLE, "key", &new.key, 100),
+                SqlType::VARCHAR,
+            ),
+            (&Checked::new(TABLE, "value", &new.value), SqlType::TEXT),
+            (
+                &Checked::with_max(TABLE, "updated_by", &new.updated_by, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("config_overrides", "value", &new.value),
-                SqlType::TEXT,
-            ),
-            (
-                &Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
-                SqlType::VARCHAR,
-            ),
-            (
-                &Checked::new(
-                    "config_overrides",
-                    "updated_at",
-                    &new.updated_at.map(Timestamp),
-                ),
+                &Checked::new(TABLE, "updated_at", &new.updated_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -90,11 +83,11 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewConfigOverride]) -> Re
     );
     for new in rows {
         writer.write(&[
-            &Checked::with_max("config_overrides", "key", &new.key, 100),
-            &Checked::new("config_overrides", "value", &new.value),
-            &Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
+            &Checked::with_max(TABLE, "key", &new.key, 100),
+            &Checked::new(TABLE, "value", &new.value),
+            &Checked::with_max(TABLE, "updated_by", &new.updated_by, 100),
             &Checked::new(
-                "config_overrides",
+                TABLE,
                 "updated_at",
                 &Timestamp(new.updated_at.unwrap_or(now)),
             ),
@@ -112,23 +105,16 @@ pub fn upsert(client: &mut impl Executor, new: &NewConfigOverride) -> Result<Con
         UPSERT_SQL,
         &[
             (
-                &Checked::with_max("config_overrides", "key", &new.key, 100),
+                &Checked::with_max(TABLE, "key", &new.key, 100),
+                SqlType::VARCHAR,
+            ),
+            (&Checked::new(TABLE, "value", &new.value), SqlType::TEXT),
+            (
+                &Checked::with_max(TABLE, "updated_by", &new.updated_by, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("config_overrides", "value", &new.value),
-                SqlType::TEXT,
-            ),
-            (
-                &Checked::with_max("config_overrides", "updated_by", &new.updated_by, 100),
-                SqlType::VARCHAR,
-            ),
-            (
-                &Checked::new(
-                    "config_overrides",
-                    "updated_at",
-                    &new.updated_at.map(Timestamp),
-                ),
+                &Checked::new(TABLE, "updated_at", &new.updated_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -185,19 +171,16 @@ pub fn update(client: &mut impl Executor, row: &ConfigOverride) -> Result<bool> 
         UPDATE_SQL,
         &[
             (
-                &Checked::with_max("config_overrides", "key", &row.key, 100),
+                &Checked::with_max(TABLE, "key", &row.key, 100),
+                SqlType::VARCHAR,
+            ),
+            (&Checked::new(TABLE, "value", &row.value), SqlType::TEXT),
+            (
+                &Checked::with_max(TABLE, "updated_by", &row.updated_by, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("config_overrides", "value", &row.value),
-                SqlType::TEXT,
-            ),
-            (
-                &Checked::with_max("config_overrides", "updated_by", &row.updated_by, 100),
-                SqlType::VARCHAR,
-            ),
-            (
-                &Checked::new("config_overrides", "updated_at", &Timestamp(row.updated_at)),
+                &Checked::new(TABLE, "updated_at", &Timestamp(row.updated_at)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -229,17 +212,17 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.value {
-        let value = CheckedValue::new("config_overrides", "value", value.clone());
+        let value = CheckedValue::new(TABLE, "value", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "value", binds.len()));
     }
     if let Some(value) = &patch.updated_by {
-        let value = CheckedValue::with_max("config_overrides", "updated_by", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "updated_by", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "updated_by", binds.len()));
     }
     if let Some(value) = &patch.updated_at {
-        let value = CheckedValue::new("config_overrides", "updated_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "updated_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "updated_at", binds.len()));
     }
@@ -250,12 +233,12 @@ pub fn patch_if(
     binds.push((Box::new(key.to_owned()), SqlType::VARCHAR));
     let mut conditions = vec![format!("{} = ${}", "\"key\"", binds.len())];
     if let Some(value) = &expected.value {
-        let value = CheckedValue::new("config_overrides", "value", value.clone());
+        let value = CheckedValue::new(TABLE, "value", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "value", binds.len()));
     }
     if let Some(value) = &expected.updated_by {
-        let value = CheckedValue::with_max("config_overrides", "updated_by", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "updated_by", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -264,7 +247,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.updated_at {
-        let value = CheckedValue::new("config_overrides", "updated_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "updated_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",

@@ -39,22 +39,22 @@ const DELETE_SQL: &str = "DELETE FROM discovered_videos WHERE id = $1";
 pub(crate) const GET_BY_YOUTUBE_VIDEO_ID_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE youtube_video_id = $1";
 const LIST_BY_STATUS_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE status = $1 ORDER BY id";
 
-pub use crate::discovered_videos::COLUMNS;
+pub use crate::discovered_videos::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<DiscoveredVideo> {
     Ok(DiscoveredVideo {
-        id: read_column(row, 0, "discovered_videos", "id")?,
-        youtube_video_id: read_column(row, 1, "discovered_videos", "youtube_video_id")?,
-        title: read_column(row, 2, "discovered_videos", "title")?,
-        channel_id: read_column(row, 3, "discovered_videos", "channel_id")?,
-        channel_title: read_column(row, 4, "discovered_videos", "channel_title")?,
-        url: read_column(row, 5, "discovered_videos", "url")?,
-        duration_seconds: read_column(row, 6, "discovered_videos", "duration_seconds")?,
-        view_count: read_column(row, 7, "discovered_videos", "view_count")?,
-        published_at: read_column(row, 8, "discovered_videos", "published_at")?,
-        status: read_column(row, 9, "discovered_videos", "status")?,
-        discovered_at: read_column(row, 10, "discovered_videos", "discovered_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        youtube_video_id: read_column(row, 1, TABLE, "youtube_video_id")?,
+        title: read_column(row, 2, TABLE, "title")?,
+        channel_id: read_column(row, 3, TABLE, "channel_id")?,
+        channel_title: read_column(row, 4, TABLE, "channel_title")?,
+        url: read_column(row, 5, TABLE, "url")?,
+        duration_seconds: read_column(row, 6, TABLE, "duration_seconds")?,
+        view_count: read_column(row, 7, TABLE, "view_count")?,
+        published_at: read_column(row, 8, TABLE, "published_at")?,
+        status: read_column(row, 9, TABLE, "status")?,
+        discovered_at: read_column(row, 10, TABLE, "discovered_at")?,
     })
 }
 
@@ -64,43 +64,29 @@ pub fn insert(client: &mut impl Executor, new: &NewDiscoveredVideo) -> Result<Di
         INSERT_SQL,
         &[
             (
-                &Checked::with_max(
-                    "discovered_videos",
-                    "youtube_video_id",
-                    &new.youtube_video_id,
-                    32,
-                ),
+                &Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("discovered_videos", "title", &new.title, 500),
+                &Checked::with_max(TABLE, "title", &new.title, 500),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("discovered_videos", "channel_id", &new.channel_id, 64),
+                &Checked::with_max(TABLE, "channel_id", &new.channel_id, 64),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max(
-                    "discovered_videos",
-                    "channel_title",
-                    &new.channel_title,
-                    255,
-                ),
+                &Checked::with_max(TABLE, "channel_title", &new.channel_title, 255),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("discovered_videos", "url", &new.url, 500),
+                &Checked::with_max(TABLE, "url", &new.url, 500),
                 SqlType::VARCHAR,
             ),
             (&new.duration_seconds, SqlType::INT8),
             (&new.view_count, SqlType::INT8),
             (
-                &Checked::new(
-                    "discovered_videos",
-                    "published_at",
-                    &new.published_at.map(Timestamp),
-                ),
+                &Checked::new(TABLE, "published_at", &new.published_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
             (
@@ -108,11 +94,7 @@ pub fn insert(client: &mut impl Executor, new: &NewDiscoveredVideo) -> Result<Di
                 SqlType::TEXT,
             ),
             (
-                &Checked::new(
-                    "discovered_videos",
-                    "discovered_at",
-                    &new.discovered_at.map(Timestamp),
-                ),
+                &Checked::new(TABLE, "discovered_at", &new.discovered_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -148,31 +130,17 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewDiscoveredVideo]) -> R
     );
     for new in rows {
         writer.write(&[
-            &Checked::with_max(
-                "discovered_videos",
-                "youtube_video_id",
-                &new.youtube_video_id,
-                32,
-            ),
-            &Checked::with_max("discovered_videos", "title", &new.title, 500),
-            &Checked::with_max("discovered_videos", "channel_id", &new.channel_id, 64),
-            &Checked::with_max(
-                "discovered_videos",
-                "channel_title",
-                &new.channel_title,
-                255,
-            ),
-            &Checked::with_max("discovered_videos", "url", &new.url, 500),
+            &Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
+            &Checked::with_max(TABLE, "title", &new.title, 500),
+            &Checked::with_max(TABLE, "channel_id", &new.channel_id, 64),
+            &Checked::with_max(TABLE, "channel_title", &new.channel_title, 255),
+            &Checked::with_max(TABLE, "url", &new.url, 500),
             &new.duration_seconds,
             &new.view_count,
-            &Checked::new(
-                "discovered_videos",
-                "published_at",
-                &new.published_at.map(Timestamp),
-            ),
+            &Checked::new(TABLE, "published_at", &new.published_at.map(Timestamp)),
             &new.status.unwrap_or(DiscoveredVideoStatus::New).as_str(),
             &Checked::new(
-                "discovered_videos",
+                TABLE,
                 "discovered_at",
                 &Timestamp(new.discovered_at.unwrap_or(now)),
             ),
@@ -233,52 +201,34 @@ pub fn update(client: &mut impl Executor, row: &DiscoveredVideo) -> Result<bool>
         &[
             (&row.id, SqlType::INT8),
             (
-                &Checked::with_max(
-                    "discovered_videos",
-                    "youtube_video_id",
-                    &row.youtube_video_id,
-                    32,
-                ),
+                &Checked::with_max(TABLE, "youtube_video_id", &row.youtube_video_id, 32),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("discovered_videos", "title", &row.title, 500),
+                &Checked::with_max(TABLE, "title", &row.title, 500),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("discovered_videos", "channel_id", &row.channel_id, 64),
+                &Checked::with_max(TABLE, "channel_id", &row.channel_id, 64),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max(
-                    "discovered_videos",
-                    "channel_title",
-                    &row.channel_title,
-                    255,
-                ),
+                &Checked::with_max(TABLE, "channel_title", &row.channel_title, 255),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("discovered_videos", "url", &row.url, 500),
+                &Checked::with_max(TABLE, "url", &row.url, 500),
                 SqlType::VARCHAR,
             ),
             (&row.duration_seconds, SqlType::INT8),
             (&row.view_count, SqlType::INT8),
             (
-                &Checked::new(
-                    "discovered_videos",
-                    "published_at",
-                    &row.published_at.map(Timestamp),
-                ),
+                &Checked::new(TABLE, "published_at", &row.published_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
             (&row.status.as_str(), SqlType::TEXT),
             (
-                &Checked::new(
-                    "discovered_videos",
-                    "discovered_at",
-                    &Timestamp(row.discovered_at),
-                ),
+                &Checked::new(TABLE, "discovered_at", &Timestamp(row.discovered_at)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -310,29 +260,27 @@ pub fn patch_if(
     let mut binds: Vec<(Box<dyn ::postgres::types::ToSql + Sync>, SqlType)> = Vec::new();
     let mut sets = Vec::new();
     if let Some(value) = &patch.youtube_video_id {
-        let value =
-            CheckedValue::with_max("discovered_videos", "youtube_video_id", value.clone(), 32);
+        let value = CheckedValue::with_max(TABLE, "youtube_video_id", value.clone(), 32);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
     if let Some(value) = &patch.title {
-        let value = CheckedValue::with_max("discovered_videos", "title", value.clone(), 500);
+        let value = CheckedValue::with_max(TABLE, "title", value.clone(), 500);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "title", binds.len()));
     }
     if let Some(value) = &patch.channel_id {
-        let value = CheckedValue::with_max("discovered_videos", "channel_id", value.clone(), 64);
+        let value = CheckedValue::with_max(TABLE, "channel_id", value.clone(), 64);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "channel_id", binds.len()));
     }
     if let Some(value) = &patch.channel_title {
-        let value =
-            CheckedValue::with_max("discovered_videos", "channel_title", value.clone(), 255);
+        let value = CheckedValue::with_max(TABLE, "channel_title", value.clone(), 255);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "channel_title", binds.len()));
     }
     if let Some(value) = &patch.url {
-        let value = CheckedValue::with_max("discovered_videos", "url", value.clone(), 500);
+        let value = CheckedValue::with_max(TABLE, "url", value.clone(), 500);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "url", binds.len()));
     }
@@ -347,7 +295,7 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "view_count", binds.len()));
     }
     if let Some(value) = &patch.published_at {
-        let value = CheckedValue::new("discovered_videos", "published_at", value.map(Timestamp));
+        let value = CheckedValue::new(TABLE, "published_at", value.map(Timestamp));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "published_at", binds.len()));
     }
@@ -357,7 +305,7 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "status", binds.len()));
     }
     if let Some(value) = &patch.discovered_at {
-        let value = CheckedValue::new("discovered_videos", "discovered_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "discovered_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "discovered_at", binds.len()));
     }
@@ -368,8 +316,7 @@ pub fn patch_if(
     binds.push((Box::new(key), SqlType::INT8));
     let mut conditions = vec![format!("{} = ${}", "id", binds.len())];
     if let Some(value) = &expected.youtube_video_id {
-        let value =
-            CheckedValue::with_max("discovered_videos", "youtube_video_id", value.clone(), 32);
+        let value = CheckedValue::with_max(TABLE, "youtube_video_id", value.clone(), 32);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -378,12 +325,12 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.title {
-        let value = CheckedValue::with_max("discovered_videos", "title", value.clone(), 500);
+        let value = CheckedValue::with_max(TABLE, "title", value.clone(), 500);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
     }
     if let Some(value) = &expected.channel_id {
-        let value = CheckedValue::with_max("discovered_videos", "channel_id", value.clone(), 64);
+        let value = CheckedValue::with_max(TABLE, "channel_id", value.clone(), 64);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -392,8 +339,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.channel_title {
-        let value =
-            CheckedValue::with_max("discovered_videos", "channel_title", value.clone(), 255);
+        let value = CheckedValue::with_max(TABLE, "channel_title", value.clone(), 255);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -402,7 +348,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.url {
-        let value = CheckedValue::with_max("discovered_videos", "url", value.clone(), 500);
+        let value = CheckedValue::with_max(TABLE, "url", value.clone(), 500);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "url", binds.len()));
     }
@@ -425,7 +371,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.published_at {
-        let value = CheckedValue::new("discovered_videos", "published_at", value.map(Timestamp));
+        let value = CheckedValue::new(TABLE, "published_at", value.map(Timestamp));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -443,7 +389,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.discovered_at {
-        let value = CheckedValue::new("discovered_videos", "discovered_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "discovered_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",

@@ -22,21 +22,21 @@ const DELETE_SQL: &str = "DELETE FROM error_logs WHERE id = $1";
 const LIST_BY_MODULE_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE module = $1 ORDER BY occurred_at DESC, id DESC";
 const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE run_id = $1 ORDER BY id";
 
-pub use crate::error_logs::COLUMNS;
+pub use crate::error_logs::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<ErrorLog> {
     Ok(ErrorLog {
-        id: read_column(row, 0, "error_logs", "id")?,
-        run_id: read_column(row, 1, "error_logs", "run_id")?,
-        correlation_id: read_column(row, 2, "error_logs", "correlation_id")?,
-        module: read_column(row, 3, "error_logs", "module")?,
-        error_type: read_column(row, 4, "error_logs", "error_type")?,
-        message: read_column(row, 5, "error_logs", "message")?,
-        traceback: read_column(row, 6, "error_logs", "traceback")?,
-        context: read_column(row, 7, "error_logs", "context")?,
-        resolved: read_column(row, 8, "error_logs", "resolved")?,
-        occurred_at: read_column(row, 9, "error_logs", "occurred_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        run_id: read_column(row, 1, TABLE, "run_id")?,
+        correlation_id: read_column(row, 2, TABLE, "correlation_id")?,
+        module: read_column(row, 3, TABLE, "module")?,
+        error_type: read_column(row, 4, TABLE, "error_type")?,
+        message: read_column(row, 5, TABLE, "message")?,
+        traceback: read_column(row, 6, TABLE, "traceback")?,
+        context: read_column(row, 7, TABLE, "context")?,
+        resolved: read_column(row, 8, TABLE, "resolved")?,
+        occurred_at: read_column(row, 9, TABLE, "occurred_at")?,
     })
 }
 
@@ -47,32 +47,29 @@ pub fn insert(client: &mut impl Executor, new: &NewErrorLog) -> Result<ErrorLog>
         &[
             (&new.run_id, SqlType::INT8),
             (
-                &Checked::with_max("error_logs", "correlation_id", &new.correlation_id, 36),
+                &Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("error_logs", "module", &new.module, 100),
+                &Checked::with_max(TABLE, "module", &new.module, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("error_logs", "error_type", &new.error_type, 100),
+                &Checked::with_max(TABLE, "error_type", &new.error_type, 100),
                 SqlType::VARCHAR,
             ),
+            (&Checked::new(TABLE, "message", &new.message), SqlType::TEXT),
             (
-                &Checked::new("error_logs", "message", &new.message),
+                &Checked::new(TABLE, "traceback", &new.traceback),
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("error_logs", "traceback", &new.traceback),
-                SqlType::TEXT,
-            ),
-            (
-                &Checked::new("error_logs", "context", &new.context),
+                &Checked::new(TABLE, "context", &new.context),
                 SqlType::JSONB,
             ),
             (&new.resolved, SqlType::BOOL),
             (
-                &Checked::new("error_logs", "occurred_at", &new.occurred_at.map(Timestamp)),
+                &Checked::new(TABLE, "occurred_at", &new.occurred_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -108,15 +105,15 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewErrorLog]) -> Result<u
     for new in rows {
         writer.write(&[
             &new.run_id,
-            &Checked::with_max("error_logs", "correlation_id", &new.correlation_id, 36),
-            &Checked::with_max("error_logs", "module", &new.module, 100),
-            &Checked::with_max("error_logs", "error_type", &new.error_type, 100),
-            &Checked::new("error_logs", "message", &new.message),
-            &Checked::new("error_logs", "traceback", &new.traceback),
-            &Checked::new("error_logs", "context", &new.context),
+            &Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
+            &Checked::with_max(TABLE, "module", &new.module, 100),
+            &Checked::with_max(TABLE, "error_type", &new.error_type, 100),
+            &Checked::new(TABLE, "message", &new.message),
+            &Checked::new(TABLE, "traceback", &new.traceback),
+            &Checked::new(TABLE, "context", &new.context),
             &new.resolved.unwrap_or(false),
             &Checked::new(
-                "error_logs",
+                TABLE,
                 "occurred_at",
                 &Timestamp(new.occurred_at.unwrap_or(now)),
             ),
@@ -178,32 +175,29 @@ pub fn update(client: &mut impl Executor, row: &ErrorLog) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.run_id, SqlType::INT8),
             (
-                &Checked::with_max("error_logs", "correlation_id", &row.correlation_id, 36),
+                &Checked::with_max(TABLE, "correlation_id", &row.correlation_id, 36),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("error_logs", "module", &row.module, 100),
+                &Checked::with_max(TABLE, "module", &row.module, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("error_logs", "error_type", &row.error_type, 100),
+                &Checked::with_max(TABLE, "error_type", &row.error_type, 100),
                 SqlType::VARCHAR,
             ),
+            (&Checked::new(TABLE, "message", &row.message), SqlType::TEXT),
             (
-                &Checked::new("error_logs", "message", &row.message),
+                &Checked::new(TABLE, "traceback", &row.traceback),
                 SqlType::TEXT,
             ),
             (
-                &Checked::new("error_logs", "traceback", &row.traceback),
-                SqlType::TEXT,
-            ),
-            (
-                &Checked::new("error_logs", "context", &row.context),
+                &Checked::new(TABLE, "context", &row.context),
                 SqlType::JSONB,
             ),
             (&row.resolved, SqlType::BOOL),
             (
-                &Checked::new("error_logs", "occurred_at", &Timestamp(row.occurred_at)),
+                &Checked::new(TABLE, "occurred_at", &Timestamp(row.occurred_at)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -240,32 +234,32 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "run_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        let value = CheckedValue::with_max("error_logs", "correlation_id", value.clone(), 36);
+        let value = CheckedValue::with_max(TABLE, "correlation_id", value.clone(), 36);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "correlation_id", binds.len()));
     }
     if let Some(value) = &patch.module {
-        let value = CheckedValue::with_max("error_logs", "module", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "module", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "module", binds.len()));
     }
     if let Some(value) = &patch.error_type {
-        let value = CheckedValue::with_max("error_logs", "error_type", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "error_type", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "error_type", binds.len()));
     }
     if let Some(value) = &patch.message {
-        let value = CheckedValue::new("error_logs", "message", value.clone());
+        let value = CheckedValue::new(TABLE, "message", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "message", binds.len()));
     }
     if let Some(value) = &patch.traceback {
-        let value = CheckedValue::new("error_logs", "traceback", value.clone());
+        let value = CheckedValue::new(TABLE, "traceback", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "traceback", binds.len()));
     }
     if let Some(value) = &patch.context {
-        let value = CheckedValue::new("error_logs", "context", value.clone());
+        let value = CheckedValue::new(TABLE, "context", value.clone());
         binds.push((Box::new(value), SqlType::JSONB));
         sets.push(format!("{} = ${}", "context", binds.len()));
     }
@@ -275,7 +269,7 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "resolved", binds.len()));
     }
     if let Some(value) = &patch.occurred_at {
-        let value = CheckedValue::new("error_logs", "occurred_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "occurred_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "occurred_at", binds.len()));
     }
@@ -295,7 +289,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.correlation_id {
-        let value = CheckedValue::with_max("error_logs", "correlation_id", value.clone(), 36);
+        let value = CheckedValue::with_max(TABLE, "correlation_id", value.clone(), 36);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -304,7 +298,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.module {
-        let value = CheckedValue::with_max("error_logs", "module", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "module", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -313,7 +307,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.error_type {
-        let value = CheckedValue::with_max("error_logs", "error_type", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "error_type", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -322,7 +316,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.message {
-        let value = CheckedValue::new("error_logs", "message", value.clone());
+        let value = CheckedValue::new(TABLE, "message", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -331,7 +325,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.traceback {
-        let value = CheckedValue::new("error_logs", "traceback", value.clone());
+        let value = CheckedValue::new(TABLE, "traceback", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -340,7 +334,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.context {
-        let value = CheckedValue::new("error_logs", "context", value.clone());
+        let value = CheckedValue::new(TABLE, "context", value.clone());
         binds.push((Box::new(value), SqlType::JSONB));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -358,7 +352,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.occurred_at {
-        let value = CheckedValue::new("error_logs", "occurred_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "occurred_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",

@@ -39,19 +39,19 @@ const DELETE_SQL: &str = "DELETE FROM pipeline_runs WHERE id = $1";
 pub(crate) const GET_BY_CORRELATION_ID_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE correlation_id = $1";
 const LIST_BY_VIDEO_ID_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE video_id = $1 ORDER BY id";
 
-pub use crate::pipeline_runs::COLUMNS;
+pub use crate::pipeline_runs::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<PipelineRun> {
     Ok(PipelineRun {
-        id: read_column(row, 0, "pipeline_runs", "id")?,
-        video_id: read_column(row, 1, "pipeline_runs", "video_id")?,
-        correlation_id: read_column(row, 2, "pipeline_runs", "correlation_id")?,
-        status: read_column(row, 3, "pipeline_runs", "status")?,
-        config_snapshot: read_column(row, 4, "pipeline_runs", "config_snapshot")?,
-        started_at: read_column(row, 5, "pipeline_runs", "started_at")?,
-        finished_at: read_column(row, 6, "pipeline_runs", "finished_at")?,
-        error_message: read_column(row, 7, "pipeline_runs", "error_message")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        video_id: read_column(row, 1, TABLE, "video_id")?,
+        correlation_id: read_column(row, 2, TABLE, "correlation_id")?,
+        status: read_column(row, 3, TABLE, "status")?,
+        config_snapshot: read_column(row, 4, TABLE, "config_snapshot")?,
+        started_at: read_column(row, 5, TABLE, "started_at")?,
+        finished_at: read_column(row, 6, TABLE, "finished_at")?,
+        error_message: read_column(row, 7, TABLE, "error_message")?,
     })
 }
 
@@ -62,32 +62,24 @@ pub fn insert(client: &mut impl Executor, new: &NewPipelineRun) -> Result<Pipeli
         &[
             (&new.video_id, SqlType::INT8),
             (
-                &Checked::with_max("pipeline_runs", "correlation_id", &new.correlation_id, 36),
+                &Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
                 SqlType::VARCHAR,
             ),
             (&new.status.map(PipelineRunStatus::as_str), SqlType::TEXT),
             (
-                &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
+                &Checked::new(TABLE, "config_snapshot", &new.config_snapshot),
                 SqlType::JSONB,
             ),
             (
-                &Checked::new(
-                    "pipeline_runs",
-                    "started_at",
-                    &new.started_at.map(Timestamp),
-                ),
+                &Checked::new(TABLE, "started_at", &new.started_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
             (
-                &Checked::new(
-                    "pipeline_runs",
-                    "finished_at",
-                    &new.finished_at.map(Timestamp),
-                ),
+                &Checked::new(TABLE, "finished_at", &new.finished_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
             (
-                &Checked::new("pipeline_runs", "error_message", &new.error_message),
+                &Checked::new(TABLE, "error_message", &new.error_message),
                 SqlType::TEXT,
             ),
         ],
@@ -121,20 +113,16 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewPipelineRun]) -> Resul
     for new in rows {
         writer.write(&[
             &new.video_id,
-            &Checked::with_max("pipeline_runs", "correlation_id", &new.correlation_id, 36),
+            &Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
             &new.status.unwrap_or(PipelineRunStatus::Pending).as_str(),
-            &Checked::new("pipeline_runs", "config_snapshot", &new.config_snapshot),
+            &Checked::new(TABLE, "config_snapshot", &new.config_snapshot),
             &Checked::new(
-                "pipeline_runs",
+                TABLE,
                 "started_at",
                 &Timestamp(new.started_at.unwrap_or(now)),
             ),
-            &Checked::new(
-                "pipeline_runs",
-                "finished_at",
-                &new.finished_at.map(Timestamp),
-            ),
-            &Checked::new("pipeline_runs", "error_message", &new.error_message),
+            &Checked::new(TABLE, "finished_at", &new.finished_at.map(Timestamp)),
+            &Checked::new(TABLE, "error_message", &new.error_message),
         ])?;
     }
     writer.finish()?;
@@ -193,28 +181,24 @@ pub fn update(client: &mut impl Executor, row: &PipelineRun) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.video_id, SqlType::INT8),
             (
-                &Checked::with_max("pipeline_runs", "correlation_id", &row.correlation_id, 36),
+                &Checked::with_max(TABLE, "correlation_id", &row.correlation_id, 36),
                 SqlType::VARCHAR,
             ),
             (&row.status.as_str(), SqlType::TEXT),
             (
-                &Checked::new("pipeline_runs", "config_snapshot", &row.config_snapshot),
+                &Checked::new(TABLE, "config_snapshot", &row.config_snapshot),
                 SqlType::JSONB,
             ),
             (
-                &Checked::new("pipeline_runs", "started_at", &Timestamp(row.started_at)),
+                &Checked::new(TABLE, "started_at", &Timestamp(row.started_at)),
                 SqlType::TIMESTAMPTZ,
             ),
             (
-                &Checked::new(
-                    "pipeline_runs",
-                    "finished_at",
-                    &row.finished_at.map(Timestamp),
-                ),
+                &Checked::new(TABLE, "finished_at", &row.finished_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
             (
-                &Checked::new("pipeline_runs", "error_message", &row.error_message),
+                &Checked::new(TABLE, "error_message", &row.error_message),
                 SqlType::TEXT,
             ),
         ],
@@ -251,7 +235,7 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "video_id", binds.len()));
     }
     if let Some(value) = &patch.correlation_id {
-        let value = CheckedValue::with_max("pipeline_runs", "correlation_id", value.clone(), 36);
+        let value = CheckedValue::with_max(TABLE, "correlation_id", value.clone(), 36);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "correlation_id", binds.len()));
     }
@@ -261,22 +245,22 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "status", binds.len()));
     }
     if let Some(value) = &patch.config_snapshot {
-        let value = CheckedValue::new("pipeline_runs", "config_snapshot", value.clone());
+        let value = CheckedValue::new(TABLE, "config_snapshot", value.clone());
         binds.push((Box::new(value), SqlType::JSONB));
         sets.push(format!("{} = ${}", "config_snapshot", binds.len()));
     }
     if let Some(value) = &patch.started_at {
-        let value = CheckedValue::new("pipeline_runs", "started_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "started_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "started_at", binds.len()));
     }
     if let Some(value) = &patch.finished_at {
-        let value = CheckedValue::new("pipeline_runs", "finished_at", value.map(Timestamp));
+        let value = CheckedValue::new(TABLE, "finished_at", value.map(Timestamp));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "finished_at", binds.len()));
     }
     if let Some(value) = &patch.error_message {
-        let value = CheckedValue::new("pipeline_runs", "error_message", value.clone());
+        let value = CheckedValue::new(TABLE, "error_message", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "error_message", binds.len()));
     }
@@ -296,7 +280,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.correlation_id {
-        let value = CheckedValue::with_max("pipeline_runs", "correlation_id", value.clone(), 36);
+        let value = CheckedValue::with_max(TABLE, "correlation_id", value.clone(), 36);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -314,7 +298,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.config_snapshot {
-        let value = CheckedValue::new("pipeline_runs", "config_snapshot", value.clone());
+        let value = CheckedValue::new(TABLE, "config_snapshot", value.clone());
         binds.push((Box::new(value), SqlType::JSONB));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -323,7 +307,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.started_at {
-        let value = CheckedValue::new("pipeline_runs", "started_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "started_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -332,7 +316,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.finished_at {
-        let value = CheckedValue::new("pipeline_runs", "finished_at", value.map(Timestamp));
+        let value = CheckedValue::new(TABLE, "finished_at", value.map(Timestamp));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -341,7 +325,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.error_message {
-        let value = CheckedValue::new("pipeline_runs", "error_message", value.clone());
+        let value = CheckedValue::new(TABLE, "error_message", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",

@@ -36,18 +36,18 @@ const UPDATE_SQL: &str = "UPDATE review_logs SET short_id = $2, reviewer = $3, t
 const DELETE_SQL: &str = "DELETE FROM review_logs WHERE id = $1";
 const LIST_BY_SHORT_ID_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE short_id = $1 ORDER BY id";
 
-pub use crate::review_logs::COLUMNS;
+pub use crate::review_logs::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<ReviewLog> {
     Ok(ReviewLog {
-        id: read_column(row, 0, "review_logs", "id")?,
-        short_id: read_column(row, 1, "review_logs", "short_id")?,
-        reviewer: read_column(row, 2, "review_logs", "reviewer")?,
-        telegram_message_id: read_column(row, 3, "review_logs", "telegram_message_id")?,
-        action: read_column(row, 4, "review_logs", "action")?,
-        comment: read_column(row, 5, "review_logs", "comment")?,
-        reviewed_at: read_column(row, 6, "review_logs", "reviewed_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        short_id: read_column(row, 1, TABLE, "short_id")?,
+        reviewer: read_column(row, 2, TABLE, "reviewer")?,
+        telegram_message_id: read_column(row, 3, TABLE, "telegram_message_id")?,
+        action: read_column(row, 4, TABLE, "action")?,
+        comment: read_column(row, 5, TABLE, "comment")?,
+        reviewed_at: read_column(row, 6, TABLE, "reviewed_at")?,
     })
 }
 
@@ -58,21 +58,14 @@ pub fn insert(client: &mut impl Executor, new: &NewReviewLog) -> Result<ReviewLo
         &[
             (&new.short_id, SqlType::INT8),
             (
-                &Checked::with_max("review_logs", "reviewer", &new.reviewer, 100),
+                &Checked::with_max(TABLE, "reviewer", &new.reviewer, 100),
                 SqlType::VARCHAR,
             ),
             (&new.telegram_message_id, SqlType::INT8),
             (&new.action.as_str(), SqlType::TEXT),
+            (&Checked::new(TABLE, "comment", &new.comment), SqlType::TEXT),
             (
-                &Checked::new("review_logs", "comment", &new.comment),
-                SqlType::TEXT,
-            ),
-            (
-                &Checked::new(
-                    "review_logs",
-                    "reviewed_at",
-                    &new.reviewed_at.map(Timestamp),
-                ),
+                &Checked::new(TABLE, "reviewed_at", &new.reviewed_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -105,12 +98,12 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewReviewLog]) -> Result<
     for new in rows {
         writer.write(&[
             &new.short_id,
-            &Checked::with_max("review_logs", "reviewer", &new.reviewer, 100),
+            &Checked::with_max(TABLE, "reviewer", &new.reviewer, 100),
             &new.telegram_message_id,
             &new.action.as_str(),
-            &Checked::new("review_logs", "comment", &new.comment),
+            &Checked::new(TABLE, "comment", &new.comment),
             &Checked::new(
-                "review_logs",
+                TABLE,
                 "reviewed_at",
                 &Timestamp(new.reviewed_at.unwrap_or(now)),
             ),
@@ -172,17 +165,14 @@ pub fn update(client: &mut impl Executor, row: &ReviewLog) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.short_id, SqlType::INT8),
             (
-                &Checked::with_max("review_logs", "reviewer", &row.reviewer, 100),
+                &Checked::with_max(TABLE, "reviewer", &row.reviewer, 100),
                 SqlType::VARCHAR,
             ),
             (&row.telegram_message_id, SqlType::INT8),
             (&row.action.as_str(), SqlType::TEXT),
+            (&Checked::new(TABLE, "comment", &row.comment), SqlType::TEXT),
             (
-                &Checked::new("review_logs", "comment", &row.comment),
-                SqlType::TEXT,
-            ),
-            (
-                &Checked::new("review_logs", "reviewed_at", &Timestamp(row.reviewed_at)),
+                &Checked::new(TABLE, "reviewed_at", &Timestamp(row.reviewed_at)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -219,7 +209,7 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "short_id", binds.len()));
     }
     if let Some(value) = &patch.reviewer {
-        let value = CheckedValue::with_max("review_logs", "reviewer", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "reviewer", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "reviewer", binds.len()));
     }
@@ -234,12 +224,12 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "\"action\"", binds.len()));
     }
     if let Some(value) = &patch.comment {
-        let value = CheckedValue::new("review_logs", "comment", value.clone());
+        let value = CheckedValue::new(TABLE, "comment", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "comment", binds.len()));
     }
     if let Some(value) = &patch.reviewed_at {
-        let value = CheckedValue::new("review_logs", "reviewed_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "reviewed_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "reviewed_at", binds.len()));
     }
@@ -259,7 +249,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.reviewer {
-        let value = CheckedValue::with_max("review_logs", "reviewer", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "reviewer", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -286,7 +276,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.comment {
-        let value = CheckedValue::new("review_logs", "comment", value.clone());
+        let value = CheckedValue::new(TABLE, "comment", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -295,7 +285,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.reviewed_at {
-        let value = CheckedValue::new("review_logs", "reviewed_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "reviewed_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",

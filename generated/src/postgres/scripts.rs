@@ -22,19 +22,19 @@ const DELETE_SQL: &str = "DELETE FROM scripts WHERE id = $1";
 const LIST_BY_RUN_ID_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE run_id = $1 ORDER BY id";
 const LIST_BY_CLIP_ID_SQL: &str = "SELECT id, run_id, clip_id, content, model_name, prompt_tokens, completion_tokens, created_at FROM scripts WHERE clip_id = $1 ORDER BY id";
 
-pub use crate::scripts::COLUMNS;
+pub use crate::scripts::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<Script> {
     Ok(Script {
-        id: read_column(row, 0, "scripts", "id")?,
-        run_id: read_column(row, 1, "scripts", "run_id")?,
-        clip_id: read_column(row, 2, "scripts", "clip_id")?,
-        content: read_column(row, 3, "scripts", "content")?,
-        model_name: read_column(row, 4, "scripts", "model_name")?,
-        prompt_tokens: read_column(row, 5, "scripts", "prompt_tokens")?,
-        completion_tokens: read_column(row, 6, "scripts", "completion_tokens")?,
-        created_at: read_column(row, 7, "scripts", "created_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        run_id: read_column(row, 1, TABLE, "run_id")?,
+        clip_id: read_column(row, 2, TABLE, "clip_id")?,
+        content: read_column(row, 3, TABLE, "content")?,
+        model_name: read_column(row, 4, TABLE, "model_name")?,
+        prompt_tokens: read_column(row, 5, TABLE, "prompt_tokens")?,
+        completion_tokens: read_column(row, 6, TABLE, "completion_tokens")?,
+        created_at: read_column(row, 7, TABLE, "created_at")?,
     })
 }
 
@@ -45,18 +45,15 @@ pub fn insert(client: &mut impl Executor, new: &NewScript) -> Result<Script> {
         &[
             (&new.run_id, SqlType::INT8),
             (&new.clip_id, SqlType::INT8),
+            (&Checked::new(TABLE, "content", &new.content), SqlType::TEXT),
             (
-                &Checked::new("scripts", "content", &new.content),
-                SqlType::TEXT,
-            ),
-            (
-                &Checked::with_max("scripts", "model_name", &new.model_name, 100),
+                &Checked::with_max(TABLE, "model_name", &new.model_name, 100),
                 SqlType::VARCHAR,
             ),
             (&new.prompt_tokens, SqlType::INT8),
             (&new.completion_tokens, SqlType::INT8),
             (
-                &Checked::new("scripts", "created_at", &new.created_at.map(Timestamp)),
+                &Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -91,12 +88,12 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewScript]) -> Result<usi
         writer.write(&[
             &new.run_id,
             &new.clip_id,
-            &Checked::new("scripts", "content", &new.content),
-            &Checked::with_max("scripts", "model_name", &new.model_name, 100),
+            &Checked::new(TABLE, "content", &new.content),
+            &Checked::with_max(TABLE, "model_name", &new.model_name, 100),
             &new.prompt_tokens,
             &new.completion_tokens,
             &Checked::new(
-                "scripts",
+                TABLE,
                 "created_at",
                 &Timestamp(new.created_at.unwrap_or(now)),
             ),
@@ -158,18 +155,15 @@ pub fn update(client: &mut impl Executor, row: &Script) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.run_id, SqlType::INT8),
             (&row.clip_id, SqlType::INT8),
+            (&Checked::new(TABLE, "content", &row.content), SqlType::TEXT),
             (
-                &Checked::new("scripts", "content", &row.content),
-                SqlType::TEXT,
-            ),
-            (
-                &Checked::with_max("scripts", "model_name", &row.model_name, 100),
+                &Checked::with_max(TABLE, "model_name", &row.model_name, 100),
                 SqlType::VARCHAR,
             ),
             (&row.prompt_tokens, SqlType::INT8),
             (&row.completion_tokens, SqlType::INT8),
             (
-                &Checked::new("scripts", "created_at", &Timestamp(row.created_at)),
+                &Checked::new(TABLE, "created_at", &Timestamp(row.created_at)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -207,12 +201,12 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "clip_id", binds.len()));
     }
     if let Some(value) = &patch.content {
-        let value = CheckedValue::new("scripts", "content", value.clone());
+        let value = CheckedValue::new(TABLE, "content", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "content", binds.len()));
     }
     if let Some(value) = &patch.model_name {
-        let value = CheckedValue::with_max("scripts", "model_name", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "model_name", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "model_name", binds.len()));
     }
@@ -227,7 +221,7 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "completion_tokens", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        let value = CheckedValue::new("scripts", "created_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "created_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
@@ -256,7 +250,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.content {
-        let value = CheckedValue::new("scripts", "content", value.clone());
+        let value = CheckedValue::new(TABLE, "content", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -265,7 +259,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.model_name {
-        let value = CheckedValue::with_max("scripts", "model_name", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "model_name", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -292,7 +286,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        let value = CheckedValue::new("scripts", "created_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "created_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",

@@ -39,22 +39,22 @@ const LIST_BY_CLIP_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, 
 const LIST_BY_SCRIPT_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE script_id = $1 ORDER BY id";
 const LIST_BY_TTS_AUDIO_ID_SQL: &str = "SELECT id, clip_id, script_id, tts_audio_id, file_path, title, description, youtube_video_id, status, uploaded_at, created_at FROM shorts WHERE tts_audio_id = $1 ORDER BY id";
 
-pub use crate::shorts::COLUMNS;
+pub use crate::shorts::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<Short> {
     Ok(Short {
-        id: read_column(row, 0, "shorts", "id")?,
-        clip_id: read_column(row, 1, "shorts", "clip_id")?,
-        script_id: read_column(row, 2, "shorts", "script_id")?,
-        tts_audio_id: read_column(row, 3, "shorts", "tts_audio_id")?,
-        file_path: read_column(row, 4, "shorts", "file_path")?,
-        title: read_column(row, 5, "shorts", "title")?,
-        description: read_column(row, 6, "shorts", "description")?,
-        youtube_video_id: read_column(row, 7, "shorts", "youtube_video_id")?,
-        status: read_column(row, 8, "shorts", "status")?,
-        uploaded_at: read_column(row, 9, "shorts", "uploaded_at")?,
-        created_at: read_column(row, 10, "shorts", "created_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        clip_id: read_column(row, 1, TABLE, "clip_id")?,
+        script_id: read_column(row, 2, TABLE, "script_id")?,
+        tts_audio_id: read_column(row, 3, TABLE, "tts_audio_id")?,
+        file_path: read_column(row, 4, TABLE, "file_path")?,
+        title: read_column(row, 5, TABLE, "title")?,
+        description: read_column(row, 6, TABLE, "description")?,
+        youtube_video_id: read_column(row, 7, TABLE, "youtube_video_id")?,
+        status: read_column(row, 8, TABLE, "status")?,
+        uploaded_at: read_column(row, 9, TABLE, "uploaded_at")?,
+        created_at: read_column(row, 10, TABLE, "created_at")?,
     })
 }
 
@@ -67,28 +67,28 @@ pub fn insert(client: &mut impl Executor, new: &NewShort) -> Result<Short> {
             (&new.script_id, SqlType::INT8),
             (&new.tts_audio_id, SqlType::INT8),
             (
-                &Checked::with_max("shorts", "file_path", &new.file_path, 1024),
+                &Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("shorts", "title", &new.title, 100),
+                &Checked::with_max(TABLE, "title", &new.title, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("shorts", "description", &new.description),
+                &Checked::new(TABLE, "description", &new.description),
                 SqlType::TEXT,
             ),
             (
-                &Checked::with_max("shorts", "youtube_video_id", &new.youtube_video_id, 32),
+                &Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                 SqlType::VARCHAR,
             ),
             (&new.status.map(ShortStatus::as_str), SqlType::TEXT),
             (
-                &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+                &Checked::new(TABLE, "uploaded_at", &new.uploaded_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
             (
-                &Checked::new("shorts", "created_at", &new.created_at.map(Timestamp)),
+                &Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -127,14 +127,14 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewShort]) -> Result<usiz
             &new.clip_id,
             &new.script_id,
             &new.tts_audio_id,
-            &Checked::with_max("shorts", "file_path", &new.file_path, 1024),
-            &Checked::with_max("shorts", "title", &new.title, 100),
-            &Checked::new("shorts", "description", &new.description),
-            &Checked::with_max("shorts", "youtube_video_id", &new.youtube_video_id, 32),
+            &Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+            &Checked::with_max(TABLE, "title", &new.title, 100),
+            &Checked::new(TABLE, "description", &new.description),
+            &Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
             &new.status.unwrap_or(ShortStatus::Draft).as_str(),
-            &Checked::new("shorts", "uploaded_at", &new.uploaded_at.map(Timestamp)),
+            &Checked::new(TABLE, "uploaded_at", &new.uploaded_at.map(Timestamp)),
             &Checked::new(
-                "shorts",
+                TABLE,
                 "created_at",
                 &Timestamp(new.created_at.unwrap_or(now)),
             ),
@@ -194,28 +194,28 @@ pub fn update(client: &mut impl Executor, row: &Short) -> Result<bool> {
             (&row.script_id, SqlType::INT8),
             (&row.tts_audio_id, SqlType::INT8),
             (
-                &Checked::with_max("shorts", "file_path", &row.file_path, 1024),
+                &Checked::with_max(TABLE, "file_path", &row.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("shorts", "title", &row.title, 100),
+                &Checked::with_max(TABLE, "title", &row.title, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("shorts", "description", &row.description),
+                &Checked::new(TABLE, "description", &row.description),
                 SqlType::TEXT,
             ),
             (
-                &Checked::with_max("shorts", "youtube_video_id", &row.youtube_video_id, 32),
+                &Checked::with_max(TABLE, "youtube_video_id", &row.youtube_video_id, 32),
                 SqlType::VARCHAR,
             ),
             (&row.status.as_str(), SqlType::TEXT),
             (
-                &Checked::new("shorts", "uploaded_at", &row.uploaded_at.map(Timestamp)),
+                &Checked::new(TABLE, "uploaded_at", &row.uploaded_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
             (
-                &Checked::new("shorts", "created_at", &Timestamp(row.created_at)),
+                &Checked::new(TABLE, "created_at", &Timestamp(row.created_at)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -258,22 +258,22 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "tts_audio_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        let value = CheckedValue::with_max("shorts", "file_path", value.clone(), 1024);
+        let value = CheckedValue::with_max(TABLE, "file_path", value.clone(), 1024);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.title {
-        let value = CheckedValue::with_max("shorts", "title", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "title", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "title", binds.len()));
     }
     if let Some(value) = &patch.description {
-        let value = CheckedValue::new("shorts", "description", value.clone());
+        let value = CheckedValue::new(TABLE, "description", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         sets.push(format!("{} = ${}", "description", binds.len()));
     }
     if let Some(value) = &patch.youtube_video_id {
-        let value = CheckedValue::with_max("shorts", "youtube_video_id", value.clone(), 32);
+        let value = CheckedValue::with_max(TABLE, "youtube_video_id", value.clone(), 32);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "youtube_video_id", binds.len()));
     }
@@ -283,12 +283,12 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "status", binds.len()));
     }
     if let Some(value) = &patch.uploaded_at {
-        let value = CheckedValue::new("shorts", "uploaded_at", value.map(Timestamp));
+        let value = CheckedValue::new(TABLE, "uploaded_at", value.map(Timestamp));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "uploaded_at", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        let value = CheckedValue::new("shorts", "created_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "created_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
@@ -326,7 +326,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        let value = CheckedValue::with_max("shorts", "file_path", value.clone(), 1024);
+        let value = CheckedValue::with_max(TABLE, "file_path", value.clone(), 1024);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -335,12 +335,12 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.title {
-        let value = CheckedValue::with_max("shorts", "title", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "title", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "title", binds.len()));
     }
     if let Some(value) = &expected.description {
-        let value = CheckedValue::new("shorts", "description", value.clone());
+        let value = CheckedValue::new(TABLE, "description", value.clone());
         binds.push((Box::new(value), SqlType::TEXT));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -349,7 +349,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.youtube_video_id {
-        let value = CheckedValue::with_max("shorts", "youtube_video_id", value.clone(), 32);
+        let value = CheckedValue::with_max(TABLE, "youtube_video_id", value.clone(), 32);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -367,7 +367,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.uploaded_at {
-        let value = CheckedValue::new("shorts", "uploaded_at", value.map(Timestamp));
+        let value = CheckedValue::new(TABLE, "uploaded_at", value.map(Timestamp));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -376,7 +376,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        let value = CheckedValue::new("shorts", "created_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "created_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",

@@ -21,18 +21,18 @@ const UPDATE_SQL: &str = "UPDATE tts_audio SET script_id = $2, file_path = $3, v
 const DELETE_SQL: &str = "DELETE FROM tts_audio WHERE id = $1";
 const LIST_BY_SCRIPT_ID_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE script_id = $1 ORDER BY id";
 
-pub use crate::tts_audio::COLUMNS;
+pub use crate::tts_audio::{COLUMNS, TABLE};
 
 /// Reads a row selected with [`COLUMNS`], in that order.
 pub fn from_row(row: &Row) -> Result<TTSAudio> {
     Ok(TTSAudio {
-        id: read_column(row, 0, "tts_audio", "id")?,
-        script_id: read_column(row, 1, "tts_audio", "script_id")?,
-        file_path: read_column(row, 2, "tts_audio", "file_path")?,
-        voice: read_column(row, 3, "tts_audio", "voice")?,
-        provider: read_column(row, 4, "tts_audio", "provider")?,
-        duration_seconds: read_column(row, 5, "tts_audio", "duration_seconds")?,
-        created_at: read_column(row, 6, "tts_audio", "created_at")?,
+        id: read_column(row, 0, TABLE, "id")?,
+        script_id: read_column(row, 1, TABLE, "script_id")?,
+        file_path: read_column(row, 2, TABLE, "file_path")?,
+        voice: read_column(row, 3, TABLE, "voice")?,
+        provider: read_column(row, 4, TABLE, "provider")?,
+        duration_seconds: read_column(row, 5, TABLE, "duration_seconds")?,
+        created_at: read_column(row, 6, TABLE, "created_at")?,
     })
 }
 
@@ -43,23 +43,23 @@ pub fn insert(client: &mut impl Executor, new: &NewTTSAudio) -> Result<TTSAudio>
         &[
             (&new.script_id, SqlType::INT8),
             (
-                &Checked::with_max("tts_audio", "file_path", &new.file_path, 1024),
+                &Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("tts_audio", "voice", &new.voice, 100),
+                &Checked::with_max(TABLE, "voice", &new.voice, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("tts_audio", "provider", &new.provider, 50),
+                &Checked::with_max(TABLE, "provider", &new.provider, 50),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+                &Checked::new(TABLE, "duration_seconds", &new.duration_seconds),
                 SqlType::FLOAT8,
             ),
             (
-                &Checked::new("tts_audio", "created_at", &new.created_at.map(Timestamp)),
+                &Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -92,12 +92,12 @@ pub fn insert_many(client: &mut impl Executor, rows: &[NewTTSAudio]) -> Result<u
     for new in rows {
         writer.write(&[
             &new.script_id,
-            &Checked::with_max("tts_audio", "file_path", &new.file_path, 1024),
-            &Checked::with_max("tts_audio", "voice", &new.voice, 100),
-            &Checked::with_max("tts_audio", "provider", &new.provider, 50),
-            &Checked::new("tts_audio", "duration_seconds", &new.duration_seconds),
+            &Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+            &Checked::with_max(TABLE, "voice", &new.voice, 100),
+            &Checked::with_max(TABLE, "provider", &new.provider, 50),
+            &Checked::new(TABLE, "duration_seconds", &new.duration_seconds),
             &Checked::new(
-                "tts_audio",
+                TABLE,
                 "created_at",
                 &Timestamp(new.created_at.unwrap_or(now)),
             ),
@@ -159,23 +159,23 @@ pub fn update(client: &mut impl Executor, row: &TTSAudio) -> Result<bool> {
             (&row.id, SqlType::INT8),
             (&row.script_id, SqlType::INT8),
             (
-                &Checked::with_max("tts_audio", "file_path", &row.file_path, 1024),
+                &Checked::with_max(TABLE, "file_path", &row.file_path, 1024),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("tts_audio", "voice", &row.voice, 100),
+                &Checked::with_max(TABLE, "voice", &row.voice, 100),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::with_max("tts_audio", "provider", &row.provider, 50),
+                &Checked::with_max(TABLE, "provider", &row.provider, 50),
                 SqlType::VARCHAR,
             ),
             (
-                &Checked::new("tts_audio", "duration_seconds", &row.duration_seconds),
+                &Checked::new(TABLE, "duration_seconds", &row.duration_seconds),
                 SqlType::FLOAT8,
             ),
             (
-                &Checked::new("tts_audio", "created_at", &Timestamp(row.created_at)),
+                &Checked::new(TABLE, "created_at", &Timestamp(row.created_at)),
                 SqlType::TIMESTAMPTZ,
             ),
         ],
@@ -212,27 +212,27 @@ pub fn patch_if(
         sets.push(format!("{} = ${}", "script_id", binds.len()));
     }
     if let Some(value) = &patch.file_path {
-        let value = CheckedValue::with_max("tts_audio", "file_path", value.clone(), 1024);
+        let value = CheckedValue::with_max(TABLE, "file_path", value.clone(), 1024);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "file_path", binds.len()));
     }
     if let Some(value) = &patch.voice {
-        let value = CheckedValue::with_max("tts_audio", "voice", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "voice", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "voice", binds.len()));
     }
     if let Some(value) = &patch.provider {
-        let value = CheckedValue::with_max("tts_audio", "provider", value.clone(), 50);
+        let value = CheckedValue::with_max(TABLE, "provider", value.clone(), 50);
         binds.push((Box::new(value), SqlType::VARCHAR));
         sets.push(format!("{} = ${}", "provider", binds.len()));
     }
     if let Some(value) = &patch.duration_seconds {
-        let value = CheckedValue::new("tts_audio", "duration_seconds", *value);
+        let value = CheckedValue::new(TABLE, "duration_seconds", *value);
         binds.push((Box::new(value), SqlType::FLOAT8));
         sets.push(format!("{} = ${}", "duration_seconds", binds.len()));
     }
     if let Some(value) = &patch.created_at {
-        let value = CheckedValue::new("tts_audio", "created_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "created_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         sets.push(format!("{} = ${}", "created_at", binds.len()));
     }
@@ -252,7 +252,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.file_path {
-        let value = CheckedValue::with_max("tts_audio", "file_path", value.clone(), 1024);
+        let value = CheckedValue::with_max(TABLE, "file_path", value.clone(), 1024);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -261,12 +261,12 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.voice {
-        let value = CheckedValue::with_max("tts_audio", "voice", value.clone(), 100);
+        let value = CheckedValue::with_max(TABLE, "voice", value.clone(), 100);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!("{} IS NOT DISTINCT FROM ${}", "voice", binds.len()));
     }
     if let Some(value) = &expected.provider {
-        let value = CheckedValue::with_max("tts_audio", "provider", value.clone(), 50);
+        let value = CheckedValue::with_max(TABLE, "provider", value.clone(), 50);
         binds.push((Box::new(value), SqlType::VARCHAR));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -275,7 +275,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.duration_seconds {
-        let value = CheckedValue::new("tts_audio", "duration_seconds", *value);
+        let value = CheckedValue::new(TABLE, "duration_seconds", *value);
         binds.push((Box::new(value), SqlType::FLOAT8));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
@@ -284,7 +284,7 @@ pub fn patch_if(
         ));
     }
     if let Some(value) = &expected.created_at {
-        let value = CheckedValue::new("tts_audio", "created_at", Timestamp(*value));
+        let value = CheckedValue::new(TABLE, "created_at", Timestamp(*value));
         binds.push((Box::new(value), SqlType::TIMESTAMPTZ));
         conditions.push(format!(
             "{} IS NOT DISTINCT FROM ${}",
