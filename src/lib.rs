@@ -145,21 +145,27 @@ pub fn migrate_new(
 /// `dir`; passes when `dir` holds no migrations (the project does not use
 /// them).
 pub fn check_migrations_cover(path: &Path, dir: &Path) -> Result<(), Error> {
-    if latest_snapshot(dir)?.is_none() {
+    let Some((_, old, _)) = latest_snapshot(dir)? else {
         return Ok(());
-    }
+    };
     let (_, new) = load_checked(path)?;
-    check_schema_covered(path, &new, dir)
+    snapshot_covers(path, &old, &new)
 }
 
 /// [`check_migrations_cover`] for `schema`, the schema at `path` already
 /// validated: `generate` has it, and loading it again would double the
 /// time a large schema takes.
 pub fn check_schema_covered(path: &Path, schema: &ir::Schema, dir: &Path) -> Result<(), Error> {
-    let Some((_, old, _)) = latest_snapshot(dir)? else {
-        return Ok(());
-    };
-    if let Some(planned) = migrate::plan_migration(Some(&old), schema) {
+    match latest_snapshot(dir)? {
+        Some((_, old, _)) => snapshot_covers(path, &old, schema),
+        None => Ok(()),
+    }
+}
+
+/// Fails when `schema`, the schema at `path`, differs from `old`, the
+/// schema the newest migration leads to.
+fn snapshot_covers(path: &Path, old: &ir::Schema, schema: &ir::Schema) -> Result<(), Error> {
+    if let Some(planned) = migrate::plan_migration(Some(old), schema) {
         let changes = planned
             .steps
             .iter()
