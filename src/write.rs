@@ -168,23 +168,17 @@ fn refuse_symlinks(out_dir: &Path, relative: &str) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Whether `dir` is missing or holds nothing.
-fn is_empty_directory(dir: &Path) -> bool {
-    match std::fs::read_dir(dir) {
-        Ok(mut entries) => entries.next().is_none(),
-        Err(error) => error.kind() == std::io::ErrorKind::NotFound,
-    }
-}
-
 /// A directory that exists, holds something, and has no manifest was not
 /// made by schemagen: writing beside its files could mix two projects.
-fn refuse_foreign_directory(out_dir: &Path) -> Result<(), WriteError> {
+/// Gives whether the directory has a manifest; without one it holds
+/// nothing but a killed run's temporary files, if it exists at all.
+fn refuse_foreign_directory(out_dir: &Path) -> Result<bool, WriteError> {
     if out_dir.join(MANIFEST_FILE).exists() {
-        return Ok(());
+        return Ok(true);
     }
     let mut entries = match std::fs::read_dir(out_dir) {
         Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(source) => {
             return Err(WriteError::Read {
                 path: out_dir.to_owned(),
@@ -206,21 +200,20 @@ fn refuse_foreign_directory(out_dir: &Path) -> Result<(), WriteError> {
             manifest: MANIFEST_FILE.to_owned(),
         });
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Compares `output` with `out_dir` without changing anything, by the
 /// contents of every file.
 pub fn plan_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
-    refuse_foreign_directory(out_dir)?;
-    let previous = read_manifest(out_dir)?;
     let mut plan = Plan::default();
-    if is_empty_directory(out_dir) {
+    if !refuse_foreign_directory(out_dir)? {
         // Nothing there to compare with, refuse or remove: two system
         // calls a file saved (30,000 files at 10,000 models).
         plan.created = output.files.keys().cloned().collect();
         return Ok(plan);
     }
+    let previous = read_manifest(out_dir)?;
     for (path, text) in &output.files {
         refuse_symlinks(out_dir, path)?;
         let target = out_dir.join(path);

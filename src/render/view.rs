@@ -366,8 +366,8 @@ fn is_checked(ty: &FieldType) -> bool {
 }
 
 /// The bind expression that writes `place` (an `Option` when `optional`)
-/// into the field's column of `table`: refused before anything is stored
-/// when neither engine can store it faithfully.
+/// into the field's column of the module's [`TABLE`]: refused before
+/// anything is stored when neither engine can store it faithfully.
 fn write_bind(field: &Field, place: &str, optional: bool, dialect: Dialect) -> String {
     if !is_checked(&field.ty) {
         return if optional {
@@ -412,8 +412,9 @@ fn max_chars(ty: &FieldType) -> String {
     }
 }
 
-/// Reads column `index` of a row of `table` into the field's type; a value
-/// that is not one is an error naming table, column and value.
+/// Reads column `index` of a row of the module's [`TABLE`] into the
+/// field's type; a value that is not one is an error naming table, column
+/// and value.
 fn read_column(field: &Field, index: usize, dialect: Dialect) -> String {
     let place = format!("row, {index}, {TABLE}, {}", rust_str(&field.column));
     if dialect == Dialect::Postgres {
