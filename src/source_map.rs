@@ -83,6 +83,14 @@ pub struct Span {
 }
 
 impl Span {
+    /// What a walk that does not compute positions records.
+    const NONE: Span = Span {
+        offset: 0,
+        len: 0,
+        line: 0,
+        column: 0,
+    };
+
     /// A one-character span at a byte offset.
     pub fn at_offset(text: &str, offset: usize) -> Self {
         let offset = offset.min(text.len());
@@ -118,24 +126,9 @@ impl SourceMap {
     /// Walks `text`; a document yaml-rust2 cannot read gives a partial map,
     /// which only costs precision in messages, never correctness.
     pub fn build(text: &str) -> Self {
-        let mut walker = Walker {
-            parser: Parser::new_from_str(text),
-            lines: LineIndex::new(text),
-            text,
-            map: SourceMap::default(),
-        };
-        // Skip StreamStart and DocumentStart, then read the root node.
-        loop {
-            match walker.next() {
-                Some((Event::StreamStart | Event::DocumentStart, _)) => continue,
-                Some(first) => {
-                    walker.node(first, &mut Vec::new(), None);
-                    break;
-                }
-                None => break,
-            }
-        }
-        walker.map
+        let mut map = SourceMap::default();
+        walk(text, &mut map);
+        map
     }
 
     /// Where the value at `path` stands.
@@ -186,14 +179,78 @@ impl SourceMap {
     }
 }
 
-struct Walker<'a> {
+/// Calls `visit` with the path of every node of `text` that a mapping key
+/// introduces, in document order, each copy of a repeated key again; what
+/// [`SourceMap::keyed_nodes`] gives, without the positions or a map to
+/// hold them: loading reads the document's keys on every run, while
+/// positions are wanted only for an error.
+pub fn walk_keyed_nodes(text: &str, visit: impl FnMut(&[Segment])) {
+    walk(text, &mut KeyedNodes(visit));
+}
+
+/// What a walk of the document does with each node.
+trait Recorder {
+    /// Whether the walk computes the spans [`Recorder::record`] is given;
+    /// when not, it gives [`Span::NONE`].
+    const SPANS: bool;
+    /// A node at `path`, with the key that introduces it, if any.
+    fn record(&mut self, path: &[Segment], key: Option<Span>, value: Span);
+}
+
+impl Recorder for SourceMap {
+    const SPANS: bool = true;
+    fn record(&mut self, path: &[Segment], key: Option<Span>, value: Span) {
+        let position = NodePosition { key, value };
+        match self.nodes.get_mut(path) {
+            Some(copies) => copies.push(position),
+            None => {
+                self.nodes.insert(path.to_vec(), vec![position]);
+            }
+        }
+    }
+}
+
+struct KeyedNodes<F>(F);
+
+impl<F: FnMut(&[Segment])> Recorder for KeyedNodes<F> {
+    const SPANS: bool = false;
+    fn record(&mut self, path: &[Segment], key: Option<Span>, _: Span) {
+        if key.is_some() {
+            (self.0)(path);
+        }
+    }
+}
+
+/// Walks `text` with yaml-rust2's event parser, giving `recorder` every
+/// node; a document it cannot read is walked up to the problem.
+fn walk(text: &str, recorder: &mut impl Recorder) {
+    let mut walker = Walker {
+        parser: Parser::new_from_str(text),
+        lines: LineIndex::new(text),
+        text,
+        recorder,
+    };
+    // Skip StreamStart and DocumentStart, then read the root node.
+    loop {
+        match walker.next() {
+            Some((Event::StreamStart | Event::DocumentStart, _)) => continue,
+            Some(first) => {
+                walker.node(first, &mut Vec::new(), None);
+                break;
+            }
+            None => break,
+        }
+    }
+}
+
+struct Walker<'a, R> {
     parser: Parser<std::str::Chars<'a>>,
     lines: LineIndex,
     text: &'a str,
-    map: SourceMap,
+    recorder: &'a mut R,
 }
 
-impl Walker<'_> {
+impl<R: Recorder> Walker<'_, R> {
     fn next(&mut self) -> Option<(Event, Marker)> {
         match self.parser.next_token() {
             Ok((Event::StreamEnd, _)) | Err(_) => None,
@@ -202,6 +259,9 @@ impl Walker<'_> {
     }
 
     fn span_of(&self, marker: Marker, event: &Event) -> Span {
+        if !R::SPANS {
+            return Span::NONE;
+        }
         let offset = self.lines.offset(self.text, marker.line(), marker.col());
         // Line and column come from the marker: recounting lines from the
         // start of the text for every node would be quadratic.
@@ -230,20 +290,16 @@ impl Walker<'_> {
     fn node(&mut self, first: (Event, Marker), path: &mut Vec<Segment>, key: Option<Span>) {
         let (event, marker) = first;
         let value = self.span_of(marker, &event);
-        self.map
-            .nodes
-            .entry(path.clone())
-            .or_default()
-            .push(NodePosition { key, value });
+        self.recorder.record(path, key, value);
         match event {
             Event::MappingStart(..) => loop {
                 let Some((key_event, key_marker)) = self.next() else {
                     return;
                 };
                 let key_span = self.span_of(key_marker, &key_event);
-                let key_name = match &key_event {
+                let key_name = match key_event {
                     Event::MappingEnd => return,
-                    Event::Scalar(name, ..) => name.clone(),
+                    Event::Scalar(name, ..) => name,
                     // A complex key: read past it and the value it opens.
                     _ => {
                         self.node((key_event, key_marker), &mut Vec::new(), None);

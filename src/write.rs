@@ -4,7 +4,9 @@
 //! ever replaced or removed, and a file the generator did not write is never
 //! touched. Writing is all-or-nothing as far as a file system allows: every
 //! new text is written to a temporary file beside its target first, and
-//! only when all are written are they renamed into place.
+//! only when all are written are they renamed into place. Into a directory
+//! that holds nothing yet, the whole tree is written in one temporary
+//! directory first, and its top-level entries renamed into place.
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -206,12 +208,18 @@ fn refuse_foreign_directory(out_dir: &Path) -> Result<bool, WriteError> {
 /// Compares `output` with `out_dir` without changing anything, by the
 /// contents of every file.
 pub fn plan_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
+    plan_against(out_dir, output).map(|(plan, _)| plan)
+}
+
+/// [`plan_output`], and whether `out_dir` holds a manifest: without one it
+/// holds nothing but a killed run's temporary files, if it exists at all.
+fn plan_against(out_dir: &Path, output: &Output) -> Result<(Plan, bool), WriteError> {
     let mut plan = Plan::default();
     if !refuse_foreign_directory(out_dir)? {
         // Nothing there to compare with, refuse or remove: two system
         // calls a file saved (30,000 files at 10,000 models).
         plan.created = output.files.keys().cloned().collect();
-        return Ok(plan);
+        return Ok((plan, false));
     }
     let previous = read_manifest(out_dir)?;
     for (path, text) in &output.files {
@@ -239,7 +247,7 @@ pub fn plan_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> 
             }
         }
     }
-    Ok(plan)
+    Ok((plan, true))
 }
 
 /// Makes `out_dir` match `output`; gives what changed. The caller holds
@@ -254,8 +262,12 @@ pub fn plan_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> 
 /// loss can leave is said at `stage_all`.
 pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
     remove_temporary_files(out_dir)?;
-    let plan = plan_output(out_dir, output)?;
+    let (plan, has_manifest) = plan_against(out_dir, output)?;
     if plan.is_empty() {
+        return Ok(plan);
+    }
+    if !has_manifest {
+        write_fresh(out_dir, output)?;
         return Ok(plan);
     }
     let to_write: Vec<&String> = plan
@@ -267,7 +279,8 @@ pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError>
 
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut first_error = None;
-    for (path, result) in to_write.iter().zip(stage_all(out_dir, output, &to_write)) {
+    let staged_files = stage_all(out_dir, out_dir, output, &to_write, Staging::Beside);
+    for (path, result) in to_write.iter().zip(staged_files) {
         match result {
             Ok(temporary) => staged.push((temporary, out_dir.join(path))),
             Err(error) => {
@@ -326,6 +339,49 @@ pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError>
     Ok(plan)
 }
 
+/// Writes `output` into `out_dir`, which holds nothing of a run that
+/// finished: the whole tree is written into one temporary directory inside
+/// it, and then its top-level entries are renamed into place, the manifest
+/// (fsynced, with the directory) first. A first run of 1,000 models so
+/// renames nine entries instead of 3,000 files, and a run killed before
+/// the manifest's rename leaves nothing but a temporary directory, which
+/// the next run removes; one killed after it leaves a manifest that lists
+/// every file, as [`write_output`] does.
+fn write_fresh(out_dir: &Path, output: &Output) -> Result<(), WriteError> {
+    let write_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| WriteError::Write { path, source }
+    };
+    std::fs::create_dir_all(out_dir).map_err(write_error(out_dir))?;
+    // Dropped on any error below, it takes what was staged with it.
+    let staging = tempfile::Builder::new()
+        .prefix(TEMPORARY_PREFIX)
+        .tempdir_in(out_dir)
+        .map_err(write_error(out_dir))?;
+    let paths: Vec<&String> = output
+        .files
+        .keys()
+        .filter(|path| path.as_str() != MANIFEST_FILE)
+        .collect();
+    for result in stage_all(staging.path(), out_dir, output, &paths, Staging::InPlace) {
+        result?;
+    }
+    let manifest = staging.path().join(MANIFEST_FILE);
+    create_file(&manifest, &output.files[MANIFEST_FILE], Durability::Synced)
+        .map_err(write_error(&out_dir.join(MANIFEST_FILE)))?;
+    replace(&manifest, &out_dir.join(MANIFEST_FILE))?;
+    sync_directory(out_dir)?;
+    let entries: BTreeSet<&str> = paths
+        .iter()
+        .map(|path| path.split('/').next().unwrap_or(path))
+        .collect();
+    for entry in entries {
+        let target = out_dir.join(entry);
+        std::fs::rename(staging.path().join(entry), &target).map_err(write_error(&target))?;
+    }
+    Ok(())
+}
+
 /// The manifest of the run, plus the files it is about to remove.
 fn interim_manifest(manifest: &str, removed: &[String]) -> String {
     let mut text = manifest.to_owned();
@@ -347,8 +403,8 @@ fn replace(temporary: &Path, target: &Path) -> Result<(), WriteError> {
     })
 }
 
-/// Removes the temporary files an interrupted run left anywhere under
-/// `out_dir`, without following symbolic links.
+/// Removes the temporary files and directories an interrupted run left
+/// anywhere under `out_dir`, without following symbolic links.
 fn remove_temporary_files(out_dir: &Path) -> Result<(), WriteError> {
     let mut pending = vec![out_dir.to_owned()];
     while let Some(dir) = pending.pop() {
@@ -362,14 +418,17 @@ fn remove_temporary_files(out_dir: &Path) -> Result<(), WriteError> {
             let Ok(file_type) = entry.file_type() else {
                 continue;
             };
-            if file_type.is_dir() {
+            let temporary = entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(TEMPORARY_PREFIX);
+            if file_type.is_dir() && temporary {
+                // A first run's staging directory (see `write_fresh`).
+                std::fs::remove_dir_all(&path)
+                    .map_err(|source| WriteError::Remove { path, source })?;
+            } else if file_type.is_dir() {
                 pending.push(path);
-            } else if file_type.is_file()
-                && entry
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with(TEMPORARY_PREFIX)
-            {
+            } else if file_type.is_file() && temporary {
                 std::fs::remove_file(&path)
                     .map_err(|source| WriteError::Remove { path, source })?;
             }
@@ -390,9 +449,11 @@ fn remove_temporary_files(out_dir: &Path) -> Result<(), WriteError> {
 /// different from its text and so rewrites (or reports). The manifest is
 /// the one file fsynced, as it decides what the next run may touch.
 fn stage_all(
+    base: &Path,
     out_dir: &Path,
     output: &Output,
     paths: &[&String],
+    staging: Staging,
 ) -> Vec<Result<PathBuf, WriteError>> {
     const STAGING_THREADS: usize = 4;
     let per_thread = paths.len().div_ceil(STAGING_THREADS).max(1);
@@ -400,7 +461,7 @@ fn stage_all(
     // every file was two system calls each. And the temporary files are
     // made under an absolute path: under a relative one `tempfile` asks
     // for the working directory once a file.
-    let base = std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
+    let base = std::path::absolute(base).unwrap_or_else(|_| base.to_owned());
     let dirs: BTreeSet<&Path> = paths
         .iter()
         .filter_map(|path| Path::new(path.as_str()).parent())
@@ -423,7 +484,16 @@ fn stage_all(
             });
         }
         let text = &output.files[path];
-        stage(&base.join(path), text, Durability::Cached)
+        let target = base.join(path);
+        match staging {
+            Staging::Beside => stage(&target, text, Durability::Cached),
+            Staging::InPlace => create_file(&target, text, Durability::Cached)
+                .map(|()| target)
+                .map_err(|source| WriteError::Write {
+                    path: out_dir.join(path),
+                    source,
+                }),
+        }
     };
     std::thread::scope(|scope| {
         let handles: Vec<_> = paths
@@ -437,6 +507,33 @@ fn stage_all(
             .flat_map(|handle| handle.join().expect("staging a file does not panic"))
             .collect()
     })
+}
+
+/// Where [`stage_all`] writes each file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Staging {
+    /// A temporary file beside the target, renamed over it later.
+    Beside,
+    /// The target itself, in a directory of the run's own.
+    InPlace,
+}
+
+/// Creates `path`, which must not exist, holding `text`: 0644 less the
+/// umask, as any file a tool writes.
+fn create_file(path: &Path, text: &str, durability: Durability) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o644);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    if durability == Durability::Synced {
+        file.sync_all()?;
+    }
+    Ok(())
 }
 
 /// Whether a staged file must reach the disk before it is renamed.

@@ -136,6 +136,65 @@ fn leftovers_of_an_interrupted_run_are_cleaned_up() {
 }
 
 #[test]
+fn a_first_run_killed_while_staging_leaves_nothing_the_next_run_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("schema.yaml"), synthetic_schema(3)).unwrap();
+    let generated = dir.path().join("generated");
+    // What a first run killed before its renames leaves: its staging
+    // directory, part of the tree in it, and no manifest.
+    let staging = generated.join(".schemagen-tmp-XyZ123");
+    fs::create_dir_all(staging.join("src")).unwrap();
+    fs::write(staging.join("src/lib.rs"), "// half").unwrap();
+    fs::write(staging.join("Cargo.toml"), "[package]").unwrap();
+
+    let run = schemagen(dir.path(), &["generate"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let files = files_under(&generated);
+    assert!(
+        !files.iter().any(|f| f.contains(".schemagen-tmp-")),
+        "{files:?}"
+    );
+    assert!(files.iter().any(|f| f == "src/lib.rs"), "{files:?}");
+    assert_ne!(
+        fs::read_to_string(generated.join("src/lib.rs")).unwrap(),
+        "// half"
+    );
+    assert!(schemagen(dir.path(), &["generate", "--check"])
+        .status
+        .success());
+}
+
+#[test]
+fn a_first_run_writes_each_file_once_and_no_staging_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("schema.yaml"), synthetic_schema(3)).unwrap();
+    let generated = dir.path().join("generated");
+    fs::create_dir(&generated).unwrap();
+    let run = schemagen(dir.path(), &["generate"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let entries: Vec<String> = fs::read_dir(&generated)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !entries
+            .iter()
+            .any(|name| name.starts_with(".schemagen-tmp-")),
+        "{entries:?}"
+    );
+    let manifest = fs::read_to_string(generated.join(".schemagen-files")).unwrap();
+    let listed = manifest
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .count();
+    // Every listed file is there, and nothing else but the manifest.
+    assert_eq!(files_under(&generated).len(), listed + 1);
+    assert!(schemagen(dir.path(), &["generate", "--check"])
+        .status
+        .success());
+}
+
+#[test]
 fn check_compares_contents_not_recorded_hashes() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("schema.yaml"), synthetic_schema(2)).unwrap();

@@ -3,6 +3,7 @@
 //! [`SourceSchema`]: the raw definition plus the text and a [`SourceMap`] so
 //! later stages can point at the YAML node a problem comes from.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
@@ -111,35 +112,58 @@ pub const FIELD_KEYS: &[&str] = &[
 pub const INDEX_KEYS: &[&str] = &["name", "columns", "unique", "order"];
 pub const CHECK_KEYS: &[&str] = &["name", "expr"];
 
-/// Every key of the document the format does not have where it stands.
-fn unknown_keys(source_map: &SourceMap) -> Vec<UnknownKey> {
-    source_map
-        .keyed_nodes()
-        .filter_map(|path| {
-            let segments: Vec<Option<&str>> = path
-                .segments
-                .iter()
-                .map(|segment| match segment {
-                    Segment::Key(key) => Some(key.as_str()),
-                    Segment::Index(_) => None,
-                })
-                .collect();
-            let allowed = match segments.as_slice() {
-                [_] => SCHEMA_KEYS,
-                [Some("models"), Some(_), _] => MODEL_KEYS,
-                [Some("models"), Some(_), Some("fields"), Some(_), _] => FIELD_KEYS,
-                [Some("models"), Some(_), Some("indexes"), None, _] => INDEX_KEYS,
-                [Some("models"), Some(_), Some("checks"), None, _] => CHECK_KEYS,
-                _ => return None,
-            };
-            let name = (*segments.last()?)?;
-            (!allowed.contains(&name)).then(|| UnknownKey {
-                key: name.to_owned(),
-                path: path.clone(),
-                allowed,
-            })
-        })
-        .collect()
+/// Every key of the document the format does not have where it stands, in
+/// path order.
+fn unknown_keys(text: &str) -> Vec<UnknownKey> {
+    let mut unknown = Vec::new();
+    // Copies of a repeated unknown key, by path: the second is occurrence 1.
+    let mut copies: BTreeMap<Vec<Segment>, usize> = BTreeMap::new();
+    crate::source_map::walk_keyed_nodes(text, |path| {
+        let (Some(allowed), Some(Segment::Key(name))) = (allowed_keys(path), path.last()) else {
+            return;
+        };
+        if allowed.contains(&name.as_str()) {
+            return;
+        }
+        let occurrence = copies.entry(path.to_vec()).or_default();
+        unknown.push(UnknownKey {
+            key: name.clone(),
+            path: YamlPath {
+                segments: path.to_vec(),
+                occurrence: *occurrence,
+            },
+            allowed,
+        });
+        *occurrence += 1;
+    });
+    unknown.sort_by(|a, b| a.path.cmp(&b.path));
+    unknown
+}
+
+/// The keys the format has in the mapping that holds the node at `path`,
+/// where the format has one there.
+fn allowed_keys(path: &[Segment]) -> Option<&'static [&'static str]> {
+    let is = |segment: &Segment, name: &str| matches!(segment, Segment::Key(key) if key == name);
+    match path {
+        [_] => Some(SCHEMA_KEYS),
+        [models, Segment::Key(_), _] if is(models, "models") => Some(MODEL_KEYS),
+        [models, Segment::Key(_), list, Segment::Key(_), _]
+            if is(models, "models") && is(list, "fields") =>
+        {
+            Some(FIELD_KEYS)
+        }
+        [models, Segment::Key(_), list, Segment::Index(_), _]
+            if is(models, "models") && is(list, "indexes") =>
+        {
+            Some(INDEX_KEYS)
+        }
+        [models, Segment::Key(_), list, Segment::Index(_), _]
+            if is(models, "models") && is(list, "checks") =>
+        {
+            Some(CHECK_KEYS)
+        }
+        _ => None,
+    }
 }
 
 /// One model: a Rust type and the table that stores it.
@@ -464,14 +488,14 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
         let span = Some(Span::at_offset(&text, offset));
         return Err(syntax_error(kind, message, span, text));
     }
-    // The positions of the nodes take about as long to read as the schema
-    // itself, and neither needs the other: a 10,000-model schema loads in
-    // two thirds of the time this way.
-    let (parsed, source_map) = std::thread::scope(|scope| {
-        let positions = scope.spawn(|| SourceMap::build(&text));
+    // serde does not say which keys it ignored, so the document's keys are
+    // read once more; that walk and serde's parse need nothing of each
+    // other and run side by side.
+    let (parsed, unknown_keys) = std::thread::scope(|scope| {
+        let unknown_keys = scope.spawn(|| unknown_keys(&text));
         let parsed = serde_yaml::from_str::<SchemaDef>(&text);
-        let positions = positions.join().expect("reading positions does not panic");
-        (parsed, positions)
+        let unknown_keys = unknown_keys.join().expect("reading keys does not panic");
+        (parsed, unknown_keys)
     });
     let mut def = match parsed {
         Ok(def) => def,
@@ -512,7 +536,7 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
             }
         }
     };
-    def.unknown_keys = unknown_keys(&source_map);
+    def.unknown_keys = unknown_keys;
     // A key missing where a misspelt one stands is that misspelling, which
     // the unknown key reports.
     let unknown = &def.unknown_keys;
@@ -538,7 +562,7 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
 fn misspelt_key(text: &str, message: &str) -> Option<(SyntaxKind, String, Span)> {
     let missing = message.split("missing field `").nth(1)?.split('`').next()?;
     let source_map = SourceMap::build(text);
-    unknown_keys(&source_map).into_iter().find_map(|unknown| {
+    unknown_keys(text).into_iter().find_map(|unknown| {
         let suggestion = crate::naming::suggest_key(&unknown.key, unknown.allowed)?;
         if suggestion != missing {
             return None;
