@@ -162,8 +162,9 @@ fn failing_checks(
 /// Inserts row `trial_row` of `schema.models[index]`, whose parents'
 /// rows are `parents` (`None` where a parent was refused); gives the row
 /// as stored, or what refused it (empty when a parent was refused).
-fn insert_row(
-    conn: &Connection,
+fn insert_row<'conn>(
+    conn: &'conn Connection,
+    last_insert: &mut Option<(String, rusqlite::Statement<'conn>)>,
     schema: &Schema,
     index: usize,
     trial_row: TrialRow,
@@ -209,12 +210,45 @@ fn insert_row(
         all.join(", ")
     );
     let width = model.fields.len();
-    let error = match conn.query_row(&insert, params_from_iter(&values), |row| {
+    // Rows 1 and 10 give the same columns: the second runs the statement
+    // the first prepared.
+    if last_insert.as_ref().is_none_or(|(sql, _)| *sql != insert) {
+        *last_insert = None;
+        match conn.prepare(&insert) {
+            Ok(statement) => *last_insert = Some((insert, statement)),
+            Err(error) => {
+                return Err(refusals(
+                    conn, schema, index, trial_row, given, columns, values, error,
+                ))
+            }
+        }
+    }
+    let (_, statement) = last_insert.as_mut().expect("prepared above");
+    let error = match statement.query_row(params_from_iter(&values), |row| {
         (0..width).map(|i| row.get::<_, Value>(i)).collect()
     }) {
         Ok(row) => return Ok(row),
         Err(error) => error,
     };
+    Err(refusals(
+        conn, schema, index, trial_row, given, columns, values, error,
+    ))
+}
+
+/// What refused row `trial_row` of `schema.models[index]`, which gave
+/// `values` to the fields at `given` (as `columns`), SQLite saying `error`.
+#[allow(clippy::too_many_arguments)]
+fn refusals(
+    conn: &Connection,
+    schema: &Schema,
+    index: usize,
+    trial_row: TrialRow,
+    given: Vec<usize>,
+    columns: Vec<String>,
+    values: Vec<Value>,
+    error: rusqlite::Error,
+) -> Vec<Refusal> {
+    let model = &schema.models[index];
     let message = match &error {
         rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
         other => other.to_string(),
@@ -244,7 +278,7 @@ fn insert_row(
             })
             .collect()
     };
-    Err(refusers
+    refusers
         .into_iter()
         .map(|refuser| {
             let read = match &refuser {
@@ -259,18 +293,13 @@ fn insert_row(
                 values: shown(read),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Applies each table's SQLite DDL to an in-memory database and inserts
 /// its seed rows [`TRIAL_ROWS`], parents first, each row pointing at its
 /// parents' row of the same kind; gives every refused row (a refused
 /// table's children are not tried).
-///
-/// Each table is dropped once tried: SQLite's `CREATE INDEX` reads the
-/// whole schema table, so keeping 10,000 tables would make the trial
-/// quadratic. Foreign keys are therefore not enforced here; the children
-/// take the keys their parents' rows were stored with.
 pub fn run(schema: &Schema) -> Vec<Refusal> {
     let sqlite_error = |model: usize, error: rusqlite::Error| Refusal {
         model,
@@ -278,19 +307,6 @@ pub fn run(schema: &Schema) -> Vec<Refusal> {
         refuser: Refuser::Sqlite(error.to_string()),
         values: Vec::new(),
     };
-    let conn = match Connection::open_in_memory() {
-        Ok(conn) => conn,
-        Err(error) => return vec![sqlite_error(0, error)],
-    };
-    // The parents are gone when their children are tried (see above).
-    if let Err(error) = conn.pragma_update(None, "foreign_keys", false) {
-        return vec![sqlite_error(0, error)];
-    }
-    // One transaction, never committed: the database is thrown away, and
-    // a statement outside a transaction would pay for one of its own.
-    if let Err(error) = conn.execute_batch("BEGIN") {
-        return vec![sqlite_error(0, error)];
-    }
     let mut is_parent = vec![false; schema.models.len()];
     for (index, model) in schema.models.iter().enumerate() {
         for key in model.fields.iter().filter_map(|f| f.foreign_key.as_ref()) {
@@ -303,39 +319,63 @@ pub fn run(schema: &Schema) -> Vec<Refusal> {
     let mut stored: Vec<Vec<Option<Vec<Value>>>> =
         vec![vec![None; schema.models.len()]; TRIAL_ROWS.len()];
     let mut refusals = Vec::new();
-    for &index in &schema.creation_order {
-        let model = &schema.models[index];
-        let mut ddl = create_table(schema, model, &model.table, Dialect::Sqlite, false);
-        for table_index in &model.indexes {
-            ddl.push('\n');
-            ddl.push_str(&create_index(model, table_index, false));
-            ddl.push(';');
-        }
-        if let Err(error) = conn.execute_batch(&ddl) {
-            refusals.push(sqlite_error(index, error));
-            continue;
-        }
-        for (kind, trial_row) in TRIAL_ROWS.into_iter().enumerate() {
-            let n = match trial_row.n {
-                LAST_TEST_ROW if is_parent[index] => LAST_PARENT_ROW,
-                n => n,
-            };
-            let trial_row = TrialRow { n, ..trial_row };
-            match insert_row(&conn, schema, index, trial_row, &stored[kind]) {
-                Ok(row) => stored[kind][index] = Some(row),
-                Err(refused) => {
-                    refusals.extend(refused);
-                    break;
+    for batch in schema.creation_order.chunks(TABLES_PER_DATABASE) {
+        let conn = match open_trial_database() {
+            Ok(conn) => conn,
+            Err(error) => {
+                refusals.push(sqlite_error(batch[0], error));
+                break;
+            }
+        };
+        for &index in batch {
+            let model = &schema.models[index];
+            let mut ddl = create_table(schema, model, &model.table, Dialect::Sqlite, false);
+            for table_index in &model.indexes {
+                ddl.push('\n');
+                ddl.push_str(&create_index(model, table_index, false));
+                ddl.push(';');
+            }
+            if let Err(error) = conn.execute_batch(&ddl) {
+                refusals.push(sqlite_error(index, error));
+                continue;
+            }
+            let mut last_insert = None;
+            for (kind, trial_row) in TRIAL_ROWS.into_iter().enumerate() {
+                let n = match trial_row.n {
+                    LAST_TEST_ROW if is_parent[index] => LAST_PARENT_ROW,
+                    n => n,
+                };
+                let trial_row = TrialRow { n, ..trial_row };
+                let parents = &stored[kind];
+                match insert_row(&conn, &mut last_insert, schema, index, trial_row, parents) {
+                    Ok(row) => stored[kind][index] = Some(row),
+                    Err(refused) => {
+                        refusals.extend(refused);
+                        break;
+                    }
                 }
             }
         }
-        let drop = format!("DROP TABLE {}", sql_ident(&model.table));
-        if let Err(error) = conn.execute_batch(&drop) {
-            refusals.push(sqlite_error(index, error));
-            break;
-        }
     }
     refusals
+}
+
+/// How many tables one trial database holds before the next is opened:
+/// SQLite's `CREATE INDEX` reads the whole schema table, so one database
+/// of 10,000 tables would make the trial quadratic, and dropping each
+/// table once tried cost more than opening a database every few dozen.
+const TABLES_PER_DATABASE: usize = 32;
+
+/// An empty in-memory database for the trial, in a transaction that is
+/// never committed: the database is thrown away, and a statement outside
+/// a transaction would pay for one of its own. Foreign keys are off: a
+/// table's parents may be in an earlier database, and the children take
+/// the keys their parents' rows were stored with.
+fn open_trial_database() -> rusqlite::Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    conn.execute_batch("BEGIN")?;
+    Ok(conn)
 }
 
 impl super::Validator {
