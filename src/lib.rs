@@ -201,7 +201,7 @@ pub fn render_with_migrations(schema: &ir::Schema, dir: &Path) -> Result<Output,
         Some(migrations) => migrations,
         None => vec![migrate::baseline(schema)],
     };
-    Ok(render::render_schema_with(schema, &migrations))
+    Ok(render::render_schema_with(schema, migrations))
 }
 
 /// Load, validate and render, the rendering done while the trial of

@@ -200,7 +200,7 @@ fn every_rust_file_is_what_rustfmt_prints() {
                 postgres: String::new(),
             });
         }
-        let output = schemagen::render::render_schema_with(&schema, &migrations);
+        let output = schemagen::render::render_schema_with(&schema, migrations);
         let out = dir.path().join("out");
         let _ = std::fs::remove_dir_all(&out);
         let mut files = Vec::new();

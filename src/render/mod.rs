@@ -277,7 +277,7 @@ struct TestSeedsTemplate<'a> {
     header: &'a str,
     crate_ident: &'a str,
     common_imports: &'a [&'a str],
-    seeds: &'a [&'a SeedView],
+    seeds: &'a [SeedView],
 }
 
 #[derive(Template)]
@@ -402,7 +402,7 @@ pub fn init_lock_key(crate_name: &str) -> i64 {
 /// Renders the whole generated crate for `schema`, embedding the
 /// migration that creates it (a project without migrations).
 pub fn render_schema(schema: &Schema) -> Output {
-    render_schema_with(schema, &[crate::migrate::baseline(schema)])
+    render_schema_with(schema, vec![crate::migrate::baseline(schema)])
 }
 
 /// What the crate-level files need of one table, once its own files are
@@ -415,7 +415,6 @@ struct TableSummary {
     postgres_module: String,
     /// Its scenario tests' file stem and module.
     scenario: (String, String),
-    seed: SeedView,
     /// Whether its scenarios check refused values, constraint violations
     /// and enum values, which `common.rs` then has helpers for.
     refusals: bool,
@@ -466,7 +465,6 @@ fn render_table(
             || test.deletions.iter().any(|d| d.action == "refuse"),
         enums: !test.enums.is_empty(),
         scenario: (test.file_stem, test.module),
-        seed: test.seed,
         name: sqlite.name,
         module: sqlite.module,
         exports: sqlite.exports,
@@ -486,20 +484,41 @@ enum Rendered {
 /// Two rounds, each shared out over the cores: first every table's own
 /// files and the crate files that need nothing of them, then the crate
 /// files that list the tables.
-pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::MigrationText]) -> Output {
+pub fn render_schema_with(
+    schema: &Schema,
+    migrations: Vec<crate::migrate::MigrationText>,
+) -> Output {
     let header = header(schema);
     let crate_ident = schema.crate_name.replace('-', "_");
     let env_var = format!("{}_TEST_POSTGRES_URL", crate_ident.to_ascii_uppercase());
 
     // The largest first, so that no core is left with one of them at the
     // end.
-    let mut jobs: Vec<FileJob> = vec![job("src/error.rs", || {
-        rust_template(&ErrorTemplate {
-            header: &header,
-            crate_ident: &crate_ident,
-            e: &error_view::error_view(schema),
-        })
-    })];
+    let common_imports = test_view::common_imports(schema);
+    let mut jobs: Vec<FileJob> = vec![
+        job("src/error.rs", || {
+            rust_template(&ErrorTemplate {
+                header: &header,
+                crate_ident: &crate_ident,
+                e: &error_view::error_view(schema),
+            })
+        }),
+        // Its views are the schema's alone, so it need not wait for the
+        // tables' files as the other crate-level files do.
+        job("tests/models/scenarios/seeds.rs", || {
+            let seeds: Vec<SeedView> = schema
+                .creation_order
+                .iter()
+                .map(|&index| test_view::seed_view(&crate_ident, schema, index))
+                .collect();
+            rust_template(&TestSeedsTemplate {
+                header: &header,
+                crate_ident: &crate_ident,
+                common_imports: &common_imports,
+                seeds: &seeds,
+            })
+        }),
+    ];
     for (path, dialect) in [
         ("schema.sql", Dialect::Sqlite),
         ("schema.postgres.sql", Dialect::Postgres),
@@ -531,7 +550,7 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
         job("src/migrations.rs", || {
             rust_template(&MigrationsTemplate {
                 header: &header,
-                migrations,
+                migrations: &migrations,
             })
         }),
         job("Cargo.toml", || {
@@ -590,10 +609,10 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     for migration in migrations {
         // Copied byte for byte: their checksums are recorded in databases.
         for (file, sql) in [
-            ("sqlite.sql", &migration.sqlite),
-            ("postgres.sql", &migration.postgres),
+            ("sqlite.sql", migration.sqlite),
+            ("postgres.sql", migration.postgres),
         ] {
-            files.insert(format!("migrations/{}/{file}", migration.id), sql.clone());
+            files.insert(format!("migrations/{}/{file}", migration.id), sql);
         }
     }
 
@@ -603,18 +622,12 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
         .map(|m| view::rust_str(&m.table))
         .collect();
     sorted_tables.sort();
-    let seeds: Vec<&SeedView> = schema
-        .creation_order
-        .iter()
-        .map(|&index| &tables[index].seed)
-        .collect();
     let mut scenario_modules: Vec<(String, String)> = tables
         .iter()
         .map(|t| t.scenario.clone())
         .chain([("seeds".to_owned(), "seeds".to_owned())])
         .collect();
     scenario_modules.sort_by(|a, b| crate::naming::unraw(&a.1).cmp(crate::naming::unraw(&b.1)));
-    let common_imports = test_view::common_imports(schema);
     let uses_refusals = tables.iter().any(|t| t.refusals);
     let uses_violations = tables.iter().any(|t| t.violations);
     let uses_enums = tables.iter().any(|t| t.enums);
@@ -649,14 +662,6 @@ pub fn render_schema_with(schema: &Schema, migrations: &[crate::migrate::Migrati
     };
     let first = &tables[0];
     let jobs: Vec<FileJob> = vec![
-        job("tests/models/scenarios/seeds.rs", || {
-            rust_template(&TestSeedsTemplate {
-                header: &header,
-                crate_ident: &crate_ident,
-                common_imports: &common_imports,
-                seeds: &seeds,
-            })
-        }),
         job("src/lib.rs", || {
             rust_template(&LibTemplate {
                 header: &header,

@@ -375,7 +375,7 @@ fn default_expected(krate: &str, field: &Field, default: &DefaultValue) -> Optio
     })
 }
 
-fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
+pub(super) fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
     let model = &schema.models[model_index];
     let stem = heck::ToSnakeCase::to_snake_case(model.name.as_str());
     let mut parents = Vec::new();
