@@ -223,10 +223,14 @@ impl<F: FnMut(&[Segment])> Recorder for KeyedNodes<F> {
 
 /// Walks `text` with yaml-rust2's event parser, giving `recorder` every
 /// node; a document it cannot read is walked up to the problem.
-fn walk(text: &str, recorder: &mut impl Recorder) {
+fn walk<R: Recorder>(text: &str, recorder: &mut R) {
     let mut walker = Walker {
         parser: Parser::new_from_str(text),
-        lines: LineIndex::new(text),
+        // Only spans need it: a walk of keys does without.
+        lines: match R::SPANS {
+            true => LineIndex::new(text),
+            false => LineIndex { starts: Vec::new() },
+        },
         text,
         recorder,
     };
