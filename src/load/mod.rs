@@ -493,7 +493,7 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
     // other and run side by side.
     let (parsed, unknown_keys) = std::thread::scope(|scope| {
         let unknown_keys = scope.spawn(|| unknown_keys(&text));
-        let parsed = serde_yaml::from_str::<SchemaDef>(&text);
+        let parsed = parse_schema(&text);
         let unknown_keys = unknown_keys.join().expect("reading keys does not panic");
         (parsed, unknown_keys)
     });
@@ -556,7 +556,103 @@ pub fn load_schema_str(path: &Path, text: String) -> Result<SourceSchema, LoadEr
     })
 }
 
-/// The unknown key that stands where serde's missing one should, when a
+/// serde's parse of `text`: of a large schema, in two halves on two
+/// threads where [`split_models`] finds a place to cut it, and then the
+/// same as one parse of the whole, which is what any text either half
+/// does not parse alone gets (so every error is the whole text's).
+/// serde's parse of a 10,000-model schema took twice as long as anything
+/// beside it in loading.
+fn parse_schema(text: &str) -> Result<SchemaDef, serde_yaml::Error> {
+    /// Below this, a second thread costs more than it saves.
+    const SPLIT_FROM: usize = 256 << 10;
+    if text.len() >= SPLIT_FROM {
+        if let Some(def) = parse_in_halves(text) {
+            return Ok(def);
+        }
+    }
+    serde_yaml::from_str(text)
+}
+
+/// The models after the cut of [`split_models`], under a `models:` key of
+/// their own.
+#[derive(Deserialize)]
+struct LaterModels {
+    models: OrderedMap<ModelDef>,
+}
+
+/// [`parse_schema`] in two halves, or `None` where the text cannot be cut
+/// or either half does not parse alone.
+fn parse_in_halves(text: &str) -> Option<SchemaDef> {
+    let cut = split_models(text)?;
+    let later = format!("models:\n{}", &text[cut..]);
+    let (first, later) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| serde_yaml::from_str::<LaterModels>(&later));
+        let first = serde_yaml::from_str::<SchemaDef>(&text[..cut]);
+        (first, later.join().expect("parsing does not panic"))
+    });
+    let mut def = first.ok()?;
+    def.models.0.extend(later.ok()?.models.0);
+    Some(def)
+}
+
+/// Where `text` can be cut in two between models, near the middle of
+/// them: a byte offset at the start of a model's key line. Only where
+/// `models` is a block mapping and the document's last key (every line
+/// after `models:` indented, blank or a comment), and at a line that
+/// holds nothing but a plain model name and its colon, at the indent of
+/// the first model: no scalar or collection of an earlier model can go on
+/// there, since every line of one is indented further (a construct cut
+/// apart would leave the first half unparsable, and the whole is parsed
+/// instead).
+fn split_models(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    let mut models_at = None;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "models:" {
+            models_at = Some(offset + line.len());
+            break;
+        }
+        offset += line.len();
+    }
+    let start = models_at?;
+    let section = &text[start..];
+    let mut indent = None;
+    let mut candidates = Vec::new();
+    let mut at = start;
+    for line in section.split_inclusive('\n') {
+        let content = line.trim_start_matches(' ');
+        let blank = content.trim().is_empty() || content.starts_with('#');
+        if !blank {
+            let width = line.len() - content.len();
+            if width == 0 || content.starts_with('\t') {
+                return None;
+            }
+            let model_indent = *indent.get_or_insert(width);
+            if width < model_indent {
+                return None;
+            }
+            let name = content.trim_end().strip_suffix(':');
+            let plain_name = name.is_some_and(|name| {
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+            if width == model_indent {
+                if !plain_name {
+                    return None;
+                }
+                candidates.push(at);
+            }
+        }
+        at += line.len();
+    }
+    // The first model's line is no cut: the first half would hold none.
+    let middle = start + section.len() / 2;
+    candidates
+        .into_iter()
+        .skip(1)
+        .min_by_key(|&candidate| candidate.abs_diff(middle))
+}
+
+/// The unknown key that stands where serde's missing one should,/// The unknown key that stands where serde's missing one should, when a
 /// missing-key `message` is explained by a misspelling: its kind, message
 /// and position.
 fn misspelt_key(text: &str, message: &str) -> Option<(SyntaxKind, String, Span)> {
@@ -811,5 +907,54 @@ mod tests {
             panic!("an unclosed mapping is an error");
         };
         assert!(span.unwrap().line >= 6, "{span:?}");
+    }
+
+    /// Every schema text of the repository whose whole parses, and larger
+    /// ones with every kind of model line: read in two halves, each gives
+    /// what one parse of the whole gives.
+    #[test]
+    fn a_schema_read_in_halves_is_the_schema_read_whole() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = vec![std::fs::read_to_string(root.join("schema.yaml")).unwrap()];
+        let mut pending = vec![root.join("tests")];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let mut big = String::from("# a comment\ncrate: big\nmodels:\n");
+        for i in 0..40 {
+            big.push_str(&format!(
+                "  M{i}:\n    table: m_{i}\n    doc: |\n      Two lines\n\n      of doc.\n    fields:\n      id: {{ type: int, primary_key: true }}\n      note: \"a\n        b\"\n\n  # between models\n"
+            ));
+        }
+        texts.push(big.clone());
+        texts.push(big.replace("  M20:\n", "  M20: # a comment\n"));
+        texts.push(big.replace("  M20:\n", "  &m M20:\n"));
+        // A model named twice, once in each half: both copies are kept.
+        texts.push(big.replace("  M35:\n", "  M5:\n"));
+        // An alias in the second half of an anchor in the first.
+        texts.push(
+            big.replace("    table: m_3\n", "    table: &t m_3\n")
+                .replace("    table: m_30\n", "    table: *t\n"),
+        );
+        texts.push(format!("{big}crate: again\n"));
+        let mut split = 0;
+        for text in &texts {
+            let Ok(whole) = serde_yaml::from_str::<SchemaDef>(text) else {
+                assert!(parse_in_halves(text).is_none(), "{text}");
+                continue;
+            };
+            if let Some(halves) = parse_in_halves(text) {
+                split += 1;
+                assert_eq!(format!("{halves:?}"), format!("{whole:?}"), "{text}");
+            }
+        }
+        assert!(split >= 3, "only {split} texts were cut");
     }
 }
