@@ -122,17 +122,9 @@ fn leftovers_of_an_interrupted_run_are_cleaned_up() {
     assert_eq!(check.status.code(), Some(1));
     assert!(stderr(&check).contains("thing_9.rs"), "{}", stderr(&check));
 
-    let run = schemagen(dir.path(), &["generate"]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let files = files_under(&generated);
-    assert!(
-        !files.iter().any(|f| f.contains(".schemagen-tmp-")),
-        "{files:?}"
-    );
+    let files = generate_leaving_no_temporaries(dir.path(), &generated);
     assert!(!files.iter().any(|f| f.contains("thing_9")), "{files:?}");
-    assert!(schemagen(dir.path(), &["generate", "--check"])
-        .status
-        .success());
+    assert_up_to_date(dir.path());
 }
 
 #[test]
@@ -147,21 +139,13 @@ fn a_first_run_killed_while_staging_leaves_nothing_the_next_run_keeps() {
     fs::write(staging.join("src/lib.rs"), "// half").unwrap();
     fs::write(staging.join("Cargo.toml"), "[package]").unwrap();
 
-    let run = schemagen(dir.path(), &["generate"]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let files = files_under(&generated);
-    assert!(
-        !files.iter().any(|f| f.contains(".schemagen-tmp-")),
-        "{files:?}"
-    );
+    let files = generate_leaving_no_temporaries(dir.path(), &generated);
     assert!(files.iter().any(|f| f == "src/lib.rs"), "{files:?}");
     assert_ne!(
         fs::read_to_string(generated.join("src/lib.rs")).unwrap(),
         "// half"
     );
-    assert!(schemagen(dir.path(), &["generate", "--check"])
-        .status
-        .success());
+    assert_up_to_date(dir.path());
 }
 
 #[test]
@@ -189,9 +173,25 @@ fn a_first_run_writes_each_file_once_and_no_staging_is_left() {
         .count();
     // Every listed file is there, and nothing else but the manifest.
     assert_eq!(files_under(&generated).len(), listed + 1);
-    assert!(schemagen(dir.path(), &["generate", "--check"])
-        .status
-        .success());
+    assert_up_to_date(dir.path());
+}
+
+/// Runs `generate` in `dir`, which must succeed and leave no temporary
+/// file or directory under `generated`; gives the files there.
+fn generate_leaving_no_temporaries(dir: &Path, generated: &Path) -> Vec<String> {
+    let run = schemagen(dir, &["generate"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let files = files_under(generated);
+    assert!(
+        !files.iter().any(|f| f.contains(".schemagen-tmp-")),
+        "{files:?}"
+    );
+    files
+}
+
+/// `generate --check` in `dir` finds nothing to change.
+fn assert_up_to_date(dir: &Path) {
+    assert!(schemagen(dir, &["generate", "--check"]).status.success());
 }
 
 #[test]
