@@ -652,7 +652,7 @@ fn split_models(text: &str) -> Option<usize> {
         .min_by_key(|&candidate| candidate.abs_diff(middle))
 }
 
-/// The unknown key that stands where serde's missing one should,/// The unknown key that stands where serde's missing one should, when a
+/// The unknown key that stands where serde's missing one should, when a
 /// missing-key `message` is explained by a misspelling: its kind, message
 /// and position.
 fn misspelt_key(text: &str, message: &str) -> Option<(SyntaxKind, String, Span)> {

@@ -52,7 +52,8 @@ pub struct ModelTestView {
     pub refusals: Vec<ValueCases>,
     /// Values at the edges of what is stored, each read back equal.
     pub edges: Vec<ValueCases>,
-    pub seed: SeedView,
+    /// The model's insert type, `NewClip`.
+    pub new_type: String,
     pub pk_field: String,
     /// Whether the database assigns the key.
     pub pk_generated: bool,
@@ -375,9 +376,16 @@ fn default_expected(krate: &str, field: &Field, default: &DefaultValue) -> Optio
     })
 }
 
+/// The names of a model's seed functions: the one that makes an insert
+/// value (`new_clip`) and the one that inserts it (`insert_clip`).
+fn seed_fns(model: &Model) -> (String, String) {
+    let stem = heck::ToSnakeCase::to_snake_case(model.name.as_str());
+    (join_ident(&["new", &stem]), join_ident(&["insert", &stem]))
+}
+
 pub(super) fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> SeedView {
     let model = &schema.models[model_index];
-    let stem = heck::ToSnakeCase::to_snake_case(model.name.as_str());
+    let (new_fn, insert_fn) = seed_fns(model);
     let mut parents = Vec::new();
     let mut inits = Vec::new();
     let mut uses_n = false;
@@ -389,8 +397,7 @@ pub(super) fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> See
             Some(fk) if fk.model != model_index => {
                 let parent = &schema.models[fk.model];
                 let var = format!("parent_{}", unraw(&fk.relation));
-                let parent_seed = heck::ToSnakeCase::to_snake_case(parent.name.as_str());
-                parents.push((var.clone(), join_ident(&["insert", &parent_seed])));
+                parents.push((var.clone(), seed_fns(parent).1));
                 let target = &parent.fields[fk.field];
                 let place = format!("{var}.{}", target.rust_name);
                 let value = if is_textual(&target.ty) {
@@ -424,8 +431,8 @@ pub(super) fn seed_view(krate: &str, schema: &Schema, model_index: usize) -> See
         });
     }
     SeedView {
-        new_fn: join_ident(&["new", &stem]),
-        insert_fn: join_ident(&["insert", &stem]),
+        new_fn,
+        insert_fn,
         model: model.name.clone(),
         module: model.module.clone(),
         new_name: format!("New{}", model.name),
@@ -451,7 +458,7 @@ fn violation_args(krate: &str, kind: &str, model: &Model, columns: &[&str], name
 pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> ModelTestView {
     let model = &schema.models[model_index];
     let pk = model.primary_key();
-    let seed = seed_view(krate, schema, model_index);
+    let (new_seed_fn, seed_fn) = seed_fns(model);
     // The fields some check reads: the tests make up no value for them.
     let checked = checked_columns(model);
     let field_checks = model
@@ -812,8 +819,8 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         name: model.name.clone(),
         module: model.module.clone(),
         file_stem: unraw(&model.module).to_owned(),
-        seed_fn: seed.insert_fn.clone(),
-        new_seed_fn: seed.new_fn.clone(),
+        seed_fn,
+        new_seed_fn,
         table_literal: rust_str(&model.table),
         table_sql_literal: rust_str(&crate::naming::sql_ident(&model.table)),
         pk_arg,
@@ -845,7 +852,7 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
         edges,
         constructor_args,
         constructor_expected,
-        seed,
+        new_type: format!("New{}", model.name),
         pk_field: pk.rust_name.clone(),
         pk_generated: pk.is_generated(),
         insert_many_differs: pk.is_generated()

@@ -362,8 +362,9 @@ pub fn run(schema: &Schema) -> Vec<Refusal> {
 
 /// How many tables one trial database holds before the next is opened:
 /// SQLite's `CREATE INDEX` reads the whole schema table, so one database
-/// of 10,000 tables would make the trial quadratic, and dropping each
-/// table once tried cost more than opening a database every few dozen.
+/// of 10,000 tables would make the trial quadratic. Opening a database
+/// every few dozen tables saves a `DROP TABLE` a table (with one prepared
+/// insert for rows 1 and 10, `validate` of 1,000 models took 0.95x).
 const TABLES_PER_DATABASE: usize = 32;
 
 /// An empty in-memory database for the trial, in a transaction that is

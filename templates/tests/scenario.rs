@@ -136,8 +136,8 @@ fn new_takes_the_required_fields_and_leaves_the_rest_to_the_database() {
 {%- if !t.constructor_args.is_empty() %}
     let seed = seeds::{{ t.new_seed_fn }}(db.conn(), 1);
 {%- endif %}
-    let new = {{ crate_ident }}::{{ t.seed.new_name }}::new({{ t.constructor_args|join(", ") }});
-    let expected = {{ crate_ident }}::{{ t.seed.new_name }} { {{ t.constructor_expected|join(", ") }} };
+    let new = {{ crate_ident }}::{{ t.new_type }}::new({{ t.constructor_args|join(", ") }});
+    let expected = {{ crate_ident }}::{{ t.new_type }} { {{ t.constructor_expected|join(", ") }} };
     assert_eq!(new, expected);
     api::{{ t.module }}::insert(db.conn(), &new).unwrap();
 }
