@@ -267,6 +267,49 @@ fn analytics_history_of_one_video_comes_newest_first() {
         .all(|row| row.likes == 0 && row.comments == 0));
 }
 
+/// Analytics row `i`: every fourth leaves its defaulted counts to the
+/// database, every third gives no duration.
+fn analytics_row(i: i64) -> NewAnalytics {
+    let start = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
+    let given = |value: i64| (i % 4 != 0).then_some(value);
+    NewAnalytics {
+        short_id: None,
+        youtube_video_id: format!("video-{}", i % 97),
+        views: given(i),
+        likes: given(i / 2),
+        comments: given(i / 3),
+        average_view_duration_seconds: (i % 3 != 0).then_some(i as f64 / 8.0),
+        measured_at: Some(start + Duration::milliseconds(i * 1_001)),
+    }
+}
+
+#[test]
+fn insert_many_past_one_statement_stores_what_inserting_one_by_one_stores() {
+    // More rows than one statement of insert_many holds (4,680 at seven
+    // columns), so three statements and a short last one.
+    let rows: Vec<NewAnalytics> = (0..10_000).map(analytics_row).collect();
+    let (many, single) = (db(), db());
+    assert_eq!(analytics::insert_many(&many, &rows).unwrap(), rows.len());
+    for row in &rows {
+        analytics::insert(&single, row).unwrap();
+    }
+    let stored = analytics::list(&many).unwrap();
+    assert_eq!(stored.len(), rows.len());
+    assert_eq!(stored, analytics::list(&single).unwrap());
+}
+
+#[test]
+fn insert_many_refused_in_a_later_statement_stores_no_row() {
+    let conn = db();
+    let mut rows: Vec<NewAnalytics> = (0..10_000).map(analytics_row).collect();
+    rows[9_500].short_id = Some(12_345);
+    let error = analytics::insert_many(&conn, &rows).unwrap_err();
+    let violation = error.violation().unwrap();
+    assert_eq!(violation.kind, ConstraintKind::ForeignKey);
+    assert_eq!(violation.columns, ["short_id"]);
+    assert_eq!(analytics::count(&conn).unwrap(), 0);
+}
+
 #[test]
 fn the_history_query_uses_its_index() {
     let conn = db();

@@ -67,9 +67,9 @@ impl NewAnalytics {
 const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, COALESCE(?3, 0), COALESCE(?4, 0), COALESCE(?5, 0), ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, COALESCE(?3, 0), COALESCE(?4, 0), COALESCE(?5, 0), ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const INSERT_MANY_HEAD: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ";
-const INSERT_MANY_ROW: &str = "(?, ?, COALESCE(?, 0), COALESCE(?, 0), COALESCE(?, 0), ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?)";
 /// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = 200;
+const INSERT_MANY_ROWS: usize = 4680;
 const GET_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM analytics";
@@ -131,9 +131,16 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> Result<Analytics> {
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.short_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to 200 in one statement. Nests inside a
+/// to load many rows, up to 4680 in one statement. Nests inside a
 /// transaction the caller holds. Returns how many rows were inserted.
+///
+/// The statement is kept in the connection's statement cache for the next
+/// call; one of thousands of rows holds a few MB.
+///
+/// A column's default is filled in here where a row leaves it `None`, as
+/// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
+    let now = chrono::Utc::now();
     crate::all_or_nothing(conn, || {
         for chunk in rows.chunks(INSERT_MANY_ROWS) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
@@ -145,9 +152,9 @@ pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
                     at + 2,
                     Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
                 )?;
-                statement.raw_bind_parameter(at + 3, new.views)?;
-                statement.raw_bind_parameter(at + 4, new.likes)?;
-                statement.raw_bind_parameter(at + 5, new.comments)?;
+                statement.raw_bind_parameter(at + 3, new.views.unwrap_or(0))?;
+                statement.raw_bind_parameter(at + 4, new.likes.unwrap_or(0))?;
+                statement.raw_bind_parameter(at + 5, new.comments.unwrap_or(0))?;
                 statement.raw_bind_parameter(
                     at + 6,
                     Checked::new(
@@ -158,7 +165,11 @@ pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
                 )?;
                 statement.raw_bind_parameter(
                     at + 7,
-                    Checked::new(TABLE, "measured_at", &new.measured_at.map(Timestamp)),
+                    Checked::new(
+                        TABLE,
+                        "measured_at",
+                        &Timestamp(new.measured_at.unwrap_or(now)),
+                    ),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {

@@ -61,10 +61,9 @@ impl NewClip {
 const INSERT_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const INSERT_MANY_HEAD: &str = "INSERT INTO clips (run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at) VALUES ";
-const INSERT_MANY_ROW: &str =
-    "(?, ?, ?, ?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?)";
 /// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = 200;
+const INSERT_MANY_ROWS: usize = 4680;
 const GET_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, start_seconds, end_seconds, virality_score, transcript, file_path, created_at FROM clips ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM clips";
@@ -122,9 +121,16 @@ pub fn insert(conn: &Connection, new: &NewClip) -> Result<Clip> {
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.run_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to 200 in one statement. Nests inside a
+/// to load many rows, up to 4680 in one statement. Nests inside a
 /// transaction the caller holds. Returns how many rows were inserted.
+///
+/// The statement is kept in the connection's statement cache for the next
+/// call; one of thousands of rows holds a few MB.
+///
+/// A column's default is filled in here where a row leaves it `None`, as
+/// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> Result<usize> {
+    let now = chrono::Utc::now();
     crate::all_or_nothing(conn, || {
         for chunk in rows.chunks(INSERT_MANY_ROWS) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
@@ -154,7 +160,11 @@ pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> Result<usize> {
                 )?;
                 statement.raw_bind_parameter(
                     at + 7,
-                    Checked::new(TABLE, "created_at", &new.created_at.map(Timestamp)),
+                    Checked::new(
+                        TABLE,
+                        "created_at",
+                        &Timestamp(new.created_at.unwrap_or(now)),
+                    ),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {

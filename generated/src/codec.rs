@@ -45,6 +45,9 @@ impl ToSql for Timestamp {
 /// assert_eq!(format_datetime(&at), at.format(DATETIME_FORMAT).to_string());
 /// ```
 pub fn format_datetime(at: &DateTime<Utc>) -> String {
+    // Each accessor of `DateTime` adds the offset (zero for UTC) anew;
+    // the naive time is taken once.
+    let at = at.naive_utc();
     let millis = at.nanosecond() / 1_000_000;
     let Ok(year) = u32::try_from(at.year()) else {
         return at.format(DATETIME_FORMAT).to_string();

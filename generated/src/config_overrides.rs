@@ -51,9 +51,9 @@ const INSERT_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_
 const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES (?1, ?2, ?3, COALESCE(?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const INSERT_MANY_HEAD: &str =
     "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ";
-const INSERT_MANY_ROW: &str = "(?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_ROW: &str = "(?, ?, ?, ?)";
 /// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = 200;
+const INSERT_MANY_ROWS: usize = 8191;
 const GET_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" = ?1";
 const LIST_SQL: &str =
@@ -107,9 +107,16 @@ pub fn insert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverri
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to 200 in one statement. Nests inside a
+/// to load many rows, up to 8191 in one statement. Nests inside a
 /// transaction the caller holds. Returns how many rows were inserted.
+///
+/// The statement is kept in the connection's statement cache for the next
+/// call; one of thousands of rows holds a few MB.
+///
+/// A column's default is filled in here where a row leaves it `None`, as
+/// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> Result<usize> {
+    let now = chrono::Utc::now();
     crate::all_or_nothing(conn, || {
         for chunk in rows.chunks(INSERT_MANY_ROWS) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
@@ -125,7 +132,11 @@ pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> Result<usiz
                 )?;
                 statement.raw_bind_parameter(
                     at + 4,
-                    Checked::new(TABLE, "updated_at", &new.updated_at.map(Timestamp)),
+                    Checked::new(
+                        TABLE,
+                        "updated_at",
+                        &Timestamp(new.updated_at.unwrap_or(now)),
+                    ),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {

@@ -146,10 +146,9 @@ impl NewPipelineRun {
 const INSERT_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES (?1, ?2, COALESCE(?3, 'pending'), ?4, COALESCE(?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?6, ?7) RETURNING id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message";
 const INSERT_MANY_SQL: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES (?1, ?2, COALESCE(?3, 'pending'), ?4, COALESCE(?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?6, ?7)";
 const INSERT_MANY_HEAD: &str = "INSERT INTO pipeline_runs (video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message) VALUES ";
-const INSERT_MANY_ROW: &str =
-    "(?, ?, COALESCE(?, 'pending'), ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?, ?)";
+const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?)";
 /// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = 200;
+const INSERT_MANY_ROWS: usize = 4680;
 const GET_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, video_id, correlation_id, status, config_snapshot, started_at, finished_at, error_message FROM pipeline_runs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM pipeline_runs";
@@ -212,9 +211,16 @@ pub fn insert(conn: &Connection, new: &NewPipelineRun) -> Result<PipelineRun> {
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.video_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to 200 in one statement. Nests inside a
+/// to load many rows, up to 4680 in one statement. Nests inside a
 /// transaction the caller holds. Returns how many rows were inserted.
+///
+/// The statement is kept in the connection's statement cache for the next
+/// call; one of thousands of rows holds a few MB.
+///
+/// A column's default is filled in here where a row leaves it `None`, as
+/// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> Result<usize> {
+    let now = chrono::Utc::now();
     crate::all_or_nothing(conn, || {
         for chunk in rows.chunks(INSERT_MANY_ROWS) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
@@ -226,7 +232,8 @@ pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> Result<usize> 
                     at + 2,
                     Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
                 )?;
-                statement.raw_bind_parameter(at + 3, new.status)?;
+                statement
+                    .raw_bind_parameter(at + 3, new.status.unwrap_or(PipelineRunStatus::Pending))?;
                 statement.raw_bind_parameter(
                     at + 4,
                     Checked::new(
@@ -237,7 +244,11 @@ pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> Result<usize> 
                 )?;
                 statement.raw_bind_parameter(
                     at + 5,
-                    Checked::new(TABLE, "started_at", &new.started_at.map(Timestamp)),
+                    Checked::new(
+                        TABLE,
+                        "started_at",
+                        &Timestamp(new.started_at.unwrap_or(now)),
+                    ),
                 )?;
                 statement.raw_bind_parameter(
                     at + 6,

@@ -133,9 +133,9 @@ impl NewReviewLog {
 const INSERT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const INSERT_MANY_HEAD: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ";
-const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?)";
 /// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = 200;
+const INSERT_MANY_ROWS: usize = 5461;
 const GET_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM review_logs";
@@ -191,9 +191,16 @@ pub fn insert(conn: &Connection, new: &NewReviewLog) -> Result<ReviewLog> {
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.short_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to 200 in one statement. Nests inside a
+/// to load many rows, up to 5461 in one statement. Nests inside a
 /// transaction the caller holds. Returns how many rows were inserted.
+///
+/// The statement is kept in the connection's statement cache for the next
+/// call; one of thousands of rows holds a few MB.
+///
+/// A column's default is filled in here where a row leaves it `None`, as
+/// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> Result<usize> {
+    let now = chrono::Utc::now();
     crate::all_or_nothing(conn, || {
         for chunk in rows.chunks(INSERT_MANY_ROWS) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
@@ -211,7 +218,11 @@ pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> Result<usize> {
                     .raw_bind_parameter(at + 5, Checked::new(TABLE, "comment", &new.comment))?;
                 statement.raw_bind_parameter(
                     at + 6,
-                    Checked::new(TABLE, "reviewed_at", &new.reviewed_at.map(Timestamp)),
+                    Checked::new(
+                        TABLE,
+                        "reviewed_at",
+                        &Timestamp(new.reviewed_at.unwrap_or(now)),
+                    ),
                 )?;
             }
             if let Err(error) = statement.raw_execute() {

@@ -190,7 +190,18 @@ pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}>
 /// Inserts every row, all or none, without reading them back: the fast way
 /// to load many rows, up to {{ per_statement }} in one statement. Nests inside a
 /// transaction the caller holds. Returns how many rows were inserted.
+///
+/// The statement is kept in the connection's statement cache for the next
+/// call; one of thousands of rows holds a few MB.
+{%- if m.fills_defaults %}
+///
+/// A column's default is filled in here where a row leaves it `None`, as
+/// the database would fill it{% if m.fills_now %} (`now` is one instant for all the rows){% endif %}.
+{%- endif %}
 pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize> {
+{%- if m.fills_now %}
+    let now = chrono::Utc::now();
+{%- endif %}
     crate::all_or_nothing(conn, || {
         for chunk in rows.chunks(INSERT_MANY_ROWS) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
@@ -198,12 +209,12 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
             for (row, new) in chunk.iter().enumerate() {
             {%- if m.new_fields.len() == 1 %}
             {%- for f in m.new_fields %}
-                statement.raw_bind_parameter(row + 1, {{ f.new_bind }})?;
+                statement.raw_bind_parameter(row + 1, {{ f.filled_bind }})?;
             {%- endfor %}
             {%- else %}
                 let at = row * {{ m.new_fields.len() }};
             {%- for f in m.new_fields %}
-                statement.raw_bind_parameter(at + {{ loop.index }}, {{ f.new_bind }})?;
+                statement.raw_bind_parameter(at + {{ loop.index }}, {{ f.filled_bind }})?;
             {%- endfor %}
             {%- endif %}
             }

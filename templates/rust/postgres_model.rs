@@ -70,18 +70,18 @@ pub fn insert(client: &mut impl Executor, new: &{{ m.new_name }}) -> Result<{{ m
 ///
 /// The rows go in one binary `COPY`, so a column's default is filled in
 /// here where a row leaves it `None`, as the database would fill it
-{%- if m.copy_uses_now %}
+{%- if m.fills_now %}
 /// (`now` is one instant for all the rows, as the server's `now()` is one
 /// per transaction)
 {%- endif %}.
 pub fn insert_many(client: &mut impl Executor, rows: &[{{ m.new_name }}]) -> Result<usize> {
-{%- if m.copy_uses_now %}
+{%- if m.fills_now %}
     let now = chrono::Utc::now();
 {%- endif %}
     let mut transaction = client.begin()?;
     let mut writer = BinaryCopyInWriter::new(transaction.copy_in(COPY_SQL)?, &[{% for f in m.new_fields %}{{ f.sql_type }}{% if !loop.last %}, {% endif %}{% endfor %}]);
     for new in rows {
-        writer.write(&[{% for f in m.new_fields %}{{ f.copy_bind }}{% if !loop.last %}, {% endif %}{% endfor %}])?;
+        writer.write(&[{% for f in m.new_fields %}{{ f.filled_bind }}{% if !loop.last %}, {% endif %}{% endfor %}])?;
     }
     writer.finish()?;
     transaction.commit()?;
