@@ -21,6 +21,9 @@
 //! `bench/peers`, a package of its own that links its own SQLite (see its
 //! Cargo.toml), built here on first use and run once per round.
 //!
+//! After the SQLite table, a row of its own times workload 1 on a file for
+//! (a) and (b), in rounds of their own.
+//!
 //! `cargo bench --bench access`; `BENCH_ROUNDS` (default 5) sets the rounds,
 //! `BENCH_PYTHON=0` leaves the Python arms out, `BENCH_PEERS=0` the Rust
 //! peers and `BENCH_POSTGRES=0` the PostgreSQL ones.
@@ -542,14 +545,53 @@ fn print_table(times: &Times, arms: &[&str], baseline: &str) {
         let base = median(&times[baseline][workload]);
         print!("| {description} |");
         for arm in arms {
-            let values = &times[*arm][workload];
-            let m = median(values);
-            let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
-            let max = values.iter().cloned().fold(0.0, f64::max);
-            print!(" {m:.4} s ({min:.4}-{max:.4}) **{:.2}x** |", m / base);
+            print!(" {} |", cell(&times[*arm][workload], base));
         }
         println!();
     }
+}
+
+/// A table cell: the median of `values` (min-max) and its ratio to `base`.
+fn cell(values: &[f64], base: f64) -> String {
+    let m = median(values);
+    let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
+    let max = values.iter().cloned().fold(0.0, f64::max);
+    format!("{m:.4} s ({min:.4}-{max:.4}) **{:.2}x**", m / base)
+}
+
+/// Workload 1 on a file for (a) and (b), in rounds of their own (the order
+/// swapped every other round): on a file, what a statement changes costs
+/// more than in memory (SQLite's journals), and `insert_many`'s statements
+/// are sized for that. Printed as a table row of its own.
+fn print_bulk_on_file(rounds: usize, rows: &[NewAnalytics], dir: &Path) {
+    let mut times: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for round in 0..rounds {
+        let mut arms: [(&str, &dyn Arm); 2] = [
+            ("a_generated", &Generated),
+            ("b_hand_written", &HandWritten),
+        ];
+        if round % 2 == 1 {
+            arms.reverse();
+        }
+        for (name, arm) in arms {
+            let path = dir.join("bulk.db");
+            let _ = std::fs::remove_file(&path);
+            let mut conn = database(Some(&path));
+            let start = Instant::now();
+            arm.insert_bulk(&mut conn, rows);
+            times.entry(name).or_default().push(seconds(start));
+            drop(conn);
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    let base = median(&times["b_hand_written"]);
+    println!("\n| workload | a_generated | b_hand_written |");
+    println!("|---|---:|---:|");
+    print!("| insert 100,000 rows in one transaction, on a file |");
+    for values in times.values() {
+        print!(" {} |", cell(values, base));
+    }
+    println!();
 }
 
 /// Writes `target/bench/access.svg`: per workload, each arm's median as a
@@ -731,6 +773,7 @@ fn main() {
     println!("Median seconds over {rounds} rounds (min-max), and the ratio to (b) hand-written rusqlite:\n");
     let sqlite_arms: Vec<&str> = times.keys().map(String::as_str).collect();
     print_table(&times, &sqlite_arms, "b_hand_written");
+    print_bulk_on_file(rounds, &rows, dir.path());
     let postgres_url = std::env::var("PIPELINE_DB_TEST_POSTGRES_URL")
         .ok()
         .filter(|url| {

@@ -520,8 +520,8 @@ fn column_list(model: &Model) -> String {
 /// as it allows. Each statement keeps a copy of every page it changes (its
 /// statement journal, which a multi-row INSERT needs whenever a CHECK or a
 /// foreign key could stop it halfway), so fewer, longer statements copy
-/// fewer pages: 100,000 analytics rows took 0.36 s on a file at 200 rows a
-/// statement and 0.23 s at 4,680 (0.094 and 0.087 s in memory).
+/// fewer pages: 100,000 analytics rows took 0.38 s on a file at 200 rows a
+/// statement and 0.25 s at 4,680 (`cargo bench --bench access`).
 const SQLITE_MAX_PARAMETERS: usize = 32_766;
 
 /// SQLite's multi-row INSERT for `insert_many`: the head, one row's values
