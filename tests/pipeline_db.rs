@@ -299,6 +299,24 @@ fn insert_many_past_one_statement_stores_what_inserting_one_by_one_stores() {
 }
 
 #[test]
+fn insert_many_keeps_within_a_lowered_parameter_limit() {
+    // 50 parameters take seven rows of seven columns a statement.
+    let (lowered, single) = (db(), db());
+    lowered
+        .set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_VARIABLE_NUMBER, 50)
+        .unwrap();
+    let rows: Vec<NewAnalytics> = (0..100).map(analytics_row).collect();
+    assert_eq!(analytics::insert_many(&lowered, &rows).unwrap(), rows.len());
+    for row in &rows {
+        analytics::insert(&single, row).unwrap();
+    }
+    assert_eq!(
+        analytics::list(&lowered).unwrap(),
+        analytics::list(&single).unwrap()
+    );
+}
+
+#[test]
 fn insert_many_refused_in_a_later_statement_stores_no_row() {
     let conn = db();
     let mut rows: Vec<NewAnalytics> = (0..10_000).map(analytics_row).collect();

@@ -68,8 +68,8 @@ const INSERT_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, vie
 const INSERT_MANY_SQL: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES (?1, ?2, COALESCE(?3, 0), COALESCE(?4, 0), COALESCE(?5, 0), ?6, COALESCE(?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const INSERT_MANY_HEAD: &str = "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at) VALUES ";
 const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?)";
-/// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = 4680;
+/// Parameters of one row of [`insert_many`].
+const INSERT_MANY_COLUMNS: usize = 7;
 const GET_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, short_id, youtube_video_id, views, likes, comments, average_view_duration_seconds, measured_at FROM analytics ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM analytics";
@@ -131,8 +131,10 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> Result<Analytics> {
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.short_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to 4680 in one statement. Nests inside a
-/// transaction the caller holds. Returns how many rows were inserted.
+/// to load many rows, as many in one statement as SQLite's limit on a
+/// statement's parameters allows (4,680 at its default of 32,766). Nests
+/// inside a transaction the caller holds. Returns how many rows were
+/// inserted.
 ///
 /// The statement is kept in the connection's statement cache for the next
 /// call; one of thousands of rows holds a few MB.
@@ -141,12 +143,13 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> Result<Analytics> {
 /// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
     let now = chrono::Utc::now();
+    let per_statement = crate::rows_per_statement(conn, INSERT_MANY_COLUMNS)?;
     crate::all_or_nothing(conn, || {
-        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+        for chunk in rows.chunks(per_statement) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
             let mut statement = conn.prepare_cached(&sql)?;
             for (row, new) in chunk.iter().enumerate() {
-                let at = row * 7;
+                let at = row * INSERT_MANY_COLUMNS;
                 statement.raw_bind_parameter(at + 1, new.short_id)?;
                 statement.raw_bind_parameter(
                     at + 2,

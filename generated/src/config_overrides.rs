@@ -52,8 +52,8 @@ const INSERT_MANY_SQL: &str = "INSERT INTO config_overrides (\"key\", value, upd
 const INSERT_MANY_HEAD: &str =
     "INSERT INTO config_overrides (\"key\", value, updated_by, updated_at) VALUES ";
 const INSERT_MANY_ROW: &str = "(?, ?, ?, ?)";
-/// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = 8191;
+/// Parameters of one row of [`insert_many`].
+const INSERT_MANY_COLUMNS: usize = 4;
 const GET_SQL: &str =
     "SELECT \"key\", value, updated_by, updated_at FROM config_overrides WHERE \"key\" = ?1";
 const LIST_SQL: &str =
@@ -107,8 +107,10 @@ pub fn insert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverri
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to 8191 in one statement. Nests inside a
-/// transaction the caller holds. Returns how many rows were inserted.
+/// to load many rows, as many in one statement as SQLite's limit on a
+/// statement's parameters allows (8,191 at its default of 32,766). Nests
+/// inside a transaction the caller holds. Returns how many rows were
+/// inserted.
 ///
 /// The statement is kept in the connection's statement cache for the next
 /// call; one of thousands of rows holds a few MB.
@@ -117,12 +119,13 @@ pub fn insert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverri
 /// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> Result<usize> {
     let now = chrono::Utc::now();
+    let per_statement = crate::rows_per_statement(conn, INSERT_MANY_COLUMNS)?;
     crate::all_or_nothing(conn, || {
-        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+        for chunk in rows.chunks(per_statement) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
             let mut statement = conn.prepare_cached(&sql)?;
             for (row, new) in chunk.iter().enumerate() {
-                let at = row * 4;
+                let at = row * INSERT_MANY_COLUMNS;
                 statement
                     .raw_bind_parameter(at + 1, Checked::with_max(TABLE, "key", &new.key, 100))?;
                 statement.raw_bind_parameter(at + 2, Checked::new(TABLE, "value", &new.value))?;

@@ -167,8 +167,8 @@ const INSERT_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title
 const INSERT_MANY_SQL: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?9, 'new'), COALESCE(?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const INSERT_MANY_HEAD: &str = "INSERT INTO discovered_videos (youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at) VALUES ";
 const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-/// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = 3276;
+/// Parameters of one row of [`insert_many`].
+const INSERT_MANY_COLUMNS: usize = 10;
 const GET_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, youtube_video_id, title, channel_id, channel_title, url, duration_seconds, view_count, published_at, status, discovered_at FROM discovered_videos ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM discovered_videos";
@@ -232,8 +232,10 @@ pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> Result<DiscoveredV
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, &[]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to 3276 in one statement. Nests inside a
-/// transaction the caller holds. Returns how many rows were inserted.
+/// to load many rows, as many in one statement as SQLite's limit on a
+/// statement's parameters allows (3,276 at its default of 32,766). Nests
+/// inside a transaction the caller holds. Returns how many rows were
+/// inserted.
 ///
 /// The statement is kept in the connection's statement cache for the next
 /// call; one of thousands of rows holds a few MB.
@@ -242,12 +244,13 @@ pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> Result<DiscoveredV
 /// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<usize> {
     let now = chrono::Utc::now();
+    let per_statement = crate::rows_per_statement(conn, INSERT_MANY_COLUMNS)?;
     crate::all_or_nothing(conn, || {
-        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+        for chunk in rows.chunks(per_statement) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
             let mut statement = conn.prepare_cached(&sql)?;
             for (row, new) in chunk.iter().enumerate() {
-                let at = row * 10;
+                let at = row * INSERT_MANY_COLUMNS;
                 statement.raw_bind_parameter(
                     at + 1,
                     Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),

@@ -76,8 +76,8 @@ const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module
 const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0), COALESCE(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const INSERT_MANY_HEAD: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ";
 const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-/// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = 3640;
+/// Parameters of one row of [`insert_many`].
+const INSERT_MANY_COLUMNS: usize = 9;
 const GET_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM error_logs";
@@ -139,8 +139,10 @@ pub fn insert(conn: &Connection, new: &NewErrorLog) -> Result<ErrorLog> {
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.run_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to 3640 in one statement. Nests inside a
-/// transaction the caller holds. Returns how many rows were inserted.
+/// to load many rows, as many in one statement as SQLite's limit on a
+/// statement's parameters allows (3,640 at its default of 32,766). Nests
+/// inside a transaction the caller holds. Returns how many rows were
+/// inserted.
 ///
 /// The statement is kept in the connection's statement cache for the next
 /// call; one of thousands of rows holds a few MB.
@@ -149,12 +151,13 @@ pub fn insert(conn: &Connection, new: &NewErrorLog) -> Result<ErrorLog> {
 /// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> Result<usize> {
     let now = chrono::Utc::now();
+    let per_statement = crate::rows_per_statement(conn, INSERT_MANY_COLUMNS)?;
     crate::all_or_nothing(conn, || {
-        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+        for chunk in rows.chunks(per_statement) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
             let mut statement = conn.prepare_cached(&sql)?;
             for (row, new) in chunk.iter().enumerate() {
-                let at = row * 9;
+                let at = row * INSERT_MANY_COLUMNS;
                 statement.raw_bind_parameter(at + 1, new.run_id)?;
                 statement.raw_bind_parameter(
                     at + 2,

@@ -59,8 +59,8 @@ const INSERT_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, pr
 const INSERT_MANY_SQL: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 const INSERT_MANY_HEAD: &str = "INSERT INTO tts_audio (script_id, file_path, voice, provider, duration_seconds, created_at) VALUES ";
 const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?)";
-/// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = 5461;
+/// Parameters of one row of [`insert_many`].
+const INSERT_MANY_COLUMNS: usize = 6;
 const GET_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, script_id, file_path, voice, provider, duration_seconds, created_at FROM tts_audio ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM tts_audio";
@@ -115,8 +115,10 @@ pub fn insert(conn: &Connection, new: &NewTTSAudio) -> Result<TTSAudio> {
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.script_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to 5461 in one statement. Nests inside a
-/// transaction the caller holds. Returns how many rows were inserted.
+/// to load many rows, as many in one statement as SQLite's limit on a
+/// statement's parameters allows (5,461 at its default of 32,766). Nests
+/// inside a transaction the caller holds. Returns how many rows were
+/// inserted.
 ///
 /// The statement is kept in the connection's statement cache for the next
 /// call; one of thousands of rows holds a few MB.
@@ -125,12 +127,13 @@ pub fn insert(conn: &Connection, new: &NewTTSAudio) -> Result<TTSAudio> {
 /// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> Result<usize> {
     let now = chrono::Utc::now();
+    let per_statement = crate::rows_per_statement(conn, INSERT_MANY_COLUMNS)?;
     crate::all_or_nothing(conn, || {
-        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+        for chunk in rows.chunks(per_statement) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
             let mut statement = conn.prepare_cached(&sql)?;
             for (row, new) in chunk.iter().enumerate() {
-                let at = row * 6;
+                let at = row * INSERT_MANY_COLUMNS;
                 statement.raw_bind_parameter(at + 1, new.script_id)?;
                 statement.raw_bind_parameter(
                     at + 2,

@@ -140,11 +140,11 @@ impl {{ m.new_name }} {
 
 const INSERT_SQL: &str = {{ m.insert_sql }};
 const INSERT_MANY_SQL: &str = {{ m.insert_many_sql }};
-{%- if let Some((head, row, per_statement)) = m.insert_many_rows %}
+{%- if let Some((head, row, _)) = m.insert_many_rows %}
 const INSERT_MANY_HEAD: &str = {{ head }};
 const INSERT_MANY_ROW: &str = {{ row }};
-/// Rows per statement of [`insert_many`].
-const INSERT_MANY_ROWS: usize = {{ per_statement }};
+/// Parameters of one row of [`insert_many`].
+const INSERT_MANY_COLUMNS: usize = {{ m.new_fields.len() }};
 {%- endif %}
 const GET_SQL: &str = {{ m.get_sql }};
 const LIST_SQL: &str = {{ m.list_sql }};
@@ -188,8 +188,10 @@ pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}>
 {%- match m.insert_many_rows %}
 {%- when Some with ((head, row, per_statement)) %}
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, up to {{ per_statement }} in one statement. Nests inside a
-/// transaction the caller holds. Returns how many rows were inserted.
+/// to load many rows, as many in one statement as SQLite's limit on a
+/// statement's parameters allows ({{ per_statement }} at its default of 32,766). Nests
+/// inside a transaction the caller holds. Returns how many rows were
+/// inserted.
 ///
 /// The statement is kept in the connection's statement cache for the next
 /// call; one of thousands of rows holds a few MB.
@@ -202,8 +204,9 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
 {%- if m.fills_now %}
     let now = chrono::Utc::now();
 {%- endif %}
+    let per_statement = crate::rows_per_statement(conn, INSERT_MANY_COLUMNS)?;
     crate::all_or_nothing(conn, || {
-        for chunk in rows.chunks(INSERT_MANY_ROWS) {
+        for chunk in rows.chunks(per_statement) {
             let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
             let mut statement = conn.prepare_cached(&sql)?;
             for (row, new) in chunk.iter().enumerate() {
@@ -212,7 +215,7 @@ pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize
                 statement.raw_bind_parameter(row + 1, {{ f.filled_bind }})?;
             {%- endfor %}
             {%- else %}
-                let at = row * {{ m.new_fields.len() }};
+                let at = row * INSERT_MANY_COLUMNS;
             {%- for f in m.new_fields %}
                 statement.raw_bind_parameter(at + {{ loop.index }}, {{ f.filled_bind }})?;
             {%- endfor %}
