@@ -517,12 +517,13 @@ fn column_list(model: &Model) -> String {
 
 /// SQLite's default limit on a statement's parameters
 /// (`SQLITE_MAX_VARIABLE_NUMBER` of the bundled SQLite), for the docs:
-/// `insert_many` asks its connection for the limit and puts as many rows in
-/// one statement as it allows. Each statement keeps a copy of every page it changes (its
-/// statement journal, which a multi-row INSERT needs whenever a CHECK or a
-/// foreign key could stop it halfway), so fewer, longer statements copy
-/// fewer pages: 100,000 analytics rows took 0.38 s on a file at 200 rows a
-/// statement and 0.25 s at 4,680 (`cargo bench --bench access`).
+/// `insert_many` asks its connection for the limit and puts as many rows
+/// in one statement as it allows. Each statement keeps a copy of every
+/// page it changes (its statement journal, which a multi-row INSERT needs
+/// whenever a CHECK or a foreign key could stop it halfway), so fewer,
+/// longer statements copy fewer pages: 100,000 analytics rows took 0.38 s
+/// on a file at 200 rows a statement and 0.25 s at 4,680 (`cargo bench
+/// --bench access`).
 const SQLITE_MAX_PARAMETERS: usize = 32_766;
 
 /// SQLite's multi-row INSERT for `insert_many`: the head, one row's values
@@ -1253,7 +1254,7 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         fills_now: model
             .fields
             .iter()
-            .any(|f| f.default == Some(DefaultValue::Now)),
+            .any(|f| !f.is_generated() && f.default == Some(DefaultValue::Now)),
         columns_literal: rust_str(&column_list(model)),
         update_sql: statements.update.as_deref().map(rust_str),
         delete_sql: rust_str(&statements.delete),
