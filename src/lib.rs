@@ -4,7 +4,9 @@
 //! [`load`] (YAML to raw types) -> [`validate`] (raw types to the resolved
 //! [`ir`]) -> [`render`] (IR to an in-memory map of files, the Rust laid
 //! out as rustfmt would; cannot fail) -> [`write`] (atomic, skips unchanged
-//! files). [`diagnostic`] renders errors at the CLI edge.
+//! files). [`generate`] hands each rendered file to the writer as it is
+//! made, so the map is never held whole. [`diagnostic`] renders errors at
+//! the CLI edge.
 
 pub mod catalog;
 pub mod ddl;
@@ -232,6 +234,47 @@ pub fn load_and_validate(path: &Path) -> Result<ir::Schema, Error> {
 pub fn validate_source(source: load::SourceSchema) -> Result<ir::Schema, Error> {
     match validate::validate_schema(&source.def, &source.file_name()) {
         Ok(schema) => Ok(schema),
+        Err(errors) => Err(Error::Invalid {
+            schema: Box::new(source),
+            errors,
+        }),
+    }
+}
+
+/// `generate`: load, validate, render and write the schema at `path` into
+/// `out`, with the migrations in `dir` (see [`render_with_migrations`]);
+/// gives the resolved schema and what changed.
+///
+/// Each file is written as soon as it is rendered ([`write::Writer`]), so
+/// the output is never held whole in memory, and rendering runs while the
+/// trial of validation does ([`validate::validate_schema_beside`]). The
+/// output directory is made (if need be) and locked only once every other
+/// check has passed, telling `waiting` when another run holds it; a
+/// schema the trial refuses leaves it as it was (and removes it again if
+/// this run made it).
+pub fn generate(
+    path: &Path,
+    dir: &Path,
+    out: &Path,
+    waiting: impl FnOnce(),
+) -> Result<(ir::Schema, write::Plan), Error> {
+    let source = load::load_schema(path)?;
+    let validated = validate::validate_schema_beside(&source.def, &source.file_name(), |schema| {
+        let migrations = match migrate::read_texts(dir)? {
+            Some(migrations) => migrations,
+            None => vec![migrate::baseline(schema)],
+        };
+        let writer = write::Writer::begin(out, waiting)?;
+        let header = render::render_schema_into(schema, migrations, &writer);
+        Ok::<_, Error>((writer, header))
+    });
+    match validated {
+        Ok((schema, written)) => {
+            let (writer, header) = written?;
+            let paths = writer.paths();
+            let manifest = render::manifest_text(&header, paths.iter().map(String::as_str));
+            Ok((schema, writer.finish(&manifest)?))
+        }
         Err(errors) => Err(Error::Invalid {
             schema: Box::new(source),
             errors,

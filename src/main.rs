@@ -176,19 +176,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             out,
             reformat: _,
         } => {
-            // A schema with mistakes stops here, before the output
-            // directory is even created.
             let dir = migrations_dir(&cli.schema, &None);
-            let (schema, rendered) = schemagen::load_validate_and_render(&cli.schema, &dir)?;
-            let covered = schemagen::check_schema_covered(&cli.schema, &schema, &dir);
-            match covered {
-                // CI: a schema change must come with its migration.
-                Err(error) if *check => return Err(error),
-                // The crate is still written: the schema is valid, and the
-                // migration may come next.
-                Err(error) => eprintln!("warning: {error}"),
-                Ok(()) => {}
-            }
             // One run at a time per directory; --check too, so that it never
             // reads a directory another run is halfway through writing.
             let waiting = || {
@@ -197,14 +185,25 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
                     out.display()
                 )
             };
-            let created = !*check && !out.exists();
-            let _lock = write::lock_directory(out, !*check, waiting)?;
-            let result = generate_into(out, rendered, *check);
-            if created && result.is_err() {
-                // Leave no empty directory behind a run that wrote nothing.
-                let _ = std::fs::remove_dir(out);
+            if *check {
+                // A schema with mistakes stops here, before the output
+                // directory is looked at.
+                let (schema, rendered) = schemagen::load_validate_and_render(&cli.schema, &dir)?;
+                // CI: a schema change must come with its migration.
+                schemagen::check_schema_covered(&cli.schema, &schema, &dir)?;
+                let _lock = write::lock_directory(out, false, waiting)?;
+                return check_output(out, &schemagen::finish_output(rendered));
             }
-            result
+            // A schema with mistakes stops before the output directory is
+            // made or locked.
+            let (schema, plan) = schemagen::generate(&cli.schema, &dir, out, waiting)?;
+            print_plan(out, &plan);
+            // The crate is written all the same: the schema is valid, and
+            // the migration may come next.
+            if let Err(error) = schemagen::check_schema_covered(&cli.schema, &schema, &dir) {
+                eprintln!("warning: {error}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { command } => run_migrate(cli, command),
         Command::InitDb { database } => {
@@ -365,19 +364,6 @@ fn run_migrate(cli: &Cli, command: &MigrateCommand) -> Result<ExitCode, Error> {
                 Ok(ExitCode::from(EXIT_FAILURE))
             }
         }
-    }
-}
-
-/// Writes `rendered` to `out` (or, for `--check`, compares it with `out`).
-/// The caller holds the directory's lock.
-fn generate_into(out: &Path, rendered: schemagen::Output, check: bool) -> Result<ExitCode, Error> {
-    let output = schemagen::finish_output(rendered);
-    if check {
-        check_output(out, &output)
-    } else {
-        let plan = write::write_output(out, &output)?;
-        print_plan(out, &plan);
-        Ok(ExitCode::SUCCESS)
     }
 }
 

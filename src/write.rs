@@ -12,7 +12,9 @@ use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::render::{Output, MANIFEST_FILE};
+use std::sync::Mutex;
+
+use crate::render::{FileSink, Output, MANIFEST_FILE};
 
 /// What a run changed, or would change.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -250,136 +252,430 @@ fn plan_against(out_dir: &Path, output: &Output) -> Result<(Plan, bool), WriteEr
     Ok((plan, true))
 }
 
-/// Makes `out_dir` match `output`; gives what changed. The caller holds
-/// the directory's [`DirectoryLock`].
+/// Makes `out_dir` match `output` (which holds the manifest, see
+/// [`crate::finish_output`]); gives what changed. The caller holds the
+/// directory's [`DirectoryLock`]. [`Writer`] does the work, on a few
+/// threads: creating, writing and closing a file are system calls that
+/// wait on the file system as much as on the CPU.
+pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
+    const THREADS: usize = 4;
+    let writer = Writer::open(out_dir)?;
+    let paths: Vec<&String> = output
+        .files
+        .keys()
+        .filter(|path| path.as_str() != MANIFEST_FILE)
+        .collect();
+    let per_thread = paths.len().div_ceil(THREADS).max(1);
+    std::thread::scope(|scope| {
+        for chunk in paths.chunks(per_thread) {
+            let writer = &writer;
+            scope.spawn(move || {
+                for path in chunk {
+                    writer.put(path, &output.files[*path]);
+                }
+            });
+        }
+    });
+    writer.finish(&output.files[MANIFEST_FILE])
+}
+
+/// Makes an output directory match the files handed to it one at a time
+/// (it is render's [`FileSink`]), so that a large schema's output need
+/// not be held whole in memory: each text is compared with the file on
+/// disk and, where it differs, staged, then dropped. [`Writer::finish`]
+/// puts what was staged in place; a writer dropped unfinished (the trial
+/// refused the schema, or a file could not be written) removes what it
+/// staged, and the output directory too if it made it.
 ///
 /// A run killed at any point leaves every file either old or new, and a
 /// manifest that lists every file schemagen wrote there: before the first
 /// file changes, the manifest is replaced by one that lists the new files
 /// and the ones about to be removed; once they are gone, the real one
 /// replaces it. So the next run removes whatever an interrupted run left
-/// over. A manifest that does not change is not rewritten. What a power
-/// loss can leave is said at `stage_all`.
-pub fn write_output(out_dir: &Path, output: &Output) -> Result<Plan, WriteError> {
-    remove_temporary_files(out_dir)?;
-    let (plan, has_manifest) = plan_against(out_dir, output)?;
-    if plan.is_empty() {
-        return Ok(plan);
-    }
-    if !has_manifest {
-        write_fresh(out_dir, output)?;
-        return Ok(plan);
-    }
-    let to_write: Vec<&String> = plan
-        .created
-        .iter()
-        .chain(&plan.updated)
-        .filter(|path| path.as_str() != MANIFEST_FILE)
-        .collect();
-
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let mut first_error = None;
-    let staged_files = stage_all(out_dir, out_dir, output, &to_write, Staging::Beside);
-    for (path, result) in to_write.iter().zip(staged_files) {
-        match result {
-            Ok(temporary) => staged.push((temporary, out_dir.join(path))),
-            Err(error) => {
-                first_error.get_or_insert(error);
-            }
-        }
-    }
-    if let Some(error) = first_error {
-        for (temporary, _) in &staged {
-            let _ = std::fs::remove_file(temporary);
-        }
-        return Err(error);
-    }
-    // The manifest, if it changes, is written before any file it lists:
-    // together with the files about to be removed while those remain.
-    let manifest_path = out_dir.join(MANIFEST_FILE);
-    let manifest = &output.files[MANIFEST_FILE];
-    let manifest_changes = plan
-        .created
-        .iter()
-        .chain(&plan.updated)
-        .any(|path| path == MANIFEST_FILE);
-    if manifest_changes {
-        let interim = interim_manifest(manifest, &plan.removed);
-        replace(
-            &stage(&manifest_path, &interim, Durability::Synced)?,
-            &manifest_path,
-        )?;
-        // The rename too reaches the disk before any file the manifest
-        // lists appears: after a power loss, every file schemagen wrote is
-        // still its to replace.
-        sync_directory(out_dir)?;
-    }
-    for (index, (temporary, target)) in staged.iter().enumerate() {
-        if let Err(error) = replace(temporary, target) {
-            for (left, _) in &staged[index..] {
-                let _ = std::fs::remove_file(left);
-            }
-            return Err(error);
-        }
-    }
-    for path in &plan.removed {
-        let target = out_dir.join(path);
-        std::fs::remove_file(&target).map_err(|source| WriteError::Remove {
-            path: target.clone(),
-            source,
-        })?;
-        remove_empty_parents(out_dir, &target);
-    }
-    if !plan.removed.is_empty() {
-        replace(
-            &stage(&manifest_path, manifest, Durability::Synced)?,
-            &manifest_path,
-        )?;
-    }
-    Ok(plan)
+/// over. A manifest that does not change is not rewritten.
+///
+/// Into a directory that holds nothing of a finished run, the whole tree is
+/// written into one temporary directory inside it, and then its top-level
+/// entries are renamed into place, the manifest (fsynced, with the
+/// directory) first. A first run of 1,000 models so renames nine entries
+/// instead of 3,000 files, and a run killed before the manifest's rename
+/// leaves nothing but a temporary directory, which the next run removes;
+/// one killed after it leaves a manifest that lists every file.
+///
+/// Generated files are not fsynced: they are made again from the schema by
+/// any later run, and an fsync each cost most of a large first `generate`
+/// (1.0-1.3 s of 3,000 files on this project's machines). A killed run
+/// loses nothing the operating system has accepted; only a power loss or a
+/// kernel crash can, leaving a file that the next run (or `--check`) finds
+/// different from its text and so rewrites (or reports). The manifest is
+/// the one file fsynced, as it decides what the next run may touch.
+pub struct Writer {
+    out_dir: PathBuf,
+    /// `out_dir` as an absolute path, which files are made under: under a
+    /// relative one `tempfile` asks for the working directory once a file.
+    base: PathBuf,
+    destination: Destination,
+    progress: Mutex<Progress>,
+    /// Whether this run made `out_dir`, to remove it again if it writes
+    /// nothing.
+    made_dir: bool,
+    finished: bool,
+    _lock: Option<DirectoryLock>,
 }
 
-/// Writes `output` into `out_dir`, which holds nothing of a run that
-/// finished: the whole tree is written into one temporary directory inside
-/// it, and then its top-level entries are renamed into place, the manifest
-/// (fsynced, with the directory) first. A first run of 1,000 models so
-/// renames nine entries instead of 3,000 files, and a run killed before
-/// the manifest's rename leaves nothing but a temporary directory, which
-/// the next run removes; one killed after it leaves a manifest that lists
-/// every file, as [`write_output`] does.
-fn write_fresh(out_dir: &Path, output: &Output) -> Result<(), WriteError> {
-    let write_error = |path: &Path| {
-        let path = path.to_owned();
-        move |source| WriteError::Write { path, source }
-    };
-    std::fs::create_dir_all(out_dir).map_err(write_error(out_dir))?;
-    // Dropped on any error below, it takes what was staged with it.
-    let staging = tempfile::Builder::new()
-        .prefix(TEMPORARY_PREFIX)
-        .tempdir_in(out_dir)
-        .map_err(write_error(out_dir))?;
-    let paths: Vec<&String> = output
-        .files
-        .keys()
-        .filter(|path| path.as_str() != MANIFEST_FILE)
-        .collect();
-    for result in stage_all(staging.path(), out_dir, output, &paths, Staging::InPlace) {
-        result?;
+/// Where a [`Writer`] puts new texts.
+enum Destination {
+    /// `out_dir` holds nothing of a finished run: every file goes into one
+    /// temporary directory inside it.
+    Fresh { staging: tempfile::TempDir },
+    /// `out_dir` holds an earlier run's files, listed in its manifest:
+    /// each new text goes into a temporary file beside its target.
+    Existing { previous: BTreeSet<String> },
+}
+
+#[derive(Default)]
+struct Progress {
+    plan: Plan,
+    /// Files staged beside their targets: the temporary and the target.
+    staged: Vec<(PathBuf, PathBuf)>,
+    /// Every path handed over.
+    paths: BTreeSet<String>,
+    /// The directories made so far, each made once before its first file.
+    dirs: BTreeSet<PathBuf>,
+    /// The first failure; the files after it are not written.
+    error: Option<WriteError>,
+}
+
+/// What became of one file handed to a [`Writer`].
+enum Placed {
+    Unchanged,
+    /// Written where it will stay or, when `staged` is given, into a
+    /// temporary file beside its target.
+    New {
+        staged: Option<(PathBuf, PathBuf)>,
+    },
+    Changed {
+        staged: (PathBuf, PathBuf),
+    },
+}
+
+impl Writer {
+    /// A writer for `out_dir`, which it makes if need be and locks,
+    /// telling `waiting` when another run holds the lock and this one has
+    /// to wait.
+    pub fn begin(out_dir: &Path, waiting: impl FnOnce()) -> Result<Self, WriteError> {
+        let made_dir = !out_dir.exists();
+        let lock = match lock_directory(out_dir, true, waiting) {
+            Ok(lock) => lock,
+            Err(error) => {
+                if made_dir {
+                    let _ = std::fs::remove_dir(out_dir);
+                }
+                return Err(error);
+            }
+        };
+        match Self::open(out_dir) {
+            Ok(mut writer) => {
+                writer.made_dir = made_dir;
+                writer._lock = lock;
+                Ok(writer)
+            }
+            Err(error) => {
+                if made_dir {
+                    let _ = std::fs::remove_dir(out_dir);
+                }
+                Err(error)
+            }
+        }
     }
-    let manifest = staging.path().join(MANIFEST_FILE);
-    create_file(&manifest, &output.files[MANIFEST_FILE], Durability::Synced)
-        .map_err(write_error(&out_dir.join(MANIFEST_FILE)))?;
-    replace(&manifest, &out_dir.join(MANIFEST_FILE))?;
-    sync_directory(out_dir)?;
-    let entries: BTreeSet<&str> = paths
-        .iter()
-        .map(|path| path.split('/').next().unwrap_or(path))
-        .collect();
-    for entry in entries {
-        let target = out_dir.join(entry);
-        std::fs::rename(staging.path().join(entry), &target).map_err(write_error(&target))?;
+
+    /// A writer for `out_dir`, whose lock the caller holds: removes what
+    /// an interrupted run left over, and refuses a directory schemagen did
+    /// not make.
+    pub fn open(out_dir: &Path) -> Result<Self, WriteError> {
+        remove_temporary_files(out_dir)?;
+        let write_error = |source| WriteError::Write {
+            path: out_dir.to_owned(),
+            source,
+        };
+        let base = std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
+        let destination = if refuse_foreign_directory(out_dir)? {
+            Destination::Existing {
+                previous: read_manifest(out_dir)?,
+            }
+        } else {
+            std::fs::create_dir_all(out_dir).map_err(write_error)?;
+            let staging = tempfile::Builder::new()
+                .prefix(TEMPORARY_PREFIX)
+                .tempdir_in(&base)
+                .map_err(write_error)?;
+            Destination::Fresh { staging }
+        };
+        Ok(Self {
+            out_dir: out_dir.to_owned(),
+            base,
+            destination,
+            progress: Mutex::default(),
+            made_dir: false,
+            finished: false,
+            _lock: None,
+        })
     }
-    Ok(())
+
+    /// Writes or stages `text` as the file at `path` (relative to the
+    /// output directory), unless the directory holds it already. Called
+    /// from several threads at once; a failure is kept for
+    /// [`Writer::finish`], and no file after it is written.
+    pub fn put(&self, path: &str, text: &str) {
+        if self.progress().error.is_some() {
+            return;
+        }
+        let placed = match &self.destination {
+            Destination::Fresh { staging } => {
+                let target = staging.path().join(path);
+                self.make_parent(&target, path)
+                    .and_then(|()| {
+                        create_file(&target, text, Durability::Cached).map_err(|source| {
+                            WriteError::Write {
+                                path: self.out_dir.join(path),
+                                source,
+                            }
+                        })
+                    })
+                    .map(|()| Placed::New { staged: None })
+            }
+            Destination::Existing { previous } => self.stage_beside(previous, path, text),
+        };
+        let mut progress = self.progress();
+        progress.paths.insert(path.to_owned());
+        match placed {
+            Ok(Placed::Unchanged) => progress.plan.unchanged += 1,
+            Ok(Placed::New { staged }) => {
+                progress.plan.created.push(path.to_owned());
+                progress.staged.extend(staged);
+            }
+            Ok(Placed::Changed { staged }) => {
+                progress.plan.updated.push(path.to_owned());
+                progress.staged.push(staged);
+            }
+            Err(error) => {
+                progress.error.get_or_insert(error);
+            }
+        }
+    }
+
+    /// Every path handed over so far, in order: what the manifest lists.
+    pub fn paths(&self) -> Vec<String> {
+        self.progress().paths.iter().cloned().collect()
+    }
+
+    fn progress(&self) -> std::sync::MutexGuard<'_, Progress> {
+        self.progress
+            .lock()
+            .expect("no thread panics while holding the writer's progress")
+    }
+
+    /// Makes the directory `target` (the file at `path`) goes in, once.
+    fn make_parent(&self, target: &Path, path: &str) -> Result<(), WriteError> {
+        let Some(parent) = target.parent() else {
+            return Ok(());
+        };
+        let mut progress = self.progress();
+        if !progress.dirs.contains(parent) {
+            std::fs::create_dir_all(parent).map_err(|source| WriteError::Write {
+                path: self.out_dir.join(path),
+                source,
+            })?;
+            progress.dirs.insert(parent.to_owned());
+        }
+        Ok(())
+    }
+
+    /// Compares `text` with the file at `path` of an earlier run's
+    /// directory and stages it beside that file where it differs. A file
+    /// schemagen did not write is refused, not replaced.
+    fn stage_beside(
+        &self,
+        previous: &BTreeSet<String>,
+        path: &str,
+        text: &str,
+    ) -> Result<Placed, WriteError> {
+        refuse_symlinks(&self.out_dir, path)?;
+        let target = self.base.join(path);
+        match read_existing(&self.out_dir.join(path))? {
+            Some(existing) if existing == text => Ok(Placed::Unchanged),
+            Some(_) if previous.contains(path) => {
+                let temporary = stage(&target, text, Durability::Cached)?;
+                Ok(Placed::Changed {
+                    staged: (temporary, target),
+                })
+            }
+            Some(_) => Err(WriteError::ForeignFile {
+                path: self.out_dir.join(path),
+                manifest: self.out_dir.join(MANIFEST_FILE),
+            }),
+            None => {
+                self.make_parent(&target, path)?;
+                let temporary = stage(&target, text, Durability::Cached)?;
+                Ok(Placed::New {
+                    staged: Some((temporary, target)),
+                })
+            }
+        }
+    }
+
+    /// Puts every staged file in place, with `manifest` (which lists every
+    /// path handed over, see [`Writer::paths`]), and removes the files of
+    /// the earlier run that were not handed over; gives what changed.
+    pub fn finish(mut self, manifest: &str) -> Result<Plan, WriteError> {
+        let progress = self
+            .progress
+            .get_mut()
+            .expect("no thread panics while holding the writer's progress");
+        if let Some(error) = progress.error.take() {
+            // Dropping the writer removes what it staged.
+            return Err(error);
+        }
+        let mut plan = std::mem::take(&mut progress.plan);
+        let paths = std::mem::take(&mut progress.paths);
+        // Still in `progress` too: if a step fails, dropping the writer
+        // removes those not yet renamed.
+        let staged = progress.staged.clone();
+        match &self.destination {
+            Destination::Fresh { staging } => {
+                self.place_tree(staging.path(), &paths, manifest)?;
+                plan.created.push(MANIFEST_FILE.to_owned());
+            }
+            Destination::Existing { previous } => {
+                let manifest_path = self.out_dir.join(MANIFEST_FILE);
+                match read_existing(&manifest_path)? {
+                    Some(existing) if existing == manifest => plan.unchanged += 1,
+                    Some(_) => plan.updated.push(MANIFEST_FILE.to_owned()),
+                    None => plan.created.push(MANIFEST_FILE.to_owned()),
+                }
+                for path in previous.difference(&paths) {
+                    refuse_symlinks(&self.out_dir, path)?;
+                    if path != MANIFEST_FILE
+                        && std::fs::symlink_metadata(self.out_dir.join(path)).is_ok()
+                    {
+                        plan.removed.push(path.clone());
+                    }
+                }
+                self.replace_files(&plan, &staged, manifest)?;
+            }
+        }
+        plan.created.sort();
+        plan.updated.sort();
+        self.finished = true;
+        Ok(plan)
+    }
+
+    /// The last step into a directory that held nothing of a finished run:
+    /// the manifest (fsynced, with the directory) and then each top-level
+    /// entry of `staging` are renamed into place.
+    fn place_tree(
+        &self,
+        staging: &Path,
+        paths: &BTreeSet<String>,
+        manifest: &str,
+    ) -> Result<(), WriteError> {
+        let write_error = |path: &Path| {
+            let path = path.to_owned();
+            move |source| WriteError::Write { path, source }
+        };
+        let staged_manifest = staging.join(MANIFEST_FILE);
+        create_file(&staged_manifest, manifest, Durability::Synced)
+            .map_err(write_error(&self.out_dir.join(MANIFEST_FILE)))?;
+        replace(&staged_manifest, &self.out_dir.join(MANIFEST_FILE))?;
+        sync_directory(&self.out_dir)?;
+        let entries: BTreeSet<&str> = paths
+            .iter()
+            .map(|path| path.split('/').next().unwrap_or(path))
+            .collect();
+        for entry in entries {
+            let target = self.out_dir.join(entry);
+            std::fs::rename(staging.join(entry), &target).map_err(write_error(&target))?;
+        }
+        Ok(())
+    }
+
+    /// The last step into an earlier run's directory: the interim manifest
+    /// if the manifest changes, the staged files renamed over their
+    /// targets, the files of `plan.removed` removed, the real manifest.
+    fn replace_files(
+        &self,
+        plan: &Plan,
+        staged: &[(PathBuf, PathBuf)],
+        manifest: &str,
+    ) -> Result<(), WriteError> {
+        if plan.is_empty() {
+            return Ok(());
+        }
+        // The manifest, if it changes, is written before any file it lists:
+        // together with the files about to be removed while those remain.
+        let manifest_path = self.out_dir.join(MANIFEST_FILE);
+        let manifest_changes = plan
+            .created
+            .iter()
+            .chain(&plan.updated)
+            .any(|path| path == MANIFEST_FILE);
+        if manifest_changes {
+            let interim = interim_manifest(manifest, &plan.removed);
+            replace(
+                &stage(&manifest_path, &interim, Durability::Synced)?,
+                &manifest_path,
+            )?;
+            // The rename too reaches the disk before any file the manifest
+            // lists appears: after a power loss, every file schemagen wrote
+            // is still its to replace.
+            sync_directory(&self.out_dir)?;
+        }
+        for (temporary, target) in staged {
+            replace(temporary, target)?;
+        }
+        for path in &plan.removed {
+            let target = self.out_dir.join(path);
+            std::fs::remove_file(&target).map_err(|source| WriteError::Remove {
+                path: target.clone(),
+                source,
+            })?;
+            remove_empty_parents(&self.out_dir, &target);
+        }
+        if !plan.removed.is_empty() {
+            replace(
+                &stage(&manifest_path, manifest, Durability::Synced)?,
+                &manifest_path,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl FileSink for Writer {
+    fn take(&self, path: String, text: String) {
+        self.put(&path, &text);
+    }
+}
+
+impl Drop for Writer {
+    /// An unfinished run leaves the directory as it found it: its staged
+    /// files go, and the directory too if this run made it.
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        if let Ok(progress) = self.progress.get_mut() {
+            for (temporary, _) in &progress.staged {
+                let _ = std::fs::remove_file(temporary);
+            }
+        }
+        if let Destination::Fresh { staging } = &self.destination {
+            let _ = std::fs::remove_dir_all(staging.path());
+        }
+        if self.made_dir {
+            let _ = std::fs::remove_dir(&self.out_dir);
+        }
+    }
 }
 
 /// The manifest of the run, plus the files it is about to remove.
@@ -435,87 +731,6 @@ fn remove_temporary_files(out_dir: &Path) -> Result<(), WriteError> {
         }
     }
     Ok(())
-}
-
-/// Stages every file of `paths`, on a few threads: creating, writing and
-/// closing a file are system calls that wait on the file system as much as
-/// on the CPU. Results come in the order of `paths`.
-///
-/// Generated files are not fsynced: they are made again from the schema by
-/// any later run, and an fsync each cost most of a large first `generate`
-/// (1.0-1.3 s of 3,000 files on this project's machines). A killed run
-/// loses nothing the operating system has accepted; only a power loss or a
-/// kernel crash can, leaving a file that the next run (or `--check`) finds
-/// different from its text and so rewrites (or reports). The manifest is
-/// the one file fsynced, as it decides what the next run may touch.
-fn stage_all(
-    base: &Path,
-    out_dir: &Path,
-    output: &Output,
-    paths: &[&String],
-    staging: Staging,
-) -> Vec<Result<PathBuf, WriteError>> {
-    const STAGING_THREADS: usize = 4;
-    let per_thread = paths.len().div_ceil(STAGING_THREADS).max(1);
-    // Each directory is made once, before its files: `create_dir_all` for
-    // every file was two system calls each. And the temporary files are
-    // made under an absolute path: under a relative one `tempfile` asks
-    // for the working directory once a file.
-    let base = std::path::absolute(base).unwrap_or_else(|_| base.to_owned());
-    let dirs: BTreeSet<&Path> = paths
-        .iter()
-        .filter_map(|path| Path::new(path.as_str()).parent())
-        .collect();
-    let mut unmade = Vec::new();
-    for dir in dirs {
-        if let Err(error) = std::fs::create_dir_all(base.join(dir)) {
-            unmade.push((dir, error));
-        }
-    }
-    let stage_one = |path: &str| {
-        let relative = Path::new(path);
-        if let Some((_, error)) = unmade
-            .iter()
-            .find(|(dir, _)| relative.parent() == Some(*dir))
-        {
-            return Err(WriteError::Write {
-                path: out_dir.join(path),
-                source: std::io::Error::new(error.kind(), error.to_string()),
-            });
-        }
-        let text = &output.files[path];
-        let target = base.join(path);
-        match staging {
-            Staging::Beside => stage(&target, text, Durability::Cached),
-            Staging::InPlace => create_file(&target, text, Durability::Cached)
-                .map(|()| target)
-                .map_err(|source| WriteError::Write {
-                    path: out_dir.join(path),
-                    source,
-                }),
-        }
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(per_thread)
-            .map(|chunk| {
-                scope.spawn(move || chunk.iter().map(|path| stage_one(path)).collect::<Vec<_>>())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().expect("staging a file does not panic"))
-            .collect()
-    })
-}
-
-/// Where [`stage_all`] writes each file.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Staging {
-    /// A temporary file beside the target, renamed over it later.
-    Beside,
-    /// The target itself, in a directory of the run's own.
-    InPlace,
 }
 
 /// Creates `path`, which must not exist, holding `text`: 0644 less the

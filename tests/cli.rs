@@ -150,6 +150,55 @@ fn a_file_schemagen_did_not_write_is_never_overwritten() {
         "# stale\n",
         "nothing else is written"
     );
+    // Files are staged as they are rendered; those staged before the
+    // refusal are gone again.
+    assert_eq!(
+        temporaries_under(&dir.path().join("generated")),
+        [] as [String; 0]
+    );
+}
+
+/// The temporary files and directories of a run under `dir`.
+fn temporaries_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(current) = pending.pop() {
+        for entry in fs::read_dir(&current).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".schemagen-tmp-") {
+                found.push(entry.path().display().to_string());
+            } else if entry.file_type().unwrap().is_dir() {
+                pending.push(entry.path());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_schema_the_trial_refuses_leaves_every_directory_as_it_was() {
+    // The trial runs while the files are rendered and written; a schema it
+    // refuses must still change nothing, like any other mistake.
+    let dir = project("minimal");
+    assert!(schemagen(dir.path(), &["generate"]).status.success());
+    let generated = dir.path().join("generated");
+    let before = snapshot_dir(&generated);
+    let refused = common::root().join("tests/bad_schemas/example_refused_by_checks.yaml");
+    fs::copy(refused, dir.path().join("schema.yaml")).unwrap();
+
+    let run = schemagen(dir.path(), &["generate"]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("refuses the example row"),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(snapshot_dir(&generated), before);
+    assert_eq!(temporaries_under(&generated), [] as [String; 0]);
+
+    let run = schemagen(dir.path(), &["generate", "--out", "fresh"]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(!dir.path().join("fresh").exists());
 }
 
 #[test]
