@@ -21,8 +21,10 @@
 //! `bench/peers`, a package of its own that links its own SQLite (see its
 //! Cargo.toml), built here on first use and run once per round.
 //!
-//! After the SQLite table, a row of its own times workload 1 on a file for
-//! (a) and (b), in rounds of their own.
+//! After the SQLite table, a table of its own times workload 1 in memory
+//! and on a file for (a), (b) and (z) SQLite alone, one `INSERT ... SELECT`
+//! from a temporary table of the same rows: what no client's insert can
+//! beat, so the bound on what `insert_many` can gain on the loop.
 //!
 //! `cargo bench --bench access`; `BENCH_ROUNDS` (default 5) sets the rounds,
 //! `BENCH_PYTHON=0` leaves the Python arms out, `BENCH_PEERS=0` the Rust
@@ -559,39 +561,96 @@ fn cell(values: &[f64], base: f64) -> String {
     format!("{m:.4} s ({min:.4}-{max:.4}) **{:.2}x**", m / base)
 }
 
-/// Workload 1 on a file for (a) and (b), in rounds of their own (the order
-/// swapped every other round): on a file, what a statement changes costs
-/// more than in memory (SQLite's journals), and `insert_many`'s statements
-/// are sized for that. Printed as a table row of its own.
-fn print_bulk_on_file(rounds: usize, rows: &[NewAnalytics], dir: &Path) {
-    let mut times: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for round in 0..rounds {
-        let mut arms: [(&str, &dyn Arm); 2] = [
-            ("a_generated", &Generated),
-            ("b_hand_written", &HandWritten),
-        ];
-        if round % 2 == 1 {
-            arms.reverse();
-        }
-        for (name, arm) in arms {
-            let path = dir.join("bulk.db");
-            let _ = std::fs::remove_file(&path);
-            let mut conn = database(Some(&path));
-            let start = Instant::now();
-            arm.insert_bulk(&mut conn, rows);
-            times.entry(name).or_default().push(seconds(start));
-            drop(conn);
-            std::fs::remove_file(&path).unwrap();
-        }
+/// The columns of the bulk-load table: (a), (b) and (z), SQLite alone.
+const BULK_ARMS: [&str; 3] = ["a_generated", "b_hand_written", "z_sqlite_alone"];
+
+/// (z): the rows copied by one `INSERT ... SELECT` from a temporary table
+/// of the same connection, filled beforehand (untimed). It binds no value
+/// and parses nothing per row, so no client's insert of these rows takes
+/// less: it bounds what `insert_many` can gain on the loop. Gives the
+/// seconds of the copy.
+fn sqlite_alone(conn: &Connection, rows: &[NewAnalytics]) -> f64 {
+    conn.execute_batch(
+        "CREATE TEMP TABLE source AS SELECT short_id, youtube_video_id, views, likes, \
+         comments, average_view_duration_seconds, measured_at FROM analytics LIMIT 0",
+    )
+    .unwrap();
+    let fill = HAND_INSERT.replace("INTO analytics", "INTO temp.source");
+    let transaction = conn.unchecked_transaction().unwrap();
+    for row in rows {
+        transaction
+            .prepare_cached(&fill)
+            .unwrap()
+            .execute(params![
+                row.short_id,
+                row.youtube_video_id,
+                row.views.unwrap(),
+                row.likes.unwrap(),
+                row.comments.unwrap(),
+                row.average_view_duration_seconds,
+                row.measured_at.unwrap().format(FORMAT).to_string(),
+            ])
+            .unwrap();
     }
-    let base = median(&times["b_hand_written"]);
-    println!("\n| workload | a_generated | b_hand_written |");
-    println!("|---|---:|---:|");
-    print!("| insert 100,000 rows in one transaction, on a file |");
-    for values in times.values() {
-        print!(" {} |", cell(values, base));
+    transaction.commit().unwrap();
+    let start = Instant::now();
+    conn.execute_batch(
+        "INSERT INTO analytics (short_id, youtube_video_id, views, likes, comments, \
+         average_view_duration_seconds, measured_at) SELECT * FROM temp.source",
+    )
+    .unwrap();
+    seconds(start)
+}
+
+/// Workload 1 again for (a), (b) and (z) (see [`sqlite_alone`]), in
+/// rounds of their own (the order rotating), in memory and on a file: on
+/// a file, what a statement changes costs more than in memory (SQLite's
+/// journals), and `insert_many`'s statements are sized for that. Printed
+/// as a table of its own.
+fn print_bulk_rounds(rounds: usize, rows: &[NewAnalytics], dir: &Path) {
+    let places = [
+        ("in memory", None),
+        ("on a file", Some(dir.join("bulk.db"))),
+    ];
+    println!("\n| workload | {} |", BULK_ARMS.join(" | "));
+    println!("|---|---:|---:|---:|");
+    for (place, path) in places {
+        let mut times: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        for round in 0..rounds {
+            let mut arms = BULK_ARMS;
+            arms.rotate_left(round % BULK_ARMS.len());
+            for arm in arms {
+                if let Some(path) = &path {
+                    let _ = std::fs::remove_file(path);
+                }
+                let mut conn = database(path.as_deref());
+                let elapsed = match arm {
+                    "a_generated" | "b_hand_written" => {
+                        let bulk: &dyn Arm = if arm == "a_generated" {
+                            &Generated
+                        } else {
+                            &HandWritten
+                        };
+                        let start = Instant::now();
+                        bulk.insert_bulk(&mut conn, rows);
+                        seconds(start)
+                    }
+                    _ => sqlite_alone(&conn, rows),
+                };
+                times.entry(arm).or_default().push(elapsed);
+                drop(conn);
+                if let Some(path) = &path {
+                    std::fs::remove_file(path).unwrap();
+                }
+            }
+        }
+        let base = median(&times["b_hand_written"]);
+        print!("| insert 100,000 rows in one transaction, {place}, rounds of their own |");
+        for arm in BULK_ARMS {
+            print!(" {} |", cell(&times[arm], base));
+        }
+        println!();
     }
-    println!();
 }
 
 /// Writes `target/bench/access.svg`: per workload, each arm's median as a
@@ -773,7 +832,7 @@ fn main() {
     println!("Median seconds over {rounds} rounds (min-max), and the ratio to (b) hand-written rusqlite:\n");
     let sqlite_arms: Vec<&str> = times.keys().map(String::as_str).collect();
     print_table(&times, &sqlite_arms, "b_hand_written");
-    print_bulk_on_file(rounds, &rows, dir.path());
+    print_bulk_rounds(rounds, &rows, dir.path());
     let postgres_url = std::env::var("PIPELINE_DB_TEST_POSTGRES_URL")
         .ok()
         .filter(|url| {
