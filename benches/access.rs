@@ -154,8 +154,13 @@ fn hand_row(row: &Row<'_>) -> rusqlite::Result<Analytics> {
 }
 
 fn hand_insert(conn: &Connection, row: &NewAnalytics) {
+    insert_by(conn, HAND_INSERT, row);
+}
+
+/// Inserts `row` by `sql`, an INSERT of [`HAND_INSERT`]'s parameters.
+fn insert_by(conn: &Connection, sql: &str, row: &NewAnalytics) {
     let measured_at: DateTime<Utc> = row.measured_at.unwrap();
-    conn.prepare_cached(HAND_INSERT)
+    conn.prepare_cached(sql)
         .unwrap()
         .execute(params![
             row.short_id,
@@ -578,19 +583,7 @@ fn sqlite_alone(conn: &Connection, rows: &[NewAnalytics]) -> f64 {
     let fill = HAND_INSERT.replace("INTO analytics", "INTO temp.source");
     let transaction = conn.unchecked_transaction().unwrap();
     for row in rows {
-        transaction
-            .prepare_cached(&fill)
-            .unwrap()
-            .execute(params![
-                row.short_id,
-                row.youtube_video_id,
-                row.views.unwrap(),
-                row.likes.unwrap(),
-                row.comments.unwrap(),
-                row.average_view_duration_seconds,
-                row.measured_at.unwrap().format(FORMAT).to_string(),
-            ])
-            .unwrap();
+        insert_by(&transaction, &fill, row);
     }
     transaction.commit().unwrap();
     let start = Instant::now();
