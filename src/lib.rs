@@ -196,14 +196,25 @@ pub fn default_migrations_dir(schema_path: &Path) -> PathBuf {
         .join("migrations")
 }
 
-/// Renders `schema`, embedding the migrations in `dir`, or, when there
-/// are none, the one migration that creates the schema.
+/// Renders `schema`, embedding the migrations in `dir` (see
+/// [`embedded_migrations`]).
 pub fn render_with_migrations(schema: &ir::Schema, dir: &Path) -> Result<Output, Error> {
-    let migrations = match migrate::read_texts(dir)? {
+    Ok(render::render_schema_with(
+        schema,
+        embedded_migrations(schema, dir)?,
+    ))
+}
+
+/// The migrations a crate of `schema` embeds: those in `dir`, or, when
+/// there are none, the one migration that creates the schema.
+fn embedded_migrations(
+    schema: &ir::Schema,
+    dir: &Path,
+) -> Result<Vec<migrate::MigrationText>, Error> {
+    Ok(match migrate::read_texts(dir)? {
         Some(migrations) => migrations,
         None => vec![migrate::baseline(schema)],
-    };
-    Ok(render::render_schema_with(schema, migrations))
+    })
 }
 
 /// Load, validate and render, the rendering done while the trial of
@@ -242,7 +253,7 @@ pub fn validate_source(source: load::SourceSchema) -> Result<ir::Schema, Error> 
 }
 
 /// `generate`: load, validate, render and write the schema at `path` into
-/// `out`, with the migrations in `dir` (see [`render_with_migrations`]);
+/// `out`, with the migrations in `dir` (see [`embedded_migrations`]);
 /// gives the resolved schema and what changed.
 ///
 /// Each file is written as soon as it is rendered ([`write::Writer`]), so
@@ -260,10 +271,7 @@ pub fn generate(
 ) -> Result<(ir::Schema, write::Plan), Error> {
     let source = load::load_schema(path)?;
     let validated = validate::validate_schema_beside(&source.def, &source.file_name(), |schema| {
-        let migrations = match migrate::read_texts(dir)? {
-            Some(migrations) => migrations,
-            None => vec![migrate::baseline(schema)],
-        };
+        let migrations = embedded_migrations(schema, dir)?;
         let writer = write::Writer::begin(out, waiting)?;
         let header = render::render_schema_into(schema, migrations, &writer);
         Ok::<_, Error>((writer, header))
