@@ -1580,10 +1580,54 @@ fn kept_by_its_head(line: &str) -> bool {
                 .any(|start| head.starts_with(start));
         return control || ((is_item_head(code) || is_fn_signature(code)) && width <= MAX_WIDTH);
     }
-    let is_use = code.starts_with("use ") || code.starts_with("pub use ");
-    // `use_list` keeps the line whole where it and its `;` fit in two
-    // columns less than the maximum.
-    is_use && code.ends_with(';') && width - 1 < MAX_WIDTH - 2
+    if code.starts_with("use ") || code.starts_with("pub use ") {
+        // `use_list` keeps the line whole where it and its `;` fit in two
+        // columns less than the maximum.
+        return code.ends_with(';') && width - 1 < MAX_WIDTH - 2;
+    }
+    kept_string_const(code, line.len() - code.len())
+}
+
+/// Whether `code` is a `const` whose value is one string literal (the
+/// crate's SQL) that [`assign`] keeps on its line: where it fits there,
+/// or where it does not fit on the next line either, since a literal
+/// cannot break. These are the longest lines a schema prints, and most
+/// are of a shape of their own.
+fn kept_string_const(code: &str, indent: usize) -> bool {
+    let Some(code) = code.strip_suffix(';') else {
+        return false;
+    };
+    let is_const = ["const ", "pub const ", "pub(crate) const "]
+        .iter()
+        .any(|start| code.starts_with(start));
+    let Some((name, value)) = code.split_once(" = ").filter(|_| is_const) else {
+        return false;
+    };
+    if !is_one_string_literal(value) {
+        return false;
+    }
+    // `assign`'s shapes: after `name = ` on the line, or alone on the next.
+    let here = Shape::statement(indent, 1)
+        .width
+        .checked_sub(name.len() + 3);
+    let next = Shape::statement(indent + TAB, 1).width;
+    here.is_some_and(|width| value.len() <= width) || value.len() > next
+}
+
+/// Whether `text` is one string literal, as [`tokenize`] reads one.
+fn is_one_string_literal(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() < 2 || bytes[0] != b'"' {
+        return false;
+    }
+    let mut i = 1;
+    while i < bytes.len() && bytes[i] != b'"' {
+        if bytes[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i == bytes.len() - 1
 }
 
 /// `line`, one [`kept_as_printed`] does not keep, laid out as rustfmt
