@@ -404,11 +404,16 @@ fn first_line(text: &str) -> &str {
 
 /// Fits `text` in `shape` as rustfmt's `wrap_str` checks it.
 fn wrap_str(text: String, shape: Shape) -> Option<String> {
+    fits(&text, shape).then_some(text)
+}
+
+/// Whether `text` fits in `shape`, as rustfmt's `wrap_str` checks it.
+fn fits(text: &str, shape: Shape) -> bool {
     let (Some(first_break), Some(last_break)) = (text.find('\n'), text.rfind('\n')) else {
-        return (text.len() <= shape.width).then_some(text);
+        return text.len() <= shape.width;
     };
     if first_break > shape.width {
-        return None;
+        return false;
     }
     // Lines between: within the maximum width from their own indent.
     if first_break < last_break
@@ -416,11 +421,20 @@ fn wrap_str(text: String, shape: Shape) -> Option<String> {
             .split('\n')
             .any(|line| line.len() > MAX_WIDTH)
     {
-        return None;
+        return false;
     }
     // The last line leaves what follows the expression room.
     let last = text.len() - last_break - 1;
-    (last <= shape.width + shape.offset).then_some(text)
+    last <= shape.width + shape.offset
+}
+
+/// `count` spaces: an indent, borrowed for the indents a layout meets.
+fn spaces(count: usize) -> std::borrow::Cow<'static, str> {
+    const SPACES: &str = "                                                                                                                                ";
+    match SPACES.get(..count) {
+        Some(spaces) => std::borrow::Cow::Borrowed(spaces),
+        None => std::borrow::Cow::Owned(" ".repeat(count)),
+    }
 }
 
 /// Lays `expr` out in `shape`, or `None` where it does not fit.
@@ -479,11 +493,15 @@ fn rewrite_in(expr: &Expr, shape: Shape, context: Context) -> Option<String> {
         Expr::Closure { params, body } => rewrite_closure(params, body, shape, context),
         Expr::Unary(op, inner) => {
             let text = rewrite_in(inner, shape.offset_left(1)?, context)?;
-            Some(format!("{op}{text}"))
+            let mut unary = String::with_capacity(op.len_utf8() + text.len());
+            unary.push(*op);
+            unary.push_str(&text);
+            Some(unary)
         }
         Expr::Try(inner) => {
-            let text = rewrite_in(inner, shape.sub_width(1)?, context)?;
-            Some(format!("{text}?"))
+            let mut text = rewrite_in(inner, shape.sub_width(1)?, context)?;
+            text.push('?');
+            Some(text)
         }
         Expr::Struct { path, fields } => rewrite_struct(path, fields, shape, context),
         // rustfmt's `return_macro_parse_failure_fallback`: as written.
@@ -710,9 +728,9 @@ fn rewrite_list(
         // The brackets close on a line of their own where they do not fit
         // after the callee.
         return Some(if callee.len() + 2 <= shape.width {
-            format!("{callee}{open}{close}")
+            [callee, open, close].concat()
         } else {
-            format!("{callee}{open}\n{}{close}", " ".repeat(shape.indent))
+            [callee, open, "\n", &spaces(shape.indent), close].concat()
         });
     }
 
@@ -857,24 +875,30 @@ fn rewrite_list(
     let single_line = (context.inside_macro && !items_text.contains('\n') && fits_one_line)
         || (extendable && extend_width <= shape_width);
     let text = if single_line {
-        format!("{callee}{open}{items_text}{close}")
+        [callee, open, &items_text, close].concat()
     } else {
-        format!(
-            "{callee}{open}\n{}{items_text}\n{}{close}",
-            " ".repeat(nested_shape.indent),
-            " ".repeat(shape.indent)
-        )
+        [
+            callee,
+            open,
+            "\n",
+            &spaces(nested_shape.indent),
+            &items_text,
+            "\n",
+            &spaces(shape.indent),
+            close,
+        ]
+        .concat()
     };
     Some(text)
 }
 
 /// rustfmt's closure layout: the body on the same line, else in a block.
 fn rewrite_closure(params: &str, body: &Expr, shape: Shape, context: Context) -> Option<String> {
-    let prefix = format!("|{params}|");
+    let prefix = ["|", params, "|"].concat();
     if let Some(body_shape) = shape.offset_left(prefix.len() + 1) {
         if let Some(text) = rewrite_in(body, body_shape, context) {
             if !text.contains('\n') || context.inside_macro {
-                return Some(format!("{prefix} {text}"));
+                return Some([&prefix, " ", &text].concat());
             }
         }
     }
@@ -889,11 +913,18 @@ fn rewrite_closure_with_block(
 ) -> Option<String> {
     let inner = shape.block_indent(TAB);
     let text = rewrite_in(body, inner, context)?;
-    Some(format!(
-        "{prefix} {{\n{}{text}\n{}}}",
-        " ".repeat(inner.indent),
-        " ".repeat(shape.indent)
-    ))
+    Some(
+        [
+            prefix,
+            " {\n",
+            &spaces(inner.indent),
+            &text,
+            "\n",
+            &spaces(shape.indent),
+            "}",
+        ]
+        .concat(),
+    )
 }
 
 /// rustfmt's chain layout, block style.
@@ -996,7 +1027,7 @@ fn rewrite_chain(expr: &Expr, shape: Shape, context: Context) -> Option<String> 
     let connector = if fits_single_line {
         String::new()
     } else {
-        format!("\n{}", " ".repeat(child_shape.indent))
+        ["\n", &spaces(child_shape.indent)].concat()
     };
     let text = rewrites.join(&connector);
     wrap_str(text, shape)
@@ -1013,12 +1044,25 @@ fn rewrite_link(link: &Link, shape: Shape, context: Context) -> Option<String> {
     match link {
         Link::Method { name, args, tries } => {
             let shape = shape.sub_width(*tries)?;
-            let text = rewrite_list(&format!(".{name}"), Delimiter::Paren, args, shape, context)?;
-            Some(format!("{text}{}", "?".repeat(*tries)))
+            let mut text = rewrite_list(
+                &[".", name].concat(),
+                Delimiter::Paren,
+                args,
+                shape,
+                context,
+            )?;
+            text.extend(std::iter::repeat_n('?', *tries));
+            Some(text)
         }
         // rustfmt writes a field whatever the width left; the chain's
         // checks then decide where it goes.
-        Link::Field { name, tries } => Some(format!(".{name}{}", "?".repeat(*tries))),
+        Link::Field { name, tries } => {
+            let mut text = String::with_capacity(1 + name.len() + tries);
+            text.push('.');
+            text.push_str(name);
+            text.extend(std::iter::repeat_n('?', *tries));
+            Some(text)
+        }
     }
 }
 
@@ -1026,8 +1070,9 @@ fn rewrite_link(link: &Link, shape: Shape, context: Context) -> Option<String> {
 /// nothing), every line but the first indented as rustfmt would.
 pub fn statement(expr: &Expr, indent: usize, suffix: &str) -> String {
     let shape = Shape::statement(indent, suffix.len());
-    let text = rewrite(expr, shape).unwrap_or_else(|| expr.flat());
-    format!("{text}{suffix}")
+    let mut text = rewrite(expr, shape).unwrap_or_else(|| expr.flat());
+    text.push_str(suffix);
+    text
 }
 
 /// `prefix expr suffix` where `prefix` is fixed text on the same line
@@ -1038,7 +1083,7 @@ pub fn after(prefix: &str, expr: &Expr, indent: usize, suffix: &str) -> String {
         .offset_left(prefix.len())
         .and_then(|shape| rewrite(expr, shape))
         .unwrap_or_else(|| expr.flat());
-    format!("{prefix}{text}{suffix}")
+    [prefix, &text, suffix].concat()
 }
 
 #[cfg(test)]
@@ -1948,22 +1993,21 @@ pub fn assign(lhs: &str, expr: &Expr, indent: usize, suffix: &str) -> String {
         ..shape
     });
     let orig = rewrite(expr, orig_shape);
+    let same_line = |text: &str| [lhs, " ", text, suffix].concat();
     if let Some(text) = &orig {
         if !text.contains('\n') && text.len() <= orig_shape.width {
-            return format!("{lhs} {text}{suffix}");
+            return same_line(text);
         }
     }
     let new_shape = Shape::statement(indent + TAB, suffix.len());
     let next = rewrite(expr, new_shape);
-    let next_line = |text: &str| format!("{lhs}\n{}{text}{suffix}", " ".repeat(indent + TAB));
+    let next_line = |text: &str| [lhs, "\n", &spaces(indent + TAB), text, suffix].concat();
     match (orig, next) {
-        (Some(orig), Some(next)) if wrap_str(next.clone(), new_shape).is_none() => {
-            format!("{lhs} {orig}{suffix}")
-        }
+        (Some(orig), Some(next)) if !fits(&next, new_shape) => same_line(&orig),
         (Some(orig), Some(next)) if prefer_next_line(&orig, &next) => next_line(&next),
         (None, Some(next)) => next_line(&next),
-        (Some(orig), _) => format!("{lhs} {orig}{suffix}"),
-        (None, None) => format!("{lhs} {}{suffix}", expr.flat()),
+        (Some(orig), _) => same_line(&orig),
+        (None, None) => same_line(&expr.flat()),
     }
 }
 
@@ -1987,13 +2031,13 @@ fn field_init_in(name: &str, expr: &Expr, indent: usize, context: Context) -> St
         .offset_left(name.len() + 2)
         .and_then(|shape| rewrite_in(expr, shape, context))
     {
-        return format!("{name}: {text},");
+        return [name, ": ", &text, ","].concat();
     }
     // rustfmt's `Shape::indented`: no room kept for the comma.
     let inner = Shape::statement(indent + TAB, 0);
     match rewrite_in(expr, inner, context) {
-        Some(text) => format!("{name}:\n{}{text},", " ".repeat(indent + TAB)),
-        None => format!("{name}: {},", expr.flat()),
+        Some(text) => [name, ":\n", &spaces(indent + TAB), &text, ","].concat(),
+        None => [name, ": ", &expr.flat(), ","].concat(),
     }
 }
 

@@ -179,10 +179,22 @@ impl LineShapes {
     }
 }
 
-/// Whether `b` belongs to a word: a name, a keyword or a number.
+/// Whether `b` belongs to a word: a name, a keyword or a number. A table:
+/// every byte of every line laid out is looked up here, and a lookup is
+/// half the instructions of the comparisons it stands for.
 const fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    IS_WORD[b as usize]
 }
+
+const IS_WORD: [bool; 256] = {
+    let mut word = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        word[b] = (b as u8).is_ascii_alphanumeric() || b as u8 == b'_';
+        b += 1;
+    }
+    word
+};
 
 /// What a byte of a name becomes in a shape: its kind.
 const KIND: [u8; 256] = {
