@@ -1456,11 +1456,14 @@ impl<'a> Parser<'a> {
                     let args = self.args(')')?;
                     return Some(call(word, args));
                 }
-                let last_segment = word.rsplit("::").next().unwrap_or_default();
+                // A word's only colons are its paths' `::` (see
+                // `tokenize`): looked for by the char, which is cheaper
+                // than by the string.
+                let last_segment = &word[word.rfind(':').map_or(0, |at| at + 1)..];
                 if last_segment.starts_with(char::is_uppercase) && self.eat('{') {
                     return self.struct_fields(word.to_owned());
                 }
-                let is_simple = !word.contains("::");
+                let is_simple = !word.contains(':');
                 Some(Expr::Atom {
                     text: word.to_owned(),
                     simple: is_simple,
@@ -1645,7 +1648,10 @@ fn kept_string_const(code: &str, indent: usize) -> bool {
     let is_const = ["const ", "pub const ", "pub(crate) const "]
         .iter()
         .any(|start| code.starts_with(start));
-    let Some((name, value)) = code.split_once(" = ").filter(|_| is_const) else {
+    if !is_const {
+        return false;
+    }
+    let Some((name, value)) = code.split_once(" = ") else {
         return false;
     };
     if !is_one_string_literal(value) {
