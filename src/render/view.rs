@@ -9,8 +9,18 @@ use crate::naming::{join_ident, sql_ident, unraw};
 use crate::validate::finder_name;
 
 /// A Rust string literal holding `text`, escaped as the compiler reads it.
+/// Most are names and SQL, printable ASCII without a quote or backslash,
+/// which stand in the literal as they are: `Debug` looks at every
+/// character for what to escape, and views quote a great many names.
 pub fn rust_str(text: &str) -> String {
-    format!("{text:?}")
+    let plain = text
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
+    if plain {
+        ["\"", text, "\""].concat()
+    } else {
+        format!("{text:?}")
+    }
 }
 
 /// Splits `text` into lines of at most `width` characters at spaces.
@@ -1357,7 +1367,30 @@ pub fn readme_view(schema: &Schema) -> (Vec<ReadmeTable>, Vec<String>) {
 
 #[cfg(test)]
 mod tests {
-    use super::grouped;
+    use super::{grouped, rust_str};
+
+    #[test]
+    fn a_rust_string_literal_escapes_as_debug_does() {
+        let texts = [
+            "",
+            "order_items",
+            "SELECT \"order\" FROM t WHERE a = ?1",
+            "back\\slash",
+            "tab\there",
+            "line\nbreak",
+            "caf\u{e9}",
+            "nul\0",
+            "it's ~ { } %",
+        ];
+        for text in texts {
+            assert_eq!(rust_str(text), format!("{text:?}"), "{text}");
+        }
+        // Every ASCII byte, alone and between letters.
+        for b in 0..=127u8 {
+            let text = format!("a{}b", char::from(b));
+            assert_eq!(rust_str(&text), format!("{text:?}"), "{b}");
+        }
+    }
 
     #[test]
     fn numbers_in_docs_group_their_digits_by_three() {
