@@ -299,7 +299,7 @@ pub fn sql_type(ty: &FieldType) -> &'static str {
 /// database would fill it (`now`, a local of the function, for
 /// `default: now`).
 fn filled_bind(field: &Field, dialect: Dialect) -> String {
-    let place = format!("new.{}", field.rust_name);
+    let place = ["new.", &field.rust_name].concat();
     let Some(default) = &field.default else {
         return write_bind(field, &place, field.nullable, dialect);
     };
@@ -314,7 +314,7 @@ fn filled_bind(field: &Field, dialect: Dialect) -> String {
             "{place}.unwrap_or({}::{})",
             enum_type.rust_name, enum_type.variants[*index].rust_name
         ),
-        (DefaultValue::Now, _) => format!("{place}.unwrap_or(now)"),
+        (DefaultValue::Now, _) => [&place, ".unwrap_or(now)"].concat(),
         (DefaultValue::EnumVariant(_), _) => unreachable!("validate gives variants only to enums"),
     };
     write_bind(field, &filled, false, dialect)
@@ -322,7 +322,7 @@ fn filled_bind(field: &Field, dialect: Dialect) -> String {
 
 /// `bind` with the field's PostgreSQL parameter type.
 fn typed(bind: &str, ty: &FieldType) -> String {
-    format!("({bind}, {})", sql_type(ty))
+    ["(", bind, ", ", sql_type(ty), ")"].concat()
 }
 
 /// How a non-null value of the field's type is passed as a parameter.
@@ -339,11 +339,11 @@ fn param_type(field: &Field) -> String {
 /// references, and enums as their stored string.
 fn bind_value(field: &Field, expr: &str, dialect: Dialect) -> String {
     match (&field.ty, dialect) {
-        (FieldType::DateTime, Dialect::Sqlite) => format!("Timestamp({expr})"),
-        (FieldType::Json, Dialect::Sqlite) => format!("Json({expr})"),
-        (FieldType::Enum(_), Dialect::Postgres) => format!("&{expr}.as_str()"),
+        (FieldType::DateTime, Dialect::Sqlite) => ["Timestamp(", expr, ")"].concat(),
+        (FieldType::Json, Dialect::Sqlite) => ["Json(", expr, ")"].concat(),
+        (FieldType::Enum(_), Dialect::Postgres) => ["&", expr, ".as_str()"].concat(),
         (_, Dialect::Sqlite) => expr.to_owned(),
-        (_, Dialect::Postgres) => format!("&{expr}"),
+        (_, Dialect::Postgres) => ["&", expr].concat(),
     }
 }
 
@@ -352,10 +352,10 @@ fn bind_value(field: &Field, expr: &str, dialect: Dialect) -> String {
 fn bind_option(field: &Field, place: &str, dialect: Dialect) -> String {
     match (&field.ty, dialect) {
         (FieldType::Enum(enum_type), Dialect::Postgres) => {
-            format!("&{place}.map({}::as_str)", enum_type.rust_name)
+            ["&", place, ".map(", &enum_type.rust_name, "::as_str)"].concat()
         }
         (_, Dialect::Sqlite) => place.to_owned(),
-        (_, Dialect::Postgres) => format!("&{place}"),
+        (_, Dialect::Postgres) => ["&", place].concat(),
     }
 }
 
@@ -390,23 +390,33 @@ fn write_bind(field: &Field, place: &str, optional: bool, dialect: Dialect) -> S
             bind_value(field, place, dialect)
         };
     }
+    // Joined rather than formatted: views spell a bind per field and
+    // statement, and `format!` was a tenth of rendering a large schema.
     let value = match (&field.ty, optional, dialect) {
-        (FieldType::DateTime, false, _) => format!("Timestamp({place})"),
-        (FieldType::DateTime, true, _) => format!("{place}.map(Timestamp)"),
-        (FieldType::Json, false, Dialect::Sqlite) => format!("Json(&{place})"),
-        (FieldType::Json, true, Dialect::Sqlite) => format!("{place}.as_ref().map(Json)"),
+        (FieldType::DateTime, false, _) => ["Timestamp(", place, ")"].concat(),
+        (FieldType::DateTime, true, _) => [place, ".map(Timestamp)"].concat(),
+        (FieldType::Json, false, Dialect::Sqlite) => ["Json(&", place, ")"].concat(),
+        (FieldType::Json, true, Dialect::Sqlite) => [place, ".as_ref().map(Json)"].concat(),
         _ => place.to_owned(),
     };
-    let checked = format!(
-        "Checked::{}({TABLE}, {}, &{value}{})",
+    let reference = match dialect {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => "&",
+    };
+    [
+        reference,
+        "Checked::",
         checked_constructor(&field.ty),
-        rust_str(&field.column),
-        max_chars(&field.ty)
-    );
-    match dialect {
-        Dialect::Sqlite => checked,
-        Dialect::Postgres => format!("&{checked}"),
-    }
+        "(",
+        TABLE,
+        ", ",
+        &rust_str(&field.column),
+        ", &",
+        &value,
+        &max_chars(&field.ty),
+        ")",
+    ]
+    .concat()
 }
 
 /// The constructor of a checked bind: `with_max` for a `string(n)`
@@ -430,13 +440,23 @@ fn max_chars(ty: &FieldType) -> String {
 /// field's type; a value that is not one is an error naming table, column
 /// and value.
 fn read_column(field: &Field, index: usize, dialect: Dialect) -> String {
-    let place = format!("row, {index}, {TABLE}, {}", rust_str(&field.column));
-    if dialect == Dialect::Postgres {
-        // The postgres crate reads every schema type, enums included,
-        // straight into the field's type.
-        return format!("read_column({place})?");
-    }
-    format!("{}({place})?", sqlite_reader(field))
+    // The postgres crate reads every schema type, enums included,
+    // straight into the field's type.
+    let reader = match dialect {
+        Dialect::Postgres => "read_column",
+        Dialect::Sqlite => sqlite_reader(field),
+    };
+    [
+        reader,
+        "(row, ",
+        &index.to_string(),
+        ", ",
+        TABLE,
+        ", ",
+        &rust_str(&field.column),
+        ")?",
+    ]
+    .concat()
 }
 
 /// The codec function that reads a field's column on SQLite.
@@ -452,18 +472,15 @@ fn sqlite_reader(field: &Field) -> &'static str {
 
 fn field_view(field: &Field, index: usize, dialect: Dialect) -> FieldView {
     let value = value_type(field);
+    let optional = ["Option<", &value, ">"].concat();
     let rust_type = if field.nullable {
-        format!("Option<{value}>")
+        optional.clone()
     } else {
         value.clone()
     };
     let is_new_optional = field.nullable || field.default.is_some();
-    let new_type = if is_new_optional {
-        format!("Option<{value}>")
-    } else {
-        value
-    };
-    let place = |prefix: &str| format!("{prefix}.{}", field.rust_name);
+    let new_type = if is_new_optional { optional } else { value };
+    let place = |prefix: &str| [prefix, ".", &field.rust_name].concat();
     let bind = write_bind(field, &place("row"), field.nullable, dialect);
     let new_bind = write_bind(field, &place("new"), is_new_optional, dialect);
     let mut docs = rustdoc_lines(field.doc.as_deref());
