@@ -323,6 +323,19 @@ const SQL_KEYWORDS: &[&str] = &[
     "without",
 ];
 
+/// The length of the longest of [`SQL_KEYWORDS`].
+const LONGEST_SQL_KEYWORD: usize = {
+    let mut longest = 0;
+    let mut index = 0;
+    while index < SQL_KEYWORDS.len() {
+        if SQL_KEYWORDS[index].len() > longest {
+            longest = SQL_KEYWORDS[index].len();
+        }
+        index += 1;
+    }
+    longest
+};
+
 /// Longest identifier PostgreSQL keeps whole; longer ones it truncates.
 pub const MAX_IDENTIFIER_LEN: usize = 63;
 
@@ -416,9 +429,12 @@ pub fn join_ident(parts: &[&str]) -> String {
 /// here, so they hold no quote to escape.
 pub fn sql_ident(name: &str) -> String {
     let plain = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain && SQL_KEYWORDS.binary_search(&name).is_err() {
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    // Render quotes every name of every statement: most are longer than
+    // any keyword, and need no search.
+    let keyword = name.len() <= LONGEST_SQL_KEYWORD && SQL_KEYWORDS.binary_search(&name).is_ok();
+    if plain && !keyword {
         name.to_owned()
     } else {
         format!("\"{name}\"")

@@ -1565,9 +1565,11 @@ pub fn lay_out_lines(block: &str) -> String {
             continue;
         }
         blank_before = blank;
-        if kept_as_printed(body) {
+        // Its code, read once for both tests below.
+        let code = body.trim_start();
+        if kept_as_printed(body, code) {
             out.push_str(body);
-        } else if kept_by_its_head(body) {
+        } else if kept_by_its_head(body, code) {
             // What `lay_out_line` would decide, without the cost of a look
             // at the line's shape and a parse; every test that renders
             // holds the two to agree.
@@ -1593,9 +1595,9 @@ fn padded(indent: usize, text: String) -> String {
     line
 }
 
-/// Whether `line` is kept as it is without a look at its expressions.
-fn kept_as_printed(line: &str) -> bool {
-    let code = line.trim_start();
+/// Whether `line`, whose code after its indent is `code`, is kept as it is
+/// without a look at its expressions.
+fn kept_as_printed(line: &str, code: &str) -> bool {
     let indent = line.len() - code.len();
     // rustfmt measures text in characters and the port in bytes, so a
     // line that is not ASCII (a template's own literal) is left as printed.
@@ -1611,15 +1613,14 @@ fn kept_as_printed(line: &str) -> bool {
         && !code.contains('{')
 }
 
-/// Whether `line` is one that [`lay_out_line`] keeps as it is for what it
-/// starts with: a block's head that no rule of the layout reads (`if`,
+/// Whether `line` (its code after its indent `code`) is one that
+/// [`lay_out_line`] keeps as it is for what it starts with: a block's head that no rule of the layout reads (`if`,
 /// `for`, `while`, `loop`, `else`), a signature or an item head that fits
 /// on its line, or a `use` that does. A third of the lines of a schema of
 /// varied names are such (1,000 models: 120,000 of 330,000 laid-out
 /// lines), and each would otherwise be looked up by its shape and, where
 /// the shape is new, parsed in vain.
-fn kept_by_its_head(line: &str) -> bool {
-    let code = line.trim_start();
+fn kept_by_its_head(line: &str, code: &str) -> bool {
     let width = line.len();
     if let Some(head) = code.strip_suffix(" {") {
         let control = ["loop", "else", "} else"].contains(&head)
