@@ -1181,7 +1181,28 @@ fn tokenize(text: &str) -> Option<Vec<Token<'_>>> {
     }
     let bytes = text.as_bytes();
     let at = |i: usize| bytes.get(i).copied();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'#';
+    // A table: every byte of a parsed line is looked up here.
+    const WORD: [bool; 256] = {
+        let mut word = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            word[b] = (b as u8).is_ascii_alphanumeric() || b as u8 == b'_' || b as u8 == b'#';
+            b += 1;
+        }
+        word
+    };
+    let is_word = |b: u8| WORD[usize::from(b)];
+    // The punctuation a token may be, as a table too.
+    const PUNCTUATION: [bool; 256] = {
+        let mut punctuation = [false; 256];
+        let marks = b"()[]{},.&?!|+-*%";
+        let mut index = 0;
+        while index < marks.len() {
+            punctuation[marks[index] as usize] = true;
+            index += 1;
+        }
+        punctuation
+    };
     let mut tokens = Vec::with_capacity(bytes.len() / 3);
     let mut i = 0;
     while i < bytes.len() {
@@ -1293,7 +1314,7 @@ fn tokenize(text: &str) -> Option<Vec<Token<'_>>> {
         } else if c == b'=' && at(i + 1) == Some(b'=') {
             tokens.push(Token::Punct('='));
             i += 2;
-        } else if b"()[]{},.&?!|+-*%".contains(&c) {
+        } else if PUNCTUATION[usize::from(c)] {
             tokens.push(Token::Punct(c as char));
             i += 1;
         } else {
