@@ -877,19 +877,33 @@ fn rewrite_list(
     let text = if single_line {
         [callee, open, &items_text, close].concat()
     } else {
-        [
+        broken(
             callee,
             open,
-            "\n",
-            &spaces(nested_shape.indent),
+            nested_shape.indent,
             &items_text,
-            "\n",
-            &spaces(shape.indent),
+            shape.indent,
             close,
-        ]
-        .concat()
+        )
     };
     Some(text)
+}
+
+/// `head` and `open`, then `body` from a line of its own at `inner`
+/// columns, then `close` on a line of its own at `outer` columns: a list
+/// or a block broken over lines.
+fn broken(head: &str, open: &str, inner: usize, body: &str, outer: usize, close: &str) -> String {
+    [
+        head,
+        open,
+        "\n",
+        &spaces(inner),
+        body,
+        "\n",
+        &spaces(outer),
+        close,
+    ]
+    .concat()
 }
 
 /// rustfmt's closure layout: the body on the same line, else in a block.
@@ -913,18 +927,7 @@ fn rewrite_closure_with_block(
 ) -> Option<String> {
     let inner = shape.block_indent(TAB);
     let text = rewrite_in(body, inner, context)?;
-    Some(
-        [
-            prefix,
-            " {\n",
-            &spaces(inner.indent),
-            &text,
-            "\n",
-            &spaces(shape.indent),
-            "}",
-        ]
-        .concat(),
-    )
+    Some(broken(prefix, " {", inner.indent, &text, shape.indent, "}"))
 }
 
 /// rustfmt's chain layout, block style.
