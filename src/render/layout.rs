@@ -248,9 +248,54 @@ impl Shape {
 impl Expr {
     /// The expression on one line.
     pub fn flat(&self) -> String {
-        let mut text = String::new();
+        // Sized first: grown piece by piece, a long expression's text was
+        // copied again at every doubling.
+        let mut text = String::with_capacity(self.flat_len());
         self.write_flat(&mut text);
+        debug_assert_eq!(
+            text.len(),
+            self.flat_len(),
+            "flat_len counts what flat writes"
+        );
         text
+    }
+
+    /// The length of [`Expr::flat`], counted without writing it.
+    fn flat_len(&self) -> usize {
+        let list = |items: &[Expr]| {
+            items.iter().map(Expr::flat_len).sum::<usize>() + 2 * items.len().saturating_sub(1)
+        };
+        match self {
+            Expr::Atom { text, .. } | Expr::RawMacro(text) => text.len(),
+            Expr::Call { callee, args, .. } => callee.len() + 2 + list(args),
+            Expr::Chain { root, links } => {
+                root.flat_len()
+                    + links
+                        .iter()
+                        .map(|link| match link {
+                            Link::Method { name, args, tries } => {
+                                1 + name.len() + 2 + list(args) + tries
+                            }
+                            Link::Field { name, tries } => 1 + name.len() + tries,
+                        })
+                        .sum::<usize>()
+            }
+            Expr::Closure { params, body } => params.len() + 3 + body.flat_len(),
+            Expr::Unary(op, inner) => op.len_utf8() + inner.flat_len(),
+            Expr::Try(inner) => inner.flat_len() + 1,
+            Expr::Struct { path, fields } if fields.is_empty() => path.len() + 3,
+            Expr::Struct { path, fields } => {
+                path.len()
+                    + 5
+                    + fields
+                        .iter()
+                        .map(|(name, value)| {
+                            name.len() + value.as_ref().map_or(0, |v| 2 + v.flat_len())
+                        })
+                        .sum::<usize>()
+                    + 2 * (fields.len() - 1)
+            }
+        }
     }
 
     /// Appends the expression on one line to `out`: the one buffer keeps
@@ -846,7 +891,8 @@ fn rewrite_list(
                 _ => true,
             };
             let pad = " ".repeat(nested_shape.indent);
-            let mut text = String::new();
+            let mut text =
+                String::with_capacity(items.iter().map(|item| item.len() + 2 + pad.len()).sum());
             for (index, item) in items.iter().enumerate() {
                 if index > 0 && breaks_before(index) {
                     text.push('\n');
