@@ -1140,6 +1140,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn split_at_first_splits_as_split_once_does() {
+        let texts = [
+            "let x = y;",
+            "a == b = c",
+            "x => y => z",
+            "name: Type: x",
+            "   =   = ",
+            "é = x",
+            "= x",
+            "x =",
+            " = ",
+            "",
+            "impl A for B for C",
+            "a:b: c",
+        ];
+        for text in texts {
+            for needle in [" = ", " => ", ": ", " for "] {
+                assert_eq!(
+                    split_at_first(text, needle),
+                    text.split_once(needle),
+                    "{text:?} at {needle:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_call_that_fits_stays_on_one_line() {
         let expr = call("f", vec![simple("a"), simple("b")]);
         assert_eq!(statement(&expr, 4, ";"), "f(a, b);");
@@ -1723,7 +1750,7 @@ fn kept_string_const(code: &str, indent: usize) -> bool {
     if !is_const {
         return false;
     }
-    let Some((name, value)) = code.split_once(" = ") else {
+    let Some((name, value)) = split_at_first(code, " = ") else {
         return false;
     };
     if !is_one_string_literal(value) {
@@ -1770,7 +1797,7 @@ fn lay_out_line(line: &str) -> Option<String> {
         let head = code.strip_suffix(" {")?;
         // rustfmt breaks a long `impl Trait for Type {` before `for`, and
         // puts the brace of any long item head on a line of its own.
-        return Some(match head.split_once(" for ") {
+        return Some(match split_at_first(head, " for ") {
             Some((head, target)) if indent + head.len() > MAX_WIDTH => {
                 let trait_ = head.strip_prefix("impl ")?;
                 if indent + TAB + trait_.len() <= MAX_WIDTH {
@@ -1795,7 +1822,7 @@ fn lay_out_line(line: &str) -> Option<String> {
     if suffix == "," && code.starts_with("pub ") && indent + code.len() + 1 > MAX_WIDTH {
         // A struct's field: its type on the next line where it fits there,
         // else its generic arguments broken over lines.
-        let (name, ty) = code.split_once(": ")?;
+        let (name, ty) = split_at_first(code, ": ")?;
         if indent + TAB + ty.len() < MAX_WIDTH {
             return Some(format!("{pad}{name}:\n{pad}    {ty},"));
         }
@@ -1824,7 +1851,7 @@ fn lay_out_line(line: &str) -> Option<String> {
         .iter()
         .any(|start| code.starts_with(start));
     if suffix == ";" && is_const {
-        let (lhs, value) = code.split_once(" = ")?;
+        let (lhs, value) = split_at_first(code, " = ")?;
         let expr = parse(value)?;
         return Some(format!(
             "{pad}{}",
@@ -1832,12 +1859,12 @@ fn lay_out_line(line: &str) -> Option<String> {
         ));
     }
     if let Some(rest) = code.strip_prefix("let ") {
-        let (pattern, value) = rest.split_once(" = ")?;
+        let (pattern, value) = split_at_first(rest, " = ")?;
         let expr = parse(value)?;
         let lhs = format!("let {pattern} =");
         return Some(padded(indent, assign(&lhs, &expr, indent, suffix)));
     }
-    if let Some((place, value)) = code.split_once(" = ") {
+    if let Some((place, value)) = split_at_first(code, " = ") {
         // `place = value;`, laid out as a `let` is.
         if suffix == ";" && place.split('.').all(is_identifier) {
             let expr = parse(value)?;
@@ -1849,11 +1876,11 @@ fn lay_out_line(line: &str) -> Option<String> {
         let expr = parse(value)?;
         return Some(padded(indent, after("return ", &expr, indent, suffix)));
     }
-    if let Some((pattern, value)) = code.split_once(" => ") {
+    if let Some((pattern, value)) = split_at_first(code, " => ") {
         let expr = parse(value)?;
         return Some(padded(indent, arm(pattern, &expr, indent, suffix)));
     }
-    if let Some((name, value)) = code.split_once(": ") {
+    if let Some((name, value)) = split_at_first(code, ": ") {
         if suffix == "," && is_identifier(name) {
             let expr = parse(value)?;
             return Some(padded(indent, field_init(name, &expr, indent)));
@@ -1939,6 +1966,29 @@ fn break_type(ty: &str, indent: usize) -> String {
         }
         _ => ty.to_owned(),
     }
+}
+
+/// `text` around the first `needle`, as `str::split_once` gives it. The
+/// needle is found by the first of its bytes that is no space, with the
+/// char search (`memchr`): `split_once` sets up a two-way string search
+/// each time, which for these short lines cost more than the search, and
+/// `lay_out_line` splits every line it reads up to four times.
+fn split_at_first<'a>(text: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let anchor = needle.bytes().position(|b| b != b' ')?;
+    let mark = char::from(needle.as_bytes()[anchor]);
+    let mut from = 0;
+    while let Some(found) = text[from..].find(mark) {
+        let at = from + found;
+        // The bytes compared, not the text sliced: where the needle does
+        // not start at `start`, that need not be a character's boundary.
+        if let Some(start) = at.checked_sub(anchor) {
+            if text.as_bytes()[start..].starts_with(needle.as_bytes()) {
+                return Some((&text[..start], &text[start + needle.len()..]));
+            }
+        }
+        from = at + mark.len_utf8();
+    }
+    None
 }
 
 /// Whether `code` is the head of an `impl`, a struct or an enum. `impl`
