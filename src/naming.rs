@@ -130,6 +130,8 @@ pub const RESERVED_MODULE_NAMES: &[&str] = &[
     "seeds",
     "serde_json",
     "sqlite",
+    // The function every SQLite `insert_many` reads its rows through.
+    "sqlite_rows",
     "std",
     "test",
     "tests",

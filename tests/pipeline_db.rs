@@ -284,9 +284,9 @@ fn analytics_row(i: i64) -> NewAnalytics {
 }
 
 #[test]
-fn insert_many_past_one_statement_stores_what_inserting_one_by_one_stores() {
-    // More rows than one statement of insert_many holds (4,680 at seven
-    // columns), so three statements and a short last one.
+fn insert_many_of_many_rows_stores_what_inserting_one_by_one_stores() {
+    // More rows than a multi-row INSERT could bind (4,680 at seven
+    // columns): insert_many's one statement reads them all.
     let rows: Vec<NewAnalytics> = (0..10_000).map(analytics_row).collect();
     let (many, single) = (db(), db());
     assert_eq!(analytics::insert_many(&many, &rows).unwrap(), rows.len());
@@ -299,8 +299,8 @@ fn insert_many_past_one_statement_stores_what_inserting_one_by_one_stores() {
 }
 
 #[test]
-fn insert_many_keeps_within_a_lowered_parameter_limit() {
-    // 50 parameters take seven rows of seven columns a statement.
+fn insert_many_needs_no_more_than_a_lowered_parameter_limit() {
+    // insert_many binds one parameter, its rows, whatever the limit.
     let (lowered, single) = (db(), db());
     lowered
         .set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_VARIABLE_NUMBER, 50)

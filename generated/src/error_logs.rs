@@ -74,10 +74,7 @@ impl NewErrorLog {
 
 const INSERT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0), COALESCE(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0), COALESCE(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
-const INSERT_MANY_HEAD: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) VALUES ";
-const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-/// Parameters of one row of [`insert_many`].
-const INSERT_MANY_COLUMNS: usize = 9;
+const INSERT_MANY_SELECT_SQL: &str = "INSERT INTO error_logs (run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at) SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8 FROM schemagen_rows_pipeline_db(?1)";
 const GET_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, run_id, correlation_id, module, error_type, message, traceback, context, resolved, occurred_at FROM error_logs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM error_logs";
@@ -139,70 +136,82 @@ pub fn insert(conn: &Connection, new: &NewErrorLog) -> Result<ErrorLog> {
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.run_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, as many in one statement as SQLite's limit on a
-/// statement's parameters allows (3,640 at its default of 32,766). Nests
-/// inside a transaction the caller holds. Returns how many rows were
-/// inserted.
-///
-/// The statement is kept in the connection's statement cache for the next
-/// call; one of thousands of rows holds a few MB.
+/// to load many rows, in one statement that reads the rows where they are
+/// (SQLite asks for each value as it stores its row, through
+/// `src/sqlite_rows.rs`). Nests inside a transaction the caller holds.
+/// Returns how many rows were inserted.
 ///
 /// A column's default is filled in here where a row leaves it `None`, as
 /// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> Result<usize> {
-    let now = chrono::Utc::now();
-    let per_statement = crate::rows_per_statement(conn, INSERT_MANY_COLUMNS)?;
+    let source = InsertManyRows {
+        rows,
+        now: chrono::Utc::now(),
+    };
     crate::all_or_nothing(conn, || {
-        for chunk in rows.chunks(per_statement) {
-            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
-            let mut statement = conn.prepare_cached(&sql)?;
-            for (row, new) in chunk.iter().enumerate() {
-                let at = row * INSERT_MANY_COLUMNS;
-                statement.raw_bind_parameter(at + 1, new.run_id)?;
-                statement.raw_bind_parameter(
-                    at + 2,
-                    Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
-                )?;
-                statement.raw_bind_parameter(
-                    at + 3,
-                    Checked::with_max(TABLE, "module", &new.module, 100),
-                )?;
-                statement.raw_bind_parameter(
-                    at + 4,
-                    Checked::with_max(TABLE, "error_type", &new.error_type, 100),
-                )?;
-                statement
-                    .raw_bind_parameter(at + 5, Checked::new(TABLE, "message", &new.message))?;
-                statement
-                    .raw_bind_parameter(at + 6, Checked::new(TABLE, "traceback", &new.traceback))?;
-                statement.raw_bind_parameter(
-                    at + 7,
-                    Checked::new(TABLE, "context", &new.context.as_ref().map(Json)),
-                )?;
-                statement.raw_bind_parameter(at + 8, new.resolved.unwrap_or(false))?;
-                statement.raw_bind_parameter(
-                    at + 9,
-                    Checked::new(
-                        TABLE,
-                        "occurred_at",
-                        &Timestamp(new.occurred_at.unwrap_or(now)),
-                    ),
-                )?;
-            }
-            if let Err(error) = statement.raw_execute() {
-                // The statement names no row: inserting the rows one by one
-                // finds which row broke what.
-                return Err(insert_each(conn, chunk)
-                    .err()
-                    .unwrap_or_else(|| error.into()));
-            }
+        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+            // The statement names no row: inserting the rows one by one
+            // finds which row broke what.
+            return Err(insert_each(conn, rows)
+                .err()
+                .unwrap_or_else(|| error.into()));
         }
         Ok(rows.len())
     })
 }
 
-/// Inserts `rows` one statement each; for finding the row that a
-/// multi-row insert could not store.
+/// The rows of [`insert_many`], a column per insert value, as its
+/// statement reads them.
+struct InsertManyRows<'a> {
+    rows: &'a [NewErrorLog],
+    /// The instant of every `default: now` the rows leave `None`.
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn column(
+        &self,
+        row: usize,
+        column: usize,
+        out: &mut rusqlite::vtab::Context,
+    ) -> rusqlite::Result<()> {
+        let new = &self.rows[row];
+        let now = self.now;
+        match column {
+            0 => out.set_result(new.run_id),
+            1 => out.set_result(Checked::with_max(
+                TABLE,
+                "correlation_id",
+                &new.correlation_id,
+                36,
+            )),
+            2 => out.set_result(Checked::with_max(TABLE, "module", &new.module, 100)),
+            3 => out.set_result(Checked::with_max(TABLE, "error_type", &new.error_type, 100)),
+            4 => out.set_result(Checked::new(TABLE, "message", &new.message)),
+            5 => out.set_result(Checked::new(TABLE, "traceback", &new.traceback)),
+            6 => out.set_result(Checked::new(
+                TABLE,
+                "context",
+                &new.context.as_ref().map(Json),
+            )),
+            7 => out.set_result(new.resolved.unwrap_or(false)),
+            8 => out.set_result(Checked::new(
+                TABLE,
+                "occurred_at",
+                &Timestamp(new.occurred_at.unwrap_or(now)),
+            )),
+            // The function's columns past this table's: never selected.
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Inserts `rows` one statement each; for finding the row that
+/// [`insert_many`]'s statement could not store.
 fn insert_each(conn: &Connection, rows: &[NewErrorLog]) -> Result<()> {
     let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
     for new in rows {

@@ -55,12 +55,12 @@ pub mod postgres;
 pub mod review_logs;
 pub mod scripts;
 pub mod shorts;
+mod sqlite_rows;
 pub mod tts_audio;
 
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::limits::Limit;
 use rusqlite::Connection;
 
 pub use chrono;
@@ -128,27 +128,6 @@ pub fn migrate(conn: &mut Connection) -> Result<Vec<&'static str>> {
 pub fn init_db(conn: &Connection) -> Result<()> {
     migrations::migrate_sqlite(conn)?;
     Ok(())
-}
-
-/// How many rows of `columns` parameters one statement takes on `conn`:
-/// as many as SQLite's limit on a statement's parameters allows (32,766
-/// unless the connection lowers it), and one at least.
-fn rows_per_statement(conn: &Connection, columns: usize) -> Result<usize> {
-    let parameters = conn.limit(Limit::SQLITE_LIMIT_VARIABLE_NUMBER)?;
-    Ok((usize::try_from(parameters).unwrap_or(0) / columns).max(1))
-}
-
-/// A multi-row INSERT of `rows` rows: `head`, then `row` that many times.
-fn multi_row_sql(head: &str, row: &str, rows: usize) -> String {
-    let mut sql = String::with_capacity(head.len() + rows * (row.len() + 2));
-    sql.push_str(head);
-    for index in 0..rows {
-        if index > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(row);
-    }
-    sql
 }
 
 /// Runs `work` inside a savepoint: its changes are kept if it succeeds and

@@ -132,10 +132,7 @@ impl NewReviewLog {
 
 const INSERT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) RETURNING id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at";
 const INSERT_MANY_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
-const INSERT_MANY_HEAD: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) VALUES ";
-const INSERT_MANY_ROW: &str = "(?, ?, ?, ?, ?, ?)";
-/// Parameters of one row of [`insert_many`].
-const INSERT_MANY_COLUMNS: usize = 6;
+const INSERT_MANY_SELECT_SQL: &str = "INSERT INTO review_logs (short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at) SELECT c0, c1, c2, c3, c4, c5 FROM schemagen_rows_pipeline_db(?1)";
 const GET_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs WHERE id = ?1";
 const LIST_SQL: &str = "SELECT id, short_id, reviewer, telegram_message_id, \"action\", comment, reviewed_at FROM review_logs ORDER BY id";
 const COUNT_SQL: &str = "SELECT count(*) FROM review_logs";
@@ -191,57 +188,70 @@ pub fn insert(conn: &Connection, new: &NewReviewLog) -> Result<ReviewLog> {
         .map_err(|error| crate::error::sqlite_write(conn, error, TABLE, params![new.short_id]))
 }
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, as many in one statement as SQLite's limit on a
-/// statement's parameters allows (5,461 at its default of 32,766). Nests
-/// inside a transaction the caller holds. Returns how many rows were
-/// inserted.
-///
-/// The statement is kept in the connection's statement cache for the next
-/// call; one of thousands of rows holds a few MB.
+/// to load many rows, in one statement that reads the rows where they are
+/// (SQLite asks for each value as it stores its row, through
+/// `src/sqlite_rows.rs`). Nests inside a transaction the caller holds.
+/// Returns how many rows were inserted.
 ///
 /// A column's default is filled in here where a row leaves it `None`, as
 /// the database would fill it (`now` is one instant for all the rows).
 pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> Result<usize> {
-    let now = chrono::Utc::now();
-    let per_statement = crate::rows_per_statement(conn, INSERT_MANY_COLUMNS)?;
+    let source = InsertManyRows {
+        rows,
+        now: chrono::Utc::now(),
+    };
     crate::all_or_nothing(conn, || {
-        for chunk in rows.chunks(per_statement) {
-            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
-            let mut statement = conn.prepare_cached(&sql)?;
-            for (row, new) in chunk.iter().enumerate() {
-                let at = row * INSERT_MANY_COLUMNS;
-                statement.raw_bind_parameter(at + 1, new.short_id)?;
-                statement.raw_bind_parameter(
-                    at + 2,
-                    Checked::with_max(TABLE, "reviewer", &new.reviewer, 100),
-                )?;
-                statement.raw_bind_parameter(at + 3, new.telegram_message_id)?;
-                statement.raw_bind_parameter(at + 4, new.action)?;
-                statement
-                    .raw_bind_parameter(at + 5, Checked::new(TABLE, "comment", &new.comment))?;
-                statement.raw_bind_parameter(
-                    at + 6,
-                    Checked::new(
-                        TABLE,
-                        "reviewed_at",
-                        &Timestamp(new.reviewed_at.unwrap_or(now)),
-                    ),
-                )?;
-            }
-            if let Err(error) = statement.raw_execute() {
-                // The statement names no row: inserting the rows one by one
-                // finds which row broke what.
-                return Err(insert_each(conn, chunk)
-                    .err()
-                    .unwrap_or_else(|| error.into()));
-            }
+        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+            // The statement names no row: inserting the rows one by one
+            // finds which row broke what.
+            return Err(insert_each(conn, rows)
+                .err()
+                .unwrap_or_else(|| error.into()));
         }
         Ok(rows.len())
     })
 }
 
-/// Inserts `rows` one statement each; for finding the row that a
-/// multi-row insert could not store.
+/// The rows of [`insert_many`], a column per insert value, as its
+/// statement reads them.
+struct InsertManyRows<'a> {
+    rows: &'a [NewReviewLog],
+    /// The instant of every `default: now` the rows leave `None`.
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn column(
+        &self,
+        row: usize,
+        column: usize,
+        out: &mut rusqlite::vtab::Context,
+    ) -> rusqlite::Result<()> {
+        let new = &self.rows[row];
+        let now = self.now;
+        match column {
+            0 => out.set_result(new.short_id),
+            1 => out.set_result(Checked::with_max(TABLE, "reviewer", &new.reviewer, 100)),
+            2 => out.set_result(new.telegram_message_id),
+            3 => out.set_result(new.action),
+            4 => out.set_result(Checked::new(TABLE, "comment", &new.comment)),
+            5 => out.set_result(Checked::new(
+                TABLE,
+                "reviewed_at",
+                &Timestamp(new.reviewed_at.unwrap_or(now)),
+            )),
+            // The function's columns past this table's: never selected.
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Inserts `rows` one statement each; for finding the row that
+/// [`insert_many`]'s statement could not store.
 fn insert_each(conn: &Connection, rows: &[NewReviewLog]) -> Result<()> {
     let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
     for new in rows {

@@ -123,6 +123,24 @@ struct CodecTemplate<'a> {
     crate_ident: &'a str,
 }
 
+/// The table-valued function every SQLite `insert_many` reads its rows
+/// through.
+#[derive(Template)]
+#[template(path = "rust/sqlite_rows.rs", escape = "none")]
+struct SqliteRowsTemplate<'a> {
+    header: &'a str,
+    function_name: &'a str,
+    function_name_literal: String,
+    declaration_literal: String,
+    /// The most insert values of any table: the function's columns.
+    width: usize,
+}
+
+/// The SQL name of the function of [`SqliteRowsTemplate`].
+pub fn sqlite_rows_function(crate_ident: &str) -> String {
+    format!("schemagen_rows_{crate_ident}")
+}
+
 #[derive(Template)]
 #[template(path = "rust/error.rs", escape = "none")]
 struct ErrorTemplate<'a> {
@@ -183,8 +201,10 @@ fn sorted_modules<'a>(modules: impl Iterator<Item = &'a str>) -> Vec<String> {
     modules
 }
 
-/// `lib.rs`'s `mod` items: the crate's own modules and one per table.
-fn lib_modules(tables: &[TableSummary]) -> Vec<String> {
+/// `lib.rs`'s `mod` items: the crate's own modules and one per table;
+/// `sqlite_rows` where some table has an `insert_many` that reads through
+/// it.
+fn lib_modules(tables: &[TableSummary], sqlite_rows: bool) -> Vec<String> {
     let mut modules: Vec<(String, String)> = ["codec", "error", "migrations"]
         .map(|name| (name.to_owned(), format!("pub mod {name};")))
         .into_iter()
@@ -192,6 +212,7 @@ fn lib_modules(tables: &[TableSummary]) -> Vec<String> {
             "postgres".to_owned(),
             "#[cfg(feature = \"postgres\")]\npub mod postgres;".to_owned(),
         )])
+        .chain(sqlite_rows.then(|| ("sqlite_rows".to_owned(), "mod sqlite_rows;".to_owned())))
         .chain(tables.iter().map(|table| {
             let name = crate::naming::unraw(&table.module).to_owned();
             (name, format!("pub mod {};", table.module))
@@ -529,6 +550,15 @@ pub fn render_schema_into(
     let header = header(schema);
     let crate_ident = schema.crate_name.replace('-', "_");
     let env_var = format!("{}_TEST_POSTGRES_URL", crate_ident.to_ascii_uppercase());
+    // Every SQLite `insert_many` reads its rows through one function, as
+    // wide as the widest insert.
+    let sqlite_rows_width = schema
+        .models
+        .iter()
+        .map(|model| model.fields.iter().filter(|f| !f.is_generated()).count())
+        .max()
+        .unwrap_or(0);
+    let sqlite_rows_name = sqlite_rows_function(&crate_ident);
 
     // The largest first, so that no core is left with one of them at the
     // end.
@@ -617,6 +647,21 @@ pub fn render_schema_into(
             })
         }),
     ]);
+    if sqlite_rows_width > 0 {
+        jobs.push(job("src/sqlite_rows.rs", || {
+            let columns: Vec<String> = (0..sqlite_rows_width).map(|c| format!("c{c}")).collect();
+            rust_template(&SqliteRowsTemplate {
+                header: &header,
+                function_name: &sqlite_rows_name,
+                function_name_literal: view::rust_str(&sqlite_rows_name),
+                declaration_literal: view::rust_str(&format!(
+                    "CREATE TABLE x({}, rows HIDDEN)",
+                    columns.join(", ")
+                )),
+                width: sqlite_rows_width,
+            })
+        }));
+    }
     // Each piece of the first round gives the value helpers its scenarios
     // call, and a table its summary.
     let rendered = share_out(jobs.len() + schema.models.len(), |index| {
@@ -701,7 +746,7 @@ pub fn render_schema_into(
                 header: &header,
                 source_name: &schema.source_name,
                 crate_ident: &crate_ident,
-                modules: lib_modules(&tables),
+                modules: lib_modules(&tables, sqlite_rows_width > 0),
                 exports: lib_exports(&tables),
                 first_module: &first.module,
                 first_model: &first.name,

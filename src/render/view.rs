@@ -214,11 +214,10 @@ pub struct ModelView {
     pub page_key_typed_bind: String,
     /// The key's PostgreSQL parameter type.
     pub pk_sql_type: String,
-    /// On SQLite, `insert_many`'s multi-row INSERT: its head (up to
-    /// `VALUES `), one row's values, and how many rows one statement takes
-    /// (SQLite binds at most 32,766 values). `None` where the insert
-    /// struct has no fields.
-    pub insert_many_rows: Option<(String, String, String)>,
+    /// On SQLite, `insert_many`'s statement, which reads the rows through
+    /// the crate's row function (`src/sqlite_rows.rs`). `None` where the
+    /// insert struct has no fields.
+    pub insert_many_select: Option<String>,
     /// On PostgreSQL, the `COPY ... FROM STDIN (FORMAT binary)` of
     /// `insert_many`; `None` where the insert struct has no fields.
     pub copy_sql: Option<String>,
@@ -542,49 +541,24 @@ fn column_list(model: &Model) -> String {
         .join(", ")
 }
 
-/// SQLite's default limit on a statement's parameters
-/// (`SQLITE_MAX_VARIABLE_NUMBER` of the bundled SQLite), for the docs:
-/// `insert_many` asks its connection for the limit and puts as many rows
-/// in one statement as it allows. Each statement keeps a copy of every
-/// page it changes (its statement journal, which a multi-row INSERT needs
-/// whenever a CHECK or a foreign key could stop it halfway), so fewer,
-/// longer statements copy fewer pages: 100,000 analytics rows took 0.38 s
-/// on a file at 200 rows a statement and 0.25 s at 4,680 (`cargo bench
-/// --bench access`).
-const SQLITE_MAX_PARAMETERS: usize = 32_766;
-
-/// SQLite's multi-row INSERT for `insert_many`: the head, one row's values
-/// (plain `?`s: `insert_many` fills defaults in itself, which also keeps a
-/// statement of thousands of rows quick to parse), and for its doc the
-/// rows a statement takes at SQLite's default limit (`4,680`).
-fn insert_many_rows(model: &Model, dialect: Dialect) -> Option<(String, String, String)> {
+/// SQLite's `insert_many`: one `INSERT ... SELECT` of every column an
+/// insert gives, from the crate's row function (`src/sqlite_rows.rs`),
+/// whose columns `c0`, `c1`, ... are the insert values in schema order.
+/// `None` where the insert struct has no fields.
+fn insert_many_select(schema: &Schema, model: &Model, dialect: Dialect) -> Option<String> {
     let fields: Vec<&Field> = model.fields.iter().filter(|f| !f.is_generated()).collect();
     if dialect != Dialect::Sqlite || fields.is_empty() {
         return None;
     }
     let columns: Vec<String> = fields.iter().map(|f| sql_ident(&f.column)).collect();
-    let head = format!(
-        "INSERT INTO {} ({}) VALUES ",
+    let values: Vec<String> = (0..fields.len()).map(|c| format!("c{c}")).collect();
+    let function = super::sqlite_rows_function(&schema.crate_name.replace('-', "_"));
+    Some(rust_str(&format!(
+        "INSERT INTO {} ({}) SELECT {} FROM {function}(?1)",
         sql_ident(&model.table),
-        columns.join(", ")
-    );
-    let row = format!("({})", vec!["?"; fields.len()].join(", "));
-    let rows = SQLITE_MAX_PARAMETERS / fields.len();
-    Some((rust_str(&head), rust_str(&row), grouped(rows)))
-}
-
-/// `n` with its digits in groups of three, as the docs write numbers:
-/// `4,680`.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
+        columns.join(", "),
+        values.join(", ")
+    )))
 }
 
 /// The binary COPY of every column an insert gives, on PostgreSQL.
@@ -1273,7 +1247,7 @@ pub fn model_view(schema: &Schema, model: &Model, dialect: Dialect) -> ModelView
         page_key_typed_bind: typed(&bind_value(pk_field, "key", dialect), &pk_field.ty),
         pk_sql_type: sql_type(&pk_field.ty).to_owned(),
         copy_sql: copy_sql(model, dialect).map(|sql| rust_str(&sql)),
-        insert_many_rows: insert_many_rows(model, dialect),
+        insert_many_select: insert_many_select(schema, model, dialect),
         fills_defaults: model
             .fields
             .iter()
@@ -1407,14 +1381,5 @@ mod tests {
             let text = format!("a{}b", char::from(b));
             assert_eq!(rust_str(&text), format!("{text:?}"), "{b}");
         }
-    }
-
-    #[test]
-    fn numbers_in_docs_group_their_digits_by_three() {
-        assert_eq!(grouped(7), "7");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(4_680), "4,680");
-        assert_eq!(grouped(32_766), "32,766");
-        assert_eq!(grouped(1_234_567), "1,234,567");
     }
 }

@@ -140,11 +140,8 @@ impl {{ m.new_name }} {
 
 const INSERT_SQL: &str = {{ m.insert_sql }};
 const INSERT_MANY_SQL: &str = {{ m.insert_many_sql }};
-{%- if let Some((head, row, _)) = m.insert_many_rows %}
-const INSERT_MANY_HEAD: &str = {{ head }};
-const INSERT_MANY_ROW: &str = {{ row }};
-/// Parameters of one row of [`insert_many`].
-const INSERT_MANY_COLUMNS: usize = {{ m.new_fields.len() }};
+{%- if let Some(sql) = m.insert_many_select %}
+const INSERT_MANY_SELECT_SQL: &str = {{ sql }};
 {%- endif %}
 const GET_SQL: &str = {{ m.get_sql }};
 const LIST_SQL: &str = {{ m.list_sql }};
@@ -185,56 +182,67 @@ pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}>
     conn.prepare_cached(INSERT_SQL).and_then(|mut statement| statement.query_row(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}], self::read_row)).map_err(|error| crate::error::sqlite_write(conn, error, TABLE, {{ m.reference_keys_new }}))
 }
 
-{%- match m.insert_many_rows %}
-{%- when Some with ((head, row, per_statement)) %}
+{%- match m.insert_many_select %}
+{%- when Some with (_) %}
 /// Inserts every row, all or none, without reading them back: the fast way
-/// to load many rows, as many in one statement as SQLite's limit on a
-/// statement's parameters allows ({{ per_statement }} at its default of 32,766). Nests
-/// inside a transaction the caller holds. Returns how many rows were
-/// inserted.
-///
-/// The statement is kept in the connection's statement cache for the next
-/// call; one of thousands of rows holds a few MB.
+/// to load many rows, in one statement that reads the rows where they are
+/// (SQLite asks for each value as it stores its row, through
+/// `src/sqlite_rows.rs`). Nests inside a transaction the caller holds.
+/// Returns how many rows were inserted.
 {%- if m.fills_defaults %}
 ///
 /// A column's default is filled in here where a row leaves it `None`, as
 /// the database would fill it{% if m.fills_now %} (`now` is one instant for all the rows){% endif %}.
 {%- endif %}
 pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize> {
+    let source = InsertManyRows {
+        rows,
 {%- if m.fills_now %}
-    let now = chrono::Utc::now();
+        now: chrono::Utc::now(),
 {%- endif %}
-    let per_statement = crate::rows_per_statement(conn, INSERT_MANY_COLUMNS)?;
+    };
     crate::all_or_nothing(conn, || {
-        for chunk in rows.chunks(per_statement) {
-            let sql = crate::multi_row_sql(INSERT_MANY_HEAD, INSERT_MANY_ROW, chunk.len());
-            let mut statement = conn.prepare_cached(&sql)?;
-            for (row, new) in chunk.iter().enumerate() {
-            {%- if m.new_fields.len() == 1 %}
-            {%- for f in m.new_fields %}
-                statement.raw_bind_parameter(row + 1, {{ f.filled_bind }})?;
-            {%- endfor %}
-            {%- else %}
-                let at = row * INSERT_MANY_COLUMNS;
-            {%- for f in m.new_fields %}
-                statement.raw_bind_parameter(at + {{ loop.index }}, {{ f.filled_bind }})?;
-            {%- endfor %}
-            {%- endif %}
-            }
-            if let Err(error) = statement.raw_execute() {
-                // The statement names no row: inserting the rows one by one
-                // finds which row broke what.
-                return Err(insert_each(conn, chunk)
-                    .err()
-                    .unwrap_or_else(|| error.into()));
-            }
+        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+            // The statement names no row: inserting the rows one by one
+            // finds which row broke what.
+            return Err(insert_each(conn, rows).err().unwrap_or_else(|| error.into()));
         }
         Ok(rows.len())
     })
 }
 
-/// Inserts `rows` one statement each; for finding the row that a
-/// multi-row insert could not store.
+/// The rows of [`insert_many`], a column per insert value, as its
+/// statement reads them.
+struct InsertManyRows<'a> {
+    rows: &'a [{{ m.new_name }}],
+{%- if m.fills_now %}
+    /// The instant of every `default: now` the rows leave `None`.
+    now: chrono::DateTime<chrono::Utc>,
+{%- endif %}
+}
+
+impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn column(&self, row: usize, column: usize, out: &mut rusqlite::vtab::Context) -> rusqlite::Result<()> {
+        let new = &self.rows[row];
+{%- if m.fills_now %}
+        let now = self.now;
+{%- endif %}
+        match column {
+{%- for f in m.new_fields %}
+            {{ loop.index0 }} => out.set_result({{ f.filled_bind }}),
+{%- endfor %}
+            // The function's columns past this table's: never selected.
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Inserts `rows` one statement each; for finding the row that
+/// [`insert_many`]'s statement could not store.
 fn insert_each(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<()> {
     let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
     for new in rows {
