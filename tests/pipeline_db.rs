@@ -317,6 +317,44 @@ fn insert_many_needs_no_more_than_a_lowered_parameter_limit() {
 }
 
 #[test]
+fn insert_many_works_on_a_connection_opened_without_the_crate() {
+    // The row function is registered by the first insert_many that needs
+    // it, not by `open`.
+    let conn = Connection::open_in_memory().unwrap();
+    pipeline_db::init_db(&conn).unwrap();
+    let rows: Vec<NewAnalytics> = (0..10).map(analytics_row).collect();
+    assert_eq!(analytics::insert_many(&conn, &rows).unwrap(), 10);
+    assert_eq!(analytics::insert_many(&conn, &rows).unwrap(), 10);
+    assert_eq!(analytics::count(&conn).unwrap(), 20);
+}
+
+#[test]
+fn the_row_function_refuses_sql_that_binds_it_no_rows() {
+    let conn = db();
+    analytics::insert_many(&conn, &[analytics_row(1)]).unwrap();
+    let count = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0));
+    for sql in [
+        "SELECT count(*) FROM schemagen_rows_pipeline_db(NULL)",
+        "SELECT count(*) FROM schemagen_rows_pipeline_db('rows')",
+        "SELECT count(*) FROM schemagen_rows_pipeline_db",
+    ] {
+        let error = count(sql).unwrap_err().to_string();
+        assert!(error.contains("reads only the rows"), "{sql}: {error}");
+    }
+    assert_eq!(analytics::count(&conn).unwrap(), 1);
+}
+
+#[test]
+fn insert_many_refuses_a_value_and_names_the_row_that_holds_it() {
+    let conn = db();
+    let mut rows: Vec<NewAnalytics> = (0..1_000).map(analytics_row).collect();
+    rows[700].youtube_video_id = "v".repeat(33);
+    let error = analytics::insert_many(&conn, &rows).unwrap_err();
+    assert!(error.to_string().contains("youtube_video_id"), "{error}");
+    assert_eq!(analytics::count(&conn).unwrap(), 0);
+}
+
+#[test]
 fn insert_many_refused_in_a_later_statement_stores_no_row() {
     let conn = db();
     let mut rows: Vec<NewAnalytics> = (0..10_000).map(analytics_row).collect();

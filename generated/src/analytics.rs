@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp};
 use crate::shorts::Short;
+use crate::sqlite_rows;
 use crate::Result;
 
 /// A row of `analytics`.
@@ -138,10 +139,10 @@ pub fn insert(conn: &Connection, new: &NewAnalytics) -> Result<Analytics> {
 pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
     let source = InsertManyRows {
         rows,
-        now: chrono::Utc::now(),
+        now: Utc::now(),
     };
     crate::all_or_nothing(conn, || {
-        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+        if let Err(error) = sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
             // The statement names no row: inserting the rows one by one
             // finds which row broke what.
             return Err(insert_each(conn, rows)
@@ -157,10 +158,10 @@ pub fn insert_many(conn: &Connection, rows: &[NewAnalytics]) -> Result<usize> {
 struct InsertManyRows<'a> {
     rows: &'a [NewAnalytics],
     /// The instant of every `default: now` the rows leave `None`.
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 }
 
-impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+impl sqlite_rows::Rows for InsertManyRows<'_> {
     fn len(&self) -> usize {
         self.rows.len()
     }
@@ -174,26 +175,30 @@ impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
         let new = &self.rows[row];
         let now = self.now;
         match column {
-            0 => out.set_result(new.short_id),
-            1 => out.set_result(Checked::with_max(
-                TABLE,
-                "youtube_video_id",
-                &new.youtube_video_id,
-                32,
-            )),
-            2 => out.set_result(new.views.unwrap_or(0)),
-            3 => out.set_result(new.likes.unwrap_or(0)),
-            4 => out.set_result(new.comments.unwrap_or(0)),
-            5 => out.set_result(Checked::new(
-                TABLE,
-                "average_view_duration_seconds",
-                &new.average_view_duration_seconds,
-            )),
-            6 => out.set_result(Checked::new(
-                TABLE,
-                "measured_at",
-                &Timestamp(new.measured_at.unwrap_or(now)),
-            )),
+            0 => sqlite_rows::set(out, new.short_id),
+            1 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
+            ),
+            2 => sqlite_rows::set(out, new.views.unwrap_or(0)),
+            3 => sqlite_rows::set(out, new.likes.unwrap_or(0)),
+            4 => sqlite_rows::set(out, new.comments.unwrap_or(0)),
+            5 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "average_view_duration_seconds",
+                    &new.average_view_duration_seconds,
+                ),
+            ),
+            6 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "measured_at",
+                    &Timestamp(new.measured_at.unwrap_or(now)),
+                ),
+            ),
             // The function's columns past this table's: never selected.
             _ => Ok(()),
         }

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp};
 use crate::pipeline_runs::PipelineRun;
+use crate::sqlite_rows;
 use crate::Result;
 
 /// A row of `clips`.
@@ -128,10 +129,10 @@ pub fn insert(conn: &Connection, new: &NewClip) -> Result<Clip> {
 pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> Result<usize> {
     let source = InsertManyRows {
         rows,
-        now: chrono::Utc::now(),
+        now: Utc::now(),
     };
     crate::all_or_nothing(conn, || {
-        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+        if let Err(error) = sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
             // The statement names no row: inserting the rows one by one
             // finds which row broke what.
             return Err(insert_each(conn, rows)
@@ -147,10 +148,10 @@ pub fn insert_many(conn: &Connection, rows: &[NewClip]) -> Result<usize> {
 struct InsertManyRows<'a> {
     rows: &'a [NewClip],
     /// The instant of every `default: now` the rows leave `None`.
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 }
 
-impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+impl sqlite_rows::Rows for InsertManyRows<'_> {
     fn len(&self) -> usize {
         self.rows.len()
     }
@@ -164,17 +165,29 @@ impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
         let new = &self.rows[row];
         let now = self.now;
         match column {
-            0 => out.set_result(new.run_id),
-            1 => out.set_result(Checked::new(TABLE, "start_seconds", &new.start_seconds)),
-            2 => out.set_result(Checked::new(TABLE, "end_seconds", &new.end_seconds)),
-            3 => out.set_result(Checked::new(TABLE, "virality_score", &new.virality_score)),
-            4 => out.set_result(Checked::new(TABLE, "transcript", &new.transcript)),
-            5 => out.set_result(Checked::with_max(TABLE, "file_path", &new.file_path, 1024)),
-            6 => out.set_result(Checked::new(
-                TABLE,
-                "created_at",
-                &Timestamp(new.created_at.unwrap_or(now)),
-            )),
+            0 => sqlite_rows::set(out, new.run_id),
+            1 => sqlite_rows::set(
+                out,
+                Checked::new(TABLE, "start_seconds", &new.start_seconds),
+            ),
+            2 => sqlite_rows::set(out, Checked::new(TABLE, "end_seconds", &new.end_seconds)),
+            3 => sqlite_rows::set(
+                out,
+                Checked::new(TABLE, "virality_score", &new.virality_score),
+            ),
+            4 => sqlite_rows::set(out, Checked::new(TABLE, "transcript", &new.transcript)),
+            5 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+            ),
+            6 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "created_at",
+                    &Timestamp(new.created_at.unwrap_or(now)),
+                ),
+            ),
             // The function's columns past this table's: never selected.
             _ => Ok(()),
         }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp};
+use crate::sqlite_rows;
 use crate::Result;
 
 /// A row of `config_overrides`.
@@ -113,10 +114,10 @@ pub fn insert(conn: &Connection, new: &NewConfigOverride) -> Result<ConfigOverri
 pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> Result<usize> {
     let source = InsertManyRows {
         rows,
-        now: chrono::Utc::now(),
+        now: Utc::now(),
     };
     crate::all_or_nothing(conn, || {
-        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+        if let Err(error) = sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
             // The statement names no row: inserting the rows one by one
             // finds which row broke what.
             return Err(insert_each(conn, rows)
@@ -132,10 +133,10 @@ pub fn insert_many(conn: &Connection, rows: &[NewConfigOverride]) -> Result<usiz
 struct InsertManyRows<'a> {
     rows: &'a [NewConfigOverride],
     /// The instant of every `default: now` the rows leave `None`.
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 }
 
-impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+impl sqlite_rows::Rows for InsertManyRows<'_> {
     fn len(&self) -> usize {
         self.rows.len()
     }
@@ -149,14 +150,20 @@ impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
         let new = &self.rows[row];
         let now = self.now;
         match column {
-            0 => out.set_result(Checked::with_max(TABLE, "key", &new.key, 100)),
-            1 => out.set_result(Checked::new(TABLE, "value", &new.value)),
-            2 => out.set_result(Checked::with_max(TABLE, "updated_by", &new.updated_by, 100)),
-            3 => out.set_result(Checked::new(
-                TABLE,
-                "updated_at",
-                &Timestamp(new.updated_at.unwrap_or(now)),
-            )),
+            0 => sqlite_rows::set(out, Checked::with_max(TABLE, "key", &new.key, 100)),
+            1 => sqlite_rows::set(out, Checked::new(TABLE, "value", &new.value)),
+            2 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "updated_by", &new.updated_by, 100),
+            ),
+            3 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "updated_at",
+                    &Timestamp(new.updated_at.unwrap_or(now)),
+                ),
+            ),
             // The function's columns past this table's: never selected.
             _ => Ok(()),
         }

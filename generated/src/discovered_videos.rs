@@ -11,6 +11,7 @@ use crate::codec::{
     read_column, read_datetime, read_optional_datetime, Checked, CheckedValue, Timestamp,
     UnknownVariant,
 };
+use crate::sqlite_rows;
 use crate::Result;
 
 /// The allowed values of `discovered_videos.status`, stored as their string.
@@ -239,10 +240,10 @@ pub fn insert(conn: &Connection, new: &NewDiscoveredVideo) -> Result<DiscoveredV
 pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<usize> {
     let source = InsertManyRows {
         rows,
-        now: chrono::Utc::now(),
+        now: Utc::now(),
     };
     crate::all_or_nothing(conn, || {
-        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+        if let Err(error) = sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
             // The statement names no row: inserting the rows one by one
             // finds which row broke what.
             return Err(insert_each(conn, rows)
@@ -258,10 +259,10 @@ pub fn insert_many(conn: &Connection, rows: &[NewDiscoveredVideo]) -> Result<usi
 struct InsertManyRows<'a> {
     rows: &'a [NewDiscoveredVideo],
     /// The instant of every `default: now` the rows leave `None`.
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 }
 
-impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+impl sqlite_rows::Rows for InsertManyRows<'_> {
     fn len(&self) -> usize {
         self.rows.len()
     }
@@ -275,34 +276,35 @@ impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
         let new = &self.rows[row];
         let now = self.now;
         match column {
-            0 => out.set_result(Checked::with_max(
-                TABLE,
-                "youtube_video_id",
-                &new.youtube_video_id,
-                32,
-            )),
-            1 => out.set_result(Checked::with_max(TABLE, "title", &new.title, 500)),
-            2 => out.set_result(Checked::with_max(TABLE, "channel_id", &new.channel_id, 64)),
-            3 => out.set_result(Checked::with_max(
-                TABLE,
-                "channel_title",
-                &new.channel_title,
-                255,
-            )),
-            4 => out.set_result(Checked::with_max(TABLE, "url", &new.url, 500)),
-            5 => out.set_result(new.duration_seconds),
-            6 => out.set_result(new.view_count),
-            7 => out.set_result(Checked::new(
-                TABLE,
-                "published_at",
-                &new.published_at.map(Timestamp),
-            )),
-            8 => out.set_result(new.status.unwrap_or(DiscoveredVideoStatus::New)),
-            9 => out.set_result(Checked::new(
-                TABLE,
-                "discovered_at",
-                &Timestamp(new.discovered_at.unwrap_or(now)),
-            )),
+            0 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
+            ),
+            1 => sqlite_rows::set(out, Checked::with_max(TABLE, "title", &new.title, 500)),
+            2 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "channel_id", &new.channel_id, 64),
+            ),
+            3 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "channel_title", &new.channel_title, 255),
+            ),
+            4 => sqlite_rows::set(out, Checked::with_max(TABLE, "url", &new.url, 500)),
+            5 => sqlite_rows::set(out, new.duration_seconds),
+            6 => sqlite_rows::set(out, new.view_count),
+            7 => sqlite_rows::set(
+                out,
+                Checked::new(TABLE, "published_at", &new.published_at.map(Timestamp)),
+            ),
+            8 => sqlite_rows::set(out, new.status.unwrap_or(DiscoveredVideoStatus::New)),
+            9 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "discovered_at",
+                    &Timestamp(new.discovered_at.unwrap_or(now)),
+                ),
+            ),
             // The function's columns past this table's: never selected.
             _ => Ok(()),
         }

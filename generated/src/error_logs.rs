@@ -10,6 +10,7 @@ use crate::codec::{
     read_column, read_datetime, read_optional_json, Checked, CheckedValue, Json, Timestamp,
 };
 use crate::pipeline_runs::PipelineRun;
+use crate::sqlite_rows;
 use crate::Result;
 
 /// A row of `error_logs`.
@@ -146,10 +147,10 @@ pub fn insert(conn: &Connection, new: &NewErrorLog) -> Result<ErrorLog> {
 pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> Result<usize> {
     let source = InsertManyRows {
         rows,
-        now: chrono::Utc::now(),
+        now: Utc::now(),
     };
     crate::all_or_nothing(conn, || {
-        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+        if let Err(error) = sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
             // The statement names no row: inserting the rows one by one
             // finds which row broke what.
             return Err(insert_each(conn, rows)
@@ -165,10 +166,10 @@ pub fn insert_many(conn: &Connection, rows: &[NewErrorLog]) -> Result<usize> {
 struct InsertManyRows<'a> {
     rows: &'a [NewErrorLog],
     /// The instant of every `default: now` the rows leave `None`.
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 }
 
-impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+impl sqlite_rows::Rows for InsertManyRows<'_> {
     fn len(&self) -> usize {
         self.rows.len()
     }
@@ -182,28 +183,31 @@ impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
         let new = &self.rows[row];
         let now = self.now;
         match column {
-            0 => out.set_result(new.run_id),
-            1 => out.set_result(Checked::with_max(
-                TABLE,
-                "correlation_id",
-                &new.correlation_id,
-                36,
-            )),
-            2 => out.set_result(Checked::with_max(TABLE, "module", &new.module, 100)),
-            3 => out.set_result(Checked::with_max(TABLE, "error_type", &new.error_type, 100)),
-            4 => out.set_result(Checked::new(TABLE, "message", &new.message)),
-            5 => out.set_result(Checked::new(TABLE, "traceback", &new.traceback)),
-            6 => out.set_result(Checked::new(
-                TABLE,
-                "context",
-                &new.context.as_ref().map(Json),
-            )),
-            7 => out.set_result(new.resolved.unwrap_or(false)),
-            8 => out.set_result(Checked::new(
-                TABLE,
-                "occurred_at",
-                &Timestamp(new.occurred_at.unwrap_or(now)),
-            )),
+            0 => sqlite_rows::set(out, new.run_id),
+            1 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
+            ),
+            2 => sqlite_rows::set(out, Checked::with_max(TABLE, "module", &new.module, 100)),
+            3 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "error_type", &new.error_type, 100),
+            ),
+            4 => sqlite_rows::set(out, Checked::new(TABLE, "message", &new.message)),
+            5 => sqlite_rows::set(out, Checked::new(TABLE, "traceback", &new.traceback)),
+            6 => sqlite_rows::set(
+                out,
+                Checked::new(TABLE, "context", &new.context.as_ref().map(Json)),
+            ),
+            7 => sqlite_rows::set(out, new.resolved.unwrap_or(false)),
+            8 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "occurred_at",
+                    &Timestamp(new.occurred_at.unwrap_or(now)),
+                ),
+            ),
             // The function's columns past this table's: never selected.
             _ => Ok(()),
         }

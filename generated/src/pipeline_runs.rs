@@ -12,6 +12,7 @@ use crate::codec::{
     Json, Timestamp, UnknownVariant,
 };
 use crate::discovered_videos::DiscoveredVideo;
+use crate::sqlite_rows;
 use crate::Result;
 
 /// The allowed values of `pipeline_runs.status`, stored as their string.
@@ -218,10 +219,10 @@ pub fn insert(conn: &Connection, new: &NewPipelineRun) -> Result<PipelineRun> {
 pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> Result<usize> {
     let source = InsertManyRows {
         rows,
-        now: chrono::Utc::now(),
+        now: Utc::now(),
     };
     crate::all_or_nothing(conn, || {
-        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+        if let Err(error) = sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
             // The statement names no row: inserting the rows one by one
             // finds which row broke what.
             return Err(insert_each(conn, rows)
@@ -237,10 +238,10 @@ pub fn insert_many(conn: &Connection, rows: &[NewPipelineRun]) -> Result<usize> 
 struct InsertManyRows<'a> {
     rows: &'a [NewPipelineRun],
     /// The instant of every `default: now` the rows leave `None`.
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 }
 
-impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+impl sqlite_rows::Rows for InsertManyRows<'_> {
     fn len(&self) -> usize {
         self.rows.len()
     }
@@ -254,30 +255,36 @@ impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
         let new = &self.rows[row];
         let now = self.now;
         match column {
-            0 => out.set_result(new.video_id),
-            1 => out.set_result(Checked::with_max(
-                TABLE,
-                "correlation_id",
-                &new.correlation_id,
-                36,
-            )),
-            2 => out.set_result(new.status.unwrap_or(PipelineRunStatus::Pending)),
-            3 => out.set_result(Checked::new(
-                TABLE,
-                "config_snapshot",
-                &new.config_snapshot.as_ref().map(Json),
-            )),
-            4 => out.set_result(Checked::new(
-                TABLE,
-                "started_at",
-                &Timestamp(new.started_at.unwrap_or(now)),
-            )),
-            5 => out.set_result(Checked::new(
-                TABLE,
-                "finished_at",
-                &new.finished_at.map(Timestamp),
-            )),
-            6 => out.set_result(Checked::new(TABLE, "error_message", &new.error_message)),
+            0 => sqlite_rows::set(out, new.video_id),
+            1 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "correlation_id", &new.correlation_id, 36),
+            ),
+            2 => sqlite_rows::set(out, new.status.unwrap_or(PipelineRunStatus::Pending)),
+            3 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "config_snapshot",
+                    &new.config_snapshot.as_ref().map(Json),
+                ),
+            ),
+            4 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "started_at",
+                    &Timestamp(new.started_at.unwrap_or(now)),
+                ),
+            ),
+            5 => sqlite_rows::set(
+                out,
+                Checked::new(TABLE, "finished_at", &new.finished_at.map(Timestamp)),
+            ),
+            6 => sqlite_rows::set(
+                out,
+                Checked::new(TABLE, "error_message", &new.error_message),
+            ),
             // The function's columns past this table's: never selected.
             _ => Ok(()),
         }

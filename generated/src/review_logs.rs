@@ -9,6 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp, UnknownVariant};
 use crate::shorts::Short;
+use crate::sqlite_rows;
 use crate::Result;
 
 /// The allowed values of `review_logs.action`, stored as their string.
@@ -198,10 +199,10 @@ pub fn insert(conn: &Connection, new: &NewReviewLog) -> Result<ReviewLog> {
 pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> Result<usize> {
     let source = InsertManyRows {
         rows,
-        now: chrono::Utc::now(),
+        now: Utc::now(),
     };
     crate::all_or_nothing(conn, || {
-        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+        if let Err(error) = sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
             // The statement names no row: inserting the rows one by one
             // finds which row broke what.
             return Err(insert_each(conn, rows)
@@ -217,10 +218,10 @@ pub fn insert_many(conn: &Connection, rows: &[NewReviewLog]) -> Result<usize> {
 struct InsertManyRows<'a> {
     rows: &'a [NewReviewLog],
     /// The instant of every `default: now` the rows leave `None`.
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 }
 
-impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+impl sqlite_rows::Rows for InsertManyRows<'_> {
     fn len(&self) -> usize {
         self.rows.len()
     }
@@ -234,16 +235,22 @@ impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
         let new = &self.rows[row];
         let now = self.now;
         match column {
-            0 => out.set_result(new.short_id),
-            1 => out.set_result(Checked::with_max(TABLE, "reviewer", &new.reviewer, 100)),
-            2 => out.set_result(new.telegram_message_id),
-            3 => out.set_result(new.action),
-            4 => out.set_result(Checked::new(TABLE, "comment", &new.comment)),
-            5 => out.set_result(Checked::new(
-                TABLE,
-                "reviewed_at",
-                &Timestamp(new.reviewed_at.unwrap_or(now)),
-            )),
+            0 => sqlite_rows::set(out, new.short_id),
+            1 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "reviewer", &new.reviewer, 100),
+            ),
+            2 => sqlite_rows::set(out, new.telegram_message_id),
+            3 => sqlite_rows::set(out, new.action),
+            4 => sqlite_rows::set(out, Checked::new(TABLE, "comment", &new.comment)),
+            5 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "reviewed_at",
+                    &Timestamp(new.reviewed_at.unwrap_or(now)),
+                ),
+            ),
             // The function's columns past this table's: never selected.
             _ => Ok(()),
         }

@@ -13,6 +13,7 @@ use crate::codec::{
     UnknownVariant,
 };
 use crate::scripts::Script;
+use crate::sqlite_rows;
 use crate::tts_audio::TTSAudio;
 use crate::Result;
 
@@ -248,10 +249,10 @@ pub fn insert(conn: &Connection, new: &NewShort) -> Result<Short> {
 pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> Result<usize> {
     let source = InsertManyRows {
         rows,
-        now: chrono::Utc::now(),
+        now: Utc::now(),
     };
     crate::all_or_nothing(conn, || {
-        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+        if let Err(error) = sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
             // The statement names no row: inserting the rows one by one
             // finds which row broke what.
             return Err(insert_each(conn, rows)
@@ -267,10 +268,10 @@ pub fn insert_many(conn: &Connection, rows: &[NewShort]) -> Result<usize> {
 struct InsertManyRows<'a> {
     rows: &'a [NewShort],
     /// The instant of every `default: now` the rows leave `None`.
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 }
 
-impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+impl sqlite_rows::Rows for InsertManyRows<'_> {
     fn len(&self) -> usize {
         self.rows.len()
     }
@@ -284,29 +285,32 @@ impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
         let new = &self.rows[row];
         let now = self.now;
         match column {
-            0 => out.set_result(new.clip_id),
-            1 => out.set_result(new.script_id),
-            2 => out.set_result(new.tts_audio_id),
-            3 => out.set_result(Checked::with_max(TABLE, "file_path", &new.file_path, 1024)),
-            4 => out.set_result(Checked::with_max(TABLE, "title", &new.title, 100)),
-            5 => out.set_result(Checked::new(TABLE, "description", &new.description)),
-            6 => out.set_result(Checked::with_max(
-                TABLE,
-                "youtube_video_id",
-                &new.youtube_video_id,
-                32,
-            )),
-            7 => out.set_result(new.status.unwrap_or(ShortStatus::Draft)),
-            8 => out.set_result(Checked::new(
-                TABLE,
-                "uploaded_at",
-                &new.uploaded_at.map(Timestamp),
-            )),
-            9 => out.set_result(Checked::new(
-                TABLE,
-                "created_at",
-                &Timestamp(new.created_at.unwrap_or(now)),
-            )),
+            0 => sqlite_rows::set(out, new.clip_id),
+            1 => sqlite_rows::set(out, new.script_id),
+            2 => sqlite_rows::set(out, new.tts_audio_id),
+            3 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+            ),
+            4 => sqlite_rows::set(out, Checked::with_max(TABLE, "title", &new.title, 100)),
+            5 => sqlite_rows::set(out, Checked::new(TABLE, "description", &new.description)),
+            6 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "youtube_video_id", &new.youtube_video_id, 32),
+            ),
+            7 => sqlite_rows::set(out, new.status.unwrap_or(ShortStatus::Draft)),
+            8 => sqlite_rows::set(
+                out,
+                Checked::new(TABLE, "uploaded_at", &new.uploaded_at.map(Timestamp)),
+            ),
+            9 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "created_at",
+                    &Timestamp(new.created_at.unwrap_or(now)),
+                ),
+            ),
             // The function's columns past this table's: never selected.
             _ => Ok(()),
         }

@@ -17,9 +17,9 @@
 //! the type names this crate and its version.
 
 use std::borrow::Cow;
-use std::ffi::{c_int, CStr};
+use std::ffi::{c_int, CStr, CString};
 
-use rusqlite::types::ToSqlOutput;
+use rusqlite::types::{ToSqlOutput, Type};
 use rusqlite::vtab::{
     Context, Filters, IndexConstraintOp, IndexInfo, Module, VTab, VTabConnection, VTabCursor,
 };
@@ -27,13 +27,10 @@ use rusqlite::{ffi, Connection, ToSql};
 
 /// The function's name: the crate's own, so that two generated crates can
 /// share a connection, and in the `schemagen_` names no table may take.
-const FUNCTION_NAME: &CStr = c"schemagen_rows_pipeline_db";
+const FUNCTION_NAME: &str = "schemagen_rows_pipeline_db";
 
-/// The function's columns: one per insert value of the widest table, then
-/// the hidden argument that takes the rows.
-const DECLARATION: &CStr = c"CREATE TABLE x(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, rows HIDDEN)";
-
-/// The index of the hidden argument among the columns.
+/// The function's columns `c0`, `c1`, ...: one per insert value of the
+/// widest table. The hidden argument that takes the rows comes after them.
 const ROWS_ARGUMENT: c_int = 10;
 
 /// The type a bound [`Rows`] pointer is tagged with: this crate and its
@@ -59,6 +56,12 @@ pub(crate) trait Rows {
     /// Sets `out` to `column` of `row`; fails where the value cannot be
     /// stored.
     fn column(&self, row: usize, column: usize, out: &mut Context) -> rusqlite::Result<()>;
+}
+
+/// Sets `out` to `value`, checked as it converts: how [`Rows::column`]
+/// gives a value.
+pub(crate) fn set(out: &mut Context, value: impl ToSql) -> rusqlite::Result<()> {
+    out.set_result(value)
 }
 
 /// The rows of one statement, as bound to its parameter.
@@ -100,8 +103,7 @@ pub(crate) fn insert(conn: &Connection, sql: &str, rows: &dyn Rows) -> rusqlite:
 /// function yet.
 fn is_unregistered(error: &rusqlite::Error) -> bool {
     matches!(error, rusqlite::Error::SqliteFailure(_, Some(message))
-        if message.strip_prefix("no such table: ").map(str::as_bytes)
-            == Some(FUNCTION_NAME.to_bytes()))
+        if message.strip_prefix("no such table: ") == Some(FUNCTION_NAME))
 }
 
 /// The function, as rusqlite's virtual tables are declared.
@@ -124,10 +126,13 @@ unsafe impl<'vtab> VTab<'vtab> for RowsTable {
         _: &[u8],
         _: &[&[u8]],
     ) -> rusqlite::Result<(Cow<'static, CStr>, Self)> {
+        let columns: String = (0..ROWS_ARGUMENT).map(|c| format!("c{c}, ")).collect();
+        let declaration = CString::new(format!("CREATE TABLE x({columns}rows HIDDEN)"))
+            .map_err(|_| rusqlite::Error::ModuleError("a NUL in a declaration".to_owned()))?;
         let table = Self {
             base: ffi::sqlite3_vtab::default(),
         };
-        Ok((Cow::Borrowed(DECLARATION), table))
+        Ok((Cow::Owned(declaration), table))
     }
 
     fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
@@ -171,7 +176,8 @@ unsafe impl VTabCursor for RowsCursor<'_> {
         _: Option<&str>,
         arguments: &Filters<'_>,
     ) -> rusqlite::Result<()> {
-        if arguments.len() != 1 {
+        // A bound pointer reads as NULL; any other value is no rows.
+        if arguments.len() != 1 || arguments[0].data_type() != Type::Null {
             return Err(not_bound());
         }
         // SAFETY: SQLite returns the pointer only where it was bound with
@@ -207,7 +213,6 @@ unsafe impl VTabCursor for RowsCursor<'_> {
 /// The error for a call of the function without rows of this crate.
 fn not_bound() -> rusqlite::Error {
     rusqlite::Error::ModuleError(format!(
-        "{} reads only the rows this crate's insert_many binds",
-        FUNCTION_NAME.to_string_lossy()
+        "{FUNCTION_NAME} reads only the rows this crate's insert_many binds"
     ))
 }

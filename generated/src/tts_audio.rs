@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{read_column, read_datetime, Checked, CheckedValue, Timestamp};
 use crate::scripts::Script;
+use crate::sqlite_rows;
 use crate::Result;
 
 /// A row of `tts_audio`.
@@ -122,10 +123,10 @@ pub fn insert(conn: &Connection, new: &NewTTSAudio) -> Result<TTSAudio> {
 pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> Result<usize> {
     let source = InsertManyRows {
         rows,
-        now: chrono::Utc::now(),
+        now: Utc::now(),
     };
     crate::all_or_nothing(conn, || {
-        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+        if let Err(error) = sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
             // The statement names no row: inserting the rows one by one
             // finds which row broke what.
             return Err(insert_each(conn, rows)
@@ -141,10 +142,10 @@ pub fn insert_many(conn: &Connection, rows: &[NewTTSAudio]) -> Result<usize> {
 struct InsertManyRows<'a> {
     rows: &'a [NewTTSAudio],
     /// The instant of every `default: now` the rows leave `None`.
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 }
 
-impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+impl sqlite_rows::Rows for InsertManyRows<'_> {
     fn len(&self) -> usize {
         self.rows.len()
     }
@@ -158,20 +159,25 @@ impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
         let new = &self.rows[row];
         let now = self.now;
         match column {
-            0 => out.set_result(new.script_id),
-            1 => out.set_result(Checked::with_max(TABLE, "file_path", &new.file_path, 1024)),
-            2 => out.set_result(Checked::with_max(TABLE, "voice", &new.voice, 100)),
-            3 => out.set_result(Checked::with_max(TABLE, "provider", &new.provider, 50)),
-            4 => out.set_result(Checked::new(
-                TABLE,
-                "duration_seconds",
-                &new.duration_seconds,
-            )),
-            5 => out.set_result(Checked::new(
-                TABLE,
-                "created_at",
-                &Timestamp(new.created_at.unwrap_or(now)),
-            )),
+            0 => sqlite_rows::set(out, new.script_id),
+            1 => sqlite_rows::set(
+                out,
+                Checked::with_max(TABLE, "file_path", &new.file_path, 1024),
+            ),
+            2 => sqlite_rows::set(out, Checked::with_max(TABLE, "voice", &new.voice, 100)),
+            3 => sqlite_rows::set(out, Checked::with_max(TABLE, "provider", &new.provider, 50)),
+            4 => sqlite_rows::set(
+                out,
+                Checked::new(TABLE, "duration_seconds", &new.duration_seconds),
+            ),
+            5 => sqlite_rows::set(
+                out,
+                Checked::new(
+                    TABLE,
+                    "created_at",
+                    &Timestamp(new.created_at.unwrap_or(now)),
+                ),
+            ),
             // The function's columns past this table's: never selected.
             _ => Ok(()),
         }

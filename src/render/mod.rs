@@ -131,7 +131,6 @@ struct SqliteRowsTemplate<'a> {
     header: &'a str,
     function_name: &'a str,
     function_name_literal: String,
-    declaration_literal: String,
     /// The most insert values of any table: the function's columns.
     width: usize,
 }
@@ -649,15 +648,10 @@ pub fn render_schema_into(
     ]);
     if sqlite_rows_width > 0 {
         jobs.push(job("src/sqlite_rows.rs", || {
-            let columns: Vec<String> = (0..sqlite_rows_width).map(|c| format!("c{c}")).collect();
             rust_template(&SqliteRowsTemplate {
                 header: &header,
                 function_name: &sqlite_rows_name,
                 function_name_literal: view::rust_str(&sqlite_rows_name),
-                declaration_literal: view::rust_str(&format!(
-                    "CREATE TABLE x({}, rows HIDDEN)",
-                    columns.join(", ")
-                )),
                 width: sqlite_rows_width,
             })
         }));

@@ -1000,6 +1000,10 @@ fn sqlite_imports(
     }
     imports.push("use rusqlite::{params, Connection, OptionalExtension, Row};".to_owned());
     let mut crate_imports = vec!["use crate::Result;".to_owned()];
+    // `insert_many` reads its rows through the crate's row function.
+    if model.fields.iter().any(|f| !f.is_generated()) {
+        crate_imports.push("use crate::sqlite_rows;".to_owned());
+    }
     let parents = relations
         .iter()
         .filter(|r| r.parent_type != model.name)
@@ -1358,7 +1362,7 @@ pub fn readme_view(schema: &Schema) -> (Vec<ReadmeTable>, Vec<String>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{grouped, rust_str};
+    use super::rust_str;
 
     #[test]
     fn a_rust_string_literal_escapes_as_debug_does() {

@@ -195,14 +195,16 @@ pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}>
 /// the database would fill it{% if m.fills_now %} (`now` is one instant for all the rows){% endif %}.
 {%- endif %}
 pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize> {
+{%- if m.fills_now %}
     let source = InsertManyRows {
         rows,
-{%- if m.fills_now %}
-        now: chrono::Utc::now(),
-{%- endif %}
+        now: Utc::now(),
     };
+{%- else %}
+    let source = InsertManyRows { rows };
+{%- endif %}
     crate::all_or_nothing(conn, || {
-        if let Err(error) = crate::sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
+        if let Err(error) = sqlite_rows::insert(conn, INSERT_MANY_SELECT_SQL, &source) {
             // The statement names no row: inserting the rows one by one
             // finds which row broke what.
             return Err(insert_each(conn, rows).err().unwrap_or_else(|| error.into()));
@@ -217,11 +219,11 @@ struct InsertManyRows<'a> {
     rows: &'a [{{ m.new_name }}],
 {%- if m.fills_now %}
     /// The instant of every `default: now` the rows leave `None`.
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 {%- endif %}
 }
 
-impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
+impl sqlite_rows::Rows for InsertManyRows<'_> {
     fn len(&self) -> usize {
         self.rows.len()
     }
@@ -233,7 +235,7 @@ impl crate::sqlite_rows::Rows for InsertManyRows<'_> {
 {%- endif %}
         match column {
 {%- for f in m.new_fields %}
-            {{ loop.index0 }} => out.set_result({{ f.filled_bind }}),
+            {{ loop.index0 }} => sqlite_rows::set(out, {{ f.filled_bind }}),
 {%- endfor %}
             // The function's columns past this table's: never selected.
             _ => Ok(()),
