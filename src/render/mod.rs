@@ -129,7 +129,6 @@ struct CodecTemplate<'a> {
 #[template(path = "rust/sqlite_rows.rs", escape = "none")]
 struct SqliteRowsTemplate<'a> {
     header: &'a str,
-    function_name: &'a str,
     function_name_literal: String,
     /// The most insert values of any table: the function's columns.
     width: usize,
@@ -650,7 +649,6 @@ pub fn render_schema_into(
         jobs.push(job("src/sqlite_rows.rs", || {
             rust_template(&SqliteRowsTemplate {
                 header: &header,
-                function_name: &sqlite_rows_name,
                 function_name_literal: view::rust_str(&sqlite_rows_name),
                 width: sqlite_rows_width,
             })

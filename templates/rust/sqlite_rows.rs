@@ -1,7 +1,7 @@
 // {{ header }}
-//! The rows of an `insert_many` as a table SQLite reads: the table-valued
-//! function `{{ function_name }}(?1)`, whose rows are the insert values of
-//! one call, read where they are, so one `INSERT ... SELECT` stores them
+//! The rows of an `insert_many` as a table SQLite reads: a table-valued
+//! function ([`FUNCTION_NAME`]) whose rows are the insert values of one
+//! call, read where they are, so that one `INSERT ... SELECT` stores them
 //! all.
 //!
 //! A multi-row `INSERT ... VALUES` binds every value of every row first,
@@ -75,9 +75,9 @@ impl ToSql for Bound<'_> {
     }
 }
 
-/// Runs `sql`, an `INSERT ... SELECT ... FROM {{ function_name }}(?1)`, on
-/// `rows`; returns how many rows it inserted. Registers the function the
-/// first time a connection needs it.
+/// Runs `sql`, an `INSERT ... SELECT` from the function with `?1` as its
+/// argument, on `rows`; returns how many rows it inserted. Registers the
+/// function the first time a connection needs it.
 pub(crate) fn insert(conn: &Connection, sql: &str, rows: &dyn Rows) -> rusqlite::Result<usize> {
     let mut statement = match conn.prepare_cached(sql) {
         Err(error) if is_unregistered(&error) => {
