@@ -23,8 +23,9 @@
 //!
 //! After the SQLite table, a table of its own times workload 1 in memory
 //! and on a file for (a), (b) and (z) SQLite alone, one `INSERT ... SELECT`
-//! from a temporary table of the same rows: what no client's insert can
-//! beat, so the bound on what `insert_many` can gain on the loop.
+//! from a temporary table of the same rows: SQLite's own work on them with
+//! nothing bound and nothing parsed per row, about what any client's
+//! insert of these rows must pay.
 //!
 //! `cargo bench --bench access`; `BENCH_ROUNDS` (default 5) sets the rounds,
 //! `BENCH_PYTHON=0` leaves the Python arms out, `BENCH_PEERS=0` the Rust
@@ -571,8 +572,9 @@ const BULK_ARMS: [&str; 3] = ["a_generated", "b_hand_written", "z_sqlite_alone"]
 
 /// (z): the rows copied by one `INSERT ... SELECT` from a temporary table
 /// of the same connection, filled beforehand (untimed). It binds no value
-/// and parses nothing per row, so no client's insert of these rows takes
-/// less: it bounds what `insert_many` can gain on the loop. Gives the
+/// and parses nothing per row: SQLite's own work on these rows (B-tree
+/// inserts, the index, the CHECKs and the foreign key) with a cheap
+/// source, about what any client's insert of them must pay. Gives the
 /// seconds of the copy.
 fn sqlite_alone(conn: &Connection, rows: &[NewAnalytics]) -> f64 {
     conn.execute_batch(
@@ -598,8 +600,7 @@ fn sqlite_alone(conn: &Connection, rows: &[NewAnalytics]) -> f64 {
 /// Workload 1 again for (a), (b) and (z) (see [`sqlite_alone`]), in
 /// rounds of their own (the order rotating), in memory and on a file: on
 /// a file, what a statement changes costs more than in memory (SQLite's
-/// journals), and `insert_many`'s statements are sized for that. Printed
-/// as a table of its own.
+/// journals and page cache). Printed as a table of its own.
 fn print_bulk_rounds(rounds: usize, rows: &[NewAnalytics], dir: &Path) {
     let places = [
         ("in memory", None),
@@ -748,8 +749,8 @@ fn main() {
     let rows: Vec<NewAnalytics> = (0..BULK_ROWS).map(new_row).collect();
     let dir = tempfile::tempdir().unwrap();
 
-    // The two Rust arms must give the same rows, all of them (insert_many
-    // takes several statements); checked once, untimed.
+    // The two Rust arms must give the same rows, all 100,000 of them;
+    // checked once, untimed.
     {
         let (mut a, mut b) = (database(None), database(None));
         Generated.insert_bulk(&mut a, &rows);
