@@ -93,7 +93,7 @@ pub struct FieldView {
     pub typed_bind: String,
     pub typed_new_bind: String,
     /// The insert struct's field as `insert_many` sends it (PostgreSQL's
-    /// COPY, SQLite's multi-row INSERT): a `None` where the column has a
+    /// COPY, SQLite's row function): a `None` where the column has a
     /// default becomes the value the database would use (`now` for
     /// `default: now`).
     pub filled_bind: String,
