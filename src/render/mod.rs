@@ -134,9 +134,10 @@ struct SqliteRowsTemplate<'a> {
     width: usize,
 }
 
-/// The SQL name of the function of [`SqliteRowsTemplate`].
-pub fn sqlite_rows_function(crate_ident: &str) -> String {
-    format!("schemagen_rows_{crate_ident}")
+/// The SQL name of the function of [`SqliteRowsTemplate`]: the crate's
+/// own, under the `schemagen_` prefix no table may take.
+pub fn sqlite_rows_function(schema: &Schema) -> String {
+    format!("schemagen_rows_{}", schema.crate_name.replace('-', "_"))
 }
 
 #[derive(Template)]
@@ -556,7 +557,7 @@ pub fn render_schema_into(
         .map(|model| model.fields.iter().filter(|f| !f.is_generated()).count())
         .max()
         .unwrap_or(0);
-    let sqlite_rows_name = sqlite_rows_function(&crate_ident);
+    let sqlite_rows_name = sqlite_rows_function(schema);
 
     // The largest first, so that no core is left with one of them at the
     // end.

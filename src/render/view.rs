@@ -552,7 +552,7 @@ fn insert_many_select(schema: &Schema, model: &Model, dialect: Dialect) -> Optio
     }
     let columns: Vec<String> = fields.iter().map(|f| sql_ident(&f.column)).collect();
     let values: Vec<String> = (0..fields.len()).map(|c| format!("c{c}")).collect();
-    let function = super::sqlite_rows_function(&schema.crate_name.replace('-', "_"));
+    let function = super::sqlite_rows_function(schema);
     Some(rust_str(&format!(
         "INSERT INTO {} ({}) SELECT {} FROM {function}(?1)",
         sql_ident(&model.table),

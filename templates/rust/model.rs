@@ -178,7 +178,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<{{ m.name }}> {
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(conn: &Connection, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
+pub fn insert(conn: &Connection, {% if m.new_fields.is_empty() %}_new{% else %}new{% endif %}: &{{ m.new_name }}) -> Result<{{ m.name }}> {
     conn.prepare_cached(INSERT_SQL).and_then(|mut statement| statement.query_row(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}], self::read_row)).map_err(|error| crate::error::sqlite_write(conn, error, TABLE, {{ m.reference_keys_new }}))
 }
 
@@ -259,8 +259,9 @@ fn insert_each(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<()> {
 pub fn insert_many(conn: &Connection, rows: &[{{ m.new_name }}]) -> Result<usize> {
     crate::all_or_nothing(conn, || {
         let mut statement = conn.prepare_cached(INSERT_MANY_SQL)?;
-        for new in rows {
-            statement.execute(params![{% for f in m.new_fields %}{{ f.new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}]).map_err(|error| crate::error::sqlite_write(conn, error, TABLE, {{ m.reference_keys_new }}))?;
+        // The insert struct has no fields: each row is the table's defaults.
+        for _ in rows {
+            statement.execute([]).map_err(|error| crate::error::sqlite_write(conn, error, TABLE, {{ m.reference_keys_new }}))?;
         }
         Ok(rows.len())
     })

@@ -58,7 +58,7 @@ pub fn from_row(row: &Row) -> Result<{{ m.name }}> {
 }
 
 /// Inserts a row and returns it as stored, with its key and defaults.
-pub fn insert(client: &mut impl Executor, new: &{{ m.new_name }}) -> Result<{{ m.name }}> {
+pub fn insert(client: &mut impl Executor, {% if m.new_fields.is_empty() %}_new{% else %}new{% endif %}: &{{ m.new_name }}) -> Result<{{ m.name }}> {
     let row = client.fetch_one(INSERT_SQL, &[{% for f in m.new_fields %}{{ f.typed_new_bind }}{% if !loop.last %}, {% endif %}{% endfor %}])?;
     self::from_row(&row)
 }
