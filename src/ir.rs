@@ -49,6 +49,12 @@ impl Model {
     pub fn primary_key(&self) -> &Field {
         &self.fields[self.primary_key]
     }
+
+    /// The fields an insert gives, in schema order: all but the generated
+    /// key, if there is one.
+    pub fn inserted_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| !f.is_generated())
+    }
 }
 
 /// One column.

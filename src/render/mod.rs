@@ -554,7 +554,7 @@ pub fn render_schema_into(
     let sqlite_rows_width = schema
         .models
         .iter()
-        .map(|model| model.fields.iter().filter(|f| !f.is_generated()).count())
+        .map(|model| model.inserted_fields().count())
         .max()
         .unwrap_or(0);
     let sqlite_rows_name = sqlite_rows_function(schema);

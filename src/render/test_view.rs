@@ -462,9 +462,7 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
     // The fields some check reads: the tests make up no value for them.
     let checked = checked_columns(model);
     let field_checks = model
-        .fields
-        .iter()
-        .filter(|f| !f.is_generated())
+        .inserted_fields()
         .map(|f| {
             let stored = format!("inserted.{}", f.rust_name);
             let given = format!("new.{}", f.rust_name);
@@ -795,7 +793,7 @@ pub fn model_test_view(krate: &str, schema: &Schema, model_index: usize) -> Mode
     let (refusals, edges) = value_cases(model);
     let mut constructor_args = Vec::new();
     let mut constructor_expected = Vec::new();
-    for field in model.fields.iter().filter(|f| !f.is_generated()) {
+    for field in model.inserted_fields() {
         let name = &field.rust_name;
         if field.nullable || field.default.is_some() {
             constructor_expected.push(format!("{name}: None"));

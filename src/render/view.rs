@@ -546,7 +546,7 @@ fn column_list(model: &Model) -> String {
 /// whose columns `c0`, `c1`, ... are the insert values in schema order.
 /// `None` where the insert struct has no fields.
 fn insert_many_select(schema: &Schema, model: &Model, dialect: Dialect) -> Option<String> {
-    let fields: Vec<&Field> = model.fields.iter().filter(|f| !f.is_generated()).collect();
+    let fields: Vec<&Field> = model.inserted_fields().collect();
     if dialect != Dialect::Sqlite || fields.is_empty() {
         return None;
     }
@@ -564,9 +564,7 @@ fn insert_many_select(schema: &Schema, model: &Model, dialect: Dialect) -> Optio
 /// The binary COPY of every column an insert gives, on PostgreSQL.
 fn copy_sql(model: &Model, dialect: Dialect) -> Option<String> {
     let columns: Vec<String> = model
-        .fields
-        .iter()
-        .filter(|f| !f.is_generated())
+        .inserted_fields()
         .map(|f| sql_ident(&f.column))
         .collect();
     (dialect == Dialect::Postgres && !columns.is_empty()).then(|| {
@@ -583,7 +581,7 @@ pub fn statements(model: &Model, dialect: Dialect) -> Statements {
     let table = sql_ident(&model.table);
     let columns = column_list(model);
     let pk = sql_ident(&model.primary_key().column);
-    let new_fields: Vec<&Field> = model.fields.iter().filter(|f| !f.is_generated()).collect();
+    let new_fields: Vec<&Field> = model.inserted_fields().collect();
     let values: Vec<String> = new_fields
         .iter()
         .enumerate()
@@ -1001,7 +999,7 @@ fn sqlite_imports(
     imports.push("use rusqlite::{params, Connection, OptionalExtension, Row};".to_owned());
     let mut crate_imports = vec!["use crate::Result;".to_owned()];
     // `insert_many` reads its rows through the crate's row function.
-    if model.fields.iter().any(|f| !f.is_generated()) {
+    if model.inserted_fields().next().is_some() {
         crate_imports.push("use crate::sqlite_rows;".to_owned());
     }
     let parents = relations
@@ -1024,7 +1022,7 @@ fn postgres_imports(
     if params.iter().any(|p| p.ty == DATETIME_TYPE) {
         imports.push("use chrono::{DateTime, Utc};".to_owned());
     }
-    if model.fields.iter().any(|f| !f.is_generated()) {
+    if model.inserted_fields().next().is_some() {
         imports.push("use postgres::binary_copy::BinaryCopyInWriter;".to_owned());
     }
     imports.push("use postgres::Row;".to_owned());
@@ -1090,7 +1088,7 @@ fn owned_bind(field: &Field, dialect: Dialect) -> String {
 fn constructor(model: &Model) -> (Vec<String>, Vec<String>) {
     let mut params = Vec::new();
     let mut inits = Vec::new();
-    for field in model.fields.iter().filter(|f| !f.is_generated()) {
+    for field in model.inserted_fields() {
         let name = &field.rust_name;
         if field.nullable || field.default.is_some() {
             inits.push(format!("{name}: None"));

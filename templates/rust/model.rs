@@ -233,6 +233,9 @@ impl sqlite_rows::Rows for InsertManyRows<'_> {
 {%- if m.fills_now %}
         let now = self.now;
 {%- endif %}
+        {#- `set(out, value)`, not `out.set_result(value)`: rustfmt overflows a
+            lone method-chain argument in a match arm, which the layout does
+            not follow; a second argument keeps both to the shape it does. #}
         match column {
 {%- for f in m.new_fields %}
             {{ loop.index0 }} => sqlite_rows::set(out, {{ f.filled_bind }}),
